@@ -1,0 +1,125 @@
+//! Signing in and out, and creating the first administrator.
+
+use crate::error::AppError;
+use crate::model::{FieldErrors, UserView};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::support::*,
+    crate::server::{auth::*, state::AppState},
+    tower_sessions::Session,
+};
+
+/// Where to go after signing in (a local path).
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
+    with_status(
+        async {
+            let state = AppState::current()?;
+            let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+            let target = safe_next(next.as_deref());
+            let key = email.trim().to_lowercase();
+            if let Err(wait) = state.login_throttle.check(&key) {
+                return Err(AppError::TooManyAttempts(format!(
+                    "Too many failed sign-ins for this account. Try again in {} minutes.",
+                    wait.as_secs().div_ceil(60)
+                )));
+            }
+            let user = state.store.user_by_email(&key).await.map_err(internal)?;
+            let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+            let verified = verify_password(password, hash).await && user.is_some();
+            let Some(user) = user.filter(|_| verified) else {
+                state.login_throttle.failed(&key);
+                redirect_plain_post(&format!("/login?error=credentials&email={}&next={}", encode(&email), encode(&target)));
+                return Err(AppError::InvalidCredentials);
+            };
+            state.login_throttle.succeeded(&key);
+            start_session(&session, user.id).await?;
+            redirect_plain_post(&target);
+            Ok(target)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    end_session(&session).await?;
+    redirect_plain_post(crate::model::routes::LOGIN);
+    Ok(())
+}
+
+/// The signed-in person, or `None`.
+#[server(endpoint = "session")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let state = AppState::current()?;
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    Ok(session_user(&state, &session).await?.map(|user| user_view(&state, &user)))
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SetupLink {
+    /// The link is valid and no administrator exists yet.
+    Ready,
+    /// An administrator exists: sign in instead.
+    Done,
+    /// The token is missing or not the one the server printed.
+    InvalidLink,
+}
+
+#[server(endpoint = "setup/state")]
+pub async fn setup_state(token: Option<String>) -> Result<SetupLink, AppError> {
+    let state = AppState::current()?;
+    if state.store.user_count().await.map_err(internal)? > 0 {
+        return Ok(SetupLink::Done);
+    }
+    Ok(if state.setup_token_matches(token.as_deref().unwrap_or("")) { SetupLink::Ready } else { SetupLink::InvalidLink })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SetupOutcome {
+    Created,
+    Invalid { errors: FieldErrors },
+}
+
+/// Creates the first administrator from the one-time setup link, and signs them in.
+#[server(endpoint = "setup")]
+pub async fn create_first_admin(
+    token: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+) -> Result<SetupOutcome, AppError> {
+    with_status(
+        async {
+            let state = AppState::current()?;
+            if state.store.user_count().await.map_err(internal)? > 0 || !state.setup_token_matches(&token) {
+                return Err(AppError::Forbidden);
+            }
+            let mut errors = FieldErrors::new();
+            if let Some(problem) = crate::model::email_problem(&email) {
+                errors.insert("email".into(), problem);
+            }
+            if let Some(problem) = crate::model::password_problem(&password) {
+                errors.insert("password".into(), problem);
+            } else if password != password_confirm {
+                errors.insert("password_confirm".into(), "The two passwords differ.".into());
+            }
+            if !errors.is_empty() {
+                let first = errors.values().next().cloned().unwrap_or_default();
+                redirect_plain_post(&format!("/setup?token={}&email={}&error={}", encode(&token), encode(&email), encode(&first)));
+                return Ok(SetupOutcome::Invalid { errors });
+            }
+            let user = create_user(&state, &email, password, crate::model::Role::Admin).await?;
+            state.setup_token.lock().map_err(internal)?.take();
+            let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+            start_session(&session, user.id).await?;
+            redirect_plain_post(crate::model::routes::WEBHOOKS);
+            Ok(SetupOutcome::Created)
+        }
+        .await,
+    )
+}

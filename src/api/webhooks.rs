@@ -1,0 +1,157 @@
+//! Feedback webhooks of the current sandbox.
+
+use crate::error::AppError;
+use crate::model::{SaveOutcome, WebhookEditorData, WebhookForm, WebhookSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::support::*,
+    crate::model::{routes, FieldErrors, HeaderRowForm, Role},
+    crate::server::{auth::*, webhooks},
+    tower_sessions::Session,
+};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WebhookList {
+    pub items: Vec<WebhookSummary>,
+    pub can_edit: bool,
+}
+
+#[server(endpoint = "webhooks/list")]
+pub async fn list_webhooks() -> Result<WebhookList, AppError> {
+    with_status(
+        async {
+            let (state, _, role) = require_user(Role::Viewer).await?;
+            let records = state.store.list_webhooks(state.default_sandbox.id).await.map_err(internal)?;
+            Ok(WebhookList { items: records.iter().map(webhooks::summary).collect(), can_edit: role.can_edit() })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "webhooks/get")]
+pub async fn get_webhook(id: String) -> Result<WebhookSummary, AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Viewer).await?;
+            Ok(webhooks::summary(&webhooks::load(&state, &id).await?))
+        }
+        .await,
+    )
+}
+
+/// The form page's data: a blank form, a stored webhook, or a refused draft posted without JavaScript.
+#[server(endpoint = "webhooks/editor")]
+pub async fn load_webhook_editor(id: Option<String>, draft: Option<String>) -> Result<WebhookEditorData, AppError> {
+    with_status(
+        async {
+            let (state, _, role) = require_user(Role::Viewer).await?;
+            let record = match id.as_deref() {
+                Some(id) => Some(webhooks::load(&state, id).await?),
+                None => None,
+            };
+            let stashed = match draft {
+                Some(token) => take_stashed_draft(&token).await?,
+                None => None,
+            };
+            let (form, errors) = match (stashed, &record) {
+                (Some(stashed), _) => (stashed.form, stashed.errors),
+                (None, Some(record)) => (webhooks::form_of(record), Default::default()),
+                (None, None) => (WebhookForm::blank(), Default::default()),
+            };
+            Ok(webhooks::editor_data(&state, record.as_ref(), form, errors, role.can_edit()))
+        }
+        .await,
+    )
+}
+
+/// Saves the form. Refused input is `SaveOutcome::Invalid` with a message per field.
+#[server(endpoint = "webhooks/save")]
+pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Editor).await?;
+            let mut form = form;
+            // Without JavaScript, "Add header" and "Remove" post the form and come back to it.
+            if let Some(edited) = edit_rows(&mut form) {
+                stash_draft_and_return(form, FieldErrors::new()).await?;
+                return Ok(SaveOutcome::Invalid { errors: edited });
+            }
+            let outcome = webhooks::save(&state, &form).await?;
+            match &outcome {
+                SaveOutcome::Saved { id, .. } => redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS)),
+                SaveOutcome::Invalid { errors } => stash_draft_and_return(form, errors.clone()).await?,
+            }
+            Ok(outcome)
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "webhooks/delete")]
+pub async fn delete_webhook(id: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Editor).await?;
+            let record = webhooks::load(&state, &id).await?;
+            state.store.delete_webhook(state.default_sandbox.id, record.id).await.map_err(internal)?;
+            redirect_plain_post(&format!("{}?deleted={}", routes::WEBHOOKS, encode(&record.settings.name)));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Applies an "Add header" / "Remove" button of a plain form post; `None` for a save.
+#[cfg(feature = "ssr")]
+fn edit_rows(form: &mut WebhookForm) -> Option<FieldErrors> {
+    let intent = std::mem::take(&mut form.intent);
+    if intent == "add_header" {
+        form.headers.push(HeaderRowForm::default());
+    } else if let Some(index) = intent.strip_prefix("remove_header:").and_then(|i| i.parse::<usize>().ok()) {
+        if index < form.headers.len() {
+            form.headers.remove(index);
+        }
+    } else {
+        return None;
+    }
+    Some(FieldErrors::new())
+}
+
+#[cfg(feature = "ssr")]
+#[derive(Serialize, Deserialize)]
+struct StashedDraft {
+    token: String,
+    form: WebhookForm,
+    errors: FieldErrors,
+}
+
+#[cfg(feature = "ssr")]
+const DRAFT_KEY: &str = "webhook_draft";
+
+/// Keeps what a plain form post typed (never its secrets) for the page it is sent back to.
+#[cfg(feature = "ssr")]
+async fn stash_draft_and_return(form: WebhookForm, errors: FieldErrors) -> Result<(), AppError> {
+    if !plain_form_post() {
+        return Ok(());
+    }
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let back_to = match form.id.trim() {
+        "" => routes::NEW_WEBHOOK.to_string(),
+        id => routes::webhook(id),
+    };
+    let draft = StashedDraft { token: token.clone(), form: form.without_secrets(), errors };
+    session.insert(DRAFT_KEY, draft).await.map_err(internal)?;
+    leptos_axum::redirect(&format!("{back_to}?draft={token}"));
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn take_stashed_draft(token: &str) -> Result<Option<StashedDraft>, AppError> {
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    let draft: Option<StashedDraft> = session.get(DRAFT_KEY).await.map_err(internal)?;
+    Ok(draft.filter(|draft| draft.token == token))
+}

@@ -1,0 +1,53 @@
+//! The HTML shell, the app and its routes.
+
+use crate::ui::components::layout::AdminLayout;
+use crate::ui::pages::*;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Lets browser tests (and people's scripts) know when the page has become interactive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/feedback-webhooks.css"/>
+        <Title text="Feedback Webhooks"/>
+        <Router>
+            <Routes fallback=|| view! { <NotFoundPage/> }>
+                <Route path=path!("/login") view=LoginPage/>
+                <Route path=path!("/setup") view=SetupPage/>
+                <ParentRoute path=path!("/admin") view=AdminLayout>
+                    <Route path=path!("channels/feedback-webhooks") view=WebhooksPage/>
+                    <Route path=path!("channels/feedback-webhooks/new") view=WebhookFormPage/>
+                    <Route path=path!("channels/feedback-webhooks/:id") view=WebhookFormPage/>
+                    <Route path=path!("channels/feedback-webhooks/:id/delete") view=DeleteWebhookPage/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,269 @@
+//! People and sessions: password hashing, the signed-in user, role checks, and the cross-site
+//! request guard that Leptos server functions do not do by themselves.
+
+use crate::error::AppError;
+use crate::model::{Role, UserView};
+use crate::server::state::AppState;
+use crate::server::storage::{NewUser, StoreError, UserRecord};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+const USER_ID_KEY: &str = "user_id";
+
+/// Hashes with argon2id off the async threads: a hash takes tens of milliseconds on purpose.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
+    .map_err(|error| {
+        tracing::error!(%error, "password hashing failed");
+        AppError::Internal
+    })
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random password, verified against when the email is unknown so that a login
+/// takes as long whether or not the account exists.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(Uuid::new_v4().to_string().as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .unwrap_or_default()
+    })
+}
+
+pub async fn create_user(state: &AppState, email: &str, password: String, role: Role) -> Result<UserRecord, AppError> {
+    let password_hash = hash_password(password).await?;
+    state
+        .store
+        .create_user(NewUser {
+            organization_id: state.default_sandbox.organization_id,
+            email: email.trim().to_lowercase(),
+            password_hash,
+            role: role.as_str().into(),
+        })
+        .await
+        .map_err(|error| match error {
+            StoreError::Duplicate(_) => AppError::BadRequest("An account with this email already exists.".into()),
+            other => internal(other),
+        })
+}
+
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "internal error");
+    AppError::Internal
+}
+
+/// Starts a signed-in session under a new id, so an id planted before login is worthless.
+pub async fn start_session(session: &Session, user_id: Uuid) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(internal)?;
+    session.insert(USER_ID_KEY, user_id).await.map_err(internal)
+}
+
+pub async fn end_session(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(internal)
+}
+
+pub async fn session_user(state: &AppState, session: &Session) -> Result<Option<UserRecord>, AppError> {
+    let Some(user_id) = session.get::<Uuid>(USER_ID_KEY).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    state.store.user_by_id(user_id).await.map_err(internal)
+}
+
+/// The signed-in user of the current server function call, with at least `role`.
+pub async fn require_user(role: Role) -> Result<(AppState, UserRecord, Role), AppError> {
+    let state = AppState::current()?;
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    let user = session_user(&state, &session).await?.ok_or(AppError::Unauthenticated)?;
+    let user_role = Role::parse(&user.role).unwrap_or(Role::Viewer);
+    if user_role < role {
+        return Err(AppError::Forbidden);
+    }
+    Ok((state, user, user_role))
+}
+
+pub fn user_view(state: &AppState, user: &UserRecord) -> UserView {
+    UserView {
+        email: user.email.clone(),
+        role: Role::parse(&user.role).unwrap_or(Role::Viewer),
+        ims_org: state.default_sandbox.ims_org.clone(),
+        sandbox_name: state.default_sandbox.name.clone(),
+    }
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(request.headers()) {
+        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
+            origin == "null" || !origin_host.eq_ignore_ascii_case(host.to_str().unwrap_or(""))
+        }
+        (Some(_), None) => true,
+        // Non-browser clients send neither header; they are authenticated like anyone else.
+        (None, _) => false,
+    }
+}
+
+/// Sends people without a session to the login page before any admin page renders.
+pub async fn require_login_for_pages(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    session: Session,
+    request: Request<Body>,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let protected = path == "/" || path == "/admin" || path.starts_with("/admin/");
+    let is_login_page = path == "/login" || path == "/setup";
+    if !(protected || is_login_page) || request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let signed_in = matches!(session_user(&state, &session).await, Ok(Some(_)));
+    if protected && !signed_in {
+        let target = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
+        let next_param = url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>();
+        return Redirect::to(&format!("/login?next={next_param}")).into_response();
+    }
+    if path == "/" || (is_login_page && signed_in) {
+        return Redirect::to(crate::model::routes::WEBHOOKS).into_response();
+    }
+    next.run(request).await
+}
+
+/// Only local paths may be the target of a redirect after login.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        _ => crate::model::routes::WEBHOOKS.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn cross_site_detection() {
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "app.example")])));
+        assert!(!is_cross_site(&headers(&[("origin", "http://app.example:3000"), ("host", "app.example:3000")])));
+        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "app.example")])));
+        assert!(!is_cross_site(&headers(&[("host", "app.example")])));
+    }
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert_eq!(safe_next(Some("/admin/channels/feedback-webhooks/new")), "/admin/channels/feedback-webhooks/new");
+        assert_eq!(safe_next(Some("//evil.example")), "/admin/channels/feedback-webhooks");
+        assert_eq!(safe_next(Some("https://evil.example")), "/admin/channels/feedback-webhooks");
+        assert_eq!(safe_next(None), "/admin/channels/feedback-webhooks");
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_hash() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), hash.clone()).await);
+        assert!(!verify_password("wrong horse battery".into(), hash).await);
+    }
+}
+
+/// Slows password guessing: after `MAX_FAILURES` failed sign-ins for one email within the window,
+/// that email is refused until the window has passed.
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
+}
+
+impl LoginThrottle {
+    const MAX_FAILURES: u32 = 10;
+    const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+    /// `Err(wait)` while the email is locked.
+    pub fn check(&self, email: &str) -> Result<(), std::time::Duration> {
+        let failures = self.failures.lock().expect("throttle lock");
+        match failures.get(email) {
+            Some((count, since)) if *count >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW => {
+                Err(Self::WINDOW - since.elapsed())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn failed(&self, email: &str) {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        let entry = failures.entry(email.to_string()).or_insert((0, std::time::Instant::now()));
+        if entry.1.elapsed() >= Self::WINDOW {
+            *entry = (0, std::time::Instant::now());
+        }
+        entry.0 += 1;
+    }
+
+    pub fn succeeded(&self, email: &str) {
+        self.failures.lock().expect("throttle lock").remove(email);
+    }
+}
+
+#[cfg(test)]
+mod throttle_tests {
+    use super::LoginThrottle;
+
+    #[test]
+    fn ten_failures_lock_the_email_and_success_clears_it() {
+        let throttle = LoginThrottle::default();
+        for _ in 0..9 {
+            throttle.failed("a@example.com");
+        }
+        assert!(throttle.check("a@example.com").is_ok());
+        throttle.failed("a@example.com");
+        assert!(throttle.check("a@example.com").is_err());
+        assert!(throttle.check("b@example.com").is_ok());
+        throttle.succeeded("a@example.com");
+        assert!(throttle.check("a@example.com").is_ok());
+    }
+}

@@ -1,0 +1,60 @@
+//! Configuration: flags and environment variables, with defaults that run with no setup.
+
+use crate::model::network::PrivateTargetAllowList;
+use clap::Parser;
+use std::net::SocketAddr;
+
+#[derive(Clone, Debug, Parser)]
+#[command(name = "feedback-webhooks", version, about = "Feedback webhooks for API-triggered transactional campaigns")]
+pub struct Config {
+    /// Database URL; a SQLite file is created with its folder when missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/feedback-webhooks.db")]
+    pub database_url: String,
+
+    /// Address the server listens on.
+    #[arg(long = "listen", env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Organization (`imsOrg`) created on first start.
+    #[arg(long, env = "FW_IMS_ORG", default_value = "default-org")]
+    pub ims_org: String,
+
+    /// Sandbox created on first start.
+    #[arg(long, env = "FW_SANDBOX", default_value = "prod")]
+    pub sandbox: String,
+
+    /// Administrator created at start-up when no user exists (with --admin-password).
+    #[arg(long, env = "FW_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+
+    #[arg(long, env = "FW_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Key that encrypts secrets at rest: 32 bytes, base64. Default: a key file beside the SQLite database.
+    #[arg(long, env = "FW_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+
+    /// Comma-separated CIDRs that webhooks may target although private (e.g. 127.0.0.1/32).
+    /// Plain http:// is accepted only for these.
+    #[arg(long, env = "FW_ALLOW_PRIVATE_TARGETS", default_value = "", value_parser = PrivateTargetAllowList::parse)]
+    pub allow_private_targets: PrivateTargetAllowList,
+
+    /// Mark the session cookie Secure (set it when the server is reached over https).
+    #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Hours of inactivity after which a session ends.
+    #[arg(long, env = "FW_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: i64,
+
+    /// Directory of the compiled site (wasm, CSS, public files).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+}
+
+impl Config {
+    /// The configuration of a server that takes its settings from defaults only (for tests).
+    pub fn defaults() -> Config {
+        Config::parse_from(["feedback-webhooks"])
+    }
+}

@@ -1,0 +1,3 @@
+//! Getting feedback events to customer endpoints.
+
+pub mod signing;

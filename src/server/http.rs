@@ -1,0 +1,188 @@
+//! Start-up and the HTTP stack: storage, sessions, request guards, Leptos pages and server functions.
+
+use crate::app::{shell, App};
+use crate::model::{email_problem_or_password, Role};
+use crate::server::auth::{create_user, refuse_cross_site, require_login_for_pages};
+use crate::server::config::Config;
+use crate::server::crypto::SecretBox;
+use crate::server::state::AppState;
+use crate::server::storage::{SqliteStorage, Store};
+use axum::http::{header, HeaderValue};
+use axum::{middleware, Router};
+use leptos::config::{Env, LeptosOptions};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use rand::RngCore;
+use sqlx::sqlite::SqliteConnectOptions;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database {url}: {source}")]
+    Database { url: String, source: sqlx::Error },
+    #[error("encryption key: {0}")]
+    Key(#[from] crate::server::crypto::KeyError),
+    #[error("first administrator: {0}")]
+    Admin(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Storage(String),
+}
+
+/// A server listening on its address, stopped when dropped or by `stop`.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Opens storage, prepares the first administrator, binds and serves in the background.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let storage = SqliteStorage::open(&config.database_url)
+        .await
+        .map_err(|source| StartError::Database { url: config.database_url.clone(), source })?;
+    let sessions = SqliteStore::new(storage.pool().clone());
+    sessions.migrate().await.map_err(|source| StartError::Database { url: config.database_url.clone(), source })?;
+
+    let secrets = match &config.encryption_key {
+        Some(key) => SecretBox::from_base64(key)?,
+        None => SecretBox::from_key_file(&key_file_beside(&config.database_url))?,
+    };
+    let store: Arc<dyn Store> = Arc::new(storage);
+    let sandbox = store
+        .ensure_sandbox(&config.ims_org, &config.sandbox)
+        .await
+        .map_err(|error| StartError::Storage(error.to_string()))?;
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+
+    let state = AppState {
+        leptos_options: leptos_options(&config, addr),
+        config: Arc::new(config),
+        store,
+        secrets,
+        default_sandbox: Arc::new(sandbox),
+        setup_token: Arc::new(Mutex::new(None)),
+        login_throttle: Arc::default(),
+    };
+    prepare_first_admin(&state, addr).await?;
+
+    let app = router(state.clone(), sessions);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+            tracing::error!(%error, "server stopped");
+        }
+    });
+    tracing::info!("listening on http://{addr}");
+    Ok(RunningServer { addr, state, stop: Some(stop), task })
+}
+
+fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("PROD") | Ok("prod") | Ok("production") => Env::PROD,
+        _ => Env::DEV,
+    };
+    LeptosOptions::builder()
+        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "feedback-webhooks".into()))
+        .site_root(config.site_root.clone())
+        .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
+        .site_addr(addr)
+        .env(env)
+        .build()
+}
+
+/// `data/feedback-webhooks.db` keeps its key in `data/encryption.key`.
+fn key_file_beside(database_url: &str) -> std::path::PathBuf {
+    let db_path = SqliteConnectOptions::from_str(database_url)
+        .map(|options| options.get_filename().to_path_buf())
+        .unwrap_or_default();
+    db_path.parent().map(|dir| dir.join("encryption.key")).unwrap_or_else(|| "encryption.key".into())
+}
+
+/// With no user yet: the administrator from the environment, or a one-time setup link.
+async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), StartError> {
+    let users = state.store.user_count().await.map_err(|error| StartError::Storage(error.to_string()))?;
+    if users > 0 {
+        return Ok(());
+    }
+    match (&state.config.admin_email, &state.config.admin_password) {
+        (Some(email), Some(password)) => {
+            if let Some(problem) = email_problem_or_password(email, password) {
+                return Err(StartError::Admin(problem));
+            }
+            create_user(state, email, password.clone(), Role::Admin)
+                .await
+                .map_err(|error| StartError::Admin(error.to_string()))?;
+            tracing::info!(email = %email.trim().to_lowercase(), "created the first administrator");
+        }
+        _ => {
+            let mut bytes = [0u8; 24];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            // Printed on stdout on purpose: this link is how the first person gets in.
+            println!("No administrator yet. Create one at: http://{addr}/setup?token={token}");
+            *state.setup_token.lock().expect("setup token lock") = Some(token);
+        }
+    }
+    Ok(())
+}
+
+pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name("fw_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(state.config.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(state.config.session_hours)));
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), require_login_for_pages))
+        .layer(middleware::from_fn(refuse_cross_site))
+        .layer(session_layer)
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,40 @@
+//! What every handler and server function reaches: configuration, storage, keys.
+
+use crate::server::auth::LoginThrottle;
+use crate::server::config::Config;
+use crate::server::crypto::SecretBox;
+use crate::server::storage::{SandboxRef, Store};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub secrets: SecretBox,
+    /// The sandbox people work in until sandbox switching exists.
+    pub default_sandbox: Arc<SandboxRef>,
+    /// The one-time token of the first-run setup link, while no user exists.
+    pub setup_token: Arc<Mutex<Option<String>>>,
+    pub login_throttle: Arc<LoginThrottle>,
+}
+
+impl AppState {
+    /// The state of the current request, inside a server function or a page render.
+    pub fn current() -> Result<AppState, crate::error::AppError> {
+        leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from the Leptos context");
+            crate::error::AppError::Internal
+        })
+    }
+
+    /// Compares in constant time so the token cannot be guessed byte by byte.
+    pub fn setup_token_matches(&self, candidate: &str) -> bool {
+        let guard = self.setup_token.lock().expect("setup token lock");
+        let Some(token) = guard.as_deref() else { return false };
+        token.len() == candidate.len()
+            && token.bytes().zip(candidate.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}

@@ -1,0 +1,127 @@
+//! Storage behind one trait. SQLite is the embedded default; other databases implement the same trait.
+
+mod sqlite;
+
+pub use sqlite::SqliteStorage;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule refused the write; carries the constraint name.
+    #[error("duplicate value for {0}")]
+    Duplicate(String),
+    #[error("not found")]
+    NotFound,
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SandboxRef {
+    pub id: Uuid,
+    pub name: String,
+    pub organization_id: Uuid,
+    pub ims_org: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub organization_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+/// The JWT settings of a webhook as stored: the key sealed, never in clear.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredJwt {
+    pub algorithm: String,
+    pub key_kind: String,
+    pub secret_sealed: Vec<u8>,
+    pub secret_fingerprint: String,
+    pub key_id: Option<String>,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub audience: Option<String>,
+    pub extra_claims: Option<String>,
+    pub lifetime_secs: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoredHeaderValue {
+    Plain(String),
+    Sealed { sealed: Vec<u8>, fingerprint: String, len: usize },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredHeader {
+    pub id: Uuid,
+    pub name: String,
+    pub value: StoredHeaderValue,
+}
+
+/// Everything a webhook holds, as written by a save.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookWrite {
+    pub name: String,
+    pub email: bool,
+    pub sms: bool,
+    pub url: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub jwt: Option<StoredJwt>,
+    pub headers: Vec<StoredHeader>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookRecord {
+    pub id: Uuid,
+    pub sandbox_id: Uuid,
+    pub settings: WebhookWrite,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Finds or creates the organization and its sandbox.
+    async fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef>;
+
+    async fn user_count(&self) -> StoreResult<i64>;
+    /// Refused with `Duplicate` when the email is taken (emails are stored lower-cased).
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord>;
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
+
+    /// Newest first by last update.
+    async fn list_webhooks(&self, sandbox_id: Uuid) -> StoreResult<Vec<WebhookRecord>>;
+    async fn webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
+    /// Refused with `Duplicate` when the sandbox has a webhook of that name in any case.
+    async fn create_webhook(&self, sandbox_id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
+    async fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
+    async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+}
+
+/// The key that makes webhook names unique regardless of case.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

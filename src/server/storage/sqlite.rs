@@ -1,0 +1,343 @@
+//! The embedded SQLite store (WAL mode, foreign keys on).
+
+use super::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating the file and its folder when missing) and migrates the database.
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let path = options.get_filename();
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        Ok(SqliteStorage { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+fn map_unique(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            let message = db.message();
+            let constraint = if message.contains("feedback_webhooks.name_key") {
+                "feedback_webhooks_name_unique"
+            } else if message.contains("users.email") {
+                "users_email_unique"
+            } else {
+                "unique"
+            };
+            return StoreError::Duplicate(constraint.to_string());
+        }
+    }
+    StoreError::Database(error)
+}
+
+fn uuid_column(row: &SqliteRow, column: &str) -> StoreResult<Uuid> {
+    let text: String = row.try_get(column)?;
+    Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column} is not a UUID: {text}")))
+}
+
+fn user_from_row(row: &SqliteRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: uuid_column(row, "id")?,
+        organization_id: uuid_column(row, "organization_id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        role: row.try_get("role")?,
+    })
+}
+
+const WEBHOOK_COLUMNS: &str = "id, sandbox_id, name, channel_email, channel_sms, url, enabled, disabled_reason, \
+     jwt_algorithm, jwt_key_kind, jwt_secret_sealed, jwt_secret_fingerprint, jwt_key_id, jwt_issuer, \
+     jwt_subject, jwt_audience, jwt_extra_claims, jwt_lifetime_secs, created_at, updated_at";
+
+fn webhook_from_row(row: &SqliteRow, headers: Vec<StoredHeader>) -> StoreResult<WebhookRecord> {
+    let algorithm: Option<String> = row.try_get("jwt_algorithm")?;
+    let jwt = match algorithm {
+        None => None,
+        Some(algorithm) => Some(StoredJwt {
+            algorithm,
+            key_kind: row.try_get("jwt_key_kind")?,
+            secret_sealed: row.try_get("jwt_secret_sealed")?,
+            secret_fingerprint: row.try_get("jwt_secret_fingerprint")?,
+            key_id: row.try_get("jwt_key_id")?,
+            issuer: row.try_get("jwt_issuer")?,
+            subject: row.try_get("jwt_subject")?,
+            audience: row.try_get("jwt_audience")?,
+            extra_claims: row.try_get("jwt_extra_claims")?,
+            lifetime_secs: row.try_get("jwt_lifetime_secs")?,
+        }),
+    };
+    Ok(WebhookRecord {
+        id: uuid_column(row, "id")?,
+        sandbox_id: uuid_column(row, "sandbox_id")?,
+        settings: WebhookWrite {
+            name: row.try_get("name")?,
+            email: row.try_get("channel_email")?,
+            sms: row.try_get("channel_sms")?,
+            url: row.try_get("url")?,
+            enabled: row.try_get("enabled")?,
+            disabled_reason: row.try_get("disabled_reason")?,
+            jwt,
+            headers,
+        },
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+fn header_from_row(row: &SqliteRow) -> StoreResult<(Uuid, StoredHeader)> {
+    let sealed: Option<Vec<u8>> = row.try_get("value_sealed")?;
+    let value = match sealed {
+        Some(sealed) => StoredHeaderValue::Sealed {
+            sealed,
+            fingerprint: row.try_get::<Option<String>, _>("value_fingerprint")?.unwrap_or_default(),
+            len: row.try_get::<i64, _>("value_len")? as usize,
+        },
+        None => StoredHeaderValue::Plain(row.try_get::<Option<String>, _>("value")?.unwrap_or_default()),
+    };
+    Ok((uuid_column(row, "webhook_id")?, StoredHeader { id: uuid_column(row, "id")?, name: row.try_get("name")?, value }))
+}
+
+impl SqliteStorage {
+    async fn headers_of(&self, webhook_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, StoredHeader)>> {
+        if webhook_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = vec!["?"; webhook_ids.len()].join(",");
+        let sql = format!(
+            "SELECT id, webhook_id, name, value, value_sealed, value_fingerprint, value_len FROM webhook_headers \
+             WHERE webhook_id IN ({placeholders}) ORDER BY webhook_id, position"
+        );
+        let mut query = sqlx::query(&sql);
+        for id in webhook_ids {
+            query = query.bind(id.to_string());
+        }
+        query.fetch_all(&self.pool).await?.iter().map(header_from_row).collect()
+    }
+
+    async fn write_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        webhook: &WebhookWrite,
+        create: bool,
+    ) -> StoreResult<WebhookRecord> {
+        let now = now_ms();
+        let jwt = webhook.jwt.as_ref();
+        let mut tx = self.pool.begin().await?;
+        // Both statements take the same binds in the same order; the update ignores `created_at`.
+        let sql = if create {
+            "INSERT INTO feedback_webhooks (name, name_key, channel_email, channel_sms, url, enabled, disabled_reason, \
+             jwt_algorithm, jwt_key_kind, jwt_secret_sealed, jwt_secret_fingerprint, jwt_key_id, jwt_issuer, jwt_subject, \
+             jwt_audience, jwt_extra_claims, jwt_lifetime_secs, updated_at, id, sandbox_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        } else {
+            "UPDATE feedback_webhooks SET name = ?, name_key = ?, channel_email = ?, channel_sms = ?, url = ?, \
+             enabled = ?, disabled_reason = ?, jwt_algorithm = ?, jwt_key_kind = ?, jwt_secret_sealed = ?, \
+             jwt_secret_fingerprint = ?, jwt_key_id = ?, jwt_issuer = ?, jwt_subject = ?, jwt_audience = ?, \
+             jwt_extra_claims = ?, jwt_lifetime_secs = ?, updated_at = ? WHERE id = ? AND sandbox_id = ? AND ? IS NOT NULL"
+        };
+        let result = sqlx::query(sql)
+            .bind(&webhook.name)
+            .bind(name_key(&webhook.name))
+            .bind(webhook.email)
+            .bind(webhook.sms)
+            .bind(&webhook.url)
+            .bind(webhook.enabled)
+            .bind(&webhook.disabled_reason)
+            .bind(jwt.map(|j| j.algorithm.clone()))
+            .bind(jwt.map(|j| j.key_kind.clone()))
+            .bind(jwt.map(|j| j.secret_sealed.clone()))
+            .bind(jwt.map(|j| j.secret_fingerprint.clone()))
+            .bind(jwt.and_then(|j| j.key_id.clone()))
+            .bind(jwt.and_then(|j| j.issuer.clone()))
+            .bind(jwt.and_then(|j| j.subject.clone()))
+            .bind(jwt.and_then(|j| j.audience.clone()))
+            .bind(jwt.and_then(|j| j.extra_claims.clone()))
+            .bind(jwt.map(|j| j.lifetime_secs).unwrap_or(300))
+            .bind(now)
+            .bind(id.to_string())
+            .bind(sandbox_id.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_unique)?;
+        if result.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM webhook_headers WHERE webhook_id = ?").bind(id.to_string()).execute(&mut *tx).await?;
+        for (position, header) in webhook.headers.iter().enumerate() {
+            let (plain, sealed, fingerprint, len) = match &header.value {
+                StoredHeaderValue::Plain(value) => (Some(value.clone()), None, None, value.len()),
+                StoredHeaderValue::Sealed { sealed, fingerprint, len } => {
+                    (None, Some(sealed.clone()), Some(fingerprint.clone()), *len)
+                }
+            };
+            sqlx::query(
+                "INSERT INTO webhook_headers (id, webhook_id, position, name, value, value_sealed, value_fingerprint, value_len) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(header.id.to_string())
+            .bind(id.to_string())
+            .bind(position as i64)
+            .bind(&header.name)
+            .bind(plain)
+            .bind(sealed)
+            .bind(fingerprint)
+            .bind(len as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.webhook(sandbox_id, id).await?.ok_or(StoreError::NotFound)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStorage {
+    async fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO organizations (id, ims_org, created_at) VALUES (?, ?, ?) ON CONFLICT (ims_org) DO NOTHING")
+            .bind(Uuid::new_v4().to_string())
+            .bind(ims_org)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let organization_id: String =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE ims_org = ?").bind(ims_org).fetch_one(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO sandboxes (id, organization_id, name, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (organization_id, name) DO NOTHING",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(&organization_id)
+        .bind(sandbox)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let sandbox_id: String = sqlx::query_scalar("SELECT id FROM sandboxes WHERE organization_id = ? AND name = ?")
+            .bind(&organization_id)
+            .bind(sandbox)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let parse = |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(text.to_string()));
+        Ok(SandboxRef {
+            id: parse(&sandbox_id)?,
+            name: sandbox.to_string(),
+            organization_id: parse(&organization_id)?,
+            ims_org: ims_org.to_string(),
+        })
+    }
+
+    async fn user_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        let id = Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id.to_string())
+            .bind(user.organization_id.to_string())
+            .bind(user.email.to_lowercase())
+            .bind(&user.password_hash)
+            .bind(&user.role)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(map_unique)?;
+        self.user_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        sqlx::query("SELECT id, organization_id, email, password_hash, role FROM users WHERE email = ?")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
+        sqlx::query("SELECT id, organization_id, email, password_hash, role FROM users WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(user_from_row)
+            .transpose()
+    }
+
+    async fn list_webhooks(&self, sandbox_id: Uuid) -> StoreResult<Vec<WebhookRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM feedback_webhooks WHERE sandbox_id = ? ORDER BY updated_at DESC, id"
+        ))
+        .bind(sandbox_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let ids = rows.iter().map(|row| uuid_column(row, "id")).collect::<StoreResult<Vec<_>>>()?;
+        let mut headers = self.headers_of(&ids).await?;
+        rows.iter()
+            .zip(ids)
+            .map(|(row, id)| {
+                let (mine, rest): (Vec<_>, Vec<_>) = headers.drain(..).partition(|(owner, _)| *owner == id);
+                headers = rest;
+                webhook_from_row(row, mine.into_iter().map(|(_, header)| header).collect())
+            })
+            .collect()
+    }
+
+    async fn webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>> {
+        let row = sqlx::query(&format!("SELECT {WEBHOOK_COLUMNS} FROM feedback_webhooks WHERE id = ? AND sandbox_id = ?"))
+            .bind(id.to_string())
+            .bind(sandbox_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let headers = self.headers_of(&[id]).await?.into_iter().map(|(_, header)| header).collect();
+                webhook_from_row(&row, headers).map(Some)
+            }
+        }
+    }
+
+    async fn create_webhook(&self, sandbox_id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord> {
+        self.write_webhook(sandbox_id, Uuid::new_v4(), webhook, true).await
+    }
+
+    async fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord> {
+        self.write_webhook(sandbox_id, id, webhook, false).await
+    }
+
+    async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        let result = sqlx::query("DELETE FROM feedback_webhooks WHERE id = ? AND sandbox_id = ?")
+            .bind(id.to_string())
+            .bind(sandbox_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,142 @@
+//! Form fields with their label, hint and error, and the state that decides which errors show.
+
+use crate::model::FieldErrors;
+use leptos::prelude::*;
+use std::collections::BTreeSet;
+
+/// Which message a field shows: the server's answer until the field is edited, and the browser's
+/// own check once the field was left or a submit was attempted.
+#[derive(Clone, Copy)]
+pub struct FormState {
+    pub server_errors: RwSignal<FieldErrors>,
+    pub client_errors: Memo<FieldErrors>,
+    pub touched: RwSignal<BTreeSet<String>>,
+    pub attempted: RwSignal<bool>,
+}
+
+impl FormState {
+    pub fn error(&self, field: &str) -> Option<String> {
+        if let Some(message) = self.server_errors.with(|errors| errors.get(field).cloned()) {
+            return Some(message);
+        }
+        let shown = self.attempted.get() || self.touched.with(|touched| touched.contains(field));
+        shown.then(|| self.client_errors.with(|errors| errors.get(field).cloned())).flatten()
+    }
+
+    pub fn edited(&self, field: &str) {
+        if self.server_errors.with_untracked(|errors| errors.contains_key(field)) {
+            self.server_errors.update(|errors| {
+                errors.remove(field);
+            });
+        }
+    }
+
+    pub fn left(&self, field: &str) {
+        if !self.touched.with_untracked(|touched| touched.contains(field)) {
+            self.touched.update(|touched| {
+                touched.insert(field.to_string());
+            });
+        }
+    }
+}
+
+pub fn input_id(field: &str) -> String {
+    format!("field-{}", field.replace(['.', '_'], "-"))
+}
+
+pub fn error_id(field: &str) -> String {
+    format!("{}-error", input_id(field))
+}
+
+/// The message under a field; present (empty) even without error so screen readers find it.
+#[component]
+pub fn FieldError(form: FormState, field: String) -> impl IntoView {
+    let id = error_id(&field);
+    view! {
+        <p class="field-error" id=id aria-live="polite">
+            {move || form.error(&field)}
+        </p>
+    }
+}
+
+#[component]
+pub fn TextInput(
+    form: FormState,
+    field: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] placeholder: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    let has_error = move || form.error(field).is_some();
+    view! {
+        <div class="field" class:invalid=has_error>
+            <label for=input_id(field)>
+                {label}
+                {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}
+            </label>
+            <input
+                id=input_id(field)
+                type=kind
+                name=format!("form[{field}]")
+                value=value.get_untracked()
+                prop:value=move || value.get()
+                placeholder=placeholder
+                autocomplete=autocomplete
+                aria-invalid=move || has_error().to_string()
+                aria-describedby=error_id(field)
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    form.edited(field);
+                }
+                on:blur=move |_| form.left(field)
+            />
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            <FieldError form field=field.to_string()/>
+        </div>
+    }
+}
+
+#[component]
+pub fn TextArea(
+    form: FormState,
+    field: &'static str,
+    label: Signal<String>,
+    value: RwSignal<String>,
+    #[prop(optional)] hint: Option<Signal<String>>,
+    #[prop(optional, into)] placeholder: Option<Signal<String>>,
+    #[prop(default = 3)] rows: u32,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let has_error = move || form.error(field).is_some();
+    view! {
+        <div class="field" class:invalid=has_error>
+            <label for=input_id(field)>
+                {label}
+                {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}
+            </label>
+            <textarea
+                id=input_id(field)
+                name=format!("form[{field}]")
+                rows=rows
+                spellcheck="false"
+                placeholder=move || placeholder.map(|p| p.get())
+                prop:value=move || value.get()
+                aria-invalid=move || has_error().to_string()
+                aria-describedby=error_id(field)
+                on:input=move |ev| {
+                    value.set(event_target_value(&ev));
+                    form.edited(field);
+                }
+                on:blur=move |_| form.left(field)
+            >
+                {value.get_untracked()}
+            </textarea>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+            <FieldError form field=field.to_string()/>
+        </div>
+    }
+}

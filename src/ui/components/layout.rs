@@ -1,0 +1,83 @@
+//! The admin frame: navigation on the left, sandbox and account on top, the page in the middle.
+
+use crate::api::auth::{current_user, Logout};
+use crate::model::routes;
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| current_user());
+    let logout = ServerAction::<Logout>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            let _ = window().location().set_href(routes::LOGIN);
+        }
+    });
+    view! {
+        <div class="shell">
+            <aside class="sidebar">
+                <a class="brand" href=routes::WEBHOOKS>
+                    <span class="brand-mark" aria-hidden="true">"FW"</span>
+                    "Feedback Webhooks"
+                </a>
+                <nav aria-label="Main">
+                    <p class="nav-section">"Administration"</p>
+                    <p class="nav-group">"Channels"</p>
+                    <ul>
+                        <li>
+                            <A href=routes::WEBHOOKS>"Feedback webhook settings"</A>
+                        </li>
+                    </ul>
+                </nav>
+            </aside>
+            <div class="main">
+                <header class="topbar">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            user.await.ok().flatten().map(|user| view! {
+                                <span class="sandbox" title="Organization and sandbox">
+                                    <span class="muted">{user.ims_org}</span>
+                                    " / "
+                                    <strong>{user.sandbox_name}</strong>
+                                </span>
+                                <span class="account">
+                                    {user.email}
+                                    <span class="role">{user.role.as_str()}</span>
+                                </span>
+                            })
+                        })}
+                    </Transition>
+                    <ActionForm action=logout attr:class="logout">
+                        <button type="submit" class="link-button">"Log out"</button>
+                    </ActionForm>
+                </header>
+                <main class="content">
+                    <Outlet/>
+                </main>
+            </div>
+        </div>
+    }
+}
+
+/// Administration / Channels / <page>.
+#[component]
+pub fn Breadcrumb(#[prop(optional)] current: Option<String>) -> impl IntoView {
+    let on_list = current.is_none();
+    view! {
+        <nav class="breadcrumb" aria-label="Breadcrumb">
+            <ol>
+                <li>"Administration"</li>
+                <li>"Channels"</li>
+                <li>
+                    {if on_list {
+                        view! { <span aria-current="page">"Feedback webhook settings"</span> }.into_any()
+                    } else {
+                        view! { <a href=routes::WEBHOOKS>"Feedback webhook settings"</a> }.into_any()
+                    }}
+                </li>
+                {current.map(|current| view! { <li><span aria-current="page">{current}</span></li> })}
+            </ol>
+        </nav>
+    }
+}

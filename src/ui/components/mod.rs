@@ -1,0 +1,4 @@
+pub mod confirm_delete;
+pub mod field;
+pub mod header_rows;
+pub mod layout;

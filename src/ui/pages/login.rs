@@ -1,0 +1,46 @@
+use crate::api::auth::Login;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = query.read_untracked().get("next").unwrap_or_default();
+    let email = query.read_untracked().get("email").unwrap_or_default();
+    let plain_post_failed = query.read_untracked().get("error").is_some();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(target)) = login.value().get() {
+            navigate(&target, Default::default());
+        }
+    });
+    let error = move || match login.value().get() {
+        Some(Err(error)) => Some(error.to_string()),
+        Some(Ok(_)) => None,
+        None => plain_post_failed.then(|| "That email and password do not match an account.".to_string()),
+    };
+    view! {
+        <main class="centered">
+            <div class="card login">
+                <p class="brand-line"><span class="brand-mark" aria-hidden="true">"FW"</span>"Feedback Webhooks"</p>
+                <h1>"Sign in"</h1>
+                {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+                <ActionForm action=login>
+                    <input type="hidden" name="next" value=next/>
+                    <div class="field">
+                        <label for="login-email">"Email"</label>
+                        <input id="login-email" type="email" name="email" value=email autocomplete="username" required/>
+                    </div>
+                    <div class="field">
+                        <label for="login-password">"Password"</label>
+                        <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
+                    </div>
+                    <button type="submit" class="primary wide" disabled=move || login.pending().get()>
+                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+            </div>
+        </main>
+    }
+}

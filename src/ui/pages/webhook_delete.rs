@@ -1,0 +1,46 @@
+//! The delete confirmation as a page, for browsers without JavaScript.
+
+use crate::api::webhooks::{get_webhook, DeleteWebhook};
+use crate::model::routes;
+use crate::ui::components::layout::Breadcrumb;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[component]
+pub fn DeleteWebhookPage() -> impl IntoView {
+    let params = use_params_map();
+    let webhook = Resource::new(move || params.read().get("id").unwrap_or_default(), get_webhook);
+    let delete = ServerAction::<DeleteWebhook>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            let name = webhook.get().and_then(Result::ok).map(|w| w.name).unwrap_or_default();
+            let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+            navigate(&format!("{}?deleted={name}", routes::WEBHOOKS), Default::default());
+        }
+    });
+    view! {
+        <Breadcrumb current="Delete".to_string()/>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match webhook.await {
+                    Ok(webhook) => view! {
+                        <div class="card narrow">
+                            <h1>{format!("Delete “{}”?", webhook.name)}</h1>
+                            <p>"The webhook stops receiving feedback events at once. This cannot be undone."</p>
+                            {move || delete.value().get().and_then(Result::err).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
+                            <ActionForm action=delete>
+                                <input type="hidden" name="id" value=webhook.id.clone()/>
+                                <div class="actions">
+                                    <a class="button secondary" href=routes::webhook(&webhook.id)>"Cancel"</a>
+                                    <button type="submit" class="danger">"Delete"</button>
+                                </div>
+                            </ActionForm>
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,322 @@
+//! Create or edit a feedback webhook: Basic configuration, Authentication, Header parameters.
+
+use crate::api::webhooks::{load_webhook_editor, SaveWebhook};
+use crate::model::validation::{validate_webhook, StoredSecrets};
+use crate::model::*;
+use crate::ui::components::confirm_delete::ConfirmDelete;
+use crate::ui::components::field::{error_id, input_id, FieldError, FormState, TextArea, TextInput};
+use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
+use crate::ui::components::layout::Breadcrumb;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+#[component]
+pub fn WebhookFormPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (params.read().get("id"), query.read().get("draft")),
+        |(id, draft)| load_webhook_editor(id, draft),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(data) => view! { <WebhookEditor data/> }.into_any(),
+                    Err(error) => view! {
+                        <Breadcrumb current="Feedback webhook".to_string()/>
+                        <p class="banner error">{error.to_string()}</p>
+                        <a class="button secondary" href=routes::WEBHOOKS>"Back to the list"</a>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
+    let WebhookEditorData { form: initial, errors, jwt_secret: stored_jwt, header_secrets, allow_list, disabled_reason, updated_at, can_edit } = data;
+    let id = initial.id.clone();
+    let is_new = id.is_empty();
+    let title = if is_new { "Create feedback webhook".to_string() } else { initial.name.clone() };
+
+    let name = RwSignal::new(initial.name.clone());
+    let email = RwSignal::new(checked(&initial.email));
+    let sms = RwSignal::new(checked(&initial.sms));
+    let url = RwSignal::new(initial.url.clone());
+    let enabled = RwSignal::new(checked(&initial.enabled));
+    let auth = RwSignal::new(initial.auth.clone());
+    let jwt_algorithm = RwSignal::new(initial.jwt_algorithm.clone());
+    let jwt_secret = RwSignal::new(String::new());
+    let jwt_key_id = RwSignal::new(initial.jwt_key_id.clone());
+    let jwt_issuer = RwSignal::new(initial.jwt_issuer.clone());
+    let jwt_subject = RwSignal::new(initial.jwt_subject.clone());
+    let jwt_audience = RwSignal::new(initial.jwt_audience.clone());
+    let jwt_extra_claims = RwSignal::new(initial.jwt_extra_claims.clone());
+    let jwt_lifetime = RwSignal::new(initial.jwt_lifetime.clone());
+    let rows = RwSignal::new(
+        initial.headers.iter().cloned().enumerate().map(|(key, row)| HeaderRow::new(key, row)).collect::<Vec<_>>(),
+    );
+
+    let collect = {
+        let id = id.clone();
+        move || WebhookForm {
+            id: id.clone(),
+            name: name.get(),
+            email: checkbox(email.get()),
+            sms: checkbox(sms.get()),
+            url: url.get(),
+            enabled: checkbox(enabled.get()),
+            auth: auth.get(),
+            jwt_algorithm: jwt_algorithm.get(),
+            jwt_secret: jwt_secret.get(),
+            jwt_key_id: jwt_key_id.get(),
+            jwt_issuer: jwt_issuer.get(),
+            jwt_subject: jwt_subject.get(),
+            jwt_audience: jwt_audience.get(),
+            jwt_extra_claims: jwt_extra_claims.get(),
+            jwt_lifetime: jwt_lifetime.get(),
+            headers: rows.get().iter().map(HeaderRow::to_form).collect(),
+            intent: String::new(),
+        }
+    };
+    let stored = StoredSecrets {
+        jwt_key: stored_jwt.as_ref().map(|(kind, _)| *kind),
+        header_values: header_secrets.keys().map(|id| (id.clone(), 0)).collect(),
+    };
+    let client_errors = Memo::new({
+        let collect = collect.clone();
+        move |_| validate_webhook(&collect(), &allow_list, &stored).err().unwrap_or_default()
+    });
+    let form = FormState {
+        attempted: RwSignal::new(!errors.is_empty()),
+        server_errors: RwSignal::new(errors),
+        client_errors,
+        touched: RwSignal::new(Default::default()),
+    };
+
+    let save = ServerAction::<SaveWebhook>::new();
+    let banner = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(SaveOutcome::Saved { id, .. })) => {
+            navigate(&format!("{}?saved={id}", routes::WEBHOOKS), Default::default());
+        }
+        Some(Ok(SaveOutcome::Invalid { errors })) => {
+            banner.set(Some("Some fields need attention.".into()));
+            form.server_errors.set(errors);
+            focus_first_error();
+        }
+        Some(Err(error)) => banner.set(Some(error.to_string())),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        form.attempted.set(true);
+        if !form.client_errors.get_untracked().is_empty() {
+            banner.set(Some("Some fields need attention.".into()));
+            focus_first_error();
+            return;
+        }
+        banner.set(None);
+        save.dispatch(SaveWebhook { form: collect() });
+    };
+
+    let confirming = RwSignal::new(None::<(String, String)>);
+    let navigate_after_delete = use_navigate();
+    let on_deleted = Callback::new(move |(_, name): (String, String)| {
+        let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+        navigate_after_delete(&format!("{}?deleted={name}", routes::WEBHOOKS), Default::default());
+    });
+    let delete_link = {
+        let (id, name) = (id.clone(), initial.name.clone());
+        (!is_new && can_edit).then(|| {
+            let href = routes::delete_webhook(&id);
+            view! {
+                <a class="button danger-outline" href=href on:click=move |ev| {
+                    ev.prevent_default();
+                    confirming.set(Some((id.clone(), name.clone())));
+                }>"Delete"</a>
+            }
+        })
+    };
+
+    let key_label = Signal::derive(move || {
+        JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_description().to_string()).unwrap_or_else(|| "Key".into())
+    });
+    let key_hint = {
+        let stored = stored_jwt.clone();
+        Signal::derive(move || match &stored {
+            Some((kind, info)) if JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_kind()) == Some(*kind) => {
+                format!("A key is set (fingerprint {}). Leave blank to keep it.", info.fingerprint)
+            }
+            Some(_) => "The stored key does not fit this algorithm: enter a new one.".into(),
+            None => "Write-only: it is encrypted at rest and never shown again.".into(),
+        })
+    };
+
+    view! {
+        <Breadcrumb current=title.clone()/>
+        <div class="page-head">
+            <div>
+                <h1>{title}</h1>
+                {updated_at.map(|at| view! { <p class="muted">"Last updated " {at.replace('T', " ").replace('Z', " UTC")}</p> })}
+            </div>
+            {delete_link}
+        </div>
+        {disabled_reason.map(|reason| view! { <p class="banner warning">"Disabled automatically: " {reason}</p> })}
+        {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
+        <form class="webhook-form" method="post" action="/api/webhooks/save" on:submit=on_submit novalidate>
+            // Enter in a text field submits with the first submit button: make that one "save".
+            <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Submit"</button>
+            <input type="hidden" name="form[id]" value=id.clone()/>
+            <fieldset class="plain" disabled=!can_edit>
+                <section class="form-section" aria-labelledby="section-basic">
+                    <h2 id="section-basic">"Basic configuration"</h2>
+                    <TextInput form field="name" label="Webhook name" value=name required=true autocomplete="off"
+                        hint="A name that says where the events go, unique in this sandbox."/>
+                    <fieldset class="field group" class:invalid=move || form.error("channels").is_some() aria-describedby=error_id("channels")>
+                        <legend>"Channels"</legend>
+                        <div class="checks">
+                            <Check id="channel-email" name="form[email]" label="Email" value=email on_change=move || form.edited("channels")/>
+                            <Check id="channel-sms" name="form[sms]" label="SMS" value=sms on_change=move || form.edited("channels")/>
+                        </div>
+                        <FieldError form field="channels".to_string()/>
+                    </fieldset>
+                    <TextInput form field="url" label="Webhook URL" value=url kind="url" required=true autocomplete="off"
+                        placeholder="https://hooks.example.com/feedback"
+                        hint="The HTTPS endpoint that receives each feedback event as a JSON POST."/>
+                    <div class="field">
+                        <Check id="webhook-enabled" name="form[enabled]" label="Enabled" value=enabled on_change=|| {}/>
+                        <p class="hint">"A disabled webhook receives no events."</p>
+                    </div>
+                </section>
+
+                <section class="form-section auth-section" aria-labelledby="section-auth">
+                    <h2 id="section-auth">"Authentication"</h2>
+                    <fieldset class="field group">
+                        <legend>"Method"</legend>
+                        <div class="radios">
+                            <Radio id="auth-none" name="form[auth]" option="none" label="No authentication" value=auth/>
+                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label="JWT authentication" value=auth/>
+                        </div>
+                        <FieldError form field="auth".to_string()/>
+                    </fieldset>
+                    <p class="hint auth-none-hint">"Requests carry no authentication header."</p>
+                    <div class="jwt-fields">
+                        <p class="hint">"Every request carries a freshly signed token: " <code>"Authorization: Bearer <jwt>"</code> " with iat, exp and jti (the delivery id)."</p>
+                        <div class="field" class:invalid=move || form.error("jwt_algorithm").is_some()>
+                            <label for=input_id("jwt_algorithm")>"Signing algorithm"</label>
+                            <select
+                                id=input_id("jwt_algorithm")
+                                name="form[jwt_algorithm]"
+                                prop:value=move || jwt_algorithm.get()
+                                aria-describedby=error_id("jwt_algorithm")
+                                on:change=move |ev| {
+                                    jwt_algorithm.set(event_target_value(&ev));
+                                    form.edited("jwt_algorithm");
+                                    form.edited("jwt_secret");
+                                }
+                            >
+                                {JwtAlgorithm::ALL.into_iter().map(|alg| {
+                                    let selected = initial.jwt_algorithm == alg.as_str();
+                                    view! { <option value=alg.as_str() selected=selected>{alg.as_str()}</option> }
+                                }).collect_view()}
+                            </select>
+                            <FieldError form field="jwt_algorithm".to_string()/>
+                        </div>
+                        <TextArea form field="jwt_secret" label=key_label value=jwt_secret rows=4 hint=key_hint required=true/>
+                        <div class="grid-2">
+                            <TextInput form field="jwt_key_id" label="Key ID (kid)" value=jwt_key_id autocomplete="off"/>
+                            <TextInput form field="jwt_lifetime" label="Token lifetime (seconds)" value=jwt_lifetime kind="number" required=true
+                                hint="From 30 to 3600; default 300."/>
+                            <TextInput form field="jwt_issuer" label="Issuer (iss)" value=jwt_issuer autocomplete="off"/>
+                            <TextInput form field="jwt_subject" label="Subject (sub)" value=jwt_subject autocomplete="off"/>
+                            <TextInput form field="jwt_audience" label="Audience (aud)" value=jwt_audience autocomplete="off"/>
+                        </div>
+                        <TextArea form field="jwt_extra_claims" label=Signal::stored("Extra claims (JSON object)".to_string())
+                            value=jwt_extra_claims rows=3 placeholder=Signal::stored("{\"tenant\": \"acme\"}".to_string())/>
+                    </div>
+                </section>
+
+                <section class="form-section" aria-labelledby="section-headers">
+                    <h2 id="section-headers">"Header parameters"</h2>
+                    <p class="hint">"Custom headers sent with every request. Mark a value secret to keep it encrypted and masked."</p>
+                    <HeaderRowsEditor form rows stored=header_secrets/>
+                </section>
+
+                <div class="form-actions">
+                    <a class="button secondary" href=routes::WEBHOOKS>"Cancel"</a>
+                    <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()>
+                        {move || if save.pending().get() { "Saving…" } else { "Submit" }}
+                    </button>
+                </div>
+            </fieldset>
+        </form>
+        <ConfirmDelete target=confirming on_deleted/>
+    }
+}
+
+#[component]
+fn Check(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<bool>,
+    on_change: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <span class="check">
+            <input
+                type="checkbox"
+                id=id
+                name=name
+                checked=value.get_untracked()
+                prop:checked=move || value.get()
+                on:change=move |ev| {
+                    value.set(event_target_checked(&ev));
+                    on_change();
+                }
+            />
+            <label for=id>{label}</label>
+        </span>
+    }
+}
+
+#[component]
+fn Radio(
+    id: &'static str,
+    name: &'static str,
+    option: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <span class="check">
+            <input
+                type="radio"
+                id=id
+                name=name
+                value=option
+                checked=value.get_untracked() == option
+                prop:checked=move || value.get() == option
+                on:change=move |_| value.set(option.to_string())
+            />
+            <label for=id>{label}</label>
+        </span>
+    }
+}
+
+/// Moves focus to the first field that shows an error, once the page has drawn it.
+fn focus_first_error() {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(|| {
+        use leptos::wasm_bindgen::JsCast;
+        if let Ok(Some(element)) = document().query_selector(".field.invalid input, .field.invalid textarea, .field.invalid select") {
+            if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+                let _ = element.focus();
+            }
+        }
+    });
+}

@@ -1,0 +1,119 @@
+//! Administration / Channels / Feedback webhook settings: every webhook of the sandbox.
+
+use crate::api::webhooks::list_webhooks;
+use crate::model::{routes, WebhookSummary};
+use crate::ui::components::confirm_delete::ConfirmDelete;
+use crate::ui::components::layout::Breadcrumb;
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn WebhooksPage() -> impl IntoView {
+    let list = Resource::new(|| (), |_| list_webhooks());
+    let query = use_query_map();
+    view! {
+        <Breadcrumb/>
+        <div class="page-head">
+            <div>
+                <h1>"Feedback webhook settings"</h1>
+                <p class="muted">"Delivery feedback (sent, delivered, bounce, error) of API-triggered transactional campaigns, pushed to your endpoints."</p>
+            </div>
+            <a class="button primary" href=routes::NEW_WEBHOOK>"Create feedback webhook"</a>
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => {
+                        let saved = query.read_untracked().get("saved");
+                        let deleted = query.read_untracked().get("deleted");
+                        let notice = match saved.and_then(|id| list.items.iter().find(|w| w.id == id)) {
+                            Some(webhook) => Some(format!("Saved “{}”.", webhook.name)),
+                            None => deleted.map(|name| format!("Deleted “{name}”.")),
+                        };
+                        view! { <WebhookTable items=list.items can_edit=list.can_edit notice/> }.into_any()
+                    }
+                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn WebhookTable(items: Vec<WebhookSummary>, can_edit: bool, notice: Option<String>) -> impl IntoView {
+    let items = RwSignal::new(items);
+    let notice = RwSignal::new(notice);
+    let confirming = RwSignal::new(None::<(String, String)>);
+    let on_deleted = Callback::new(move |(id, name): (String, String)| {
+        items.update(|items| items.retain(|w| w.id != id));
+        notice.set(Some(format!("Deleted “{name}”.")));
+    });
+    view! {
+        {move || notice.get().map(|n| view! { <p class="banner success" role="status">{n}</p> })}
+        <Show
+            when=move || !items.with(Vec::is_empty)
+            fallback=|| view! {
+                <div class="empty-state">
+                    <h2>"No feedback webhooks yet"</h2>
+                    <p>"Create one to receive sent, delivered, bounce and error events of your transactional messages in real time."</p>
+                    <a class="button primary" href=routes::NEW_WEBHOOK>"Create your first feedback webhook"</a>
+                </div>
+            }
+        >
+            <div class="table-wrap">
+                <table class="webhooks">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Channels"</th>
+                            <th scope="col">"URL"</th>
+                            <th scope="col">"Authentication"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Last updated"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || items.get() key=|w| (w.id.clone(), w.updated_at.clone()) let:webhook>
+                            <WebhookRow webhook can_edit confirming/>
+                        </For>
+                    </tbody>
+                </table>
+            </div>
+        </Show>
+        <ConfirmDelete target=confirming on_deleted/>
+    }
+}
+
+#[component]
+fn WebhookRow(webhook: WebhookSummary, can_edit: bool, confirming: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let channels = webhook.channels.iter().map(|c| view! { <span class="chip">{c.label()}</span> }).collect_view();
+    let auth = webhook.jwt_algorithm.map(|a| format!("JWT ({})", a.as_str())).unwrap_or_else(|| "None".into());
+    let (id, name) = (webhook.id.clone(), webhook.name.clone());
+    let open_confirm = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        confirming.set(Some((id.clone(), name.clone())));
+    };
+    view! {
+        <tr>
+            <td data-label="Name"><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
+            <td data-label="Channels">{channels}</td>
+            <td data-label="URL" class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
+            <td data-label="Authentication">{auth}</td>
+            <td data-label="Status">
+                {if webhook.enabled {
+                    view! { <span class="status enabled">"Enabled"</span> }.into_any()
+                } else {
+                    view! { <span class="status disabled" title=webhook.disabled_reason.clone().unwrap_or_default()>"Disabled"</span> }.into_any()
+                }}
+            </td>
+            <td data-label="Last updated"><time datetime=webhook.updated_at.clone()>{webhook.updated_at.replace('T', " ").replace('Z', " UTC")}</time></td>
+            <td class="row-actions">
+                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { "Edit" } else { "View" }}</a>
+                {can_edit.then(|| view! {
+                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>"Delete"</a>
+                })}
+            </td>
+        </tr>
+    }
+}

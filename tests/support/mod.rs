@@ -1,0 +1,108 @@
+//! A real server on port 0 over a temporary SQLite file, and an HTTP client that keeps cookies.
+#![allow(dead_code)]
+
+use clap::Parser;
+use feedback_webhooks::server::config::Config;
+use feedback_webhooks::server::http::{start, RunningServer};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub server: RunningServer,
+    pub dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+}
+
+pub fn config_for(dir: &std::path::Path, extra: &[&str]) -> Config {
+    let database_url = format!("sqlite://{}/test.db", dir.display());
+    let mut args = vec![
+        "feedback-webhooks".to_string(),
+        "--database-url".into(),
+        database_url,
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--allow-private-targets".into(),
+        "127.0.0.1/32".into(),
+        "--site-root".into(),
+        dir.join("site").display().to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    Config::parse_from(args)
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+}
+
+impl TestApp {
+    /// A server whose first administrator comes from the configuration.
+    pub async fn with_admin() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = config_for(dir.path(), &[]);
+        config.admin_email = Some(ADMIN_EMAIL.into());
+        config.admin_password = Some(ADMIN_PASSWORD.into());
+        let server = start(config).await.expect("server starts");
+        TestApp { server, dir, client: client() }
+    }
+
+    pub async fn signed_in() -> TestApp {
+        let app = TestApp::with_admin().await;
+        let response = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 200, "login");
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.server.url(path)
+    }
+
+    /// Calls a server function the way the hydrated app does (form-encoded in, JSON out).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts like a browser form without JavaScript.
+    pub async fn post_plain_form(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header("Origin", format!("http://{}", self.server.addr))
+            .header("Sec-Fetch-Site", "same-origin")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(serde_urlencoded(form))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn call_json(&self, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        let response = self.call(endpoint, form).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("login", &[("email", email), ("password", password)]).await
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+}
+
+/// Encodes like a browser: brackets percent-encoded.
+pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
+}
