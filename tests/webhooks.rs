@@ -49,17 +49,27 @@ async fn save(app: &TestApp, form: &[(&'static str, String)]) -> (u16, Value) {
 async fn create(app: &TestApp, form: &[(&'static str, String)]) -> String {
     let (status, body) = save(app, form).await;
     assert_eq!(status, 200, "{body}");
-    body["Saved"]["id"].as_str().unwrap_or_else(|| panic!("saved: {body}")).to_string()
+    body["Saved"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("saved: {body}"))
+        .to_string()
 }
 
 fn errors(body: &Value) -> &serde_json::Map<String, Value> {
-    body["Invalid"]["errors"].as_object().unwrap_or_else(|| panic!("refused: {body}"))
+    body["Invalid"]["errors"]
+        .as_object()
+        .unwrap_or_else(|| panic!("refused: {body}"))
 }
 
 #[tokio::test]
 async fn pages_and_server_functions_require_login() {
     let app = TestApp::with_admin().await;
-    let response = app.client.get(app.url("/admin/channels/feedback-webhooks")).send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/admin/channels/feedback-webhooks"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(
         response.headers()["location"],
@@ -80,12 +90,22 @@ async fn login_checks_the_password_and_sets_a_strict_http_only_cookie() {
     let app = TestApp::with_admin().await;
     let response = app.login(ADMIN_EMAIL, "wrong password entirely").await;
     assert_eq!(response.status(), 401);
-    assert!(response.text().await.unwrap().contains("InvalidCredentials"));
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("InvalidCredentials"));
     let response = app.login("ADMIN@example.com", ADMIN_PASSWORD).await;
     assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_string();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cookie.starts_with("fw_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let (status, page) = app.get_text("/admin/channels/feedback-webhooks").await;
     assert_eq!(status, 200);
     assert!(page.contains("Feedback webhook settings") && page.contains("Create feedback webhook"));
@@ -102,9 +122,21 @@ async fn session_id_changes_at_login() {
     let app = TestApp::with_admin().await;
     // A session that exists before login (as an attacker could plant) must not become the signed-in one.
     let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let first_cookie = first.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let first_cookie = first.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let second = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let second_cookie = second.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let second_cookie = second.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     assert_ne!(first_cookie, second_cookie);
 }
 
@@ -125,14 +157,25 @@ async fn create_list_edit_and_delete() {
     assert_eq!(status, 200);
     assert_eq!(editor["form"]["jwt_issuer"], "feedback-webhooks");
     assert_eq!(editor["form"]["headers"][0]["value"], "acme");
-    assert_eq!(editor["form"]["headers"][1]["value"], "", "secret values are not sent back");
-    let header_id = editor["form"]["headers"][1]["id"].as_str().unwrap().to_string();
-    let fingerprint = editor["header_secrets"][&header_id]["fingerprint"].as_str().unwrap().to_string();
+    assert_eq!(
+        editor["form"]["headers"][1]["value"], "",
+        "secret values are not sent back"
+    );
+    let header_id = editor["form"]["headers"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let fingerprint = editor["header_secrets"][&header_id]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(fingerprint.len(), 19);
 
     // Edit: rename, drop SMS, keep both secrets by leaving them blank.
     let mut edit = with_jwt_and_headers("Orders feedback (prod)");
-    edit.retain(|(k, _)| *k != "form[sms]" && *k != "form[jwt_secret]" && *k != "form[headers][1][value]");
+    edit.retain(|(k, _)| {
+        *k != "form[sms]" && *k != "form[jwt_secret]" && *k != "form[headers][1][value]"
+    });
     edit.push(("form[id]", id.clone()));
     edit.push(("form[headers][1][id]", header_id.clone()));
     edit.push(("form[headers][1][value]", String::new()));
@@ -142,7 +185,11 @@ async fn create_list_edit_and_delete() {
     let (_, editor) = app.call_json("webhooks/editor", &[("id", &id)]).await;
     assert_eq!(editor["form"]["name"], "Orders feedback (prod)");
     assert_eq!(editor["form"]["sms"], Value::Null);
-    assert_eq!(editor["header_secrets"][&header_id]["fingerprint"], fingerprint.as_str(), "kept");
+    assert_eq!(
+        editor["header_secrets"][&header_id]["fingerprint"],
+        fingerprint.as_str(),
+        "kept"
+    );
     assert!(editor["jwt_secret"].is_array(), "JWT key kept: {editor}");
 
     let (status, _) = app.call_json("webhooks/delete", &[("id", &id)]).await;
@@ -157,15 +204,42 @@ async fn create_list_edit_and_delete() {
 async fn each_refusal_names_its_field() {
     let app = TestApp::signed_in().await;
     let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
-        (basic("", "https://hooks.example.com/x"), "name", "Enter a webhook name."),
-        (basic(&"n".repeat(101), "https://hooks.example.com/x"), "name", "at most 100"),
-        (basic("No URL", ""), "url", "Enter the webhook URL."),
-        (basic("Plain http", "http://hooks.example.com/x"), "url", "Use https://"),
-        (basic("Userinfo", "https://u:p@hooks.example.com/x"), "url", "user name and password"),
-        (basic("Fragment", "https://hooks.example.com/x#f"), "url", "fragment"),
-        (basic("Metadata", "https://169.254.169.254/latest"), "url", "link-local"),
         (
-            basic("No channel", "https://hooks.example.com/x").into_iter().filter(|(k, _)| *k != "form[email]").collect(),
+            basic("", "https://hooks.example.com/x"),
+            "name",
+            "Enter a webhook name.",
+        ),
+        (
+            basic(&"n".repeat(101), "https://hooks.example.com/x"),
+            "name",
+            "at most 100",
+        ),
+        (basic("No URL", ""), "url", "Enter the webhook URL."),
+        (
+            basic("Plain http", "http://hooks.example.com/x"),
+            "url",
+            "Use https://",
+        ),
+        (
+            basic("Userinfo", "https://u:p@hooks.example.com/x"),
+            "url",
+            "user name and password",
+        ),
+        (
+            basic("Fragment", "https://hooks.example.com/x#f"),
+            "url",
+            "fragment",
+        ),
+        (
+            basic("Metadata", "https://169.254.169.254/latest"),
+            "url",
+            "link-local",
+        ),
+        (
+            basic("No channel", "https://hooks.example.com/x")
+                .into_iter()
+                .filter(|(k, _)| *k != "form[email]")
+                .collect(),
             "channels",
             "Choose at least one channel.",
         ),
@@ -184,7 +258,10 @@ async fn each_refusal_names_its_field() {
                 let mut f = with_jwt_and_headers("Bad PEM");
                 f.retain(|(k, _)| *k != "form[jwt_secret]" && *k != "form[jwt_algorithm]");
                 f.push(("form[jwt_algorithm]", "RS256".into()));
-                f.push(("form[jwt_secret]", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into()));
+                f.push((
+                    "form[jwt_secret]",
+                    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into(),
+                ));
                 f
             },
             "jwt_secret",
@@ -215,11 +292,18 @@ async fn each_refusal_names_its_field() {
         let (status, body) = save(&app, &form).await;
         assert_eq!(status, 200, "{body}");
         let errors = errors(&body);
-        let got = errors.get(field).and_then(Value::as_str).unwrap_or_else(|| panic!("{field} in {body}"));
+        let got = errors
+            .get(field)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{field} in {body}"));
         assert!(got.contains(message), "{field}: {got}");
     }
     let (_, list) = app.call_json("webhooks/list", &[]).await;
-    assert_eq!(list["items"], serde_json::json!([]), "nothing refused was stored");
+    assert_eq!(
+        list["items"],
+        serde_json::json!([]),
+        "nothing refused was stored"
+    );
 }
 
 #[tokio::test]
@@ -235,7 +319,13 @@ async fn rsa_and_ec_keys_are_validated_on_save() {
     form.push(("form[jwt_algorithm]", "ES384".into()));
     form.push(("form[name]", "EC wrong curve".into()));
     let (_, body) = save(&app, &form).await;
-    assert!(errors(&body)["jwt_secret"].as_str().unwrap().contains("P-384"), "{body}");
+    assert!(
+        errors(&body)["jwt_secret"]
+            .as_str()
+            .unwrap()
+            .contains("P-384"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -243,7 +333,10 @@ async fn names_are_unique_per_sandbox_ignoring_case() {
     let app = TestApp::signed_in().await;
     create(&app, &basic("Orders", "https://hooks.example.com/a")).await;
     let (_, body) = save(&app, &basic("  ORDERS ", "https://hooks.example.com/b")).await;
-    assert_eq!(errors(&body)["name"], "A webhook named “ORDERS” already exists in this sandbox.");
+    assert_eq!(
+        errors(&body)["name"],
+        "A webhook named “ORDERS” already exists in this sandbox."
+    );
 }
 
 #[tokio::test]
@@ -256,7 +349,10 @@ async fn http_is_accepted_for_allow_listed_local_targets() {
 async fn cross_site_posts_are_refused() {
     let app = TestApp::signed_in().await;
     let form = basic("Cross site", "https://hooks.example.com/x");
-    for (header, value) in [("Origin", "https://evil.example"), ("Sec-Fetch-Site", "cross-site")] {
+    for (header, value) in [
+        ("Origin", "https://evil.example"),
+        ("Sec-Fetch-Site", "cross-site"),
+    ] {
         let response = app
             .client
             .post(app.url("/api/webhooks/save"))
@@ -286,9 +382,14 @@ async fn secrets_never_appear_in_any_response() {
     let id = create(&app, &with_jwt_and_headers("Secretive")).await;
     let mut bodies = vec![
         app.call_json("webhooks/list", &[]).await.1.to_string(),
-        app.call_json("webhooks/editor", &[("id", &id)]).await.1.to_string(),
+        app.call_json("webhooks/editor", &[("id", &id)])
+            .await
+            .1
+            .to_string(),
         app.get_text("/admin/channels/feedback-webhooks").await.1,
-        app.get_text(&format!("/admin/channels/feedback-webhooks/{id}")).await.1,
+        app.get_text(&format!("/admin/channels/feedback-webhooks/{id}"))
+            .await
+            .1,
     ];
     // A refused edit sent without JavaScript comes back without its secrets.
     let mut refused = with_jwt_and_headers("");
@@ -301,13 +402,20 @@ async fn secrets_never_appear_in_any_response() {
         assert!(!body.contains(HMAC_SECRET), "JWT secret leaked");
         assert!(!body.contains(HEADER_SECRET), "header secret leaked");
     }
-    assert!(bodies[3].contains("fingerprint"), "the edit page shows the fingerprint");
+    assert!(
+        bodies[3].contains("fingerprint"),
+        "the edit page shows the fingerprint"
+    );
     // And at rest, the database holds only sealed values.
     let raw = std::fs::read(app.dir.path().join("test.db")).unwrap();
     let wal = std::fs::read(app.dir.path().join("test.db-wal")).unwrap_or_default();
     for bytes in [raw, wal] {
-        assert!(!bytes.windows(HMAC_SECRET.len()).any(|w| w == HMAC_SECRET.as_bytes()));
-        assert!(!bytes.windows(HEADER_SECRET.len()).any(|w| w == HEADER_SECRET.as_bytes()));
+        assert!(!bytes
+            .windows(HMAC_SECRET.len())
+            .any(|w| w == HMAC_SECRET.as_bytes()));
+        assert!(!bytes
+            .windows(HEADER_SECRET.len())
+            .any(|w| w == HEADER_SECRET.as_bytes()));
     }
 }
 
@@ -319,11 +427,17 @@ async fn plain_form_posts_work_without_javascript() {
     let response = app.post_plain_form("webhooks/save", &pairs(&form)).await;
     assert_eq!(response.status(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with("/admin/channels/feedback-webhooks/new?draft="), "{location}");
+    assert!(
+        location.starts_with("/admin/channels/feedback-webhooks/new?draft="),
+        "{location}"
+    );
     let (status, page) = app.get_text(&location).await;
     assert_eq!(status, 200);
     assert!(page.contains("value=\"Typed name\""), "name kept");
-    assert!(page.contains("value=\"http://hooks.example.com/plain\""), "URL kept");
+    assert!(
+        page.contains("value=\"http://hooks.example.com/plain\""),
+        "URL kept"
+    );
     assert!(page.contains("Plain http:// is accepted only for allow-listed private addresses."));
 
     // "Add header" without JavaScript comes back with one more row.
@@ -332,37 +446,54 @@ async fn plain_form_posts_work_without_javascript() {
     let response = app.post_plain_form("webhooks/save", &pairs(&adding)).await;
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let (_, page) = app.get_text(&location).await;
-    assert!(page.contains("form[headers][0][name]"), "a header row was added");
+    assert!(
+        page.contains("form[headers][0][name]"),
+        "a header row was added"
+    );
 
     // Accepted: on to the list, which shows it.
     let form = basic("Typed name", "https://hooks.example.com/plain");
     let response = app.post_plain_form("webhooks/save", &pairs(&form)).await;
     assert_eq!(response.status(), 302);
     let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with("/admin/channels/feedback-webhooks?saved="), "{location}");
+    assert!(
+        location.starts_with("/admin/channels/feedback-webhooks?saved="),
+        "{location}"
+    );
     let (_, page) = app.get_text(&location).await;
     assert!(page.contains("Saved “Typed name”."));
 
     // Delete through its confirmation page's form.
     let (_, list) = app.call_json("webhooks/list", &[]).await;
     let id = list["items"][0]["id"].as_str().unwrap().to_string();
-    let (status, confirm) = app.get_text(&format!("/admin/channels/feedback-webhooks/{id}/delete")).await;
+    let (status, confirm) = app
+        .get_text(&format!("/admin/channels/feedback-webhooks/{id}/delete"))
+        .await;
     assert_eq!(status, 200);
     assert!(confirm.contains("Delete “Typed name”?"));
     let response = app.post_plain_form("webhooks/delete", &[("id", &id)]).await;
     assert_eq!(response.status(), 302);
-    assert_eq!(response.headers()["location"], "/admin/channels/feedback-webhooks?deleted=Typed+name");
+    assert_eq!(
+        response.headers()["location"],
+        "/admin/channels/feedback-webhooks?deleted=Typed+name"
+    );
 }
 
 #[tokio::test]
 async fn sessions_survive_a_restart() {
     let app = TestApp::signed_in().await;
-    let TestApp { server, dir, client } = app;
+    let TestApp {
+        server,
+        dir,
+        client,
+    } = app;
     server.stop().await;
     let mut config = config_for(dir.path(), &[]);
     config.admin_email = Some(ADMIN_EMAIL.into());
     config.admin_password = Some(ADMIN_PASSWORD.into());
-    let server = feedback_webhooks::server::http::start(config).await.unwrap();
+    let server = feedback_webhooks::server::http::start(config)
+        .await
+        .unwrap();
     let response = client
         .post(server.url("/api/webhooks/list"))
         .header("Accept", "application/json")
@@ -375,28 +506,75 @@ async fn sessions_survive_a_restart() {
 #[tokio::test]
 async fn first_run_setup_link_creates_the_administrator_once() {
     let dir = tempfile::tempdir().unwrap();
-    let server = feedback_webhooks::server::http::start(config_for(dir.path(), &[])).await.unwrap();
-    let token = server.state.setup_token.lock().unwrap().clone().expect("a setup token");
-    let app = TestApp { server, dir, client: client() };
+    let server = feedback_webhooks::server::http::start(config_for(dir.path(), &[]))
+        .await
+        .unwrap();
+    let token = server
+        .state
+        .setup_token
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("a setup token");
+    let app = TestApp {
+        server,
+        dir,
+        client: client(),
+    };
     let (status, page) = app.get_text("/setup?token=wrong").await;
     assert_eq!(status, 200);
     assert!(page.contains("not valid"));
     let (status, _) = app
-        .call_json("setup", &[("token", "wrong"), ("email", "a@example.com"), ("password", ADMIN_PASSWORD), ("password_confirm", ADMIN_PASSWORD)])
+        .call_json(
+            "setup",
+            &[
+                ("token", "wrong"),
+                ("email", "a@example.com"),
+                ("password", ADMIN_PASSWORD),
+                ("password_confirm", ADMIN_PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(status, 403);
     let (_, body) = app
-        .call_json("setup", &[("token", &token), ("email", "a@example.com"), ("password", "short"), ("password_confirm", "short")])
+        .call_json(
+            "setup",
+            &[
+                ("token", &token),
+                ("email", "a@example.com"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
         .await;
-    assert!(body["Invalid"]["errors"]["password"].as_str().unwrap().contains("12 characters"));
+    assert!(body["Invalid"]["errors"]["password"]
+        .as_str()
+        .unwrap()
+        .contains("12 characters"));
     let (status, body) = app
-        .call_json("setup", &[("token", &token), ("email", "a@example.com"), ("password", ADMIN_PASSWORD), ("password_confirm", ADMIN_PASSWORD)])
+        .call_json(
+            "setup",
+            &[
+                ("token", &token),
+                ("email", "a@example.com"),
+                ("password", ADMIN_PASSWORD),
+                ("password_confirm", ADMIN_PASSWORD),
+            ],
+        )
         .await;
     assert_eq!((status, body), (200, Value::String("Created".into())));
     let (status, _) = app.call_json("webhooks/list", &[]).await;
     assert_eq!(status, 200, "signed in after setup");
     let (status, _) = app
-        .call_json("setup", &[("token", &token), ("email", "b@example.com"), ("password", ADMIN_PASSWORD), ("password_confirm", ADMIN_PASSWORD)])
+        .call_json(
+            "setup",
+            &[
+                ("token", &token),
+                ("email", "b@example.com"),
+                ("password", ADMIN_PASSWORD),
+                ("password_confirm", ADMIN_PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(status, 403, "the link works once");
 }

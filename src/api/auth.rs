@@ -14,7 +14,11 @@ use {
 
 /// Where to go after signing in (a local path).
 #[server(endpoint = "login")]
-pub async fn login(email: String, password: String, next: Option<String>) -> Result<String, AppError> {
+pub async fn login(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<String, AppError> {
     with_status(
         async {
             let state = AppState::current()?;
@@ -28,11 +32,18 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
                 )));
             }
             let user = state.store.user_by_email(&key).await.map_err(internal)?;
-            let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+            let hash = user
+                .as_ref()
+                .map(|u| u.password_hash.clone())
+                .unwrap_or_else(|| dummy_hash().to_string());
             let verified = verify_password(password, hash).await && user.is_some();
             let Some(user) = user.filter(|_| verified) else {
                 state.login_throttle.failed(&key);
-                redirect_plain_post(&format!("/login?error=credentials&email={}&next={}", encode(&email), encode(&target)));
+                redirect_plain_post(&format!(
+                    "/login?error=credentials&email={}&next={}",
+                    encode(&email),
+                    encode(&target)
+                ));
                 return Err(AppError::InvalidCredentials);
             };
             state.login_throttle.succeeded(&key);
@@ -57,7 +68,9 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let state = AppState::current()?;
     let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-    Ok(session_user(&state, &session).await?.map(|user| user_view(&state, &user)))
+    Ok(session_user(&state, &session)
+        .await?
+        .map(|user| user_view(&state, &user)))
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -76,7 +89,13 @@ pub async fn setup_state(token: Option<String>) -> Result<SetupLink, AppError> {
     if state.store.user_count().await.map_err(internal)? > 0 {
         return Ok(SetupLink::Done);
     }
-    Ok(if state.setup_token_matches(token.as_deref().unwrap_or("")) { SetupLink::Ready } else { SetupLink::InvalidLink })
+    Ok(
+        if state.setup_token_matches(token.as_deref().unwrap_or("")) {
+            SetupLink::Ready
+        } else {
+            SetupLink::InvalidLink
+        },
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,7 +115,9 @@ pub async fn create_first_admin(
     with_status(
         async {
             let state = AppState::current()?;
-            if state.store.user_count().await.map_err(internal)? > 0 || !state.setup_token_matches(&token) {
+            if state.store.user_count().await.map_err(internal)? > 0
+                || !state.setup_token_matches(&token)
+            {
                 return Err(AppError::Forbidden);
             }
             let mut errors = FieldErrors::new();
@@ -106,11 +127,19 @@ pub async fn create_first_admin(
             if let Some(problem) = crate::model::password_problem(&password) {
                 errors.insert("password".into(), problem);
             } else if password != password_confirm {
-                errors.insert("password_confirm".into(), "The two passwords differ.".into());
+                errors.insert(
+                    "password_confirm".into(),
+                    "The two passwords differ.".into(),
+                );
             }
             if !errors.is_empty() {
                 let first = errors.values().next().cloned().unwrap_or_default();
-                redirect_plain_post(&format!("/setup?token={}&email={}&error={}", encode(&token), encode(&email), encode(&first)));
+                redirect_plain_post(&format!(
+                    "/setup?token={}&email={}&error={}",
+                    encode(&token),
+                    encode(&email),
+                    encode(&first)
+                ));
                 return Ok(SetupOutcome::Invalid { errors });
             }
             let user = create_user(&state, &email, password, crate::model::Role::Admin).await?;

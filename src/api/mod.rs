@@ -13,7 +13,13 @@ mod support {
     /// A browser form posted without JavaScript: it expects a page (or a redirect), not data.
     pub fn plain_form_post() -> bool {
         use_context::<Parts>()
-            .and_then(|parts| parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+            .and_then(|parts| {
+                parts
+                    .headers
+                    .get(ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
             .unwrap_or(false)
     }
 
@@ -30,7 +36,10 @@ mod support {
             if plain_form_post() && *error == AppError::Unauthenticated {
                 leptos_axum::redirect(crate::model::routes::LOGIN);
             } else if let Some(response) = use_context::<ResponseOptions>() {
-                response.set_status(StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+                response.set_status(
+                    StatusCode::from_u16(error.status_code())
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                );
             }
         }
         result

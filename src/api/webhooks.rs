@@ -24,8 +24,15 @@ pub async fn list_webhooks() -> Result<WebhookList, AppError> {
     with_status(
         async {
             let (state, _, role) = require_user(Role::Viewer).await?;
-            let records = state.store.list_webhooks(state.default_sandbox.id).await.map_err(internal)?;
-            Ok(WebhookList { items: records.iter().map(webhooks::summary).collect(), can_edit: role.can_edit() })
+            let records = state
+                .store
+                .list_webhooks(state.default_sandbox.id)
+                .await
+                .map_err(internal)?;
+            Ok(WebhookList {
+                items: records.iter().map(webhooks::summary).collect(),
+                can_edit: role.can_edit(),
+            })
         }
         .await,
     )
@@ -44,7 +51,10 @@ pub async fn get_webhook(id: String) -> Result<WebhookSummary, AppError> {
 
 /// The form page's data: a blank form, a stored webhook, or a refused draft posted without JavaScript.
 #[server(endpoint = "webhooks/editor")]
-pub async fn load_webhook_editor(id: Option<String>, draft: Option<String>) -> Result<WebhookEditorData, AppError> {
+pub async fn load_webhook_editor(
+    id: Option<String>,
+    draft: Option<String>,
+) -> Result<WebhookEditorData, AppError> {
     with_status(
         async {
             let (state, _, role) = require_user(Role::Viewer).await?;
@@ -61,7 +71,13 @@ pub async fn load_webhook_editor(id: Option<String>, draft: Option<String>) -> R
                 (None, Some(record)) => (webhooks::form_of(record), Default::default()),
                 (None, None) => (WebhookForm::blank(), Default::default()),
             };
-            Ok(webhooks::editor_data(&state, record.as_ref(), form, errors, role.can_edit()))
+            Ok(webhooks::editor_data(
+                &state,
+                record.as_ref(),
+                form,
+                errors,
+                role.can_edit(),
+            ))
         }
         .await,
     )
@@ -81,8 +97,12 @@ pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
             }
             let outcome = webhooks::save(&state, &form).await?;
             match &outcome {
-                SaveOutcome::Saved { id, .. } => redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS)),
-                SaveOutcome::Invalid { errors } => stash_draft_and_return(form, errors.clone()).await?,
+                SaveOutcome::Saved { id, .. } => {
+                    redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS))
+                }
+                SaveOutcome::Invalid { errors } => {
+                    stash_draft_and_return(form, errors.clone()).await?
+                }
             }
             Ok(outcome)
         }
@@ -96,8 +116,16 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
         async {
             let (state, _, _) = require_user(Role::Editor).await?;
             let record = webhooks::load(&state, &id).await?;
-            state.store.delete_webhook(state.default_sandbox.id, record.id).await.map_err(internal)?;
-            redirect_plain_post(&format!("{}?deleted={}", routes::WEBHOOKS, encode(&record.settings.name)));
+            state
+                .store
+                .delete_webhook(state.default_sandbox.id, record.id)
+                .await
+                .map_err(internal)?;
+            redirect_plain_post(&format!(
+                "{}?deleted={}",
+                routes::WEBHOOKS,
+                encode(&record.settings.name)
+            ));
             Ok(())
         }
         .await,
@@ -110,7 +138,10 @@ fn edit_rows(form: &mut WebhookForm) -> Option<FieldErrors> {
     let intent = std::mem::take(&mut form.intent);
     if intent == "add_header" {
         form.headers.push(HeaderRowForm::default());
-    } else if let Some(index) = intent.strip_prefix("remove_header:").and_then(|i| i.parse::<usize>().ok()) {
+    } else if let Some(index) = intent
+        .strip_prefix("remove_header:")
+        .and_then(|i| i.parse::<usize>().ok())
+    {
         if index < form.headers.len() {
             form.headers.remove(index);
         }
@@ -143,7 +174,11 @@ async fn stash_draft_and_return(form: WebhookForm, errors: FieldErrors) -> Resul
         "" => routes::NEW_WEBHOOK.to_string(),
         id => routes::webhook(id),
     };
-    let draft = StashedDraft { token: token.clone(), form: form.without_secrets(), errors };
+    let draft = StashedDraft {
+        token: token.clone(),
+        form: form.without_secrets(),
+        errors,
+    };
     session.insert(DRAFT_KEY, draft).await.map_err(internal)?;
     leptos_axum::redirect(&format!("{back_to}?draft={token}"));
     Ok(())

@@ -29,7 +29,8 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
         Some("multicast")
     } else if ip.is_broadcast() || a >= 240 {
         Some("reserved")
-    } else if (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113) {
+    } else if (a, b, c) == (192, 0, 2) || (a, b, c) == (198, 51, 100) || (a, b, c) == (203, 0, 113)
+    {
         Some("documentation")
     } else if a == 198 && (b == 18 || b == 19) {
         Some("benchmarking")
@@ -132,7 +133,13 @@ mod tests {
 
     #[test]
     fn public_addresses_pass() {
-        for ip in ["8.8.8.8", "1.1.1.1", "93.184.216.34", "2606:4700:4700::1111", "2a00:1450:4007:80e::200e"] {
+        for ip in [
+            "8.8.8.8",
+            "1.1.1.1",
+            "93.184.216.34",
+            "2606:4700:4700::1111",
+            "2a00:1450:4007:80e::200e",
+        ] {
             assert_eq!(reason(ip), None, "{ip}");
         }
     }

@@ -58,9 +58,12 @@ pub fn password_problem(password: &str) -> Option<String> {
 pub fn email_problem(email: &str) -> Option<String> {
     let email = email.trim();
     let valid = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
         && !email.chars().any(char::is_whitespace);
     (!valid).then(|| "Enter an email address like name@example.com.".into())
 }

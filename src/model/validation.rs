@@ -14,7 +14,14 @@ pub const JWT_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 30..=3600;
 const CLAIM_MAX_CHARS: usize = 1024;
 const RESERVED_CLAIMS: [&str; 3] = ["iat", "exp", "jti"];
 /// Headers the sender writes itself; `authorization` only while JWT is on.
-const SENDER_HEADERS: [&str; 6] = ["host", "content-length", "content-type", "transfer-encoding", "connection", "user-agent"];
+const SENDER_HEADERS: [&str; 6] = [
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "user-agent",
+];
 
 /// What the server already stores for this webhook, so blank secret fields can mean "keep".
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -75,7 +82,14 @@ pub fn validate_webhook(
     check("name", name_problem(&name));
     let email = checked(&form.email);
     let sms = checked(&form.sms);
-    check("channels", if email || sms { Ok(()) } else { Err("Choose at least one channel.".into()) });
+    check(
+        "channels",
+        if email || sms {
+            Ok(())
+        } else {
+            Err("Choose at least one channel.".into())
+        },
+    );
     let url = form.url.trim().to_string();
     check("url", url_problem(&url, allow_list));
 
@@ -110,7 +124,9 @@ pub fn name_problem(name: &str) -> Result<(), String> {
     if chars == 0 {
         Err("Enter a webhook name.".into())
     } else if chars > NAME_MAX_CHARS {
-        Err(format!("Use at most {NAME_MAX_CHARS} characters (this name has {chars})."))
+        Err(format!(
+            "Use at most {NAME_MAX_CHARS} characters (this name has {chars})."
+        ))
     } else if name.chars().any(char::is_control) {
         Err("Remove control characters such as tabs or line breaks from the name.".into())
     } else {
@@ -124,9 +140,13 @@ pub fn url_problem(raw: &str, allow_list: &PrivateTargetAllowList) -> Result<(),
     }
     let chars = raw.chars().count();
     if chars > URL_MAX_CHARS {
-        return Err(format!("Use at most {URL_MAX_CHARS} characters (this URL has {chars})."));
+        return Err(format!(
+            "Use at most {URL_MAX_CHARS} characters (this URL has {chars})."
+        ));
     }
-    let url = url::Url::parse(raw).map_err(|_| "Enter an absolute URL such as https://hooks.example.com/feedback.".to_string())?;
+    let url = url::Url::parse(raw).map_err(|_| {
+        "Enter an absolute URL such as https://hooks.example.com/feedback.".to_string()
+    })?;
     if url.scheme() != "https" && url.scheme() != "http" {
         return Err("Use an https:// URL.".into());
     }
@@ -147,11 +167,16 @@ pub fn url_problem(raw: &str, allow_list: &PrivateTargetAllowList) -> Result<(),
     };
     let allow_listed = match (ip, host) {
         (Some(ip), _) => allow_list.allows(ip),
-        (None, url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost") && allow_list.allows_localhost(),
+        (None, url::Host::Domain(domain)) => {
+            domain.eq_ignore_ascii_case("localhost") && allow_list.allows_localhost()
+        }
         _ => false,
     };
     if url.scheme() == "http" && !allow_listed {
-        return Err("Use https://. Plain http:// is accepted only for allow-listed private addresses.".into());
+        return Err(
+            "Use https://. Plain http:// is accepted only for allow-listed private addresses."
+                .into(),
+        );
     }
     if let Some(ip) = ip {
         if let Some(reason) = non_public_reason(ip) {
@@ -179,7 +204,13 @@ fn validate_jwt(
         match stored.jwt_key {
             Some(stored_kind) if stored_kind == kind => None,
             Some(_) => {
-                check("jwt_secret", Err(format!("Enter a new key: the stored one does not fit {}.", algorithm.as_str())));
+                check(
+                    "jwt_secret",
+                    Err(format!(
+                        "Enter a new key: the stored one does not fit {}.",
+                        algorithm.as_str()
+                    )),
+                );
                 None
             }
             None => {
@@ -187,7 +218,13 @@ fn validate_jwt(
                     "jwt_secret",
                     Err(match kind {
                         KeyKind::SharedSecret => "Enter the shared secret.".to_string(),
-                        _ => format!("Paste the {}.", algorithm.key_description().to_lowercase().replace("(pem)", "in PEM format")),
+                        _ => format!(
+                            "Paste the {}.",
+                            algorithm
+                                .key_description()
+                                .to_lowercase()
+                                .replace("(pem)", "in PEM format")
+                        ),
                     }),
                 );
                 None
@@ -213,20 +250,27 @@ fn validate_jwt(
             if value.chars().count() > max {
                 check(field, Err(format!("Use at most {max} characters.")));
             } else if value.chars().any(char::is_control) {
-                check(field, Err("Remove control characters such as line breaks.".into()));
+                check(
+                    field,
+                    Err("Remove control characters such as line breaks.".into()),
+                );
             }
         }
     }
 
-    let extra_claims = optional(&form.jwt_extra_claims).and_then(|text| {
-        match extra_claims_problem(&text, [("iss", &issuer), ("sub", &subject), ("aud", &audience)]) {
-            Ok(compact) => Some(compact),
-            Err(message) => {
-                check("jwt_extra_claims", Err(message));
-                None
+    let extra_claims =
+        optional(&form.jwt_extra_claims).and_then(|text| {
+            match extra_claims_problem(
+                &text,
+                [("iss", &issuer), ("sub", &subject), ("aud", &audience)],
+            ) {
+                Ok(compact) => Some(compact),
+                Err(message) => {
+                    check("jwt_extra_claims", Err(message));
+                    None
+                }
             }
-        }
-    });
+        });
 
     let lifetime_text = form.jwt_lifetime.trim();
     let lifetime_secs = if lifetime_text.is_empty() {
@@ -248,7 +292,16 @@ fn validate_jwt(
         }
     };
 
-    Some(JwtDraft { algorithm, secret, key_id, issuer, subject, audience, extra_claims, lifetime_secs })
+    Some(JwtDraft {
+        algorithm,
+        secret,
+        key_id,
+        issuer,
+        subject,
+        audience,
+        extra_claims,
+        lifetime_secs,
+    })
 }
 
 /// What can be told about a key without parsing it; the server parses PEM keys on save.
@@ -264,10 +317,16 @@ fn key_shape_problem(kind: KeyKind, key: &str) -> Result<(), String> {
         }
         _ => {
             let key = key.trim();
-            if key.starts_with("-----BEGIN ") && key.contains("PRIVATE KEY-----") && key.ends_with("-----") {
+            if key.starts_with("-----BEGIN ")
+                && key.contains("PRIVATE KEY-----")
+                && key.ends_with("-----")
+            {
                 Ok(())
             } else {
-                Err("Paste a PEM private key, from -----BEGIN … PRIVATE KEY----- to its END line.".into())
+                Err(
+                    "Paste a PEM private key, from -----BEGIN … PRIVATE KEY----- to its END line."
+                        .into(),
+                )
             }
         }
     }
@@ -286,11 +345,21 @@ fn extra_claims_problem(text: &str, named: [(&str, &Option<String>); 3]) -> Resu
     let object = value
         .as_object()
         .ok_or_else(|| "Enter a JSON object, such as {\"tenant\": \"acme\"}.".to_string())?;
-    if let Some(claim) = RESERVED_CLAIMS.iter().find(|claim| object.contains_key(**claim)) {
-        return Err(format!("Remove \"{claim}\": iat, exp and jti are set for every request."));
+    if let Some(claim) = RESERVED_CLAIMS
+        .iter()
+        .find(|claim| object.contains_key(**claim))
+    {
+        return Err(format!(
+            "Remove \"{claim}\": iat, exp and jti are set for every request."
+        ));
     }
-    if let Some((claim, _)) = named.iter().find(|(claim, field)| field.is_some() && object.contains_key(*claim)) {
-        return Err(format!("\"{claim}\" is already set in its own field; keep it in one place."));
+    if let Some((claim, _)) = named
+        .iter()
+        .find(|(claim, field)| field.is_some() && object.contains_key(*claim))
+    {
+        return Err(format!(
+            "\"{claim}\" is already set in its own field; keep it in one place."
+        ));
     }
     Ok(value.to_string())
 }
@@ -307,7 +376,11 @@ fn validate_headers(
     for (index, row) in rows.iter().enumerate() {
         let name = row.name.trim().to_string();
         let secret = checked(&row.secret);
-        let stored_len = stored.header_values.get(&row.id).copied().filter(|_| secret);
+        let stored_len = stored
+            .header_values
+            .get(&row.id)
+            .copied()
+            .filter(|_| secret);
         let keeps_stored = secret && row.value.is_empty() && stored_len.is_some();
         if name.is_empty() && row.value.is_empty() && !keeps_stored {
             continue; // an untouched blank row
@@ -320,13 +393,17 @@ fn validate_headers(
         } else if !name.bytes().all(is_token_byte) {
             Err("Header names use only letters, digits and ! # $ % & ' * + - . ^ _ ` | ~".into())
         } else if SENDER_HEADERS.contains(&lower.as_str()) {
-            Err(format!("{name} is set by the sender and cannot be overridden."))
+            Err(format!(
+                "{name} is set by the sender and cannot be overridden."
+            ))
         } else if lower == "authorization" && jwt_on {
             Err("Authorization is set by JWT authentication.".into())
         } else if lower.starts_with("webhook-") {
             Err("webhook-* headers are reserved for Standard Webhooks signatures.".into())
         } else if seen.contains(&lower) {
-            Err(format!("{name} is already listed; keep one row per header."))
+            Err(format!(
+                "{name} is already listed; keep one row per header."
+            ))
         } else {
             Ok(())
         };
@@ -337,8 +414,15 @@ fn validate_headers(
             total_bytes += stored_len.unwrap_or(0);
             None
         } else {
-            if row.value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-                check(&value_field, Err("Header values cannot contain line breaks or NUL characters.".into()));
+            if row
+                .value
+                .bytes()
+                .any(|b| b == b'\r' || b == b'\n' || b == 0)
+            {
+                check(
+                    &value_field,
+                    Err("Header values cannot contain line breaks or NUL characters.".into()),
+                );
             } else if secret && row.value.is_empty() {
                 check(&value_field, Err("Enter the secret value.".into()));
             }
@@ -346,12 +430,19 @@ fn validate_headers(
             Some(row.value.clone())
         };
         total_bytes += name.len();
-        drafts.push(HeaderDraft { id: Some(row.id.clone()).filter(|id| !id.is_empty()), name, value, secret });
+        drafts.push(HeaderDraft {
+            id: Some(row.id.clone()).filter(|id| !id.is_empty()),
+            name,
+            value,
+            secret,
+        });
     }
     if total_bytes > HEADERS_MAX_BYTES {
         check(
             "headers",
-            Err(format!("Headers add up to {total_bytes} bytes; the limit is {HEADERS_MAX_BYTES}.")),
+            Err(format!(
+                "Headers add up to {total_bytes} bytes; the limit is {HEADERS_MAX_BYTES}."
+            )),
         );
     }
     drafts
@@ -388,18 +479,29 @@ mod tests {
     }
 
     fn errors_with(form: &WebhookForm, stored: &StoredSecrets) -> FieldErrors {
-        validate_webhook(form, &PrivateTargetAllowList::default(), stored).err().unwrap_or_default()
+        validate_webhook(form, &PrivateTargetAllowList::default(), stored)
+            .err()
+            .unwrap_or_default()
     }
 
     fn header(name: &str, value: &str) -> HeaderRowForm {
-        HeaderRowForm { name: name.into(), value: value.into(), ..Default::default() }
+        HeaderRowForm {
+            name: name.into(),
+            value: value.into(),
+            ..Default::default()
+        }
     }
 
     const SECRET_32: &str = "0123456789abcdef0123456789abcdef";
 
     #[test]
     fn a_complete_form_is_accepted() {
-        let draft = validate_webhook(&valid_form(), &PrivateTargetAllowList::default(), &StoredSecrets::default()).unwrap();
+        let draft = validate_webhook(
+            &valid_form(),
+            &PrivateTargetAllowList::default(),
+            &StoredSecrets::default(),
+        )
+        .unwrap();
         assert_eq!(draft.name, "Orders feedback");
         assert!(draft.email && !draft.sms && draft.enabled);
         assert_eq!(draft.jwt, None);
@@ -407,36 +509,85 @@ mod tests {
 
     #[test]
     fn name_is_required_trimmed_and_at_most_100_chars() {
-        assert_eq!(errors_of(&WebhookForm { name: "   ".into(), ..valid_form() })["name"], "Enter a webhook name.");
+        assert_eq!(
+            errors_of(&WebhookForm {
+                name: "   ".into(),
+                ..valid_form()
+            })["name"],
+            "Enter a webhook name."
+        );
         let long = "é".repeat(101);
-        assert!(errors_of(&WebhookForm { name: long, ..valid_form() })["name"].contains("at most 100"));
+        assert!(errors_of(&WebhookForm {
+            name: long,
+            ..valid_form()
+        })["name"]
+            .contains("at most 100"));
         let exactly = "é".repeat(100);
-        assert!(errors_of(&WebhookForm { name: format!("  {exactly}  "), ..valid_form() }).is_empty());
-        assert!(errors_of(&WebhookForm { name: "a\tb".into(), ..valid_form() }).contains_key("name"));
+        assert!(errors_of(&WebhookForm {
+            name: format!("  {exactly}  "),
+            ..valid_form()
+        })
+        .is_empty());
+        assert!(errors_of(&WebhookForm {
+            name: "a\tb".into(),
+            ..valid_form()
+        })
+        .contains_key("name"));
     }
 
     #[test]
     fn at_least_one_channel() {
-        let none = WebhookForm { email: None, sms: None, ..valid_form() };
+        let none = WebhookForm {
+            email: None,
+            sms: None,
+            ..valid_form()
+        };
         assert_eq!(errors_of(&none)["channels"], "Choose at least one channel.");
-        let sms_only = WebhookForm { email: None, sms: checkbox(true), ..valid_form() };
+        let sms_only = WebhookForm {
+            email: None,
+            sms: checkbox(true),
+            ..valid_form()
+        };
         assert!(errors_of(&sms_only).is_empty());
     }
 
     #[test]
     fn url_rules() {
-        let url_error = |url: &str| errors_of(&WebhookForm { url: url.into(), ..valid_form() }).remove("url");
+        let url_error = |url: &str| {
+            errors_of(&WebhookForm {
+                url: url.into(),
+                ..valid_form()
+            })
+            .remove("url")
+        };
         assert_eq!(url_error("").unwrap(), "Enter the webhook URL.");
-        assert!(url_error("hooks.example.com/x").unwrap().contains("absolute URL"));
-        assert!(url_error("http://hooks.example.com/x").unwrap().starts_with("Use https://"));
-        assert!(url_error("ftp://hooks.example.com/x").unwrap().contains("https"));
-        assert!(url_error("https://user:pw@hooks.example.com/").unwrap().contains("user name and password"));
-        assert!(url_error("https://hooks.example.com/#frag").unwrap().contains("fragment"));
-        assert!(url_error("https://10.0.0.1/hook").unwrap().contains("private"));
-        assert!(url_error("https://[::1]/hook").unwrap().contains("loopback"));
+        assert!(url_error("hooks.example.com/x")
+            .unwrap()
+            .contains("absolute URL"));
+        assert!(url_error("http://hooks.example.com/x")
+            .unwrap()
+            .starts_with("Use https://"));
+        assert!(url_error("ftp://hooks.example.com/x")
+            .unwrap()
+            .contains("https"));
+        assert!(url_error("https://user:pw@hooks.example.com/")
+            .unwrap()
+            .contains("user name and password"));
+        assert!(url_error("https://hooks.example.com/#frag")
+            .unwrap()
+            .contains("fragment"));
+        assert!(url_error("https://10.0.0.1/hook")
+            .unwrap()
+            .contains("private"));
+        assert!(url_error("https://[::1]/hook")
+            .unwrap()
+            .contains("loopback"));
         let long = format!("https://hooks.example.com/{}", "a".repeat(2048));
         assert!(url_error(&long).unwrap().contains("at most 2048"));
-        assert_eq!(url_error("https://hooks.example.com:8443/feedback?x=1"), None);
+        assert_eq!(
+            url_error("https://hooks.example.com:8443/feedback?x=1"),
+            None
+        );
     }
 
     #[test]
@@ -446,12 +597,19 @@ mod tests {
         assert!(url_problem("http://localhost:9000/hook", &allow).is_ok());
         assert!(url_problem("http://127.0.0.2:9000/hook", &allow).is_err());
         assert!(url_problem("http://example.com/hook", &allow).is_err());
-        assert!(url_problem("http://127.0.0.1:9000/hook", &PrivateTargetAllowList::default()).is_err());
+        assert!(url_problem(
+            "http://127.0.0.1:9000/hook",
+            &PrivateTargetAllowList::default()
+        )
+        .is_err());
     }
 
     #[test]
     fn authentication_must_be_chosen() {
-        let form = WebhookForm { auth: "basic".into(), ..valid_form() };
+        let form = WebhookForm {
+            auth: "basic".into(),
+            ..valid_form()
+        };
         assert_eq!(errors_of(&form)["auth"], "Choose an authentication method.");
     }
 
@@ -459,24 +617,40 @@ mod tests {
     fn hmac_secrets_need_32_bytes() {
         assert!(errors_of(&jwt_form("HS256", SECRET_32)).is_empty());
         assert!(errors_of(&jwt_form("HS512", "short"))["jwt_secret"].contains("at least 32 bytes"));
-        assert_eq!(errors_of(&jwt_form("HS256", ""))["jwt_secret"], "Enter the shared secret.");
-        assert_eq!(errors_of(&jwt_form("XX999", SECRET_32))["jwt_algorithm"], "Choose a signing algorithm.");
+        assert_eq!(
+            errors_of(&jwt_form("HS256", ""))["jwt_secret"],
+            "Enter the shared secret."
+        );
+        assert_eq!(
+            errors_of(&jwt_form("XX999", SECRET_32))["jwt_algorithm"],
+            "Choose a signing algorithm."
+        );
     }
 
     #[test]
     fn asymmetric_algorithms_need_a_pem_key() {
         assert!(errors_of(&jwt_form("RS256", SECRET_32))["jwt_secret"].contains("PEM"));
         assert!(errors_of(&jwt_form("ES256", ""))["jwt_secret"].contains("PEM"));
-        let pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----";
+        let pem =
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----";
         assert!(errors_of(&jwt_form("EdDSA", pem)).is_empty());
     }
 
     #[test]
     fn blank_secret_keeps_a_stored_key_of_the_same_kind() {
-        let stored = StoredSecrets { jwt_key: Some(KeyKind::SharedSecret), ..Default::default() };
-        let draft = validate_webhook(&jwt_form("HS384", ""), &PrivateTargetAllowList::default(), &stored).unwrap();
+        let stored = StoredSecrets {
+            jwt_key: Some(KeyKind::SharedSecret),
+            ..Default::default()
+        };
+        let draft = validate_webhook(
+            &jwt_form("HS384", ""),
+            &PrivateTargetAllowList::default(),
+            &stored,
+        )
+        .unwrap();
         assert_eq!(draft.jwt.unwrap().secret, None);
-        assert!(errors_with(&jwt_form("RS256", ""), &stored)["jwt_secret"].contains("does not fit RS256"));
+        assert!(errors_with(&jwt_form("RS256", ""), &stored)["jwt_secret"]
+            .contains("does not fit RS256"));
     }
 
     #[test]
@@ -500,7 +674,14 @@ mod tests {
         form.jwt_key_id = "k".repeat(257);
         assert!(errors_of(&form).contains_key("jwt_key_id"));
         form.jwt_key_id = "key-1".into();
-        let jwt = validate_webhook(&form, &PrivateTargetAllowList::default(), &StoredSecrets::default()).unwrap().jwt.unwrap();
+        let jwt = validate_webhook(
+            &form,
+            &PrivateTargetAllowList::default(),
+            &StoredSecrets::default(),
+        )
+        .unwrap()
+        .jwt
+        .unwrap();
         assert_eq!(jwt.lifetime_secs, 300);
         assert_eq!(jwt.extra_claims.as_deref(), Some(r#"{"tenant":"acme"}"#));
         assert_eq!(jwt.issuer.as_deref(), Some("acme"));
@@ -508,24 +689,52 @@ mod tests {
 
     #[test]
     fn header_names_are_tokens_and_not_sender_controlled() {
-        let with = |rows: Vec<HeaderRowForm>| errors_of(&WebhookForm { headers: rows, ..valid_form() });
+        let with = |rows: Vec<HeaderRowForm>| {
+            errors_of(&WebhookForm {
+                headers: rows,
+                ..valid_form()
+            })
+        };
         assert!(with(vec![header("X-Tenant", "acme"), header("X-Env", "prod")]).is_empty());
         assert!(with(vec![header("X Tenant", "acme")])["headers.0.name"].contains("only letters"));
         assert!(with(vec![header("", "acme")])["headers.0.name"].contains("Enter the header name"));
-        for name in ["Host", "content-length", "Content-Type", "Transfer-Encoding", "Connection"] {
-            assert!(with(vec![header(name, "x")])["headers.0.name"].contains("set by the sender"), "{name}");
+        for name in [
+            "Host",
+            "content-length",
+            "Content-Type",
+            "Transfer-Encoding",
+            "Connection",
+        ] {
+            assert!(
+                with(vec![header(name, "x")])["headers.0.name"].contains("set by the sender"),
+                "{name}"
+            );
         }
         assert!(with(vec![header("webhook-id", "x")])["headers.0.name"].contains("reserved"));
-        assert!(with(vec![header("X-A", "1"), header("x-a", "2")])["headers.1.name"].contains("already listed"));
+        assert!(
+            with(vec![header("X-A", "1"), header("x-a", "2")])["headers.1.name"]
+                .contains("already listed")
+        );
         assert!(with(vec![header("Authorization", "Basic abc")]).is_empty());
-        let jwt_on = WebhookForm { headers: vec![header("Authorization", "Basic abc")], ..jwt_form("HS256", SECRET_32) };
+        let jwt_on = WebhookForm {
+            headers: vec![header("Authorization", "Basic abc")],
+            ..jwt_form("HS256", SECRET_32)
+        };
         assert!(errors_of(&jwt_on)["headers.0.name"].contains("JWT"));
     }
 
     #[test]
     fn header_values_have_no_line_breaks_and_fit_8_kib() {
-        let with = |rows: Vec<HeaderRowForm>| errors_of(&WebhookForm { headers: rows, ..valid_form() });
-        assert!(with(vec![header("X-A", "a\r\nInjected: 1")])["headers.0.value"].contains("line breaks"));
+        let with = |rows: Vec<HeaderRowForm>| {
+            errors_of(&WebhookForm {
+                headers: rows,
+                ..valid_form()
+            })
+        };
+        assert!(
+            with(vec![header("X-A", "a\r\nInjected: 1")])["headers.0.value"]
+                .contains("line breaks")
+        );
         assert!(with(vec![header("X-A", "a\0b")]).contains_key("headers.0.value"));
         assert!(with(vec![header("X-A", &"v".repeat(8189))]).is_empty());
         assert!(with(vec![header("X-A", &"v".repeat(8190))])["headers"].contains("limit is 8192"));
@@ -533,13 +742,37 @@ mod tests {
 
     #[test]
     fn blank_rows_are_dropped_and_secret_rows_keep_stored_values() {
-        let form = WebhookForm { headers: vec![header("", "")], ..valid_form() };
-        assert!(validate_webhook(&form, &PrivateTargetAllowList::default(), &StoredSecrets::default()).unwrap().headers.is_empty());
+        let form = WebhookForm {
+            headers: vec![header("", "")],
+            ..valid_form()
+        };
+        assert!(validate_webhook(
+            &form,
+            &PrivateTargetAllowList::default(),
+            &StoredSecrets::default()
+        )
+        .unwrap()
+        .headers
+        .is_empty());
 
-        let secret_row = HeaderRowForm { id: "h1".into(), name: "X-Key".into(), value: "".into(), secret: checkbox(true) };
-        let form = WebhookForm { headers: vec![secret_row], ..valid_form() };
-        assert_eq!(errors_of(&form)["headers.0.value"], "Enter the secret value.");
-        let stored = StoredSecrets { header_values: [("h1".to_string(), 10)].into(), ..Default::default() };
+        let secret_row = HeaderRowForm {
+            id: "h1".into(),
+            name: "X-Key".into(),
+            value: "".into(),
+            secret: checkbox(true),
+        };
+        let form = WebhookForm {
+            headers: vec![secret_row],
+            ..valid_form()
+        };
+        assert_eq!(
+            errors_of(&form)["headers.0.value"],
+            "Enter the secret value."
+        );
+        let stored = StoredSecrets {
+            header_values: [("h1".to_string(), 10)].into(),
+            ..Default::default()
+        };
         let draft = validate_webhook(&form, &PrivateTargetAllowList::default(), &stored).unwrap();
         assert_eq!(draft.headers[0].value, None);
         assert_eq!(draft.headers[0].id.as_deref(), Some("h1"));
@@ -550,7 +783,12 @@ mod tests {
         let form = WebhookForm {
             jwt_secret: SECRET_32.into(),
             headers: vec![
-                HeaderRowForm { name: "X-Key".into(), value: "s3cret".into(), secret: checkbox(true), ..Default::default() },
+                HeaderRowForm {
+                    name: "X-Key".into(),
+                    value: "s3cret".into(),
+                    secret: checkbox(true),
+                    ..Default::default()
+                },
                 header("X-Plain", "visible"),
             ],
             ..valid_form()

@@ -83,8 +83,13 @@ impl JwtAlgorithm {
 
     pub fn key_kind(self) -> KeyKind {
         match self {
-            JwtAlgorithm::HS256 | JwtAlgorithm::HS384 | JwtAlgorithm::HS512 => KeyKind::SharedSecret,
-            JwtAlgorithm::RS256 | JwtAlgorithm::RS384 | JwtAlgorithm::RS512 | JwtAlgorithm::PS256 => KeyKind::Rsa,
+            JwtAlgorithm::HS256 | JwtAlgorithm::HS384 | JwtAlgorithm::HS512 => {
+                KeyKind::SharedSecret
+            }
+            JwtAlgorithm::RS256
+            | JwtAlgorithm::RS384
+            | JwtAlgorithm::RS512
+            | JwtAlgorithm::PS256 => KeyKind::Rsa,
             JwtAlgorithm::ES256 => KeyKind::EcP256,
             JwtAlgorithm::ES384 => KeyKind::EcP384,
             JwtAlgorithm::EdDSA => KeyKind::Ed25519,
@@ -115,9 +120,15 @@ impl KeyKind {
     }
 
     pub fn parse(value: &str) -> Option<KeyKind> {
-        [KeyKind::SharedSecret, KeyKind::Rsa, KeyKind::EcP256, KeyKind::EcP384, KeyKind::Ed25519]
-            .into_iter()
-            .find(|kind| kind.as_str() == value)
+        [
+            KeyKind::SharedSecret,
+            KeyKind::Rsa,
+            KeyKind::EcP256,
+            KeyKind::EcP384,
+            KeyKind::Ed25519,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == value)
     }
 }
 

@@ -5,7 +5,9 @@ use crate::error::AppError;
 use crate::model::{Role, UserView};
 use crate::server::state::AppState;
 use crate::server::storage::{NewUser, StoreError, UserRecord};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use axum::body::Body;
 use axum::extract::Request;
@@ -21,7 +23,9 @@ const USER_ID_KEY: &str = "user_id";
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
     })
     .await
     .map_err(|_| AppError::Internal)?
@@ -34,7 +38,11 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -54,7 +62,12 @@ pub fn dummy_hash() -> &'static str {
     })
 }
 
-pub async fn create_user(state: &AppState, email: &str, password: String, role: Role) -> Result<UserRecord, AppError> {
+pub async fn create_user(
+    state: &AppState,
+    email: &str,
+    password: String,
+    role: Role,
+) -> Result<UserRecord, AppError> {
     let password_hash = hash_password(password).await?;
     state
         .store
@@ -66,7 +79,9 @@ pub async fn create_user(state: &AppState, email: &str, password: String, role: 
         })
         .await
         .map_err(|error| match error {
-            StoreError::Duplicate(_) => AppError::BadRequest("An account with this email already exists.".into()),
+            StoreError::Duplicate(_) => {
+                AppError::BadRequest("An account with this email already exists.".into())
+            }
             other => internal(other),
         })
 }
@@ -86,7 +101,10 @@ pub async fn end_session(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(internal)
 }
 
-pub async fn session_user(state: &AppState, session: &Session) -> Result<Option<UserRecord>, AppError> {
+pub async fn session_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<UserRecord>, AppError> {
     let Some(user_id) = session.get::<Uuid>(USER_ID_KEY).await.map_err(internal)? else {
         return Ok(None);
     };
@@ -97,7 +115,9 @@ pub async fn session_user(state: &AppState, session: &Session) -> Result<Option<
 pub async fn require_user(role: Role) -> Result<(AppState, UserRecord, Role), AppError> {
     let state = AppState::current()?;
     let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-    let user = session_user(&state, &session).await?.ok_or(AppError::Unauthenticated)?;
+    let user = session_user(&state, &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let user_role = Role::parse(&user.role).unwrap_or(Role::Viewer);
     if user_role < role {
         return Err(AppError::Forbidden);
@@ -116,7 +136,10 @@ pub fn user_view(state: &AppState, user: &UserRecord) -> UserView {
 
 /// Refuses state-changing requests that a browser marks as coming from another site.
 pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && is_cross_site(request.headers()) {
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
     }
@@ -130,7 +153,10 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
     match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
         (Some(origin), Some(host)) => {
             let origin = origin.to_str().unwrap_or("");
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("null");
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or("null");
             origin == "null" || !origin_host.eq_ignore_ascii_case(host.to_str().unwrap_or(""))
         }
         (Some(_), None) => true,
@@ -154,8 +180,13 @@ pub async fn require_login_for_pages(
     }
     let signed_in = matches!(session_user(&state, &session).await, Ok(Some(_)));
     if protected && !signed_in {
-        let target = request.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-        let next_param = url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>();
+        let target = request
+            .uri()
+            .path_and_query()
+            .map(|pq| pq.as_str())
+            .unwrap_or("/");
+        let next_param =
+            url::form_urlencoded::byte_serialize(target.as_bytes()).collect::<String>();
         return Redirect::to(&format!("/login?next={next_param}")).into_response();
     }
     if path == "/" || (is_login_page && signed_in) {
@@ -167,7 +198,9 @@ pub async fn require_login_for_pages(
 /// Only local paths may be the target of a redirect after login.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_string(),
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
         _ => crate::model::routes::WEBHOOKS.to_string(),
     }
 }
@@ -189,18 +222,39 @@ mod tests {
     fn cross_site_detection() {
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
         assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&headers(&[("sec-fetch-site", "same-origin")])));
-        assert!(is_cross_site(&headers(&[("origin", "https://evil.example"), ("host", "app.example")])));
-        assert!(!is_cross_site(&headers(&[("origin", "http://app.example:3000"), ("host", "app.example:3000")])));
-        assert!(is_cross_site(&headers(&[("origin", "null"), ("host", "app.example")])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "app.example")
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "http://app.example:3000"),
+            ("host", "app.example:3000")
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "null"),
+            ("host", "app.example")
+        ])));
         assert!(!is_cross_site(&headers(&[("host", "app.example")])));
     }
 
     #[test]
     fn only_local_paths_are_redirect_targets() {
-        assert_eq!(safe_next(Some("/admin/channels/feedback-webhooks/new")), "/admin/channels/feedback-webhooks/new");
-        assert_eq!(safe_next(Some("//evil.example")), "/admin/channels/feedback-webhooks");
-        assert_eq!(safe_next(Some("https://evil.example")), "/admin/channels/feedback-webhooks");
+        assert_eq!(
+            safe_next(Some("/admin/channels/feedback-webhooks/new")),
+            "/admin/channels/feedback-webhooks/new"
+        );
+        assert_eq!(
+            safe_next(Some("//evil.example")),
+            "/admin/channels/feedback-webhooks"
+        );
+        assert_eq!(
+            safe_next(Some("https://evil.example")),
+            "/admin/channels/feedback-webhooks"
+        );
         assert_eq!(safe_next(None), "/admin/channels/feedback-webhooks");
     }
 
@@ -228,7 +282,9 @@ impl LoginThrottle {
     pub fn check(&self, email: &str) -> Result<(), std::time::Duration> {
         let failures = self.failures.lock().expect("throttle lock");
         match failures.get(email) {
-            Some((count, since)) if *count >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW => {
+            Some((count, since))
+                if *count >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW =>
+            {
                 Err(Self::WINDOW - since.elapsed())
             }
             _ => Ok(()),
@@ -237,7 +293,9 @@ impl LoginThrottle {
 
     pub fn failed(&self, email: &str) {
         let mut failures = self.failures.lock().expect("throttle lock");
-        let entry = failures.entry(email.to_string()).or_insert((0, std::time::Instant::now()));
+        let entry = failures
+            .entry(email.to_string())
+            .or_insert((0, std::time::Instant::now()));
         if entry.1.elapsed() >= Self::WINDOW {
             *entry = (0, std::time::Instant::now());
         }

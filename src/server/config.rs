@@ -5,14 +5,26 @@ use clap::Parser;
 use std::net::SocketAddr;
 
 #[derive(Clone, Debug, Parser)]
-#[command(name = "feedback-webhooks", version, about = "Feedback webhooks for API-triggered transactional campaigns")]
+#[command(
+    name = "feedback-webhooks",
+    version,
+    about = "Feedback webhooks for API-triggered transactional campaigns"
+)]
 pub struct Config {
     /// Database URL; a SQLite file is created with its folder when missing.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/feedback-webhooks.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/feedback-webhooks.db"
+    )]
     pub database_url: String,
 
     /// Address the server listens on.
-    #[arg(long = "listen", env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    #[arg(
+        long = "listen",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:3000"
+    )]
     pub listen: SocketAddr,
 
     /// Organization (`imsOrg`) created on first start.

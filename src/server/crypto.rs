@@ -28,12 +28,18 @@ pub enum KeyError {
     #[error("the encryption key must be 32 bytes encoded in base64")]
     BadKey,
     #[error("cannot read or create the key file {path}: {source}")]
-    File { path: String, source: std::io::Error },
+    File {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 impl SecretBox {
     pub fn new(key: [u8; 32]) -> Self {
-        SecretBox { cipher: XChaCha20Poly1305::new(&key.into()), key }
+        SecretBox {
+            cipher: XChaCha20Poly1305::new(&key.into()),
+            key,
+        }
     }
 
     pub fn from_base64(text: &str) -> Result<Self, KeyError> {
@@ -44,7 +50,10 @@ impl SecretBox {
 
     /// Reads the key file, or creates it (mode 0600) with a fresh random key.
     pub fn from_key_file(path: &Path) -> Result<Self, KeyError> {
-        let file_error = |source| KeyError::File { path: path.display().to_string(), source };
+        let file_error = |source| KeyError::File {
+            path: path.display().to_string(),
+            source,
+        };
         match std::fs::read_to_string(path) {
             Ok(text) => Self::from_base64(&text),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -75,13 +84,17 @@ impl SecretBox {
             return None;
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let plaintext = self.cipher.decrypt(XNonce::from_slice(nonce), ciphertext).ok()?;
+        let plaintext = self
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), ciphertext)
+            .ok()?;
         String::from_utf8(plaintext).ok()
     }
 
     /// A short, stable identifier of a secret: the first 8 bytes of HMAC-SHA256 under this key, as hex.
     pub fn fingerprint(&self, secret: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(b"fingerprint:");
         mac.update(secret.as_bytes());
         let digest = mac.finalize().into_bytes();
@@ -97,7 +110,11 @@ impl SecretBox {
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(content.as_bytes())
 }
 
@@ -127,7 +144,10 @@ mod tests {
         let one = SecretBox::new([1; 32]);
         assert_eq!(one.fingerprint("abc"), one.fingerprint("abc"));
         assert_ne!(one.fingerprint("abc"), one.fingerprint("abd"));
-        assert_ne!(one.fingerprint("abc"), SecretBox::new([2; 32]).fingerprint("abc"));
+        assert_ne!(
+            one.fingerprint("abc"),
+            SecretBox::new([2; 32]).fingerprint("abc")
+        );
         assert_eq!(one.fingerprint("abc").len(), 19);
     }
 
@@ -142,7 +162,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         assert!(SecretBox::from_base64("dG9vIHNob3J0").is_err());
     }

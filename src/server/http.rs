@@ -30,7 +30,10 @@ pub enum StartError {
     #[error("first administrator: {0}")]
     Admin(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Storage(String),
 }
@@ -66,9 +69,18 @@ impl Drop for RunningServer {
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let storage = SqliteStorage::open(&config.database_url)
         .await
-        .map_err(|source| StartError::Database { url: config.database_url.clone(), source })?;
+        .map_err(|source| StartError::Database {
+            url: config.database_url.clone(),
+            source,
+        })?;
     let sessions = SqliteStore::new(storage.pool().clone());
-    sessions.migrate().await.map_err(|source| StartError::Database { url: config.database_url.clone(), source })?;
+    sessions
+        .migrate()
+        .await
+        .map_err(|source| StartError::Database {
+            url: config.database_url.clone(),
+            source,
+        })?;
 
     let secrets = match &config.encryption_key {
         Some(key) => SecretBox::from_base64(key)?,
@@ -82,8 +94,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
 
     let state = AppState {
         leptos_options: leptos_options(&config, addr),
@@ -102,12 +120,20 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         let shutdown = async move {
             let _ = stopped.await;
         };
-        if let Err(error) = axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
             tracing::error!(%error, "server stopped");
         }
     });
     tracing::info!("listening on http://{addr}");
-    Ok(RunningServer { addr, state, stop: Some(stop), task })
+    Ok(RunningServer {
+        addr,
+        state,
+        stop: Some(stop),
+        task,
+    })
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
@@ -116,7 +142,9 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         _ => Env::DEV,
     };
     LeptosOptions::builder()
-        .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "feedback-webhooks".into()))
+        .output_name(
+            std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "feedback-webhooks".into()),
+        )
         .site_root(config.site_root.clone())
         .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
         .site_addr(addr)
@@ -129,12 +157,19 @@ fn key_file_beside(database_url: &str) -> std::path::PathBuf {
     let db_path = SqliteConnectOptions::from_str(database_url)
         .map(|options| options.get_filename().to_path_buf())
         .unwrap_or_default();
-    db_path.parent().map(|dir| dir.join("encryption.key")).unwrap_or_else(|| "encryption.key".into())
+    db_path
+        .parent()
+        .map(|dir| dir.join("encryption.key"))
+        .unwrap_or_else(|| "encryption.key".into())
 }
 
 /// With no user yet: the administrator from the environment, or a one-time setup link.
 async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), StartError> {
-    let users = state.store.user_count().await.map_err(|error| StartError::Storage(error.to_string()))?;
+    let users = state
+        .store
+        .user_count()
+        .await
+        .map_err(|error| StartError::Storage(error.to_string()))?;
     if users > 0 {
         return Ok(());
     }
@@ -166,16 +201,24 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(state.config.session_hours)));
+        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
+            state.config.session_hours,
+        )));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), require_login_for_pages))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_login_for_pages,
+        ))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(session_layer)
-        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -5,6 +5,6 @@ pub mod config;
 pub mod crypto;
 pub mod delivery;
 pub mod http;
-pub mod webhooks;
 pub mod state;
 pub mod storage;
+pub mod webhooks;

@@ -33,8 +33,14 @@ impl AppState {
     /// Compares in constant time so the token cannot be guessed byte by byte.
     pub fn setup_token_matches(&self, candidate: &str) -> bool {
         let guard = self.setup_token.lock().expect("setup token lock");
-        let Some(token) = guard.as_deref() else { return false };
+        let Some(token) = guard.as_deref() else {
+            return false;
+        };
         token.len() == candidate.len()
-            && token.bytes().zip(candidate.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+            && token
+                .bytes()
+                .zip(candidate.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
     }
 }

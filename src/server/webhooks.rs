@@ -18,7 +18,10 @@ pub fn summary(record: &WebhookRecord) -> WebhookSummary {
         name: settings.name.clone(),
         channels: summary_channels(settings.email, settings.sms),
         url: settings.url.clone(),
-        jwt_algorithm: settings.jwt.as_ref().and_then(|jwt| JwtAlgorithm::parse(&jwt.algorithm)),
+        jwt_algorithm: settings
+            .jwt
+            .as_ref()
+            .and_then(|jwt| JwtAlgorithm::parse(&jwt.algorithm)),
         enabled: settings.enabled,
         disabled_reason: settings.disabled_reason.clone(),
         updated_at: format_ms(record.updated_at_ms),
@@ -30,7 +33,10 @@ pub fn format_ms(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
         .ok()
         .and_then(|t| t.replace_nanosecond(0).ok())
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_default()
 }
 
@@ -47,14 +53,19 @@ pub fn form_of(record: &WebhookRecord) -> WebhookForm {
         url: settings.url.clone(),
         enabled: checkbox(settings.enabled),
         auth: if jwt.is_some() { "jwt" } else { "none" }.into(),
-        jwt_algorithm: jwt.map(|j| j.algorithm.clone()).unwrap_or_else(|| JwtAlgorithm::HS256.as_str().into()),
+        jwt_algorithm: jwt
+            .map(|j| j.algorithm.clone())
+            .unwrap_or_else(|| JwtAlgorithm::HS256.as_str().into()),
         jwt_secret: String::new(),
         jwt_key_id: text(jwt.and_then(|j| j.key_id.as_ref())),
         jwt_issuer: text(jwt.and_then(|j| j.issuer.as_ref())),
         jwt_subject: text(jwt.and_then(|j| j.subject.as_ref())),
         jwt_audience: text(jwt.and_then(|j| j.audience.as_ref())),
         jwt_extra_claims: text(jwt.and_then(|j| j.extra_claims.as_ref())),
-        jwt_lifetime: jwt.map(|j| j.lifetime_secs).unwrap_or(DEFAULT_JWT_LIFETIME_SECS as i64).to_string(),
+        jwt_lifetime: jwt
+            .map(|j| j.lifetime_secs)
+            .unwrap_or(DEFAULT_JWT_LIFETIME_SECS as i64)
+            .to_string(),
         headers: settings
             .headers
             .iter()
@@ -73,9 +84,15 @@ pub fn form_of(record: &WebhookRecord) -> WebhookForm {
 }
 
 fn stored_secrets(record: Option<&WebhookRecord>) -> StoredSecrets {
-    let Some(record) = record else { return StoredSecrets::default() };
+    let Some(record) = record else {
+        return StoredSecrets::default();
+    };
     StoredSecrets {
-        jwt_key: record.settings.jwt.as_ref().and_then(|jwt| KeyKind::parse(&jwt.key_kind)),
+        jwt_key: record
+            .settings
+            .jwt
+            .as_ref()
+            .and_then(|jwt| KeyKind::parse(&jwt.key_kind)),
         header_values: record
             .settings
             .headers
@@ -97,18 +114,30 @@ pub fn editor_data(
     errors: FieldErrors,
     can_edit: bool,
 ) -> WebhookEditorData {
-    let jwt_secret = record.and_then(|r| r.settings.jwt.as_ref()).and_then(|jwt| {
-        KeyKind::parse(&jwt.key_kind).map(|kind| (kind, StoredSecretInfo { fingerprint: jwt.secret_fingerprint.clone() }))
-    });
+    let jwt_secret = record
+        .and_then(|r| r.settings.jwt.as_ref())
+        .and_then(|jwt| {
+            KeyKind::parse(&jwt.key_kind).map(|kind| {
+                (
+                    kind,
+                    StoredSecretInfo {
+                        fingerprint: jwt.secret_fingerprint.clone(),
+                    },
+                )
+            })
+        });
     let header_secrets: BTreeMap<String, StoredSecretInfo> = record
         .map(|r| {
             r.settings
                 .headers
                 .iter()
                 .filter_map(|header| match &header.value {
-                    StoredHeaderValue::Sealed { fingerprint, .. } => {
-                        Some((header.id.to_string(), StoredSecretInfo { fingerprint: fingerprint.clone() }))
-                    }
+                    StoredHeaderValue::Sealed { fingerprint, .. } => Some((
+                        header.id.to_string(),
+                        StoredSecretInfo {
+                            fingerprint: fingerprint.clone(),
+                        },
+                    )),
                     StoredHeaderValue::Plain(_) => None,
                 })
                 .collect()
@@ -127,7 +156,8 @@ pub fn editor_data(
 }
 
 pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound("No such webhook in this sandbox.".into()))
+    Uuid::parse_str(id.trim())
+        .map_err(|_| AppError::NotFound("No such webhook in this sandbox.".into()))
 }
 
 pub async fn load(state: &AppState, id: &str) -> Result<WebhookRecord, AppError> {
@@ -137,7 +167,9 @@ pub async fn load(state: &AppState, id: &str) -> Result<WebhookRecord, AppError>
         .webhook(state.default_sandbox.id, id)
         .await
         .map_err(internal)?
-        .ok_or_else(|| AppError::NotFound("No such webhook in this sandbox. It may have been deleted.".into()))
+        .ok_or_else(|| {
+            AppError::NotFound("No such webhook in this sandbox. It may have been deleted.".into())
+        })
 }
 
 /// Validates and stores the form; refused input comes back as field errors.
@@ -146,16 +178,22 @@ pub async fn save(state: &AppState, form: &WebhookForm) -> Result<SaveOutcome, A
         "" => None,
         id => Some(load(state, id).await?),
     };
-    let draft = match validate_webhook(form, &state.config.allow_private_targets, &stored_secrets(existing.as_ref())) {
+    let draft = match validate_webhook(
+        form,
+        &state.config.allow_private_targets,
+        &stored_secrets(existing.as_ref()),
+    ) {
         Ok(draft) => draft,
         Err(errors) => return Ok(SaveOutcome::Invalid { errors }),
     };
-    if let Some(problem) = draft
-        .jwt
-        .as_ref()
-        .and_then(|jwt| jwt.secret.as_ref().and_then(|secret| signing_key_problem(jwt.algorithm, secret)))
-    {
-        return Ok(SaveOutcome::Invalid { errors: FieldErrors::from([("jwt_secret".to_string(), problem)]) });
+    if let Some(problem) = draft.jwt.as_ref().and_then(|jwt| {
+        jwt.secret
+            .as_ref()
+            .and_then(|secret| signing_key_problem(jwt.algorithm, secret))
+    }) {
+        return Ok(SaveOutcome::Invalid {
+            errors: FieldErrors::from([("jwt_secret".to_string(), problem)]),
+        });
     }
     let write = to_write(state, draft, existing.as_ref());
     let sandbox = state.default_sandbox.id;
@@ -164,27 +202,46 @@ pub async fn save(state: &AppState, form: &WebhookForm) -> Result<SaveOutcome, A
         Some(record) => state.store.update_webhook(sandbox, record.id, &write).await,
     };
     match result {
-        Ok(record) => Ok(SaveOutcome::Saved { id: record.id.to_string(), created: existing.is_none() }),
+        Ok(record) => Ok(SaveOutcome::Saved {
+            id: record.id.to_string(),
+            created: existing.is_none(),
+        }),
         Err(StoreError::Duplicate(_)) => Ok(SaveOutcome::Invalid {
             errors: FieldErrors::from([(
                 "name".to_string(),
-                format!("A webhook named “{}” already exists in this sandbox.", write.name),
+                format!(
+                    "A webhook named “{}” already exists in this sandbox.",
+                    write.name
+                ),
             )]),
         }),
-        Err(StoreError::NotFound) => Err(AppError::NotFound("This webhook was deleted meanwhile.".into())),
+        Err(StoreError::NotFound) => Err(AppError::NotFound(
+            "This webhook was deleted meanwhile.".into(),
+        )),
         Err(other) => Err(internal(other)),
     }
 }
 
 /// Seals new secrets and carries over the stored ones that were left blank.
-fn to_write(state: &AppState, draft: WebhookDraft, existing: Option<&WebhookRecord>) -> WebhookWrite {
+fn to_write(
+    state: &AppState,
+    draft: WebhookDraft,
+    existing: Option<&WebhookRecord>,
+) -> WebhookWrite {
     let old = existing.map(|record| &record.settings);
     let jwt = draft.jwt.map(|jwt| {
-        let (secret_sealed, secret_fingerprint) = match (&jwt.secret, old.and_then(|o| o.jwt.as_ref())) {
-            (Some(secret), _) => (state.secrets.seal(secret), state.secrets.fingerprint(secret)),
-            (None, Some(stored)) => (stored.secret_sealed.clone(), stored.secret_fingerprint.clone()),
-            (None, None) => unreachable!("validation requires a key when none is stored"),
-        };
+        let (secret_sealed, secret_fingerprint) =
+            match (&jwt.secret, old.and_then(|o| o.jwt.as_ref())) {
+                (Some(secret), _) => (
+                    state.secrets.seal(secret),
+                    state.secrets.fingerprint(secret),
+                ),
+                (None, Some(stored)) => (
+                    stored.secret_sealed.clone(),
+                    stored.secret_fingerprint.clone(),
+                ),
+                (None, None) => unreachable!("validation requires a key when none is stored"),
+            };
         StoredJwt {
             algorithm: jwt.algorithm.as_str().into(),
             key_kind: jwt.algorithm.key_kind().as_str().into(),
@@ -203,10 +260,11 @@ fn to_write(state: &AppState, draft: WebhookDraft, existing: Option<&WebhookReco
         .headers
         .into_iter()
         .filter_map(|header| {
-            let old_header = header
-                .id
-                .as_deref()
-                .and_then(|id| old_headers.iter().find(|stored| stored.id.to_string() == id));
+            let old_header = header.id.as_deref().and_then(|id| {
+                old_headers
+                    .iter()
+                    .find(|stored| stored.id.to_string() == id)
+            });
             let value = match (header.value, header.secret) {
                 (Some(value), true) => StoredHeaderValue::Sealed {
                     sealed: state.secrets.seal(&value),
@@ -216,7 +274,11 @@ fn to_write(state: &AppState, draft: WebhookDraft, existing: Option<&WebhookReco
                 (Some(value), false) => StoredHeaderValue::Plain(value),
                 (None, _) => old_header?.value.clone(),
             };
-            Some(StoredHeader { id: old_header.map(|h| h.id).unwrap_or_else(Uuid::new_v4), name: header.name, value })
+            Some(StoredHeader {
+                id: old_header.map(|h| h.id).unwrap_or_else(Uuid::new_v4),
+                name: header.name,
+                value,
+            })
         })
         .collect();
     let enabled = draft.enabled;
@@ -227,7 +289,11 @@ fn to_write(state: &AppState, draft: WebhookDraft, existing: Option<&WebhookReco
         url: draft.url,
         enabled,
         // A person enabling the webhook clears the reason it was disabled.
-        disabled_reason: if enabled { None } else { old.and_then(|o| o.disabled_reason.clone()) },
+        disabled_reason: if enabled {
+            None
+        } else {
+            old.and_then(|o| o.disabled_reason.clone())
+        },
         jwt,
         headers,
     }

@@ -35,7 +35,11 @@ pub fn config_for(dir: &std::path::Path, extra: &[&str]) -> Config {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
 
 impl TestApp {
@@ -46,7 +50,11 @@ impl TestApp {
         config.admin_email = Some(ADMIN_EMAIL.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
         let server = start(config).await.expect("server starts");
-        TestApp { server, dir, client: client() }
+        TestApp {
+            server,
+            dir,
+            client: client(),
+        }
     }
 
     pub async fn signed_in() -> TestApp {
@@ -72,7 +80,11 @@ impl TestApp {
     }
 
     /// Posts like a browser form without JavaScript.
-    pub async fn post_plain_form(&self, endpoint: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_plain_form(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(self.url(&format!("/api/{endpoint}")))
             .header(ACCEPT, "text/html,application/xhtml+xml")
@@ -89,11 +101,15 @@ impl TestApp {
         let response = self.call(endpoint, form).await;
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.call("login", &[("email", email), ("password", password)]).await
+        self.call("login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
@@ -104,5 +120,7 @@ impl TestApp {
 
 /// Encodes like a browser: brackets percent-encoded.
 pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
-    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish()
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish()
 }

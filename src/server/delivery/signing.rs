@@ -19,9 +19,13 @@ pub fn signing_key_problem(algorithm: JwtAlgorithm, key: &str) -> Option<String>
             jsonwebtoken::encode(&header, &serde_json::json!({}), &key).map(|_| ())
         }),
     };
-    parsed
-        .err()
-        .map(|_| format!("This is not a valid {} for {}.", algorithm.key_description(), algorithm.as_str()))
+    parsed.err().map(|_| {
+        format!(
+            "This is not a valid {} for {}.",
+            algorithm.key_description(),
+            algorithm.as_str()
+        )
+    })
 }
 
 pub fn to_jsonwebtoken(algorithm: JwtAlgorithm) -> jsonwebtoken::Algorithm {
@@ -69,7 +73,10 @@ mod tests {
             (JwtAlgorithm::ES256, EC384),
             (JwtAlgorithm::ES384, EC256),
             (JwtAlgorithm::EdDSA, RSA),
-            (JwtAlgorithm::RS512, "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n"),
+            (
+                JwtAlgorithm::RS512,
+                "-----BEGIN PRIVATE KEY-----\nnot base64\n-----END PRIVATE KEY-----\n",
+            ),
         ] {
             let problem = signing_key_problem(algorithm, key).expect("refused");
             assert!(problem.contains(algorithm.as_str()), "{problem}");

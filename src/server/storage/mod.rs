@@ -65,7 +65,11 @@ pub struct StoredJwt {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoredHeaderValue {
     Plain(String),
-    Sealed { sealed: Vec<u8>, fingerprint: String, len: usize },
+    Sealed {
+        sealed: Vec<u8>,
+        fingerprint: String,
+        len: usize,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -112,8 +116,17 @@ pub trait Store: Send + Sync + 'static {
     async fn list_webhooks(&self, sandbox_id: Uuid) -> StoreResult<Vec<WebhookRecord>>;
     async fn webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
     /// Refused with `Duplicate` when the sandbox has a webhook of that name in any case.
-    async fn create_webhook(&self, sandbox_id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
-    async fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
+    async fn create_webhook(
+        &self,
+        sandbox_id: Uuid,
+        webhook: &WebhookWrite,
+    ) -> StoreResult<WebhookRecord>;
+    async fn update_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        webhook: &WebhookWrite,
+    ) -> StoreResult<WebhookRecord>;
     async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
 }
 

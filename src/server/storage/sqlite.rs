@@ -1,7 +1,9 @@
 //! The embedded SQLite store (WAL mode, foreign keys on).
 
 use super::*;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
@@ -24,7 +26,10 @@ impl SqliteStorage {
         if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(SqliteStorage { pool })
     }
@@ -53,7 +58,8 @@ fn map_unique(error: sqlx::Error) -> StoreError {
 
 fn uuid_column(row: &SqliteRow, column: &str) -> StoreResult<Uuid> {
     let text: String = row.try_get(column)?;
-    Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("{column} is not a UUID: {text}")))
+    Uuid::parse_str(&text)
+        .map_err(|_| StoreError::Corrupt(format!("{column} is not a UUID: {text}")))
 }
 
 fn user_from_row(row: &SqliteRow) -> StoreResult<UserRecord> {
@@ -110,12 +116,24 @@ fn header_from_row(row: &SqliteRow) -> StoreResult<(Uuid, StoredHeader)> {
     let value = match sealed {
         Some(sealed) => StoredHeaderValue::Sealed {
             sealed,
-            fingerprint: row.try_get::<Option<String>, _>("value_fingerprint")?.unwrap_or_default(),
+            fingerprint: row
+                .try_get::<Option<String>, _>("value_fingerprint")?
+                .unwrap_or_default(),
             len: row.try_get::<i64, _>("value_len")? as usize,
         },
-        None => StoredHeaderValue::Plain(row.try_get::<Option<String>, _>("value")?.unwrap_or_default()),
+        None => StoredHeaderValue::Plain(
+            row.try_get::<Option<String>, _>("value")?
+                .unwrap_or_default(),
+        ),
     };
-    Ok((uuid_column(row, "webhook_id")?, StoredHeader { id: uuid_column(row, "id")?, name: row.try_get("name")?, value }))
+    Ok((
+        uuid_column(row, "webhook_id")?,
+        StoredHeader {
+            id: uuid_column(row, "id")?,
+            name: row.try_get("name")?,
+            value,
+        },
+    ))
 }
 
 impl SqliteStorage {
@@ -132,7 +150,12 @@ impl SqliteStorage {
         for id in webhook_ids {
             query = query.bind(id.to_string());
         }
-        query.fetch_all(&self.pool).await?.iter().map(header_from_row).collect()
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(header_from_row)
+            .collect()
     }
 
     async fn write_webhook(
@@ -185,13 +208,18 @@ impl SqliteStorage {
         if result.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM webhook_headers WHERE webhook_id = ?").bind(id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM webhook_headers WHERE webhook_id = ?")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         for (position, header) in webhook.headers.iter().enumerate() {
             let (plain, sealed, fingerprint, len) = match &header.value {
                 StoredHeaderValue::Plain(value) => (Some(value.clone()), None, None, value.len()),
-                StoredHeaderValue::Sealed { sealed, fingerprint, len } => {
-                    (None, Some(sealed.clone()), Some(fingerprint.clone()), *len)
-                }
+                StoredHeaderValue::Sealed {
+                    sealed,
+                    fingerprint,
+                    len,
+                } => (None, Some(sealed.clone()), Some(fingerprint.clone()), *len),
             };
             sqlx::query(
                 "INSERT INTO webhook_headers (id, webhook_id, position, name, value, value_sealed, value_fingerprint, value_len) \
@@ -209,7 +237,9 @@ impl SqliteStorage {
             .await?;
         }
         tx.commit().await?;
-        self.webhook(sandbox_id, id).await?.ok_or(StoreError::NotFound)
+        self.webhook(sandbox_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 }
 
@@ -225,7 +255,10 @@ impl Store for SqliteStorage {
             .execute(&mut *tx)
             .await?;
         let organization_id: String =
-            sqlx::query_scalar("SELECT id FROM organizations WHERE ims_org = ?").bind(ims_org).fetch_one(&mut *tx).await?;
+            sqlx::query_scalar("SELECT id FROM organizations WHERE ims_org = ?")
+                .bind(ims_org)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query(
             "INSERT INTO sandboxes (id, organization_id, name, created_at) VALUES (?, ?, ?, ?) \
              ON CONFLICT (organization_id, name) DO NOTHING",
@@ -236,13 +269,15 @@ impl Store for SqliteStorage {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let sandbox_id: String = sqlx::query_scalar("SELECT id FROM sandboxes WHERE organization_id = ? AND name = ?")
-            .bind(&organization_id)
-            .bind(sandbox)
-            .fetch_one(&mut *tx)
-            .await?;
+        let sandbox_id: String =
+            sqlx::query_scalar("SELECT id FROM sandboxes WHERE organization_id = ? AND name = ?")
+                .bind(&organization_id)
+                .bind(sandbox)
+                .fetch_one(&mut *tx)
+                .await?;
         tx.commit().await?;
-        let parse = |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(text.to_string()));
+        let parse =
+            |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(text.to_string()));
         Ok(SandboxRef {
             id: parse(&sandbox_id)?,
             name: sandbox.to_string(),
@@ -252,7 +287,9 @@ impl Store for SqliteStorage {
     }
 
     async fn user_count(&self) -> StoreResult<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
@@ -271,23 +308,27 @@ impl Store for SqliteStorage {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        sqlx::query("SELECT id, organization_id, email, password_hash, role FROM users WHERE email = ?")
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+        sqlx::query(
+            "SELECT id, organization_id, email, password_hash, role FROM users WHERE email = ?",
+        )
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
     }
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
-        sqlx::query("SELECT id, organization_id, email, password_hash, role FROM users WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from_row)
-            .transpose()
+        sqlx::query(
+            "SELECT id, organization_id, email, password_hash, role FROM users WHERE id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
     }
 
     async fn list_webhooks(&self, sandbox_id: Uuid) -> StoreResult<Vec<WebhookRecord>> {
@@ -297,12 +338,16 @@ impl Store for SqliteStorage {
         .bind(sandbox_id.to_string())
         .fetch_all(&self.pool)
         .await?;
-        let ids = rows.iter().map(|row| uuid_column(row, "id")).collect::<StoreResult<Vec<_>>>()?;
+        let ids = rows
+            .iter()
+            .map(|row| uuid_column(row, "id"))
+            .collect::<StoreResult<Vec<_>>>()?;
         let mut headers = self.headers_of(&ids).await?;
         rows.iter()
             .zip(ids)
             .map(|(row, id)| {
-                let (mine, rest): (Vec<_>, Vec<_>) = headers.drain(..).partition(|(owner, _)| *owner == id);
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    headers.drain(..).partition(|(owner, _)| *owner == id);
                 headers = rest;
                 webhook_from_row(row, mine.into_iter().map(|(_, header)| header).collect())
             })
@@ -310,25 +355,42 @@ impl Store for SqliteStorage {
     }
 
     async fn webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>> {
-        let row = sqlx::query(&format!("SELECT {WEBHOOK_COLUMNS} FROM feedback_webhooks WHERE id = ? AND sandbox_id = ?"))
-            .bind(id.to_string())
-            .bind(sandbox_id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {WEBHOOK_COLUMNS} FROM feedback_webhooks WHERE id = ? AND sandbox_id = ?"
+        ))
+        .bind(id.to_string())
+        .bind(sandbox_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             None => Ok(None),
             Some(row) => {
-                let headers = self.headers_of(&[id]).await?.into_iter().map(|(_, header)| header).collect();
+                let headers = self
+                    .headers_of(&[id])
+                    .await?
+                    .into_iter()
+                    .map(|(_, header)| header)
+                    .collect();
                 webhook_from_row(&row, headers).map(Some)
             }
         }
     }
 
-    async fn create_webhook(&self, sandbox_id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord> {
-        self.write_webhook(sandbox_id, Uuid::new_v4(), webhook, true).await
+    async fn create_webhook(
+        &self,
+        sandbox_id: Uuid,
+        webhook: &WebhookWrite,
+    ) -> StoreResult<WebhookRecord> {
+        self.write_webhook(sandbox_id, Uuid::new_v4(), webhook, true)
+            .await
     }
 
-    async fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord> {
+    async fn update_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        webhook: &WebhookWrite,
+    ) -> StoreResult<WebhookRecord> {
         self.write_webhook(sandbox_id, id, webhook, false).await
     }
 

@@ -7,7 +7,10 @@ use leptos::prelude::*;
 pub type DeleteTarget = RwSignal<Option<(String, String)>>;
 
 #[component]
-pub fn ConfirmDelete(target: DeleteTarget, on_deleted: Callback<(String, String)>) -> impl IntoView {
+pub fn ConfirmDelete(
+    target: DeleteTarget,
+    on_deleted: Callback<(String, String)>,
+) -> impl IntoView {
     let delete = ServerAction::<DeleteWebhook>::new();
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
     let error = RwSignal::new(None::<String>);

@@ -20,11 +20,16 @@ impl FormState {
             return Some(message);
         }
         let shown = self.attempted.get() || self.touched.with(|touched| touched.contains(field));
-        shown.then(|| self.client_errors.with(|errors| errors.get(field).cloned())).flatten()
+        shown
+            .then(|| self.client_errors.with(|errors| errors.get(field).cloned()))
+            .flatten()
     }
 
     pub fn edited(&self, field: &str) {
-        if self.server_errors.with_untracked(|errors| errors.contains_key(field)) {
+        if self
+            .server_errors
+            .with_untracked(|errors| errors.contains_key(field))
+        {
             self.server_errors.update(|errors| {
                 errors.remove(field);
             });
@@ -32,7 +37,10 @@ impl FormState {
     }
 
     pub fn left(&self, field: &str) {
-        if !self.touched.with_untracked(|touched| touched.contains(field)) {
+        if !self
+            .touched
+            .with_untracked(|touched| touched.contains(field))
+        {
             self.touched.update(|touched| {
                 touched.insert(field.to_string());
             });

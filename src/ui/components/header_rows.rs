@@ -44,7 +44,8 @@ pub fn HeaderRowsEditor(
 ) -> impl IntoView {
     let next_key = StoredValue::new(rows.with_untracked(Vec::len));
     let forget_row_errors = move || {
-        form.server_errors.update(|errors| errors.retain(|field, _| !field.starts_with("headers")));
+        form.server_errors
+            .update(|errors| errors.retain(|field, _| !field.starts_with("headers")));
     };
     let add = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();

@@ -18,7 +18,8 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || match login.value().get() {
         Some(Err(error)) => Some(error.to_string()),
         Some(Ok(_)) => None,
-        None => plain_post_failed.then(|| "That email and password do not match an account.".to_string()),
+        None => plain_post_failed
+            .then(|| "That email and password do not match an account.".to_string()),
     };
     view! {
         <main class="centered">

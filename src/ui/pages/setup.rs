@@ -1,4 +1,4 @@
-use crate::api::auth::{setup_state, CreateFirstAdmin, SetupOutcome, SetupLink};
+use crate::api::auth::{setup_state, CreateFirstAdmin, SetupLink, SetupOutcome};
 use crate::model::routes;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -10,10 +10,13 @@ pub fn SetupPage() -> impl IntoView {
     let token = query.read_untracked().get("token").unwrap_or_default();
     let email = query.read_untracked().get("email").unwrap_or_default();
     let plain_error = StoredValue::new(query.read_untracked().get("error"));
-    let state = Resource::new({
-        let token = token.clone();
-        move || token.clone()
-    }, |token| setup_state(Some(token)));
+    let state = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        |token| setup_state(Some(token)),
+    );
     let create = ServerAction::<CreateFirstAdmin>::new();
     Effect::new(move |_| {
         if let Some(Ok(SetupOutcome::Created)) = create.value().get() {

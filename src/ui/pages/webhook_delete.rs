@@ -9,14 +9,24 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 #[component]
 pub fn DeleteWebhookPage() -> impl IntoView {
     let params = use_params_map();
-    let webhook = Resource::new(move || params.read().get("id").unwrap_or_default(), get_webhook);
+    let webhook = Resource::new(
+        move || params.read().get("id").unwrap_or_default(),
+        get_webhook,
+    );
     let delete = ServerAction::<DeleteWebhook>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = delete.value().get() {
-            let name = webhook.get().and_then(Result::ok).map(|w| w.name).unwrap_or_default();
+            let name = webhook
+                .get()
+                .and_then(Result::ok)
+                .map(|w| w.name)
+                .unwrap_or_default();
             let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-            navigate(&format!("{}?deleted={name}", routes::WEBHOOKS), Default::default());
+            navigate(
+                &format!("{}?deleted={name}", routes::WEBHOOKS),
+                Default::default(),
+            );
         }
     });
     view! {

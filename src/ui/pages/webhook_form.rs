@@ -4,7 +4,9 @@ use crate::api::webhooks::{load_webhook_editor, SaveWebhook};
 use crate::model::validation::{validate_webhook, StoredSecrets};
 use crate::model::*;
 use crate::ui::components::confirm_delete::ConfirmDelete;
-use crate::ui::components::field::{error_id, input_id, FieldError, FormState, TextArea, TextInput};
+use crate::ui::components::field::{
+    error_id, input_id, FieldError, FormState, TextArea, TextInput,
+};
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
 use crate::ui::components::layout::Breadcrumb;
 use leptos::prelude::*;
@@ -36,10 +38,23 @@ pub fn WebhookFormPage() -> impl IntoView {
 
 #[component]
 fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
-    let WebhookEditorData { form: initial, errors, jwt_secret: stored_jwt, header_secrets, allow_list, disabled_reason, updated_at, can_edit } = data;
+    let WebhookEditorData {
+        form: initial,
+        errors,
+        jwt_secret: stored_jwt,
+        header_secrets,
+        allow_list,
+        disabled_reason,
+        updated_at,
+        can_edit,
+    } = data;
     let id = initial.id.clone();
     let is_new = id.is_empty();
-    let title = if is_new { "Create feedback webhook".to_string() } else { initial.name.clone() };
+    let title = if is_new {
+        "Create feedback webhook".to_string()
+    } else {
+        initial.name.clone()
+    };
 
     let name = RwSignal::new(initial.name.clone());
     let email = RwSignal::new(checked(&initial.email));
@@ -56,7 +71,13 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
     let jwt_extra_claims = RwSignal::new(initial.jwt_extra_claims.clone());
     let jwt_lifetime = RwSignal::new(initial.jwt_lifetime.clone());
     let rows = RwSignal::new(
-        initial.headers.iter().cloned().enumerate().map(|(key, row)| HeaderRow::new(key, row)).collect::<Vec<_>>(),
+        initial
+            .headers
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(key, row)| HeaderRow::new(key, row))
+            .collect::<Vec<_>>(),
     );
 
     let collect = {
@@ -87,7 +108,11 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
     };
     let client_errors = Memo::new({
         let collect = collect.clone();
-        move |_| validate_webhook(&collect(), &allow_list, &stored).err().unwrap_or_default()
+        move |_| {
+            validate_webhook(&collect(), &allow_list, &stored)
+                .err()
+                .unwrap_or_default()
+        }
     });
     let form = FormState {
         attempted: RwSignal::new(!errors.is_empty()),
@@ -101,7 +126,10 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| match save.value().get() {
         Some(Ok(SaveOutcome::Saved { id, .. })) => {
-            navigate(&format!("{}?saved={id}", routes::WEBHOOKS), Default::default());
+            navigate(
+                &format!("{}?saved={id}", routes::WEBHOOKS),
+                Default::default(),
+            );
         }
         Some(Ok(SaveOutcome::Invalid { errors })) => {
             banner.set(Some("Some fields need attention.".into()));
@@ -127,7 +155,10 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
     let navigate_after_delete = use_navigate();
     let on_deleted = Callback::new(move |(_, name): (String, String)| {
         let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-        navigate_after_delete(&format!("{}?deleted={name}", routes::WEBHOOKS), Default::default());
+        navigate_after_delete(
+            &format!("{}?deleted={name}", routes::WEBHOOKS),
+            Default::default(),
+        );
     });
     let delete_link = {
         let (id, name) = (id.clone(), initial.name.clone());
@@ -143,13 +174,21 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
     };
 
     let key_label = Signal::derive(move || {
-        JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_description().to_string()).unwrap_or_else(|| "Key".into())
+        JwtAlgorithm::parse(&jwt_algorithm.get())
+            .map(|a| a.key_description().to_string())
+            .unwrap_or_else(|| "Key".into())
     });
     let key_hint = {
         let stored = stored_jwt.clone();
         Signal::derive(move || match &stored {
-            Some((kind, info)) if JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_kind()) == Some(*kind) => {
-                format!("A key is set (fingerprint {}). Leave blank to keep it.", info.fingerprint)
+            Some((kind, info))
+                if JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_kind())
+                    == Some(*kind) =>
+            {
+                format!(
+                    "A key is set (fingerprint {}). Leave blank to keep it.",
+                    info.fingerprint
+                )
             }
             Some(_) => "The stored key does not fit this algorithm: enter a new one.".into(),
             None => "Write-only: it is encrypted at rest and never shown again.".into(),
@@ -313,7 +352,9 @@ fn focus_first_error() {
     #[cfg(feature = "hydrate")]
     request_animation_frame(|| {
         use leptos::wasm_bindgen::JsCast;
-        if let Ok(Some(element)) = document().query_selector(".field.invalid input, .field.invalid textarea, .field.invalid select") {
+        if let Ok(Some(element)) = document()
+            .query_selector(".field.invalid input, .field.invalid textarea, .field.invalid select")
+        {
             if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
                 let _ = element.focus();
             }

@@ -40,7 +40,11 @@ pub fn WebhooksPage() -> impl IntoView {
 }
 
 #[component]
-fn WebhookTable(items: Vec<WebhookSummary>, can_edit: bool, notice: Option<String>) -> impl IntoView {
+fn WebhookTable(
+    items: Vec<WebhookSummary>,
+    can_edit: bool,
+    notice: Option<String>,
+) -> impl IntoView {
     let items = RwSignal::new(items);
     let notice = RwSignal::new(notice);
     let confirming = RwSignal::new(None::<(String, String)>);
@@ -86,9 +90,20 @@ fn WebhookTable(items: Vec<WebhookSummary>, can_edit: bool, notice: Option<Strin
 }
 
 #[component]
-fn WebhookRow(webhook: WebhookSummary, can_edit: bool, confirming: RwSignal<Option<(String, String)>>) -> impl IntoView {
-    let channels = webhook.channels.iter().map(|c| view! { <span class="chip">{c.label()}</span> }).collect_view();
-    let auth = webhook.jwt_algorithm.map(|a| format!("JWT ({})", a.as_str())).unwrap_or_else(|| "None".into());
+fn WebhookRow(
+    webhook: WebhookSummary,
+    can_edit: bool,
+    confirming: RwSignal<Option<(String, String)>>,
+) -> impl IntoView {
+    let channels = webhook
+        .channels
+        .iter()
+        .map(|c| view! { <span class="chip">{c.label()}</span> })
+        .collect_view();
+    let auth = webhook
+        .jwt_algorithm
+        .map(|a| format!("JWT ({})", a.as_str()))
+        .unwrap_or_else(|| "None".into());
     let (id, name) = (webhook.id.clone(), webhook.name.clone());
     let open_confirm = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Builds and serves Feedback Webhooks on http://127.0.0.1:3000 with SQLite in ./data (no setup).
+# Flags after the script name go to the server, e.g. scripts/run.sh --allow-private-targets 127.0.0.1/32
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+cargo leptos build --release
+export LEPTOS_SITE_ROOT=target/site LEPTOS_ENV=PROD
+exec target/release/feedback-webhooks "$@"
