@@ -38,6 +38,9 @@ fn with_jwt_and_headers(name: &str) -> Vec<(&'static str, String)> {
     form
 }
 
+/// A form as typed, the field that must refuse it, and part of the message.
+type Refusal = (Vec<(&'static str, String)>, &'static str, &'static str);
+
 fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     form.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
@@ -203,7 +206,7 @@ async fn create_list_edit_and_delete() {
 #[tokio::test]
 async fn each_refusal_names_its_field() {
     let app = TestApp::signed_in().await;
-    let cases: Vec<(Vec<(&'static str, String)>, &str, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
             basic("", "https://hooks.example.com/x"),
             "name",

@@ -68,6 +68,11 @@ pub fn email_problem(email: &str) -> Option<String> {
     (!valid).then(|| "Enter an email address like name@example.com.".into())
 }
 
+/// The first problem with a new account's email or password.
+pub fn email_problem_or_password(email: &str, password: &str) -> Option<String> {
+    email_problem(email).or_else(|| password_problem(password).map(|p| format!("password: {p}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,9 +99,4 @@ mod tests {
         assert!(email_problem("@example.com").is_some());
         assert!(email_problem("a b@example.com").is_some());
     }
-}
-
-/// The first problem with a new account's email or password.
-pub fn email_problem_or_password(email: &str, password: &str) -> Option<String> {
-    email_problem(email).or_else(|| password_problem(password).map(|p| format!("password: {p}")))
 }

@@ -134,7 +134,6 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         Some(Ok(SaveOutcome::Invalid { errors })) => {
             banner.set(Some("Some fields need attention.".into()));
             form.server_errors.set(errors);
-            focus_first_error();
         }
         Some(Err(error)) => banner.set(Some(error.to_string())),
         None => {}
@@ -144,7 +143,6 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         form.attempted.set(true);
         if !form.client_errors.get_untracked().is_empty() {
             banner.set(Some("Some fields need attention.".into()));
-            focus_first_error();
             return;
         }
         banner.set(None);
@@ -345,19 +343,4 @@ fn Radio(
             <label for=id>{label}</label>
         </span>
     }
-}
-
-/// Moves focus to the first field that shows an error, once the page has drawn it.
-fn focus_first_error() {
-    #[cfg(feature = "hydrate")]
-    request_animation_frame(|| {
-        use leptos::wasm_bindgen::JsCast;
-        if let Ok(Some(element)) = document()
-            .query_selector(".field.invalid input, .field.invalid textarea, .field.invalid select")
-        {
-            if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
-                let _ = element.focus();
-            }
-        }
-    });
 }
