@@ -102,8 +102,8 @@ pub fn TextInput(
                 }
                 on:blur=move |_| form.left(field)
             />
-            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
             <FieldError form field=field.to_string()/>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
         </div>
     }
 }
@@ -143,8 +143,8 @@ pub fn TextArea(
             >
                 {value.get_untracked()}
             </textarea>
-            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
             <FieldError form field=field.to_string()/>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
         </div>
     }
 }

@@ -122,7 +122,12 @@ fn WebhookRow(
                     view! { <span class="status disabled" title=webhook.disabled_reason.clone().unwrap_or_default()>"Disabled"</span> }.into_any()
                 }}
             </td>
-            <td data-label="Last updated"><time datetime=webhook.updated_at.clone()>{webhook.updated_at.replace('T', " ").replace('Z', " UTC")}</time></td>
+            <td data-label="Last updated" class="nowrap">
+                <time datetime=webhook.updated_at.clone() title=webhook.updated_at.clone()>
+                    {date_part(&webhook.updated_at)}
+                    <span class="time-of-day">{time_part(&webhook.updated_at)}</span>
+                </time>
+            </td>
             <td class="row-actions">
                 <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { "Edit" } else { "View" }}</a>
                 {can_edit.then(|| view! {
@@ -131,4 +136,17 @@ fn WebhookRow(
             </td>
         </tr>
     }
+}
+
+/// `2026-11-28T05:57:59Z` → `2026-11-28`.
+fn date_part(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or(rfc3339).to_string()
+}
+
+/// `2026-11-28T05:57:59Z` → `05:57 UTC`.
+fn time_part(rfc3339: &str) -> String {
+    rfc3339
+        .get(11..16)
+        .map(|hm| format!("{hm} UTC"))
+        .unwrap_or_default()
 }
