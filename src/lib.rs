@@ -1,3 +1,6 @@
+// The webhook form is one deep view tree; its type needs more than the default depth.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod error;

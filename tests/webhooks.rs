@@ -1,5 +1,6 @@
+//! The feedback webhook settings against a real server and a real SQLite database, on a
+//! multi-thread runtime as in production.
 #![cfg(feature = "ssr")]
-//! The feedback webhook settings against a real server and a real SQLite database.
 
 mod support;
 
@@ -64,7 +65,7 @@ fn errors(body: &Value) -> &serde_json::Map<String, Value> {
         .unwrap_or_else(|| panic!("refused: {body}"))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_and_server_functions_require_login() {
     let app = TestApp::with_admin().await;
     let response = app
@@ -88,7 +89,7 @@ async fn pages_and_server_functions_require_login() {
     assert!(login_page.contains("Sign in"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_checks_the_password_and_sets_a_strict_http_only_cookie() {
     let app = TestApp::with_admin().await;
     let response = app.login(ADMIN_EMAIL, "wrong password entirely").await;
@@ -120,7 +121,7 @@ async fn login_checks_the_password_and_sets_a_strict_http_only_cookie() {
     assert_eq!(status, 401);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_id_changes_at_login() {
     let app = TestApp::with_admin().await;
     // A session that exists before login (as an attacker could plant) must not become the signed-in one.
@@ -143,7 +144,7 @@ async fn session_id_changes_at_login() {
     assert_ne!(first_cookie, second_cookie);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_list_edit_and_delete() {
     let app = TestApp::signed_in().await;
     let id = create(&app, &with_jwt_and_headers("Orders feedback")).await;
@@ -203,7 +204,7 @@ async fn create_list_edit_and_delete() {
     assert_eq!(status, 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_refusal_names_its_field() {
     let app = TestApp::signed_in().await;
     let cases: Vec<Refusal> = vec![
@@ -309,7 +310,7 @@ async fn each_refusal_names_its_field() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rsa_and_ec_keys_are_validated_on_save() {
     let app = TestApp::signed_in().await;
     let key = include_str!("fixtures/keys/ec256.pem");
@@ -331,7 +332,7 @@ async fn rsa_and_ec_keys_are_validated_on_save() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn names_are_unique_per_sandbox_ignoring_case() {
     let app = TestApp::signed_in().await;
     create(&app, &basic("Orders", "https://hooks.example.com/a")).await;
@@ -342,13 +343,13 @@ async fn names_are_unique_per_sandbox_ignoring_case() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_is_accepted_for_allow_listed_local_targets() {
     let app = TestApp::signed_in().await;
     create(&app, &basic("Local receiver", "http://127.0.0.1:9999/hook")).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_site_posts_are_refused() {
     let app = TestApp::signed_in().await;
     let form = basic("Cross site", "https://hooks.example.com/x");
@@ -379,7 +380,7 @@ async fn cross_site_posts_are_refused() {
     assert_eq!(list["items"], serde_json::json!([]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_appear_in_any_response() {
     let app = TestApp::signed_in().await;
     let id = create(&app, &with_jwt_and_headers("Secretive")).await;
@@ -399,8 +400,8 @@ async fn secrets_never_appear_in_any_response() {
     refused.push(("form[id]", id.clone()));
     let response = app.post_plain_form("webhooks/save", &pairs(&refused)).await;
     assert_eq!(response.status(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    bodies.push(app.get_text(&location).await.1);
+    let target = location(&response);
+    bodies.push(app.get_text(&target).await.1);
     for body in &bodies {
         assert!(!body.contains(HMAC_SECRET), "JWT secret leaked");
         assert!(!body.contains(HEADER_SECRET), "header secret leaked");
@@ -422,19 +423,19 @@ async fn secrets_never_appear_in_any_response() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_posts_work_without_javascript() {
     let app = TestApp::signed_in().await;
     // Refused: back to the form with what was typed and the message next to the field.
     let form = basic("Typed name", "http://hooks.example.com/plain");
     let response = app.post_plain_form("webhooks/save", &pairs(&form)).await;
     assert_eq!(response.status(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let target = location(&response);
     assert!(
-        location.starts_with("/admin/channels/feedback-webhooks/new?draft="),
-        "{location}"
+        target.starts_with("/admin/channels/feedback-webhooks/new?draft="),
+        "{target}"
     );
-    let (status, page) = app.get_text(&location).await;
+    let (status, page) = app.get_text(&target).await;
     assert_eq!(status, 200);
     assert!(page.contains("value=\"Typed name\""), "name kept");
     assert!(
@@ -447,8 +448,8 @@ async fn plain_form_posts_work_without_javascript() {
     let mut adding = basic("Typed name", "https://hooks.example.com/plain");
     adding.push(("form[intent]", "add_header".into()));
     let response = app.post_plain_form("webhooks/save", &pairs(&adding)).await;
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    let (_, page) = app.get_text(&location).await;
+    let target = location(&response);
+    let (_, page) = app.get_text(&target).await;
     assert!(
         page.contains("form[headers][0][name]"),
         "a header row was added"
@@ -458,12 +459,12 @@ async fn plain_form_posts_work_without_javascript() {
     let form = basic("Typed name", "https://hooks.example.com/plain");
     let response = app.post_plain_form("webhooks/save", &pairs(&form)).await;
     assert_eq!(response.status(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let target = location(&response);
     assert!(
-        location.starts_with("/admin/channels/feedback-webhooks?saved="),
-        "{location}"
+        target.starts_with("/admin/channels/feedback-webhooks?saved="),
+        "{target}"
     );
-    let (_, page) = app.get_text(&location).await;
+    let (_, page) = app.get_text(&target).await;
     assert!(page.contains("Saved “Typed name”."));
 
     // Delete through its confirmation page's form.
@@ -482,7 +483,7 @@ async fn plain_form_posts_work_without_javascript() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_survive_a_restart() {
     let app = TestApp::signed_in().await;
     let TestApp {
@@ -506,7 +507,7 @@ async fn sessions_survive_a_restart() {
     assert_eq!(response.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_setup_link_creates_the_administrator_once() {
     let dir = tempfile::tempdir().unwrap();
     let server = feedback_webhooks::server::http::start(config_for(dir.path(), &[]))

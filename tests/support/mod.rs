@@ -124,3 +124,8 @@ pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
         .extend_pairs(form)
         .finish()
 }
+
+/// Where a redirect points.
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_string()
+}

@@ -137,6 +137,22 @@ fn header_from_row(row: &SqliteRow) -> StoreResult<(Uuid, StoredHeader)> {
 }
 
 impl SqliteStorage {
+    async fn user_where(
+        &self,
+        column: &'static str,
+        value: String,
+    ) -> StoreResult<Option<UserRecord>> {
+        sqlx::query(&format!(
+            "SELECT id, organization_id, email, password_hash, role FROM users WHERE {column} = ?"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+
     async fn headers_of(&self, webhook_ids: &[Uuid]) -> StoreResult<Vec<(Uuid, StoredHeader)>> {
         if webhook_ids.is_empty() {
             return Ok(Vec::new());
@@ -308,27 +324,11 @@ impl Store for SqliteStorage {
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
-        sqlx::query(
-            "SELECT id, organization_id, email, password_hash, role FROM users WHERE email = ?",
-        )
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
+        self.user_where("email", email.trim().to_lowercase()).await
     }
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
-        sqlx::query(
-            "SELECT id, organization_id, email, password_hash, role FROM users WHERE id = ?",
-        )
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(user_from_row)
-        .transpose()
+        self.user_where("id", id.to_string()).await
     }
 
     async fn list_webhooks(&self, sandbox_id: Uuid) -> StoreResult<Vec<WebhookRecord>> {

@@ -67,6 +67,29 @@ pub fn FieldError(form: FormState, field: String) -> impl IntoView {
     }
 }
 
+/// Label, control, error and hint of one field.
+#[component]
+fn FieldFrame(
+    form: FormState,
+    field: &'static str,
+    label: Signal<String>,
+    required: bool,
+    hint: Option<Signal<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:invalid=move || form.error(field).is_some()>
+            <label for=input_id(field)>
+                {label}
+                {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}
+            </label>
+            {children()}
+            <FieldError form field=field.to_string()/>
+            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
+        </div>
+    }
+}
+
 #[component]
 pub fn TextInput(
     form: FormState,
@@ -79,13 +102,9 @@ pub fn TextInput(
     #[prop(optional)] required: bool,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
-    let has_error = move || form.error(field).is_some();
+    let hint = hint.map(|hint| Signal::stored(hint.to_string()));
     view! {
-        <div class="field" class:invalid=has_error>
-            <label for=input_id(field)>
-                {label}
-                {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}
-            </label>
+        <FieldFrame form field label=Signal::stored(label.to_string()) required hint>
             <input
                 id=input_id(field)
                 type=kind
@@ -94,7 +113,7 @@ pub fn TextInput(
                 prop:value=move || value.get()
                 placeholder=placeholder
                 autocomplete=autocomplete
-                aria-invalid=move || has_error().to_string()
+                aria-invalid=move || form.error(field).is_some().to_string()
                 aria-describedby=error_id(field)
                 on:input=move |ev| {
                     value.set(event_target_value(&ev));
@@ -102,9 +121,7 @@ pub fn TextInput(
                 }
                 on:blur=move |_| form.left(field)
             />
-            <FieldError form field=field.to_string()/>
-            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
-        </div>
+        </FieldFrame>
     }
 }
 
@@ -119,13 +136,8 @@ pub fn TextArea(
     #[prop(default = 3)] rows: u32,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
-    let has_error = move || form.error(field).is_some();
     view! {
-        <div class="field" class:invalid=has_error>
-            <label for=input_id(field)>
-                {label}
-                {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}
-            </label>
+        <FieldFrame form field label required hint>
             <textarea
                 id=input_id(field)
                 name=format!("form[{field}]")
@@ -133,7 +145,7 @@ pub fn TextArea(
                 spellcheck="false"
                 placeholder=move || placeholder.map(|p| p.get())
                 prop:value=move || value.get()
-                aria-invalid=move || has_error().to_string()
+                aria-invalid=move || form.error(field).is_some().to_string()
                 aria-describedby=error_id(field)
                 on:input=move |ev| {
                     value.set(event_target_value(&ev));
@@ -143,8 +155,6 @@ pub fn TextArea(
             >
                 {value.get_untracked()}
             </textarea>
-            <FieldError form field=field.to_string()/>
-            {hint.map(|hint| view! { <p class="hint">{hint}</p> })}
-        </div>
+        </FieldFrame>
     }
 }

@@ -81,3 +81,20 @@ pub fn Breadcrumb(#[prop(optional)] current: Option<String>) -> impl IntoView {
         </nav>
     }
 }
+
+/// The centred card of the pages seen before signing in.
+#[component]
+pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <main class="centered">
+            <div class="card login">
+                <p class="brand-line">
+                    <span class="brand-mark" aria-hidden="true">"FW"</span>
+                    "Feedback Webhooks"
+                </p>
+                <h1>{title}</h1>
+                {children()}
+            </div>
+        </main>
+    }
+}

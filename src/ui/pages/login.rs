@@ -1,4 +1,5 @@
 use crate::api::auth::Login;
+use crate::ui::components::layout::AuthCard;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
@@ -22,10 +23,7 @@ pub fn LoginPage() -> impl IntoView {
             .then(|| "That email and password do not match an account.".to_string()),
     };
     view! {
-        <main class="centered">
-            <div class="card login">
-                <p class="brand-line"><span class="brand-mark" aria-hidden="true">"FW"</span>"Feedback Webhooks"</p>
-                <h1>"Sign in"</h1>
+        <AuthCard title="Sign in">
                 {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
@@ -41,7 +39,6 @@ pub fn LoginPage() -> impl IntoView {
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </button>
                 </ActionForm>
-            </div>
-        </main>
+            </AuthCard>
     }
 }

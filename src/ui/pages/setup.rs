@@ -1,5 +1,6 @@
 use crate::api::auth::{setup_state, CreateFirstAdmin, SetupLink, SetupOutcome};
 use crate::model::routes;
+use crate::ui::components::layout::AuthCard;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -35,10 +36,7 @@ pub fn SetupPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <main class="centered">
-            <div class="card login">
-                <p class="brand-line"><span class="brand-mark" aria-hidden="true">"FW"</span>"Feedback Webhooks"</p>
-                <h1>"Create the administrator"</h1>
+        <AuthCard title="Create the administrator">
                 <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
                     {move || {
                         let token = token.clone();
@@ -80,7 +78,6 @@ pub fn SetupPage() -> impl IntoView {
                         })
                     }}
                 </Suspense>
-            </div>
-        </main>
+            </AuthCard>
     }
 }
