@@ -582,3 +582,21 @@ async fn first_run_setup_link_creates_the_administrator_once() {
         .await;
     assert_eq!(status, 403, "the link works once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_compressed_and_refuse_framing() {
+    let app = TestApp::with_admin().await;
+    let response = app
+        .client
+        .get(app.url("/login"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers();
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+}

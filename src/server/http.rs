@@ -16,6 +16,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
@@ -233,5 +234,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        // The wasm bundle shrinks to about a third with gzip.
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
