@@ -1,6 +1,7 @@
 //! Configuration: flags and environment variables, with defaults that run with no setup.
 
 use crate::model::network::PrivateTargetAllowList;
+use crate::server::delivery::retry::RetrySchedule;
 use clap::Parser;
 use std::net::SocketAddr;
 
@@ -50,6 +51,10 @@ pub struct Config {
     /// Plain http:// is accepted only for these.
     #[arg(long, env = "FW_ALLOW_PRIVATE_TARGETS", default_value = "", value_parser = PrivateTargetAllowList::parse)]
     pub allow_private_targets: PrivateTargetAllowList,
+
+    /// Delays between delivery attempts (each gets ±20 % jitter); units ms, s, m, h, d.
+    #[arg(long, env = "FW_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = str::parse::<RetrySchedule>)]
+    pub retry_schedule: RetrySchedule,
 
     /// Mark the session cookie Secure (set it when the server is reached over https).
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]

@@ -1,3 +1,4 @@
 //! Getting feedback events to customer endpoints.
 
+pub mod retry;
 pub mod signing;
