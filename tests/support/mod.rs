@@ -1,6 +1,8 @@
 //! A real server on port 0 over a temporary SQLite file, and an HTTP client that keeps cookies.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use clap::Parser;
 use feedback_webhooks::server::config::Config;
 use feedback_webhooks::server::http::{start, RunningServer};

@@ -1,0 +1,167 @@
+//! The delivery HTTP client against a real receiver on loopback.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use feedback_webhooks::model::network::PrivateTargetAllowList;
+use feedback_webhooks::server::delivery::client::{DeliveryClient, Timeouts, BODY_EXCERPT_LIMIT};
+use feedback_webhooks::server::delivery::outcome::AttemptError;
+use reqwest::header::HeaderMap;
+use std::time::Duration;
+use support::receiver::{Scripted, TestReceiver};
+
+fn client(allow: &str) -> DeliveryClient {
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(2),
+        total: Duration::from_millis(800),
+    };
+    DeliveryClient::new(
+        PrivateTargetAllowList::parse(allow).unwrap(),
+        timeouts,
+        "feedback-webhooks/test",
+    )
+}
+
+fn json_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", "application/json".parse().unwrap());
+    headers
+}
+
+#[tokio::test]
+async fn a_2xx_is_a_success_with_its_headers_and_body_kept() {
+    let receiver = TestReceiver::start().await;
+    receiver.script([Scripted::status(202)
+        .header("x-request-id", "abc-1")
+        .body("accepted")]);
+    let result = client("127.0.0.1/32")
+        .post(
+            &receiver.url("/hook"),
+            json_headers(),
+            b"{\"a\":1}".to_vec(),
+        )
+        .await;
+    assert!(result.is_success(), "{result:?}");
+    assert_eq!(result.status, Some(202));
+    assert_eq!(result.body_excerpt, "accepted");
+    assert!(result
+        .response_headers
+        .contains(&("x-request-id".into(), "abc-1".into())));
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].body.as_ref(), b"{\"a\":1}");
+    assert_eq!(received[0].headers["user-agent"], "feedback-webhooks/test");
+    assert_eq!(received[0].headers["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn redirects_are_failures_and_never_followed() {
+    let receiver = TestReceiver::start().await;
+    receiver.script([Scripted::status(302).header("location", "/elsewhere")]);
+    let result = client("127.0.0.1/32")
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert_eq!(
+        (result.status, result.error),
+        (Some(302), Some(AttemptError::Redirect))
+    );
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "the redirect target was not requested"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_endpoint_times_out() {
+    let receiver = TestReceiver::start().await;
+    receiver.script([Scripted::status(200).delay(Duration::from_secs(3))]);
+    let result = client("127.0.0.1/32")
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert_eq!(result.error, Some(AttemptError::Timeout), "{result:?}");
+    assert!(
+        result.duration < Duration::from_secs(2),
+        "{:?}",
+        result.duration
+    );
+}
+
+#[tokio::test]
+async fn a_10_mib_answer_is_read_only_up_to_64_kib() {
+    let receiver = TestReceiver::start().await;
+    receiver.script([Scripted::status(200).body(vec![b'x'; 10 * 1024 * 1024])]);
+    let result = client("127.0.0.1/32")
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert!(result.is_success(), "{result:?}");
+    assert_eq!(result.body_excerpt.len(), BODY_EXCERPT_LIMIT);
+}
+
+#[tokio::test]
+async fn retry_after_and_gone_are_reported() {
+    let receiver = TestReceiver::start().await;
+    receiver.script([
+        Scripted::status(503).header("retry-after", "7"),
+        Scripted::status(410),
+    ]);
+    let client = client("127.0.0.1/32");
+    let busy = client
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert_eq!(busy.retry_after, Some(Duration::from_secs(7)));
+    assert!(!busy.is_success());
+    let gone = client
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert!(gone.is_gone());
+}
+
+#[tokio::test]
+async fn internal_targets_are_refused_before_any_connection() {
+    let receiver = TestReceiver::start().await;
+    let port = receiver.addr.port();
+    let guarded = client("");
+    for url in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+        format!("http://2130706433:{port}/hook"),
+        "https://10.0.0.1/hook".to_string(),
+        "https://169.254.169.254/latest/meta-data".to_string(),
+        "https://[::1]/hook".to_string(),
+    ] {
+        let result = guarded.post(&url, json_headers(), b"{}".to_vec()).await;
+        assert_eq!(result.error, Some(AttemptError::Ssrf), "{url}: {result:?}");
+    }
+    assert!(
+        receiver.received().is_empty(),
+        "nothing reached the receiver"
+    );
+}
+
+#[tokio::test]
+async fn unknown_hosts_and_closed_ports_have_their_own_codes() {
+    let guarded = client("127.0.0.1/32");
+    let dns = guarded
+        .post(
+            "https://no-such-host.invalid/hook",
+            json_headers(),
+            b"{}".to_vec(),
+        )
+        .await;
+    assert_eq!(dns.error, Some(AttemptError::Dns), "{dns:?}");
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        guarded
+            .post(
+                &format!("http://127.0.0.1:{port}/hook"),
+                json_headers(),
+                b"{}".to_vec(),
+            )
+            .await
+    };
+    assert_eq!(closed.error, Some(AttemptError::Connect), "{closed:?}");
+}
