@@ -101,6 +101,48 @@ pub struct WebhookRecord {
     pub updated_at_ms: i64,
 }
 
+/// A feedback event to deliver, with its exact JSON body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub sandbox_id: Uuid,
+    pub event_type: String,
+    pub channel: String,
+    pub request_id: String,
+    pub message_execution_id: String,
+    pub payload: String,
+}
+
+/// A due delivery handed to a worker until `claimed_until`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimedDelivery {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub webhook_id: Uuid,
+    pub attempts: i64,
+    pub payload: String,
+}
+
+/// How an attempt ended for its delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NextStep {
+    Succeeded,
+    RetryAt(i64),
+    Failed,
+}
+
+/// One attempt to record, with what happens to its delivery next.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRecord {
+    pub delivery_id: Uuid,
+    pub started_at_ms: i64,
+    pub duration_ms: i64,
+    pub status: Option<u16>,
+    pub error_code: Option<String>,
+    pub response_headers: Vec<(String, String)>,
+    pub body_excerpt: String,
+    pub next: NextStep,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Finds or creates the organization and its sandbox.
@@ -128,6 +170,22 @@ pub trait Store: Send + Sync + 'static {
         webhook: &WebhookWrite,
     ) -> StoreResult<WebhookRecord>;
     async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+
+    /// Writes the event and one pending delivery per webhook in ONE transaction: once this
+    /// returns, the event will be delivered or visibly fail. Returns the delivery ids.
+    async fn enqueue_event(&self, event: &NewEvent, webhook_ids: &[Uuid])
+        -> StoreResult<Vec<Uuid>>;
+    /// Leases up to `limit` due deliveries (pending, due, lease absent or expired) until `lease_until_ms`.
+    async fn claim_due(
+        &self,
+        now_ms: i64,
+        lease_until_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Stores attempts and moves their deliveries on, in one transaction.
+    async fn record_attempts(&self, attempts: &[AttemptRecord]) -> StoreResult<()>;
+    /// When the next pending delivery falls due, if any.
+    async fn next_due_ms(&self) -> StoreResult<Option<i64>>;
 }
 
 /// The key that makes webhook names unique regardless of case.

@@ -402,4 +402,129 @@ impl Store for SqliteStorage {
             .await?;
         Ok(result.rows_affected() > 0)
     }
+
+    async fn enqueue_event(
+        &self,
+        event: &NewEvent,
+        webhook_ids: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        let now = now_ms();
+        let event_id = Uuid::new_v4();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(event_id.to_string())
+        .bind(event.sandbox_id.to_string())
+        .bind(&event.event_type)
+        .bind(&event.channel)
+        .bind(&event.request_id)
+        .bind(&event.message_execution_id)
+        .bind(&event.payload)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let mut ids = Vec::with_capacity(webhook_ids.len());
+        for webhook_id in webhook_ids {
+            let id = Uuid::new_v4();
+            sqlx::query(
+                "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_attempt_at, created_at, updated_at) \
+                 VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+            )
+            .bind(id.to_string())
+            .bind(event_id.to_string())
+            .bind(webhook_id.to_string())
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn claim_due(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        // One statement: the lease is taken atomically, so two workers never claim the same row.
+        let rows = sqlx::query(
+            "UPDATE deliveries SET claimed_until = ?1, updated_at = ?2 WHERE id IN ( \
+                 SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 \
+                 AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
+             RETURNING id, event_id, webhook_id, attempts, \
+                 (SELECT payload FROM feedback_events WHERE feedback_events.id = deliveries.event_id) AS payload",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ClaimedDelivery {
+                    id: uuid_column(row, "id")?,
+                    event_id: uuid_column(row, "event_id")?,
+                    webhook_id: uuid_column(row, "webhook_id")?,
+                    attempts: row.try_get("attempts")?,
+                    payload: row.try_get("payload")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_attempts(&self, attempts: &[AttemptRecord]) -> StoreResult<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        for attempt in attempts {
+            let id = attempt.delivery_id.to_string();
+            let headers =
+                serde_json::to_string(&attempt.response_headers).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt) \
+                 VALUES (?1, (SELECT attempts + 1 FROM deliveries WHERE id = ?1), ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .bind(&id)
+            .bind(attempt.started_at_ms)
+            .bind(attempt.duration_ms)
+            .bind(attempt.status.map(i64::from))
+            .bind(&attempt.error_code)
+            .bind(headers)
+            .bind(&attempt.body_excerpt)
+            .execute(&mut *tx)
+            .await?;
+            let (state, next_at) = match attempt.next {
+                NextStep::Succeeded => ("succeeded", None),
+                NextStep::RetryAt(at) => ("pending", Some(at)),
+                NextStep::Failed => ("failed", None),
+            };
+            sqlx::query(
+                "UPDATE deliveries SET state = ?2, attempts = attempts + 1, next_attempt_at = COALESCE(?3, next_attempt_at), \
+                 claimed_until = NULL, last_status = ?4, last_error = ?5, updated_at = ?6 WHERE id = ?1",
+            )
+            .bind(&id)
+            .bind(state)
+            .bind(next_at)
+            .bind(attempt.status.map(i64::from))
+            .bind(&attempt.error_code)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_due_ms(&self) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT MIN(MAX(next_attempt_at, COALESCE(claimed_until, 0))) FROM deliveries WHERE state = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?)
+    }
 }
