@@ -56,6 +56,10 @@ pub struct Config {
     #[arg(long, env = "FW_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = str::parse::<RetrySchedule>)]
     pub retry_schedule: RetrySchedule,
 
+    /// Deliveries in flight at once per webhook, so one slow endpoint cannot starve the others.
+    #[arg(long, env = "FW_PER_WEBHOOK_CONCURRENCY", default_value_t = 16)]
+    pub per_webhook_concurrency: usize,
+
     /// Mark the session cookie Secure (set it when the server is reached over https).
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,

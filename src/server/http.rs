@@ -5,6 +5,8 @@ use crate::model::{email_problem_or_password, Role};
 use crate::server::auth::{create_user, refuse_cross_site, require_login_for_pages};
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
+use crate::server::delivery::client::{DeliveryClient, Timeouts};
+use crate::server::delivery::worker::DeliveryEngine;
 use crate::server::state::AppState;
 use crate::server::storage::{SqliteStorage, Store};
 use axum::http::{header, HeaderValue};
@@ -46,6 +48,7 @@ pub struct RunningServer {
     pub state: AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -54,6 +57,8 @@ impl RunningServer {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
+        // Deliveries in flight keep their lease and are sent again after a restart.
+        self.worker.abort();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -64,6 +69,7 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.worker.abort();
     }
 }
 
@@ -105,6 +111,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         source,
     })?;
 
+    let client = DeliveryClient::new(
+        config.allow_private_targets.clone(),
+        Timeouts::default(),
+        concat!("feedback-webhooks/", env!("CARGO_PKG_VERSION")),
+    );
+    let delivery = DeliveryEngine::new(
+        store.clone(),
+        client,
+        config.retry_schedule.clone(),
+        secrets.clone(),
+        config.per_webhook_concurrency,
+    );
     let state = AppState {
         leptos_options: leptos_options(&config, addr),
         config: Arc::new(config),
@@ -113,9 +131,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         default_sandbox: Arc::new(sandbox),
         setup_token: Arc::new(Mutex::new(None)),
         login_throttle: Arc::default(),
+        delivery: delivery.clone(),
     };
     prepare_first_admin(&state, addr).await?;
 
+    let worker = tokio::spawn(delivery.run());
     let app = router(state.clone(), sessions);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -135,6 +155,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         state,
         stop: Some(stop),
         task,
+        worker,
     })
 }
 

@@ -3,6 +3,7 @@
 use crate::server::auth::LoginThrottle;
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
+use crate::server::delivery::worker::DeliveryEngine;
 use crate::server::storage::{SandboxRef, Store};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -19,6 +20,7 @@ pub struct AppState {
     /// The one-time token of the first-run setup link, while no user exists.
     pub setup_token: Arc<Mutex<Option<String>>>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub delivery: DeliveryEngine,
 }
 
 impl AppState {

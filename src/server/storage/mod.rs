@@ -170,12 +170,17 @@ pub trait Store: Send + Sync + 'static {
         webhook: &WebhookWrite,
     ) -> StoreResult<WebhookRecord>;
     async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Turns a webhook off with the reason shown to people (e.g. the endpoint answered 410 Gone).
+    async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;
+    /// A webhook of any sandbox, for the delivery workers.
+    async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
 
     /// Writes the event and one pending delivery per webhook in ONE transaction: once this
     /// returns, the event will be delivered or visibly fail. Returns the delivery ids.
     async fn enqueue_event(&self, event: &NewEvent, webhook_ids: &[Uuid])
         -> StoreResult<Vec<Uuid>>;
-    /// Leases up to `limit` due deliveries (pending, due, lease absent or expired) until `lease_until_ms`.
+    /// Leases up to `limit` due deliveries (pending, due, lease absent or expired, webhook enabled)
+    /// until `lease_until_ms`.
     async fn claim_due(
         &self,
         now_ms: i64,

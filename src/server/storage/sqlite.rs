@@ -403,6 +403,28 @@ impl Store for SqliteStorage {
         Ok(result.rows_affected() > 0)
     }
 
+    async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE feedback_webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ?")
+            .bind(reason)
+            .bind(now_ms())
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>> {
+        let sandbox: Option<String> =
+            sqlx::query_scalar("SELECT sandbox_id FROM feedback_webhooks WHERE id = ?")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        match sandbox.map(|s| Uuid::parse_str(&s)) {
+            Some(Ok(sandbox_id)) => self.webhook(sandbox_id, id).await,
+            _ => Ok(None),
+        }
+    }
+
     async fn enqueue_event(
         &self,
         event: &NewEvent,
@@ -456,6 +478,7 @@ impl Store for SqliteStorage {
         let rows = sqlx::query(
             "UPDATE deliveries SET claimed_until = ?1, updated_at = ?2 WHERE id IN ( \
                  SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?2 \
+                 AND webhook_id IN (SELECT id FROM feedback_webhooks WHERE enabled = 1) \
                  AND (claimed_until IS NULL OR claimed_until <= ?2) ORDER BY next_attempt_at LIMIT ?3) \
              RETURNING id, event_id, webhook_id, attempts, \
                  (SELECT payload FROM feedback_events WHERE feedback_events.id = deliveries.event_id) AS payload",

@@ -1,0 +1,272 @@
+//! The delivery loop: claim due deliveries under a lease, send them (never holding a database
+//! transaction across HTTP), record every attempt in one batch, and sleep only until the next
+//! delivery falls due or new work arrives.
+
+use crate::model::JwtAlgorithm;
+use crate::server::crypto::SecretBox;
+use crate::server::delivery::client::DeliveryClient;
+use crate::server::delivery::outcome::AttemptResult;
+use crate::server::delivery::retry::RetrySchedule;
+use crate::server::delivery::signing::{JwtSettings, JwtSigner};
+use crate::server::storage::*;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+use uuid::Uuid;
+
+/// How long a claimed delivery belongs to this worker: longer than any attempt (15 s total timeout).
+const LEASE: Duration = Duration::from_secs(60);
+const BATCH: i64 = 256;
+/// The longest sleep without looking at the queue, in case another process added work.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+#[derive(Clone)]
+pub struct DeliveryEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    client: DeliveryClient,
+    schedule: RetrySchedule,
+    secrets: SecretBox,
+    wake: Notify,
+    per_webhook_limit: usize,
+    in_flight: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
+}
+
+impl DeliveryEngine {
+    pub fn new(
+        store: Arc<dyn Store>,
+        client: DeliveryClient,
+        schedule: RetrySchedule,
+        secrets: SecretBox,
+        per_webhook_limit: usize,
+    ) -> Self {
+        DeliveryEngine {
+            inner: Arc::new(Inner {
+                store,
+                client,
+                schedule,
+                secrets,
+                wake: Notify::new(),
+                per_webhook_limit: per_webhook_limit.max(1),
+                in_flight: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The outbox entry point: the event and its deliveries are durable when this returns, and
+    /// the workers wake at once.
+    pub async fn enqueue(&self, event: &NewEvent, webhook_ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
+        let ids = self.inner.store.enqueue_event(event, webhook_ids).await?;
+        self.inner.wake.notify_one();
+        Ok(ids)
+    }
+
+    /// Runs until the task is dropped. Expired leases (from a crash) are claimed like any due row.
+    pub async fn run(self) {
+        loop {
+            let now = now_ms();
+            let claimed = match self
+                .inner
+                .store
+                .claim_due(now, now + LEASE.as_millis() as i64, BATCH)
+                .await
+            {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(%error, "claiming deliveries failed");
+                    tokio::time::sleep(IDLE_POLL).await;
+                    continue;
+                }
+            };
+            if claimed.is_empty() {
+                self.idle().await;
+                continue;
+            }
+            let records = self.send_batch(claimed).await;
+            if let Err(error) = self.inner.store.record_attempts(&records).await {
+                // The leases expire and the deliveries are sent again: at-least-once.
+                tracing::error!(%error, "recording attempts failed");
+            }
+        }
+    }
+
+    async fn idle(&self) {
+        let wait = match self.inner.store.next_due_ms().await {
+            Ok(Some(due)) => Duration::from_millis((due - now_ms()).max(0) as u64).min(IDLE_POLL),
+            _ => IDLE_POLL,
+        };
+        if !wait.is_zero() {
+            let _ = tokio::time::timeout(wait, self.inner.wake.notified()).await;
+        }
+    }
+
+    async fn send_batch(&self, claimed: Vec<ClaimedDelivery>) -> Vec<AttemptRecord> {
+        let mut webhooks: HashMap<Uuid, Option<Arc<PreparedWebhook>>> = HashMap::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for delivery in claimed {
+            let prepared = match webhooks.get(&delivery.webhook_id) {
+                Some(prepared) => prepared.clone(),
+                None => {
+                    let prepared = self.prepare(delivery.webhook_id).await.map(Arc::new);
+                    webhooks.insert(delivery.webhook_id, prepared.clone());
+                    prepared
+                }
+            };
+            let engine = self.clone();
+            tasks.spawn(async move { engine.attempt(delivery, prepared).await });
+        }
+        let mut records = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(record) => records.push(record),
+                Err(error) => tracing::error!(%error, "a delivery task failed"),
+            }
+        }
+        records
+    }
+
+    async fn attempt(
+        &self,
+        delivery: ClaimedDelivery,
+        prepared: Option<Arc<PreparedWebhook>>,
+    ) -> AttemptRecord {
+        let started_at_ms = now_ms();
+        let result = match &prepared {
+            Some(webhook) => {
+                let permit = self.semaphore(delivery.webhook_id).acquire_owned().await;
+                let result = match webhook.headers(&delivery.id.to_string()) {
+                    Ok(headers) => {
+                        self.inner
+                            .client
+                            .post(&webhook.url, headers, delivery.payload.clone().into_bytes())
+                            .await
+                    }
+                    Err(problem) => {
+                        tracing::warn!(webhook = %delivery.webhook_id, %problem, "cannot sign the request");
+                        AttemptResult::failed(
+                            crate::server::delivery::outcome::AttemptError::Connect,
+                            Duration::ZERO,
+                        )
+                    }
+                };
+                drop(permit);
+                result
+            }
+            None => AttemptResult::failed(
+                crate::server::delivery::outcome::AttemptError::Connect,
+                Duration::ZERO,
+            ),
+        };
+        let attempts_made = delivery.attempts as u32 + 1;
+        let next = if result.is_success() {
+            NextStep::Succeeded
+        } else {
+            if result.is_gone() {
+                let reason = "The endpoint answered 410 Gone: it asked to stop receiving events.";
+                if let Err(error) = self
+                    .inner
+                    .store
+                    .disable_webhook(delivery.webhook_id, reason)
+                    .await
+                {
+                    tracing::error!(%error, "disabling a gone webhook failed");
+                }
+            }
+            let jitter = rand::random::<f64>() * 2.0 - 1.0;
+            match self
+                .inner
+                .schedule
+                .next_delay(attempts_made, result.retry_after, jitter)
+            {
+                Some(delay) => NextStep::RetryAt(now_ms() + delay.as_millis() as i64),
+                None => NextStep::Failed,
+            }
+        };
+        AttemptRecord {
+            delivery_id: delivery.id,
+            started_at_ms,
+            duration_ms: result.duration.as_millis() as i64,
+            status: result.status,
+            error_code: result.error.map(|e| e.code().to_string()),
+            response_headers: result.response_headers,
+            body_excerpt: result.body_excerpt,
+            next,
+        }
+    }
+
+    fn semaphore(&self, webhook_id: Uuid) -> Arc<Semaphore> {
+        let mut in_flight = self.inner.in_flight.lock().expect("in-flight lock");
+        in_flight
+            .entry(webhook_id)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.inner.per_webhook_limit)))
+            .clone()
+    }
+
+    /// The webhook's URL, headers and signer, with its secrets opened once per batch.
+    async fn prepare(&self, webhook_id: Uuid) -> Option<PreparedWebhook> {
+        let record = self.inner.store.webhook_by_id(webhook_id).await.ok()??;
+        let settings = record.settings;
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        for header in &settings.headers {
+            let value = match &header.value {
+                StoredHeaderValue::Plain(value) => value.clone(),
+                StoredHeaderValue::Sealed { sealed, .. } => self.inner.secrets.open(sealed)?,
+            };
+            if let (Ok(name), Ok(mut value)) = (
+                HeaderName::try_from(header.name.as_str()),
+                HeaderValue::try_from(value),
+            ) {
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            }
+        }
+        let signer = match &settings.jwt {
+            Some(jwt) => {
+                let key = self.inner.secrets.open(&jwt.secret_sealed)?;
+                let jwt_settings = JwtSettings {
+                    algorithm: JwtAlgorithm::parse(&jwt.algorithm)?,
+                    key,
+                    key_id: jwt.key_id.clone(),
+                    issuer: jwt.issuer.clone(),
+                    subject: jwt.subject.clone(),
+                    audience: jwt.audience.clone(),
+                    extra_claims: jwt.extra_claims.clone(),
+                    lifetime_secs: jwt.lifetime_secs as u32,
+                };
+                Some(JwtSigner::new(&jwt_settings).ok()?)
+            }
+            None => None,
+        };
+        Some(PreparedWebhook {
+            url: settings.url,
+            headers,
+            signer,
+        })
+    }
+}
+
+struct PreparedWebhook {
+    url: String,
+    headers: HeaderMap,
+    signer: Option<JwtSigner>,
+}
+
+impl PreparedWebhook {
+    fn headers(&self, delivery_id: &str) -> Result<HeaderMap, String> {
+        let mut headers = self.headers.clone();
+        if let Some(signer) = &self.signer {
+            let token = signer.token(delivery_id, now_ms() / 1000)?;
+            let mut value =
+                HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| e.to_string())?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        Ok(headers)
+    }
+}
