@@ -239,3 +239,98 @@ async fn gone_disables_the_webhook() {
         "a disabled webhook gets no retries"
     );
 }
+
+/// Standard Webhooks verification written from the specification, independent of the sender's code.
+fn verify_standard_webhooks(
+    secret: &str,
+    id: &str,
+    timestamp: &str,
+    body: &[u8],
+    signature_header: &str,
+) -> bool {
+    use base64::Engine;
+    use hmac::Mac;
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(secret.trim_start_matches("whsec_"))
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{id}.{timestamp}.").as_bytes());
+    mac.update(body);
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    signature_header
+        .split(' ')
+        .any(|candidate| candidate == expected)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
+    use feedback_webhooks::server::webhooks::rotate_signing_secret;
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let receiver = TestReceiver::start().await;
+    receiver.script([Scripted::status(500), Scripted::status(200)]);
+    let hook = webhook(&server, &receiver.url("/signed")).await;
+    let first = rotate_signing_secret(&server.state, &hook.to_string())
+        .await
+        .unwrap();
+    assert!(first.secret.starts_with("whsec_"));
+    let id = server
+        .state
+        .delivery
+        .enqueue(&event(&server, "req-s"), &[hook])
+        .await
+        .unwrap()[0];
+    wait_for(|| receiver.received().len() == 2).await;
+    let requests = receiver.received();
+    for request in &requests {
+        let header = |name: &str| request.headers[name].to_str().unwrap().to_string();
+        assert_eq!(
+            header("webhook-id"),
+            id.to_string(),
+            "stable across retries"
+        );
+        assert!(verify_standard_webhooks(
+            &first.secret,
+            &header("webhook-id"),
+            &header("webhook-timestamp"),
+            &request.body,
+            &header("webhook-signature")
+        ));
+        let age = (now_ms() / 1000) - header("webhook-timestamp").parse::<i64>().unwrap();
+        assert!((0..=5).contains(&age));
+    }
+
+    let second = rotate_signing_secret(&server.state, &hook.to_string())
+        .await
+        .unwrap();
+    assert!(second.info.previous_valid_until.is_some());
+    server
+        .state
+        .delivery
+        .enqueue(&event(&server, "req-r"), &[hook])
+        .await
+        .unwrap();
+    wait_for(|| receiver.received().len() == 3).await;
+    let request = &receiver.received()[2];
+    let header = |name: &str| request.headers[name].to_str().unwrap().to_string();
+    assert_eq!(header("webhook-signature").split(' ').count(), 2);
+    for secret in [&first.secret, &second.secret] {
+        assert!(verify_standard_webhooks(
+            secret,
+            &header("webhook-id"),
+            &header("webhook-timestamp"),
+            &request.body,
+            &header("webhook-signature")
+        ));
+    }
+    assert!(!verify_standard_webhooks(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        &header("webhook-id"),
+        &header("webhook-timestamp"),
+        &request.body,
+        &header("webhook-signature")
+    ));
+}

@@ -63,6 +63,11 @@ test('create a JWT webhook with two headers, list it, edit it, delete it', async
   await expect(page.getByLabel('Header name')).toHaveCount(2);
   await page.getByRole('button', { name: 'Remove' }).first().click();
   await expect(page.getByLabel('Header name')).toHaveCount(1);
+  // A signing secret is shown once, then only by its fingerprint.
+  await page.getByRole('button', { name: 'Generate signing secret' }).click();
+  await expect(page.getByText('Copy this secret now: it is not shown again.')).toBeVisible();
+  await expect(page.locator('.secret-value')).toHaveText(/^whsec_[A-Za-z0-9+/=]{40,}$/);
+  await expect(page.getByRole('button', { name: 'Rotate signing secret' })).toBeVisible();
   await page.getByLabel('Webhook name').fill('Orders feedback (prod)');
   await page.getByRole('button', { name: 'Submit' }).click();
   await expect(page.getByText('Saved “Orders feedback (prod)”.')).toBeVisible();

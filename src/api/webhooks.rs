@@ -1,7 +1,7 @@
 //! Feedback webhooks of the current sandbox.
 
 use crate::error::AppError;
-use crate::model::{SaveOutcome, WebhookEditorData, WebhookForm, WebhookSummary};
+use crate::model::{NewSigningSecret, SaveOutcome, WebhookEditorData, WebhookForm, WebhookSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -71,13 +71,13 @@ pub async fn load_webhook_editor(
                 (None, Some(record)) => (webhooks::form_of(record), Default::default()),
                 (None, None) => (WebhookForm::blank(), Default::default()),
             };
-            Ok(webhooks::editor_data(
-                &state,
-                record.as_ref(),
-                form,
-                errors,
-                role.can_edit(),
-            ))
+            let mut data =
+                webhooks::editor_data(&state, record.as_ref(), form, errors, role.can_edit());
+            data.new_signing_secret = match &record {
+                Some(record) => take_new_secret(&record.id.to_string()).await?,
+                None => None,
+            };
+            Ok(data)
         }
         .await,
     )
@@ -132,6 +132,42 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
     )
 }
 
+/// Generates (or rotates to) a new signing secret and returns it, the only time it is shown.
+#[server(endpoint = "webhooks/signing-secret/rotate")]
+pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Editor).await?;
+            let new = webhooks::rotate_signing_secret(&state, &id).await?;
+            if plain_form_post() {
+                // Without JavaScript the secret is shown once by the page the browser returns to.
+                let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+                session
+                    .insert(NEW_SECRET_KEY, (id.clone(), new.secret.clone()))
+                    .await
+                    .map_err(internal)?;
+                leptos_axum::redirect(&routes::webhook(&id));
+            }
+            Ok(new)
+        }
+        .await,
+    )
+}
+
+/// Stops signing requests for this webhook.
+#[server(endpoint = "webhooks/signing-secret/remove")]
+pub async fn remove_signing_secret(id: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Editor).await?;
+            webhooks::remove_signing_secret(&state, &id).await?;
+            redirect_plain_post(&routes::webhook(&id));
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Applies an "Add header" / "Remove" button of a plain form post; `None` for a save.
 #[cfg(feature = "ssr")]
 fn edit_rows(form: &mut WebhookForm) -> Option<FieldErrors> {
@@ -161,6 +197,25 @@ struct StashedDraft {
 
 #[cfg(feature = "ssr")]
 const DRAFT_KEY: &str = "webhook_draft";
+#[cfg(feature = "ssr")]
+const NEW_SECRET_KEY: &str = "new_signing_secret";
+
+/// The secret a plain form post just generated for this webhook, removed as it is read.
+#[cfg(feature = "ssr")]
+async fn take_new_secret(webhook_id: &str) -> Result<Option<String>, AppError> {
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    let stored: Option<(String, String)> = session.get(NEW_SECRET_KEY).await.map_err(internal)?;
+    match stored {
+        Some((id, secret)) if id == webhook_id => {
+            session
+                .remove::<(String, String)>(NEW_SECRET_KEY)
+                .await
+                .map_err(internal)?;
+            Ok(Some(secret))
+        }
+        _ => Ok(None),
+    }
+}
 
 /// Keeps what a plain form post typed (never its secrets) for the page it is sent back to.
 #[cfg(feature = "ssr")]

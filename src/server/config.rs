@@ -56,6 +56,11 @@ pub struct Config {
     #[arg(long, env = "FW_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = str::parse::<RetrySchedule>)]
     pub retry_schedule: RetrySchedule,
 
+    /// How long a worker owns the deliveries it claimed; a crashed worker's deliveries are sent
+    /// again once this has passed. Must exceed the 15 s request timeout.
+    #[arg(long, env = "FW_DELIVERY_LEASE", default_value = "60s", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub delivery_lease: std::time::Duration,
+
     /// Deliveries in flight at once per webhook, so one slow endpoint cannot starve the others.
     #[arg(long, env = "FW_PER_WEBHOOK_CONCURRENCY", default_value_t = 16)]
     pub per_webhook_concurrency: usize,

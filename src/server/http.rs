@@ -6,7 +6,7 @@ use crate::server::auth::{create_user, refuse_cross_site, require_login_for_page
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::{DeliveryClient, Timeouts};
-use crate::server::delivery::worker::DeliveryEngine;
+use crate::server::delivery::worker::{DeliveryEngine, EngineSettings};
 use crate::server::state::AppState;
 use crate::server::storage::{SqliteStorage, Store};
 use axum::http::{header, HeaderValue};
@@ -116,13 +116,12 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         Timeouts::default(),
         concat!("feedback-webhooks/", env!("CARGO_PKG_VERSION")),
     );
-    let delivery = DeliveryEngine::new(
-        store.clone(),
-        client,
-        config.retry_schedule.clone(),
-        secrets.clone(),
-        config.per_webhook_concurrency,
-    );
+    let settings = EngineSettings {
+        schedule: config.retry_schedule.clone(),
+        lease: config.delivery_lease,
+        per_webhook_limit: config.per_webhook_concurrency,
+    };
+    let delivery = DeliveryEngine::new(store.clone(), client, settings, secrets.clone());
     let state = AppState {
         leptos_options: leptos_options(&config, addr),
         config: Arc::new(config),

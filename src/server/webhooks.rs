@@ -152,7 +152,58 @@ pub fn editor_data(
         disabled_reason: record.and_then(|r| r.settings.disabled_reason.clone()),
         updated_at: record.map(|r| format_ms(r.updated_at_ms)),
         can_edit,
+        signing: record.and_then(|r| r.signing.as_ref()).map(signing_info),
+        new_signing_secret: None,
     }
+}
+
+fn signing_info(signing: &StoredSigning) -> SigningSecretInfo {
+    SigningSecretInfo {
+        fingerprint: signing.fingerprint.clone(),
+        previous_valid_until: signing
+            .previous
+            .as_ref()
+            .filter(|(_, until)| *until > now_ms())
+            .map(|(_, until)| format_ms(*until)),
+    }
+}
+
+/// How long the previous signing secret keeps signing after a rotation.
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Generates a new signing secret; the current one (if any) keeps signing for 24 hours.
+pub async fn rotate_signing_secret(
+    state: &AppState,
+    id: &str,
+) -> Result<NewSigningSecret, AppError> {
+    let record = load(state, id).await?;
+    let secret = crate::server::delivery::signing::generate_signing_secret();
+    let signing = StoredSigning {
+        secret_sealed: state.secrets.seal(&secret),
+        fingerprint: state.secrets.fingerprint(&secret),
+        previous: record
+            .signing
+            .map(|old| (old.secret_sealed, now_ms() + ROTATION_OVERLAP_MS)),
+    };
+    state
+        .store
+        .set_signing_secret(state.default_sandbox.id, record.id, Some(&signing))
+        .await
+        .map_err(internal)?;
+    Ok(NewSigningSecret {
+        secret,
+        info: signing_info(&signing),
+    })
+}
+
+pub async fn remove_signing_secret(state: &AppState, id: &str) -> Result<(), AppError> {
+    let record = load(state, id).await?;
+    state
+        .store
+        .set_signing_secret(state.default_sandbox.id, record.id, None)
+        .await
+        .map_err(internal)?;
+    Ok(())
 }
 
 pub fn parse_id(id: &str) -> Result<Uuid, AppError> {

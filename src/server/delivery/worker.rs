@@ -7,7 +7,7 @@ use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::DeliveryClient;
 use crate::server::delivery::outcome::AttemptResult;
 use crate::server::delivery::retry::RetrySchedule;
-use crate::server::delivery::signing::{JwtSettings, JwtSigner};
+use crate::server::delivery::signing::{signing_key, webhook_signature, JwtSettings, JwtSigner};
 use crate::server::storage::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use std::collections::HashMap;
@@ -16,11 +16,18 @@ use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 use uuid::Uuid;
 
-/// How long a claimed delivery belongs to this worker: longer than any attempt (15 s total timeout).
-const LEASE: Duration = Duration::from_secs(60);
 const BATCH: i64 = 256;
 /// The longest sleep without looking at the queue, in case another process added work.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+
+/// The engine's tuning, from configuration.
+#[derive(Clone, Debug)]
+pub struct EngineSettings {
+    pub schedule: RetrySchedule,
+    /// How long a claimed delivery belongs to its worker; longer than any attempt.
+    pub lease: Duration,
+    pub per_webhook_limit: usize,
+}
 
 #[derive(Clone)]
 pub struct DeliveryEngine {
@@ -30,10 +37,9 @@ pub struct DeliveryEngine {
 struct Inner {
     store: Arc<dyn Store>,
     client: DeliveryClient,
-    schedule: RetrySchedule,
+    settings: EngineSettings,
     secrets: SecretBox,
     wake: Notify,
-    per_webhook_limit: usize,
     in_flight: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
 }
 
@@ -41,18 +47,16 @@ impl DeliveryEngine {
     pub fn new(
         store: Arc<dyn Store>,
         client: DeliveryClient,
-        schedule: RetrySchedule,
+        settings: EngineSettings,
         secrets: SecretBox,
-        per_webhook_limit: usize,
     ) -> Self {
         DeliveryEngine {
             inner: Arc::new(Inner {
                 store,
                 client,
-                schedule,
+                settings,
                 secrets,
                 wake: Notify::new(),
-                per_webhook_limit: per_webhook_limit.max(1),
                 in_flight: Mutex::new(HashMap::new()),
             }),
         }
@@ -73,7 +77,11 @@ impl DeliveryEngine {
             let claimed = match self
                 .inner
                 .store
-                .claim_due(now, now + LEASE.as_millis() as i64, BATCH)
+                .claim_due(
+                    now,
+                    now + self.inner.settings.lease.as_millis() as i64,
+                    BATCH,
+                )
                 .await
             {
                 Ok(claimed) => claimed,
@@ -139,7 +147,9 @@ impl DeliveryEngine {
         let result = match &prepared {
             Some(webhook) => {
                 let permit = self.semaphore(delivery.webhook_id).acquire_owned().await;
-                let result = match webhook.headers(&delivery.id.to_string()) {
+                let result = match webhook
+                    .headers(&delivery.id.to_string(), delivery.payload.as_bytes())
+                {
                     Ok(headers) => {
                         self.inner
                             .client
@@ -180,6 +190,7 @@ impl DeliveryEngine {
             let jitter = rand::random::<f64>() * 2.0 - 1.0;
             match self
                 .inner
+                .settings
                 .schedule
                 .next_delay(attempts_made, result.retry_after, jitter)
             {
@@ -203,13 +214,16 @@ impl DeliveryEngine {
         let mut in_flight = self.inner.in_flight.lock().expect("in-flight lock");
         in_flight
             .entry(webhook_id)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.inner.per_webhook_limit)))
+            .or_insert_with(|| {
+                Arc::new(Semaphore::new(self.inner.settings.per_webhook_limit.max(1)))
+            })
             .clone()
     }
 
     /// The webhook's URL, headers and signer, with its secrets opened once per batch.
     async fn prepare(&self, webhook_id: Uuid) -> Option<PreparedWebhook> {
         let record = self.inner.store.webhook_by_id(webhook_id).await.ok()??;
+        let signing_keys = self.signing_keys(record.signing.as_ref())?;
         let settings = record.settings;
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -247,7 +261,27 @@ impl DeliveryEngine {
             url: settings.url,
             headers,
             signer,
+            signing_keys,
         })
+    }
+
+    /// The current signing key, then the previous one while its rotation window lasts.
+    fn signing_keys(&self, signing: Option<&StoredSigning>) -> Option<Vec<Vec<u8>>> {
+        let Some(signing) = signing else {
+            return Some(Vec::new());
+        };
+        let mut keys = vec![signing_key(&self.inner.secrets.open(&signing.secret_sealed)?).ok()?];
+        if let Some((sealed, until)) = &signing.previous {
+            if *until > now_ms() {
+                keys.extend(
+                    self.inner
+                        .secrets
+                        .open(sealed)
+                        .and_then(|secret| signing_key(&secret).ok()),
+                );
+            }
+        }
+        Some(keys)
     }
 }
 
@@ -255,11 +289,22 @@ struct PreparedWebhook {
     url: String,
     headers: HeaderMap,
     signer: Option<JwtSigner>,
+    signing_keys: Vec<Vec<u8>>,
 }
 
 impl PreparedWebhook {
-    fn headers(&self, delivery_id: &str) -> Result<HeaderMap, String> {
+    /// The headers of one attempt: fixed ones, a fresh JWT, and the Standard Webhooks signature
+    /// whose `webhook-id` (the delivery id) stays the same across retries.
+    fn headers(&self, delivery_id: &str, body: &[u8]) -> Result<HeaderMap, String> {
         let mut headers = self.headers.clone();
+        if !self.signing_keys.is_empty() {
+            let timestamp = now_ms() / 1000;
+            let signature = webhook_signature(&self.signing_keys, delivery_id, timestamp, body);
+            let value = |text: String| HeaderValue::try_from(text).map_err(|e| e.to_string());
+            headers.insert("webhook-id", value(delivery_id.to_string())?);
+            headers.insert("webhook-timestamp", value(timestamp.to_string())?);
+            headers.insert("webhook-signature", value(signature)?);
+        }
         if let Some(signer) = &self.signer {
             let token = signer.token(delivery_id, now_ms() / 1000)?;
             let mut value =

@@ -92,11 +92,22 @@ pub struct WebhookWrite {
     pub headers: Vec<StoredHeader>,
 }
 
+/// The Standard Webhooks signing secret, sealed, with the previous one while a rotation lasts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredSigning {
+    pub secret_sealed: Vec<u8>,
+    pub fingerprint: String,
+    /// The secret before the last rotation and when it stops being used (ms).
+    pub previous: Option<(Vec<u8>, i64)>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebhookRecord {
     pub id: Uuid,
     pub sandbox_id: Uuid,
     pub settings: WebhookWrite,
+    /// Changed only by generating, rotating or removing the secret, never by a form save.
+    pub signing: Option<StoredSigning>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -170,6 +181,13 @@ pub trait Store: Send + Sync + 'static {
         webhook: &WebhookWrite,
     ) -> StoreResult<WebhookRecord>;
     async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Sets or removes the signing secret; `false` when the webhook is not in the sandbox.
+    async fn set_signing_secret(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        signing: Option<&StoredSigning>,
+    ) -> StoreResult<bool>;
     /// Turns a webhook off with the reason shown to people (e.g. the endpoint answered 410 Gone).
     async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;
     /// A webhook of any sandbox, for the delivery workers.

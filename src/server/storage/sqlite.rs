@@ -74,7 +74,8 @@ fn user_from_row(row: &SqliteRow) -> StoreResult<UserRecord> {
 
 const WEBHOOK_COLUMNS: &str = "id, sandbox_id, name, channel_email, channel_sms, url, enabled, disabled_reason, \
      jwt_algorithm, jwt_key_kind, jwt_secret_sealed, jwt_secret_fingerprint, jwt_key_id, jwt_issuer, \
-     jwt_subject, jwt_audience, jwt_extra_claims, jwt_lifetime_secs, created_at, updated_at";
+     jwt_subject, jwt_audience, jwt_extra_claims, jwt_lifetime_secs, created_at, updated_at, \
+     signing_secret_sealed, signing_secret_fingerprint, previous_signing_secret_sealed, previous_signing_secret_expires_at";
 
 fn webhook_from_row(row: &SqliteRow, headers: Vec<StoredHeader>) -> StoreResult<WebhookRecord> {
     let algorithm: Option<String> = row.try_get("jwt_algorithm")?;
@@ -106,9 +107,25 @@ fn webhook_from_row(row: &SqliteRow, headers: Vec<StoredHeader>) -> StoreResult<
             jwt,
             headers,
         },
+        signing: signing_from_row(row)?,
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
     })
+}
+
+fn signing_from_row(row: &SqliteRow) -> StoreResult<Option<StoredSigning>> {
+    let Some(secret_sealed) = row.try_get::<Option<Vec<u8>>, _>("signing_secret_sealed")? else {
+        return Ok(None);
+    };
+    let previous_sealed: Option<Vec<u8>> = row.try_get("previous_signing_secret_sealed")?;
+    let previous_until: Option<i64> = row.try_get("previous_signing_secret_expires_at")?;
+    Ok(Some(StoredSigning {
+        secret_sealed,
+        fingerprint: row
+            .try_get::<Option<String>, _>("signing_secret_fingerprint")?
+            .unwrap_or_default(),
+        previous: previous_sealed.zip(previous_until),
+    }))
 }
 
 fn header_from_row(row: &SqliteRow) -> StoreResult<(Uuid, StoredHeader)> {
@@ -400,6 +417,30 @@ impl Store for SqliteStorage {
             .bind(sandbox_id.to_string())
             .execute(&self.pool)
             .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn set_signing_secret(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        signing: Option<&StoredSigning>,
+    ) -> StoreResult<bool> {
+        let previous = signing.and_then(|s| s.previous.clone());
+        let result = sqlx::query(
+            "UPDATE feedback_webhooks SET signing_secret_sealed = ?, signing_secret_fingerprint = ?, \
+             previous_signing_secret_sealed = ?, previous_signing_secret_expires_at = ?, updated_at = ? \
+             WHERE id = ? AND sandbox_id = ?",
+        )
+        .bind(signing.map(|s| s.secret_sealed.clone()))
+        .bind(signing.map(|s| s.fingerprint.clone()))
+        .bind(previous.as_ref().map(|(sealed, _)| sealed.clone()))
+        .bind(previous.map(|(_, until)| until))
+        .bind(now_ms())
+        .bind(id.to_string())
+        .bind(sandbox_id.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(result.rows_affected() > 0)
     }
 

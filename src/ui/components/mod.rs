@@ -2,3 +2,4 @@ pub mod confirm_delete;
 pub mod field;
 pub mod header_rows;
 pub mod layout;
+pub mod signing_secret;

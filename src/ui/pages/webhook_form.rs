@@ -9,6 +9,7 @@ use crate::ui::components::field::{
 };
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
 use crate::ui::components::layout::Breadcrumb;
+use crate::ui::components::signing_secret::SigningSecretPanel;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
@@ -47,6 +48,8 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         disabled_reason,
         updated_at,
         can_edit,
+        signing,
+        new_signing_secret,
     } = data;
     let id = initial.id.clone();
     let is_new = id.is_empty();
@@ -291,6 +294,9 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
                 </div>
             </fieldset>
         </form>
+        {(!is_new).then(|| view! {
+            <SigningSecretPanel webhook_id=id.clone() info=signing just_generated=new_signing_secret can_edit/>
+        })}
         <ConfirmDelete target=confirming on_deleted/>
     }
 }

@@ -1,0 +1,215 @@
+//! Delivery benchmark: a real server on a temporary SQLite database, a fast receiver on loopback,
+//! events ingested through the outbox entry point, and every arrival timed and counted.
+//!
+//!   cargo run --release --features ssr --bin bench -- --events 20000
+//!   cargo run --release --features ssr --bin bench -- --events 20000 --rate 4000
+
+use axum::body::Bytes;
+use axum::extract::State;
+use clap::Parser;
+use feedback_webhooks::server::config::Config;
+use feedback_webhooks::server::http::start;
+use feedback_webhooks::server::storage::{NewEvent, WebhookWrite};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Debug)]
+#[command(about = "Measure ingest rate, deliveries per second and ingest-to-arrival latency")]
+struct Args {
+    /// Events to ingest (one delivery each).
+    #[arg(long, default_value_t = 20_000)]
+    events: usize,
+    /// Events per second to ingest; flat out when absent.
+    #[arg(long)]
+    rate: Option<u64>,
+    /// Concurrent ingest tasks when running flat out.
+    #[arg(long, default_value_t = 8)]
+    ingest_tasks: usize,
+    /// Deliveries in flight for the one webhook.
+    #[arg(long, default_value_t = 16)]
+    per_webhook_concurrency: usize,
+}
+
+/// Nanoseconds since the benchmark started; the payload carries its ingest time.
+fn clock() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
+#[derive(Default)]
+struct Ledger {
+    arrivals: HashMap<u64, u32>,
+    latencies_ns: Vec<u64>,
+    first_arrival: Option<u64>,
+    last_arrival: u64,
+}
+
+async fn receive(State(ledger): State<Arc<Mutex<Ledger>>>, body: Bytes) -> &'static str {
+    let now = clock();
+    let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let seq = value["bench"]["seq"].as_u64().unwrap_or(u64::MAX);
+    let sent = value["bench"]["ingestedAtNs"].as_u64().unwrap_or(now);
+    let mut ledger = ledger.lock().unwrap();
+    let count = ledger.arrivals.entry(seq).or_insert(0);
+    *count += 1;
+    if *count == 1 {
+        ledger.latencies_ns.push(now.saturating_sub(sent));
+    }
+    ledger.first_arrival.get_or_insert(now);
+    ledger.last_arrival = now;
+    "ok"
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index] as f64 / 1e6
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    clock();
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let receiver = axum::Router::new()
+        .fallback(receive)
+        .with_state(ledger.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let receiver_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let config = Config::parse_from([
+        "bench".to_string(),
+        format!("--database-url=sqlite://{}/bench.db", dir.path().display()),
+        "--listen=127.0.0.1:0".into(),
+        "--allow-private-targets=127.0.0.1/32".into(),
+        format!("--per-webhook-concurrency={}", args.per_webhook_concurrency),
+        format!("--site-root={}", dir.path().display()),
+        "--admin-email=bench@example.com".into(),
+        "--admin-password=benchmark password".into(),
+    ]);
+    let server = start(config).await.expect("server starts");
+    let state = server.state.clone();
+    let webhook = WebhookWrite {
+        name: "bench".into(),
+        email: true,
+        sms: true,
+        url: format!("http://{receiver_addr}/feedback"),
+        enabled: true,
+        disabled_reason: None,
+        jwt: None,
+        headers: Vec::new(),
+    };
+    let hook = state
+        .store
+        .create_webhook(state.default_sandbox.id, &webhook)
+        .await
+        .unwrap()
+        .id;
+
+    let event = move |seq: usize| NewEvent {
+        sandbox_id: state.default_sandbox.id,
+        event_type: "delivered".into(),
+        channel: "email".into(),
+        request_id: format!("bench-{seq}"),
+        message_execution_id: format!("MEX-{seq}"),
+        payload: serde_json::json!({
+            "requestId": format!("bench-{seq}"),
+            "eventType": "message.feedback",
+            "bench": {"seq": seq, "ingestedAtNs": clock()},
+        })
+        .to_string(),
+    };
+
+    println!(
+        "bench: {} events, {}, per-webhook concurrency {}",
+        args.events,
+        args.rate
+            .map(|r| format!("{r}/s"))
+            .unwrap_or_else(|| "flat out".into()),
+        args.per_webhook_concurrency
+    );
+    let ingest_started = clock();
+    match args.rate {
+        None => {
+            let tasks: Vec<_> = (0..args.ingest_tasks)
+                .map(|task| {
+                    let engine = server.state.delivery.clone();
+                    let event = event.clone();
+                    let (events, tasks) = (args.events, args.ingest_tasks);
+                    tokio::spawn(async move {
+                        for seq in (task..events).step_by(tasks) {
+                            engine.enqueue(&event(seq), &[hook]).await.expect("enqueue");
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+        Some(rate) => {
+            let mut ticker =
+                tokio::time::interval(Duration::from_nanos(1_000_000_000 / rate.max(1)));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut pending = tokio::task::JoinSet::new();
+            for seq in 0..args.events {
+                ticker.tick().await;
+                let engine = server.state.delivery.clone();
+                let event = event(seq);
+                pending
+                    .spawn(async move { engine.enqueue(&event, &[hook]).await.expect("enqueue") });
+            }
+            while pending.join_next().await.is_some() {}
+        }
+    }
+    let ingest_secs = (clock() - ingest_started) as f64 / 1e9;
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while ledger.lock().unwrap().arrivals.len() < args.events && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await; // let late duplicates show
+    server.stop().await;
+    let ledger = ledger.lock().unwrap();
+    let mut latencies = ledger.latencies_ns.clone();
+    latencies.sort_unstable();
+    let arrived = ledger.arrivals.len();
+    let duplicates: u32 = ledger.arrivals.values().map(|count| count - 1).sum();
+    let delivery_secs = (ledger.last_arrival.saturating_sub(ingest_started)) as f64 / 1e9;
+    println!(
+        "ingest:     {:.0} events/s ({:.2} s)",
+        args.events as f64 / ingest_secs,
+        ingest_secs
+    );
+    println!(
+        "deliveries: {:.0} /s ({} in {:.2} s from first ingest to last arrival)",
+        arrived as f64 / delivery_secs,
+        arrived,
+        delivery_secs
+    );
+    println!(
+        "latency ingest→arrival (ms): p50 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}",
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.95),
+        percentile(&latencies, 0.99),
+        latencies
+            .last()
+            .map(|ns| *ns as f64 / 1e6)
+            .unwrap_or(f64::NAN)
+    );
+    let missing = args.events - arrived;
+    println!(
+        "ledger:     {arrived}/{} arrived, {missing} missing, {duplicates} duplicates: {}",
+        args.events,
+        if missing == 0 { "OK" } else { "FAILED" }
+    );
+    if missing > 0 {
+        std::process::exit(1);
+    }
+}
