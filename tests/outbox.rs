@@ -238,3 +238,27 @@ async fn each_attempt_is_stored_with_its_number() {
     .unwrap();
     assert_eq!(numbers, vec![1, 2, 3]);
 }
+
+#[tokio::test]
+async fn a_group_commit_keeps_good_events_when_one_is_refused() {
+    let f = fixture().await;
+    let a = webhook(&f, "A").await;
+    let batch = vec![
+        (event(&f, "req-ok-1"), vec![a]),
+        (event(&f, "req-bad"), vec![a, Uuid::new_v4()]),
+        (event(&f, "req-ok-2"), vec![a]),
+    ];
+    let results = f.store.enqueue_events(&batch).await.unwrap();
+    assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
+    let requests: Vec<String> =
+        sqlx::query_scalar("SELECT request_id FROM feedback_events ORDER BY request_id")
+            .fetch_all(f.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(requests, vec!["req-ok-1", "req-ok-2"]);
+    let now = now_ms();
+    assert_eq!(
+        f.store.claim_due(now, now + 1_000, 10).await.unwrap().len(),
+        2
+    );
+}

@@ -13,7 +13,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use uuid::Uuid;
 
 const BATCH: i64 = 256;
@@ -39,24 +39,30 @@ struct Inner {
     client: DeliveryClient,
     settings: EngineSettings,
     secrets: SecretBox,
-    wake: Notify,
+    wake: Arc<Notify>,
+    ingest: mpsc::Sender<Pending>,
     in_flight: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
 }
 
 impl DeliveryEngine {
+    /// Starts the group-commit writer; call within the Tokio runtime.
     pub fn new(
         store: Arc<dyn Store>,
         client: DeliveryClient,
         settings: EngineSettings,
         secrets: SecretBox,
     ) -> Self {
+        let wake = Arc::new(Notify::new());
+        let (ingest, pending) = mpsc::channel(4096);
+        tokio::spawn(commit_events(store.clone(), pending, wake.clone()));
         DeliveryEngine {
             inner: Arc::new(Inner {
                 store,
                 client,
                 settings,
                 secrets,
-                wake: Notify::new(),
+                wake,
+                ingest,
                 in_flight: Mutex::new(HashMap::new()),
             }),
         }
@@ -64,10 +70,21 @@ impl DeliveryEngine {
 
     /// The outbox entry point: the event and its deliveries are durable when this returns, and
     /// the workers wake at once.
+    /// Concurrent callers share one transaction (group commit); each returns only after that
+    /// transaction committed.
     pub async fn enqueue(&self, event: &NewEvent, webhook_ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-        let ids = self.inner.store.enqueue_event(event, webhook_ids).await?;
-        self.inner.wake.notify_one();
-        Ok(ids)
+        let (reply, answer) = oneshot::channel();
+        let stopped = || StoreError::Batch("the delivery engine has stopped".into());
+        self.inner
+            .ingest
+            .send(Pending {
+                event: event.clone(),
+                webhook_ids: webhook_ids.to_vec(),
+                reply,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 
     /// Runs until the task is dropped. Expired leases (from a crash) are claimed like any due row.
@@ -282,6 +299,43 @@ impl DeliveryEngine {
             }
         }
         Some(keys)
+    }
+}
+
+/// An event waiting for the next group commit, with the caller waiting for its answer.
+struct Pending {
+    event: NewEvent,
+    webhook_ids: Vec<Uuid>,
+    reply: oneshot::Sender<StoreResult<Vec<Uuid>>>,
+}
+
+/// Takes whatever events are waiting (up to 512), writes them in one transaction, answers each
+/// caller, and wakes the workers. A lone event is written at once: no waiting for company.
+async fn commit_events(
+    store: Arc<dyn Store>,
+    mut pending: mpsc::Receiver<Pending>,
+    wake: Arc<Notify>,
+) {
+    let mut waiting = Vec::with_capacity(512);
+    while pending.recv_many(&mut waiting, 512).await > 0 {
+        let (batch, replies): (Vec<_>, Vec<_>) = waiting
+            .drain(..)
+            .map(|p| ((p.event, p.webhook_ids), p.reply))
+            .unzip();
+        match store.enqueue_events(&batch).await {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, events = batch.len(), "writing feedback events failed");
+                for reply in replies {
+                    let _ = reply.send(Err(StoreError::Batch(error.to_string())));
+                }
+            }
+        }
+        wake.notify_one();
     }
 }
 

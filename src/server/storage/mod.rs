@@ -16,6 +16,9 @@ pub enum StoreError {
     NotFound,
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    /// The transaction holding this write failed as a whole.
+    #[error("batch write failed: {0}")]
+    Batch(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -195,8 +198,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Writes the event and one pending delivery per webhook in ONE transaction: once this
     /// returns, the event will be delivered or visibly fail. Returns the delivery ids.
-    async fn enqueue_event(&self, event: &NewEvent, webhook_ids: &[Uuid])
-        -> StoreResult<Vec<Uuid>>;
+    async fn enqueue_event(
+        &self,
+        event: &NewEvent,
+        webhook_ids: &[Uuid],
+    ) -> StoreResult<Vec<Uuid>> {
+        let batch = [(event.clone(), webhook_ids.to_vec())];
+        self.enqueue_events(&batch)
+            .await?
+            .pop()
+            .unwrap_or(Err(StoreError::NotFound))
+    }
+    /// Several events in one transaction (group commit), each under its own savepoint so one bad
+    /// event does not undo the others. The outer error means nothing was written.
+    async fn enqueue_events(
+        &self,
+        batch: &[(NewEvent, Vec<Uuid>)],
+    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
     /// Leases up to `limit` due deliveries (pending, due, lease absent or expired, webhook enabled)
     /// until `lease_until_ms`.
     async fn claim_due(

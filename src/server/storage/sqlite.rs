@@ -4,7 +4,7 @@ use super::*;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{Row, SqlitePool};
+use sqlx::{Acquire, Row, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -126,6 +126,47 @@ fn signing_from_row(row: &SqliteRow) -> StoreResult<Option<StoredSigning>> {
             .unwrap_or_default(),
         previous: previous_sealed.zip(previous_until),
     }))
+}
+
+async fn insert_event(
+    conn: &mut sqlx::SqliteConnection,
+    event: &NewEvent,
+    webhook_ids: &[Uuid],
+    now: i64,
+) -> StoreResult<Vec<Uuid>> {
+    let event_id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(event_id.to_string())
+    .bind(event.sandbox_id.to_string())
+    .bind(&event.event_type)
+    .bind(&event.channel)
+    .bind(&event.request_id)
+    .bind(&event.message_execution_id)
+    .bind(&event.payload)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let mut ids = Vec::with_capacity(webhook_ids.len());
+    for webhook_id in webhook_ids {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_attempt_at, created_at, updated_at) \
+             VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(event_id.to_string())
+        .bind(webhook_id.to_string())
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 fn header_from_row(row: &SqliteRow) -> StoreResult<(Uuid, StoredHeader)> {
@@ -466,47 +507,28 @@ impl Store for SqliteStorage {
         }
     }
 
-    async fn enqueue_event(
+    async fn enqueue_events(
         &self,
-        event: &NewEvent,
-        webhook_ids: &[Uuid],
-    ) -> StoreResult<Vec<Uuid>> {
+        batch: &[(NewEvent, Vec<Uuid>)],
+    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>> {
         let now = now_ms();
-        let event_id = Uuid::new_v4();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(event_id.to_string())
-        .bind(event.sandbox_id.to_string())
-        .bind(&event.event_type)
-        .bind(&event.channel)
-        .bind(&event.request_id)
-        .bind(&event.message_execution_id)
-        .bind(&event.payload)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let mut ids = Vec::with_capacity(webhook_ids.len());
-        for webhook_id in webhook_ids {
-            let id = Uuid::new_v4();
-            sqlx::query(
-                "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_attempt_at, created_at, updated_at) \
-                 VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)",
-            )
-            .bind(id.to_string())
-            .bind(event_id.to_string())
-            .bind(webhook_id.to_string())
-            .bind(now)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            ids.push(id);
+        let mut results = Vec::with_capacity(batch.len());
+        for (event, webhook_ids) in batch {
+            let mut savepoint = (&mut tx).begin().await?;
+            match insert_event(&mut savepoint, event, webhook_ids, now).await {
+                Ok(ids) => {
+                    savepoint.commit().await?;
+                    results.push(Ok(ids));
+                }
+                Err(error) => {
+                    savepoint.rollback().await?;
+                    results.push(Err(error));
+                }
+            }
         }
         tx.commit().await?;
-        Ok(ids)
+        Ok(results)
     }
 
     async fn claim_due(
