@@ -121,26 +121,20 @@ async fn login_checks_the_password_and_sets_a_strict_http_only_cookie() {
     assert_eq!(status, 401);
 }
 
+/// `name=value` of the cookie a response sets.
+fn session_cookie(response: &reqwest::Response) -> String {
+    let header = response.headers()["set-cookie"].to_str().unwrap();
+    header.split(';').next().unwrap().to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_id_changes_at_login() {
     let app = TestApp::with_admin().await;
     // A session that exists before login (as an attacker could plant) must not become the signed-in one.
     let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let first_cookie = first.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let first_cookie = session_cookie(&first);
     let second = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let second_cookie = second.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let second_cookie = session_cookie(&second);
     assert_ne!(first_cookie, second_cookie);
 }
 

@@ -48,13 +48,7 @@ pub struct JwtDraft {
     pub algorithm: JwtAlgorithm,
     /// `None` keeps the stored key.
     pub secret: Option<String>,
-    pub key_id: Option<String>,
-    pub issuer: Option<String>,
-    pub subject: Option<String>,
-    pub audience: Option<String>,
-    /// A JSON object, compact.
-    pub extra_claims: Option<String>,
-    pub lifetime_secs: u32,
+    pub claims: JwtClaims,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -295,12 +289,14 @@ fn validate_jwt(
     Some(JwtDraft {
         algorithm,
         secret,
-        key_id,
-        issuer,
-        subject,
-        audience,
-        extra_claims,
-        lifetime_secs,
+        claims: JwtClaims {
+            key_id,
+            issuer,
+            subject,
+            audience,
+            extra_claims,
+            lifetime_secs,
+        },
     })
 }
 
@@ -682,9 +678,12 @@ mod tests {
         .unwrap()
         .jwt
         .unwrap();
-        assert_eq!(jwt.lifetime_secs, 300);
-        assert_eq!(jwt.extra_claims.as_deref(), Some(r#"{"tenant":"acme"}"#));
-        assert_eq!(jwt.issuer.as_deref(), Some("acme"));
+        assert_eq!(jwt.claims.lifetime_secs, 300);
+        assert_eq!(
+            jwt.claims.extra_claims.as_deref(),
+            Some(r#"{"tenant":"acme"}"#)
+        );
+        assert_eq!(jwt.claims.issuer.as_deref(), Some("acme"));
     }
 
     #[test]

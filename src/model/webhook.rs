@@ -134,6 +134,19 @@ impl KeyKind {
 
 pub const DEFAULT_JWT_LIFETIME_SECS: u32 = 300;
 
+/// What every token of a webhook carries besides `iat`, `exp` and `jti`: validated from the
+/// form, then used as-is to sign each request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JwtClaims {
+    pub key_id: Option<String>,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub audience: Option<String>,
+    /// A JSON object, compact.
+    pub extra_claims: Option<String>,
+    pub lifetime_secs: u32,
+}
+
 /// The webhook form exactly as typed: plain strings, checkboxes present when ticked. The browser
 /// posts it as-is (with or without JavaScript); `validation::validate_webhook` turns it into a draft.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

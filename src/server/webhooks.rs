@@ -298,12 +298,12 @@ fn to_write(
             key_kind: jwt.algorithm.key_kind().as_str().into(),
             secret_sealed,
             secret_fingerprint,
-            key_id: jwt.key_id,
-            issuer: jwt.issuer,
-            subject: jwt.subject,
-            audience: jwt.audience,
-            extra_claims: jwt.extra_claims,
-            lifetime_secs: jwt.lifetime_secs as i64,
+            key_id: jwt.claims.key_id,
+            issuer: jwt.claims.issuer,
+            subject: jwt.claims.subject,
+            audience: jwt.claims.audience,
+            extra_claims: jwt.claims.extra_claims,
+            lifetime_secs: jwt.claims.lifetime_secs as i64,
         }
     });
     let old_headers = old.map(|o| o.headers.as_slice()).unwrap_or_default();

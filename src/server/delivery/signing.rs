@@ -1,7 +1,7 @@
 //! What proves a delivery came from us: a JWT signed per request, and Standard Webhooks
 //! signatures (`webhook-signature`) over `id.timestamp.body`.
 
-use crate::model::{JwtAlgorithm, KeyKind};
+use crate::model::{JwtAlgorithm, JwtClaims, KeyKind};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{EncodingKey, Header};
@@ -49,20 +49,6 @@ pub fn to_jsonwebtoken(algorithm: JwtAlgorithm) -> jsonwebtoken::Algorithm {
     }
 }
 
-/// The JWT settings of one webhook, with its key in clear (only in memory, only while signing).
-#[derive(Clone, Debug)]
-pub struct JwtSettings {
-    pub algorithm: JwtAlgorithm,
-    pub key: String,
-    pub key_id: Option<String>,
-    pub issuer: Option<String>,
-    pub subject: Option<String>,
-    pub audience: Option<String>,
-    /// A JSON object.
-    pub extra_claims: Option<String>,
-    pub lifetime_secs: u32,
-}
-
 /// Signs a fresh token for each request of one webhook; built once, used for many deliveries.
 pub struct JwtSigner {
     header: Header,
@@ -80,23 +66,19 @@ impl std::fmt::Debug for JwtSigner {
 }
 
 impl JwtSigner {
-    pub fn new(settings: &JwtSettings) -> Result<Self, String> {
-        let bytes = settings.key.as_bytes();
-        let key = match settings.algorithm.key_kind() {
+    /// `key` is in clear only in memory, only while this signer lives.
+    pub fn new(algorithm: JwtAlgorithm, key: &str, configured: &JwtClaims) -> Result<Self, String> {
+        let bytes = key.as_bytes();
+        let key = match algorithm.key_kind() {
             KeyKind::SharedSecret => Ok(EncodingKey::from_secret(bytes)),
             KeyKind::Rsa => EncodingKey::from_rsa_pem(bytes),
             KeyKind::EcP256 | KeyKind::EcP384 => EncodingKey::from_ec_pem(bytes),
             KeyKind::Ed25519 => EncodingKey::from_ed_pem(bytes),
         }
-        .map_err(|error| {
-            format!(
-                "the {} key cannot be used: {error}",
-                settings.algorithm.as_str()
-            )
-        })?;
-        let mut header = Header::new(to_jsonwebtoken(settings.algorithm));
-        header.kid = settings.key_id.clone();
-        let mut claims = match &settings.extra_claims {
+        .map_err(|error| format!("the {} key cannot be used: {error}", algorithm.as_str()))?;
+        let mut header = Header::new(to_jsonwebtoken(algorithm));
+        header.kid = configured.key_id.clone();
+        let mut claims = match &configured.extra_claims {
             Some(json) => match serde_json::from_str::<Value>(json) {
                 Ok(Value::Object(map)) => map,
                 _ => return Err("extra claims are not a JSON object".into()),
@@ -104,9 +86,9 @@ impl JwtSigner {
             None => Map::new(),
         };
         for (name, value) in [
-            ("iss", &settings.issuer),
-            ("sub", &settings.subject),
-            ("aud", &settings.audience),
+            ("iss", &configured.issuer),
+            ("sub", &configured.subject),
+            ("aud", &configured.audience),
         ] {
             if let Some(value) = value {
                 claims.insert(name.into(), Value::String(value.clone()));
@@ -116,7 +98,7 @@ impl JwtSigner {
             header,
             key,
             claims,
-            lifetime_secs: settings.lifetime_secs as i64,
+            lifetime_secs: configured.lifetime_secs as i64,
         })
     }
 
@@ -211,10 +193,8 @@ mod tests {
     const PUBLIC_ED25519: &str = include_str!("../../../tests/fixtures/keys/ed25519.pub.pem");
     const HMAC_KEY: &str = "0123456789abcdef0123456789abcdef";
 
-    fn settings(algorithm: JwtAlgorithm, key: &str) -> JwtSettings {
-        JwtSettings {
-            algorithm,
-            key: key.into(),
+    fn claims() -> JwtClaims {
+        JwtClaims {
             key_id: Some("key-1".into()),
             issuer: Some("feedback-webhooks".into()),
             subject: None,
@@ -265,7 +245,7 @@ mod tests {
             ),
         ];
         for (algorithm, key, decoding) in cases {
-            let signer = JwtSigner::new(&settings(algorithm, key)).unwrap();
+            let signer = JwtSigner::new(algorithm, key, &claims()).unwrap();
             let token = signer.token("delivery-42", 1_700_000_000).unwrap();
             let claims = verify(algorithm, &token, decoding);
             assert_eq!(claims["iat"], 1_700_000_000, "{algorithm:?}");
@@ -280,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_key_fails_verification() {
-        let signer = JwtSigner::new(&settings(JwtAlgorithm::HS256, HMAC_KEY)).unwrap();
+        let signer = JwtSigner::new(JwtAlgorithm::HS256, HMAC_KEY, &claims()).unwrap();
         let token = signer.token("d", 1).unwrap();
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
         validation.validate_exp = false;

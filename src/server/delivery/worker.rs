@@ -7,7 +7,7 @@ use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::DeliveryClient;
 use crate::server::delivery::outcome::AttemptResult;
 use crate::server::delivery::retry::RetrySchedule;
-use crate::server::delivery::signing::{signing_key, webhook_signature, JwtSettings, JwtSigner};
+use crate::server::delivery::signing::{signing_key, webhook_signature, JwtSigner};
 use crate::server::storage::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use std::collections::HashMap;
@@ -260,17 +260,8 @@ impl DeliveryEngine {
         let signer = match &settings.jwt {
             Some(jwt) => {
                 let key = self.inner.secrets.open(&jwt.secret_sealed)?;
-                let jwt_settings = JwtSettings {
-                    algorithm: JwtAlgorithm::parse(&jwt.algorithm)?,
-                    key,
-                    key_id: jwt.key_id.clone(),
-                    issuer: jwt.issuer.clone(),
-                    subject: jwt.subject.clone(),
-                    audience: jwt.audience.clone(),
-                    extra_claims: jwt.extra_claims.clone(),
-                    lifetime_secs: jwt.lifetime_secs as u32,
-                };
-                Some(JwtSigner::new(&jwt_settings).ok()?)
+                let algorithm = JwtAlgorithm::parse(&jwt.algorithm)?;
+                Some(JwtSigner::new(algorithm, &key, &jwt.claims()).ok()?)
             }
             None => None,
         };

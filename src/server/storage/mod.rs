@@ -65,6 +65,19 @@ pub struct StoredJwt {
     pub lifetime_secs: i64,
 }
 
+impl StoredJwt {
+    pub fn claims(&self) -> crate::model::JwtClaims {
+        crate::model::JwtClaims {
+            key_id: self.key_id.clone(),
+            issuer: self.issuer.clone(),
+            subject: self.subject.clone(),
+            audience: self.audience.clone(),
+            extra_claims: self.extra_claims.clone(),
+            lifetime_secs: self.lifetime_secs.clamp(0, u32::MAX as i64) as u32,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum StoredHeaderValue {
     Plain(String),
