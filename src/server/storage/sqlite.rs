@@ -400,15 +400,15 @@ impl Store for SqliteStorage {
             .iter()
             .map(|row| uuid_column(row, "id"))
             .collect::<StoreResult<Vec<_>>>()?;
-        let mut headers = self.headers_of(&ids).await?;
+        // Headers come ordered by position; grouping keeps that order per webhook.
+        let mut headers: std::collections::HashMap<Uuid, Vec<StoredHeader>> =
+            std::collections::HashMap::new();
+        for (owner, header) in self.headers_of(&ids).await? {
+            headers.entry(owner).or_default().push(header);
+        }
         rows.iter()
             .zip(ids)
-            .map(|(row, id)| {
-                let (mine, rest): (Vec<_>, Vec<_>) =
-                    headers.drain(..).partition(|(owner, _)| *owner == id);
-                headers = rest;
-                webhook_from_row(row, mine.into_iter().map(|(_, header)| header).collect())
-            })
+            .map(|(row, id)| webhook_from_row(row, headers.remove(&id).unwrap_or_default()))
             .collect()
     }
 
