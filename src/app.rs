@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
+use leptos_router::SsrMode;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -44,8 +45,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage/>
                 <ParentRoute path=path!("/admin") view=AdminLayout>
                     <Route path=path!("channels/feedback-webhooks") view=WebhooksPage/>
-                    <Route path=path!("channels/feedback-webhooks/new") view=WebhookFormPage/>
-                    <Route path=path!("channels/feedback-webhooks/:id") view=WebhookFormPage/>
+                    // Rendered whole before the response starts, so the one-time values this page
+                    // takes from the session (a new secret, a test answer, a draft) are removed
+                    // from the session that is saved with the response.
+                    <Route path=path!("channels/feedback-webhooks/new") view=WebhookFormPage ssr=SsrMode::Async/>
+                    <Route path=path!("channels/feedback-webhooks/:id") view=WebhookFormPage ssr=SsrMode::Async/>
                     <Route path=path!("channels/feedback-webhooks/:id/delete") view=DeleteWebhookPage/>
                 </ParentRoute>
             </Routes>

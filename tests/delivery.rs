@@ -334,3 +334,203 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
         &header("webhook-signature")
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retry_after_is_honoured_within_one_to_two_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(support::config_for(
+        dir.path(),
+        &["--retry-schedule", "1s,1s"],
+    ))
+    .await
+    .unwrap();
+    let receiver = TestReceiver::start().await;
+    // 2 s is within [1 s, 2 s] and honoured as asked; an hour is capped at 2 × 1 s. Without the
+    // header the waits would be 0.8–1.2 s.
+    receiver.script([
+        Scripted::status(503).header("retry-after", "2"),
+        Scripted::status(429).header("retry-after", "3600"),
+        Scripted::status(200),
+    ]);
+    let hook = webhook(&server, &receiver.url("/slow-down")).await;
+    let id = server
+        .state
+        .delivery
+        .enqueue(&event(&server, "req-ra"), &[hook])
+        .await
+        .unwrap()[0];
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while receiver.received().len() < 3 {
+        assert!(Instant::now() < deadline, "timed out waiting");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let arrivals: Vec<Instant> = receiver.received().iter().map(|r| r.at).collect();
+    for gap in [arrivals[1] - arrivals[0], arrivals[2] - arrivals[1]] {
+        assert!(
+            gap >= Duration::from_millis(1_950) && gap < Duration::from_millis(2_700),
+            "waited {gap:?}"
+        );
+    }
+    wait_for_state(&server, id, "succeeded").await;
+}
+
+async fn wait_for_state(server: &RunningServer, id: Uuid, wanted: &str) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (state, attempts) = delivery_row(server, id).await;
+        if state == wanted {
+            return attempts;
+        }
+        assert!(Instant::now() < deadline, "still {state}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_failing_too_long_is_disabled_then_its_waiting_deliveries_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(support::config_for(
+        dir.path(),
+        &[
+            "--retry-schedule",
+            "100ms,100ms,100ms,100ms,100ms,100ms",
+            "--disable-after-failing",
+            "250ms",
+            "--expire-waiting-after",
+            "400ms",
+        ],
+    ))
+    .await
+    .unwrap();
+    let receiver = TestReceiver::start().await;
+    receiver.script((0..20).map(|_| Scripted::status(500)));
+    let hook = webhook(&server, &receiver.url("/down")).await;
+    let id = server
+        .state
+        .delivery
+        .enqueue(&event(&server, "req-down"), &[hook])
+        .await
+        .unwrap()[0];
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let reason = loop {
+        let record = server
+            .state
+            .store
+            .webhook_by_id(hook)
+            .await
+            .unwrap()
+            .unwrap();
+        if !record.settings.enabled {
+            break record.settings.disabled_reason.unwrap();
+        }
+        assert!(Instant::now() < deadline, "never disabled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(reason.contains("250 milliseconds"), "{reason}");
+    let attempts_when_disabled = receiver.received().len();
+    assert!(
+        (3..=5).contains(&attempts_when_disabled),
+        "disabled after about 250 ms of 100 ms retries: {attempts_when_disabled} attempts"
+    );
+
+    // No new deliveries for a disabled webhook; the waiting one expires, visibly.
+    let more = server
+        .state
+        .delivery
+        .enqueue(&event(&server, "req-after"), &[hook])
+        .await
+        .unwrap();
+    assert!(more.is_empty());
+    wait_for_state(&server, id, "failed").await;
+    let pool = sqlx::SqlitePool::connect(&server.state.config.database_url)
+        .await
+        .unwrap();
+    let last_error: Option<String> =
+        sqlx::query_scalar("SELECT last_error FROM deliveries WHERE id = ?")
+            .bind(id.to_string())
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(last_error.as_deref(), Some("E_EXPIRED"));
+    assert_eq!(receiver.received().len(), attempts_when_disabled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_test_event_reports_the_endpoints_answer_and_has_the_real_structure() {
+    use feedback_webhooks::server::webhooks::{rotate_signing_secret, send_test_event};
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let receiver = TestReceiver::start().await;
+    receiver.script([
+        Scripted::status(202).body("queued, thanks"),
+        Scripted::status(500).body("database down"),
+    ]);
+    let hook = webhook(&server, &receiver.url("/test")).await;
+    let signing = rotate_signing_secret(&server.state, &hook.to_string())
+        .await
+        .unwrap();
+
+    let ok = send_test_event(&server.state, &hook.to_string())
+        .await
+        .unwrap();
+    assert!(ok.success);
+    assert_eq!(
+        (ok.status, ok.body_excerpt.as_str()),
+        (Some(202), "queued, thanks")
+    );
+    assert!(ok.request_id.starts_with("test-"));
+    let request = &receiver.received()[0];
+    let body: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(body["requestId"], ok.request_id.as_str());
+    assert_eq!(body["eventType"], "message.feedback");
+    assert_eq!(
+        body["imsOrg"],
+        server.state.default_sandbox.ims_org.as_str()
+    );
+    assert_eq!(
+        body["sandbox"]["name"],
+        server.state.default_sandbox.name.as_str()
+    );
+    assert_eq!(
+        body["messageDeliveryFeedback"]["feedbackStatus"]["value"],
+        "delivered"
+    );
+    assert_eq!(body["messageExecution"]["messageType"], "transactional");
+    assert_eq!(body["identityMap"]["email"][0]["primary"], true);
+    let header = |name: &str| request.headers[name].to_str().unwrap().to_string();
+    assert!(header("authorization").starts_with("Bearer "));
+    assert!(verify_standard_webhooks(
+        &signing.secret,
+        &header("webhook-id"),
+        &header("webhook-timestamp"),
+        &request.body,
+        &header("webhook-signature")
+    ));
+
+    let failed = send_test_event(&server.state, &hook.to_string())
+        .await
+        .unwrap();
+    assert!(!failed.success);
+    assert_eq!(failed.status, Some(500));
+    assert_eq!(failed.body_excerpt, "database down");
+    assert!(failed.explanation.contains("500"));
+
+    // Nothing was stored: a test is not a delivery.
+    let pool = sqlx::SqlitePool::connect(&server.state.config.database_url)
+        .await
+        .unwrap();
+    let deliveries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(deliveries, 0);
+
+    // A private target is refused before any connection, with its code explained.
+    let private = webhook(&server, "https://10.0.0.1/hook").await;
+    let refused = send_test_event(&server.state, &private.to_string())
+        .await
+        .unwrap();
+    assert_eq!(refused.error_code.as_deref(), Some("E_SSRF"));
+    assert!(refused.explanation.contains("private"));
+}

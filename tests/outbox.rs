@@ -26,21 +26,26 @@ async fn fixture() -> Fixture {
 }
 
 async fn webhook(f: &Fixture, name: &str) -> Uuid {
+    webhook_in(f, f.sandbox.id, name, true).await
+}
+
+async fn webhook_in(f: &Fixture, sandbox_id: Uuid, name: &str, enabled: bool) -> Uuid {
     let write = WebhookWrite {
         name: name.into(),
         email: true,
         sms: false,
         url: "https://hooks.example.com/x".into(),
-        enabled: true,
+        enabled,
         disabled_reason: None,
         jwt: None,
         headers: Vec::new(),
     };
-    f.store
-        .create_webhook(f.sandbox.id, &write)
-        .await
-        .unwrap()
-        .id
+    f.store.create_webhook(sandbox_id, &write).await.unwrap().id
+}
+
+async fn enabled(f: &Fixture, id: Uuid) -> (bool, Option<String>) {
+    let record = f.store.webhook_by_id(id).await.unwrap().unwrap();
+    (record.settings.enabled, record.settings.disabled_reason)
 }
 
 fn event(f: &Fixture, request_id: &str) -> NewEvent {
@@ -54,9 +59,11 @@ fn event(f: &Fixture, request_id: &str) -> NewEvent {
     }
 }
 
-fn attempt(delivery_id: Uuid, next: NextStep) -> AttemptRecord {
+fn attempt(claimed: &ClaimedDelivery, next: NextStep) -> AttemptRecord {
     AttemptRecord {
-        delivery_id,
+        delivery_id: claimed.id,
+        webhook_id: claimed.webhook_id,
+        attempt: claimed.attempts + 1,
         started_at_ms: now_ms(),
         duration_ms: 12,
         status: Some(500),
@@ -65,6 +72,21 @@ fn attempt(delivery_id: Uuid, next: NextStep) -> AttemptRecord {
         body_excerpt: "oops".into(),
         next,
     }
+}
+
+/// Never disables anything.
+fn lenient() -> AutoDisable {
+    AutoDisable {
+        failing_since_before_ms: 0,
+        reason: "never".into(),
+    }
+}
+
+async fn claim(f: &Fixture, now: i64, lease_until: i64, limit: i64) -> Vec<ClaimedDelivery> {
+    f.store
+        .claim_due(now, lease_until, limit, 16, &[])
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -79,47 +101,38 @@ async fn an_event_and_its_deliveries_are_claimed_under_a_lease() {
     assert_eq!(ids.len(), 2);
 
     let now = now_ms();
-    let claimed = f.store.claim_due(now, now + 30_000, 10).await.unwrap();
+    let claimed = claim(&f, now, now + 30_000, 10).await;
     assert_eq!(claimed.len(), 2);
     assert!(claimed
         .iter()
         .all(|c| c.payload == r#"{"requestId":"req-1"}"# && c.attempts == 0));
     assert!(
-        f.store
-            .claim_due(now, now + 30_000, 10)
-            .await
-            .unwrap()
-            .is_empty(),
+        claim(&f, now, now + 30_000, 10).await.is_empty(),
         "leased rows are not claimed twice"
     );
 
     // One succeeds, one retries now: only the retry comes back.
-    let (first, second) = (claimed[0].id, claimed[1].id);
     f.store
-        .record_attempts(&[
-            attempt(first, NextStep::Succeeded),
-            attempt(second, NextStep::RetryAt(now)),
-        ])
+        .record_attempts(
+            &[
+                attempt(&claimed[0], NextStep::Succeeded),
+                attempt(&claimed[1], NextStep::RetryAt(now)),
+            ],
+            &lenient(),
+        )
         .await
         .unwrap();
-    let again = f
-        .store
-        .claim_due(now_ms(), now_ms() + 30_000, 10)
-        .await
-        .unwrap();
+    let again = claim(&f, now_ms(), now_ms() + 30_000, 10).await;
     assert_eq!(
         again.iter().map(|c| (c.id, c.attempts)).collect::<Vec<_>>(),
-        vec![(second, 1)]
+        vec![(claimed[1].id, 1)]
     );
     f.store
-        .record_attempts(&[attempt(second, NextStep::Failed)])
+        .record_attempts(&[attempt(&again[0], NextStep::Failed)], &lenient())
         .await
         .unwrap();
-    assert!(f
-        .store
-        .claim_due(now_ms() + 60_000, now_ms() + 90_000, 10)
+    assert!(claim(&f, now_ms() + 60_000, now_ms() + 90_000, 10)
         .await
-        .unwrap()
         .is_empty());
     assert_eq!(f.store.next_due_ms().await.unwrap(), None);
 }
@@ -133,60 +146,59 @@ async fn a_worker_that_dies_holding_a_lease_loses_nothing() {
         .await
         .unwrap();
     let now = now_ms();
-    let claimed = f.store.claim_due(now, now + 1_000, 10).await.unwrap();
+    let claimed = claim(&f, now, now + 1_000, 10).await;
     assert_eq!(claimed.len(), 1);
     // The worker vanished without recording anything; once the lease expires the row is due again.
-    assert!(f
-        .store
-        .claim_due(now + 500, now + 1_500, 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(claim(&f, now + 500, now + 1_500, 10).await.is_empty());
     assert_eq!(f.store.next_due_ms().await.unwrap(), Some(now + 1_000));
-    let reclaimed = f
-        .store
-        .claim_due(now + 1_000, now + 2_000, 10)
-        .await
-        .unwrap();
+    let reclaimed = claim(&f, now + 1_000, now + 2_000, 10).await;
     assert_eq!(reclaimed[0].id, claimed[0].id);
 }
 
 #[tokio::test]
-async fn enqueue_is_one_transaction() {
+async fn deliveries_are_created_only_for_enabled_webhooks_of_the_events_sandbox() {
     let f = fixture().await;
     let a = webhook(&f, "A").await;
-    let missing = Uuid::new_v4();
-    assert!(f
+    let off = webhook_in(&f, f.sandbox.id, "Off", false).await;
+    let other_sandbox = f.store.ensure_sandbox("test-org", "dev").await.unwrap();
+    let foreign = webhook_in(&f, other_sandbox.id, "Foreign", true).await;
+    let ids = f
         .store
-        .enqueue_event(&event(&f, "req-bad"), &[a, missing])
+        .enqueue_event(&event(&f, "req-1"), &[a, off, foreign, Uuid::new_v4()])
         .await
-        .is_err());
+        .unwrap();
+    assert_eq!(ids.len(), 1);
     let now = now_ms();
-    assert!(
-        f.store
-            .claim_due(now, now + 1_000, 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "no half-written event"
+    let claimed = claim(&f, now, now + 1_000, 10).await;
+    assert_eq!(
+        claimed
+            .iter()
+            .map(|c| (c.id, c.webhook_id))
+            .collect::<Vec<_>>(),
+        vec![(ids[0], a)]
     );
+    // The event itself is kept even when no webhook takes it.
+    let none = f
+        .store
+        .enqueue_event(&event(&f, "req-2"), &[off])
+        .await
+        .unwrap();
+    assert!(none.is_empty());
     let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM feedback_events")
         .fetch_one(f.store.pool())
         .await
         .unwrap();
-    assert_eq!(events, 0);
+    assert_eq!(events, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_workers_never_claim_the_same_delivery() {
     let f = fixture().await;
     let a = webhook(&f, "A").await;
-    for i in 0..200 {
-        f.store
-            .enqueue_event(&event(&f, &format!("req-{i}")), &[a])
-            .await
-            .unwrap();
-    }
+    let batch: Vec<_> = (0..200)
+        .map(|i| (event(&f, &format!("req-{i}")), vec![a]))
+        .collect();
+    f.store.enqueue_events(&batch).await.unwrap();
     let now = now_ms();
     let workers: Vec<_> = (0..4)
         .map(|_| {
@@ -194,10 +206,14 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let batch = store.claim_due(now, now + 60_000, 16).await.unwrap();
+                    let batch = store
+                        .claim_due(now, now + 60_000, 16, 7, &[])
+                        .await
+                        .unwrap();
                     if batch.is_empty() {
                         break mine;
                     }
+                    assert!(batch.len() <= 7, "at most the per-webhook quota per claim");
                     mine.extend(batch.into_iter().map(|c| c.id));
                 }
             })
@@ -213,6 +229,30 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
 }
 
 #[tokio::test]
+async fn claims_share_the_batch_between_webhooks_and_skip_full_ones() {
+    let f = fixture().await;
+    let (a, b) = (webhook(&f, "A").await, webhook(&f, "B").await);
+    let batch: Vec<_> = (0..10)
+        .map(|i| (event(&f, &format!("req-{i}")), vec![a, b]))
+        .collect();
+    f.store.enqueue_events(&batch).await.unwrap();
+    let now = now_ms();
+    let claimed = f
+        .store
+        .claim_due(now, now + 1_000, 100, 3, &[])
+        .await
+        .unwrap();
+    let of = |id: Uuid| claimed.iter().filter(|c| c.webhook_id == id).count();
+    assert_eq!((of(a), of(b)), (3, 3));
+    let only_b = f
+        .store
+        .claim_due(now, now + 1_000, 100, 3, &[a])
+        .await
+        .unwrap();
+    assert!(only_b.iter().all(|c| c.webhook_id == b) && only_b.len() == 3);
+}
+
+#[tokio::test]
 async fn each_attempt_is_stored_with_its_number() {
     let f = fixture().await;
     let a = webhook(&f, "A").await;
@@ -223,9 +263,9 @@ async fn each_attempt_is_stored_with_its_number() {
         .unwrap()[0];
     for _ in 0..3 {
         let now = now_ms();
-        f.store.claim_due(now, now + 1_000, 1).await.unwrap();
+        let claimed = claim(&f, now, now + 1_000, 1).await;
         f.store
-            .record_attempts(&[attempt(id, NextStep::RetryAt(now))])
+            .record_attempts(&[attempt(&claimed[0], NextStep::RetryAt(now))], &lenient())
             .await
             .unwrap();
     }
@@ -243,9 +283,11 @@ async fn each_attempt_is_stored_with_its_number() {
 async fn a_group_commit_keeps_good_events_when_one_is_refused() {
     let f = fixture().await;
     let a = webhook(&f, "A").await;
+    let mut unknown_sandbox = event(&f, "req-bad");
+    unknown_sandbox.sandbox_id = Uuid::new_v4();
     let batch = vec![
         (event(&f, "req-ok-1"), vec![a]),
-        (event(&f, "req-bad"), vec![a, Uuid::new_v4()]),
+        (unknown_sandbox, vec![a]),
         (event(&f, "req-ok-2"), vec![a]),
     ];
     let results = f.store.enqueue_events(&batch).await.unwrap();
@@ -257,8 +299,100 @@ async fn a_group_commit_keeps_good_events_when_one_is_refused() {
             .unwrap();
     assert_eq!(requests, vec!["req-ok-1", "req-ok-2"]);
     let now = now_ms();
+    assert_eq!(claim(&f, now, now + 1_000, 10).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_resets_it() {
+    let f = fixture().await;
+    let (a, b) = (webhook(&f, "A").await, webhook(&f, "B").await);
+    let batch: Vec<_> = (0..3)
+        .map(|i| (event(&f, &format!("req-{i}")), vec![a, b]))
+        .collect();
+    f.store.enqueue_events(&batch).await.unwrap();
+    let start = now_ms();
+    let policy = |cutoff: i64| AutoDisable {
+        failing_since_before_ms: cutoff,
+        reason: "No success for 5 days.".into(),
+    };
+    let failing = |c: &ClaimedDelivery, at: i64| AttemptRecord {
+        started_at_ms: at,
+        ..attempt(c, NextStep::RetryAt(0))
+    };
+
+    // First failures of both webhooks start their streaks; nothing is old enough yet.
+    let one_each = |now: i64| f.store.claim_due(now, now + 1, 10, 1, &[]);
+    let claimed = one_each(start).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let disabled = f
+        .store
+        .record_attempts(
+            &[failing(&claimed[0], start), failing(&claimed[1], start)],
+            &policy(start - 1),
+        )
+        .await
+        .unwrap();
+    assert!(disabled.is_empty());
+
+    // A success of A ends its streak; B keeps failing and its streak is older than the cutoff.
+    let claimed = one_each(start + 10).await.unwrap();
+    let (of_a, of_b): (Vec<_>, Vec<_>) = claimed.iter().partition(|c| c.webhook_id == a);
+    let disabled = f
+        .store
+        .record_attempts(
+            &[
+                attempt(of_a[0], NextStep::Succeeded),
+                failing(of_b[0], start + 10),
+            ],
+            &policy(start + 5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(disabled, vec![b]);
+    assert_eq!(enabled(&f, a).await, (true, None));
     assert_eq!(
-        f.store.claim_due(now, now + 1_000, 10).await.unwrap().len(),
-        2
+        enabled(&f, b).await,
+        (false, Some("No success for 5 days.".into()))
+    );
+    // A disabled webhook's deliveries are not claimed.
+    assert!(claim(&f, start + 20, start + 21, 10)
+        .await
+        .iter()
+        .all(|c| c.webhook_id == a));
+}
+
+#[tokio::test]
+async fn deliveries_waiting_too_long_for_a_disabled_webhook_expire() {
+    let f = fixture().await;
+    let (a, b) = (webhook(&f, "A").await, webhook(&f, "B").await);
+    let ids = f
+        .store
+        .enqueue_event(&event(&f, "req-1"), &[a, b])
+        .await
+        .unwrap();
+    f.store.disable_webhook(b, "410 Gone").await.unwrap();
+    let later = now_ms() + 10_000;
+    assert_eq!(
+        f.store.expire_waiting(later - 60_000, 100).await.unwrap(),
+        0
+    );
+    assert_eq!(f.store.expire_waiting(later, 100).await.unwrap(), 1);
+    let states: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT id, state, last_error FROM deliveries ORDER BY webhook_id = ? DESC")
+            .bind(b.to_string())
+            .fetch_all(f.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        states[0],
+        (
+            ids[1].to_string(),
+            "failed".into(),
+            Some("E_EXPIRED".into())
+        )
+    );
+    assert_eq!(
+        states[1].1, "pending",
+        "the enabled webhook's delivery waits on"
     );
 }

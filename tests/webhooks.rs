@@ -594,3 +594,53 @@ async fn pages_are_compressed_and_refuse_framing() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_test_event_answers_inline_and_without_javascript() {
+    let app = TestApp::signed_in().await;
+    let receiver = receiver::TestReceiver::start().await;
+    receiver.script([
+        receiver::Scripted::status(200).body("pong"),
+        receiver::Scripted::status(401).body("bad token"),
+    ]);
+    let id = create(&app, &basic("Tested", &receiver.url("/hook"))).await;
+
+    let (status, answer) = app.call_json("webhooks/send-test", &[("id", &id)]).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["success"], true);
+    assert_eq!(answer["status"], 200);
+    assert_eq!(answer["body_excerpt"], "pong");
+    assert!(answer["request_id"].as_str().unwrap().starts_with("test-"));
+    assert_eq!(receiver.received().len(), 1);
+
+    // Without JavaScript: back to the form, which shows the answer once.
+    let response = app
+        .post_plain_form("webhooks/send-test", &[("id", &id)])
+        .await;
+    assert_eq!(response.status(), 302);
+    let target = location(&response);
+    assert_eq!(target, format!("/admin/channels/feedback-webhooks/{id}"));
+    let (_, page) = app.get_text(&target).await;
+    assert!(page.contains("HTTP 401"), "the status is shown");
+    assert!(page.contains("bad token"), "the response excerpt is shown");
+    let (_, again) = app.get_text(&target).await;
+    assert!(
+        !again.contains("bad token"),
+        "shown once: {}",
+        &again[again.find("bad token").unwrap_or(0).saturating_sub(300)..]
+    );
+
+    let (status, _) = app
+        .call_json("webhooks/send-test", &[("id", "not-a-webhook")])
+        .await;
+    assert_eq!(status, 404);
+
+    // A signing secret generated without JavaScript is also shown on one page view only.
+    let response = app
+        .post_plain_form("webhooks/signing-secret/rotate", &[("id", &id)])
+        .await;
+    let (_, page) = app.get_text(&location(&response)).await;
+    assert!(page.contains("whsec_"));
+    let (_, again) = app.get_text(&target).await;
+    assert!(!again.contains("whsec_"));
+}

@@ -1,5 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import { admin } from '../playwright.config';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const HMAC_SECRET = 'browser-test-secret-0123456789abcdef';
 
@@ -112,4 +114,50 @@ test('the server refuses a duplicate name and keeps the form', async ({ page }) 
   }
   await expect(page.locator('#field-name-error')).toHaveText('A webhook named “BOUNCES” already exists in this sandbox.');
   await expect(page.getByLabel('Webhook name')).toHaveValue('BOUNCES');
+});
+
+test('send a test event and read the answer inline', async ({ page }) => {
+  // A real endpoint on loopback (allow-listed for this server), whose answers the test sets.
+  const received: any[] = [];
+  let answer = { status: 200, body: 'received, thanks' };
+  const receiver = http.createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      received.push(JSON.parse(body));
+      response.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  try {
+    await signIn(page);
+    await page.goto('/admin/channels/feedback-webhooks/new');
+    await hydrated(page);
+    await page.getByLabel('Webhook name').fill('Test target');
+    await page.getByLabel('Webhook URL').fill(`http://127.0.0.1:${port}/hook`);
+    await page.getByRole('button', { name: 'Submit' }).click();
+    await expect(page.getByText('Saved “Test target”.')).toBeVisible();
+    await page.getByRole('row', { name: /Test target/ }).getByRole('link', { name: 'Edit' }).click();
+    await hydrated(page);
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const result = page.locator('.test-result');
+    await expect(result).toContainText('Delivered');
+    await expect(result).toContainText('HTTP 200');
+    await expect(result).toContainText('received, thanks');
+    expect(received).toHaveLength(1);
+    expect(received[0].requestId).toMatch(/^test-/);
+    expect(received[0].eventType).toBe('message.feedback');
+    await expect(result).toContainText(received[0].requestId);
+
+    answer = { status: 503, body: 'maintenance' };
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await expect(result).toContainText('Failed');
+    await expect(result).toContainText('HTTP 503');
+    await expect(result).toContainText('The endpoint failed while handling the request (503).');
+    await page.screenshot({ path: 'test-results/send-test-event.png', fullPage: true });
+  } finally {
+    receiver.close();
+  }
 });

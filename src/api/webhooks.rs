@@ -1,7 +1,9 @@
 //! Feedback webhooks of the current sandbox.
 
 use crate::error::AppError;
-use crate::model::{NewSigningSecret, SaveOutcome, WebhookEditorData, WebhookForm, WebhookSummary};
+use crate::model::{
+    NewSigningSecret, SaveOutcome, TestEventResult, WebhookEditorData, WebhookForm, WebhookSummary,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -73,10 +75,11 @@ pub async fn load_webhook_editor(
             };
             let mut data =
                 webhooks::editor_data(&state, record.as_ref(), form, errors, role.can_edit());
-            data.new_signing_secret = match &record {
-                Some(record) => take_new_secret(&record.id.to_string()).await?,
-                None => None,
-            };
+            if let Some(record) = &record {
+                let id = record.id.to_string();
+                data.new_signing_secret = take_flash(NEW_SECRET_KEY, &id).await?;
+                data.test_result = take_flash(TEST_RESULT_KEY, &id).await?;
+            }
             Ok(data)
         }
         .await,
@@ -141,12 +144,7 @@ pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppEr
             let new = webhooks::rotate_signing_secret(&state, &id).await?;
             if plain_form_post() {
                 // Without JavaScript the secret is shown once by the page the browser returns to.
-                let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-                session
-                    .insert(NEW_SECRET_KEY, (id.clone(), new.secret.clone()))
-                    .await
-                    .map_err(internal)?;
-                leptos_axum::redirect(&routes::webhook(&id));
+                flash_and_return(NEW_SECRET_KEY, &id, &new.secret).await?;
             }
             Ok(new)
         }
@@ -163,6 +161,22 @@ pub async fn remove_signing_secret(id: String) -> Result<(), AppError> {
             webhooks::remove_signing_secret(&state, &id).await?;
             redirect_plain_post(&routes::webhook(&id));
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// Sends a sample event to the webhook now and reports the endpoint's answer.
+#[server(endpoint = "webhooks/send-test")]
+pub async fn send_test_event(id: String) -> Result<TestEventResult, AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Editor).await?;
+            let result = webhooks::send_test_event(&state, &id).await?;
+            if plain_form_post() {
+                flash_and_return(TEST_RESULT_KEY, &id, &result).await?;
+            }
+            Ok(result)
         }
         .await,
     )
@@ -199,22 +213,40 @@ struct StashedDraft {
 const DRAFT_KEY: &str = "webhook_draft";
 #[cfg(feature = "ssr")]
 const NEW_SECRET_KEY: &str = "new_signing_secret";
-
-/// The secret a plain form post just generated for this webhook, removed as it is read.
 #[cfg(feature = "ssr")]
-async fn take_new_secret(webhook_id: &str) -> Result<Option<String>, AppError> {
+const TEST_RESULT_KEY: &str = "test_event_result";
+
+/// A value a plain form post left in the session for this webhook's page, removed as it is read.
+#[cfg(feature = "ssr")]
+async fn take_flash<T>(key: &str, webhook_id: &str) -> Result<Option<T>, AppError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
     let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-    let stored: Option<(String, String)> = session.get(NEW_SECRET_KEY).await.map_err(internal)?;
+    let stored: Option<(String, T)> = session.get(key).await.map_err(internal)?;
     match stored {
-        Some((id, secret)) if id == webhook_id => {
-            session
-                .remove::<(String, String)>(NEW_SECRET_KEY)
-                .await
-                .map_err(internal)?;
-            Ok(Some(secret))
+        Some((id, value)) if id == webhook_id => {
+            session.remove::<(String, T)>(key).await.map_err(internal)?;
+            Ok(Some(value))
         }
         _ => Ok(None),
     }
+}
+
+/// Leaves a value for this webhook's page and sends a plain form post back to it.
+#[cfg(feature = "ssr")]
+async fn flash_and_return<T: serde::Serialize>(
+    key: &str,
+    webhook_id: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    session
+        .insert(key, (webhook_id, value))
+        .await
+        .map_err(internal)?;
+    leptos_axum::redirect(&routes::webhook(webhook_id));
+    Ok(())
 }
 
 /// Keeps what a plain form post typed (never its secrets) for the page it is sent back to.

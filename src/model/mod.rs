@@ -1,10 +1,13 @@
 //! Types shared by the server and the browser: no sqlx, no tokio, no I/O.
 
+pub mod delivery;
+pub mod feedback;
 pub mod network;
 pub mod routes;
 pub mod user;
 pub mod validation;
 pub mod webhook;
 
+pub use delivery::{explain_error_code, explain_status, TestEventResult};
 pub use user::{email_problem, email_problem_or_password, password_problem, Role, UserView};
 pub use webhook::*;

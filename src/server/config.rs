@@ -65,6 +65,14 @@ pub struct Config {
     #[arg(long, env = "FW_PER_WEBHOOK_CONCURRENCY", default_value_t = 16)]
     pub per_webhook_concurrency: usize,
 
+    /// A webhook whose every attempt failed for this long is disabled, with the reason shown.
+    #[arg(long, env = "FW_DISABLE_AFTER_FAILING", default_value = "5d", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub disable_after_failing: std::time::Duration,
+
+    /// Deliveries waiting for a disabled webhook fail (E_EXPIRED) once due for this long.
+    #[arg(long, env = "FW_EXPIRE_WAITING_AFTER", default_value = "7d", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub expire_waiting_after: std::time::Duration,
+
     /// Mark the session cookie Secure (set it when the server is reached over https).
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,

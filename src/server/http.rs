@@ -120,6 +120,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         schedule: config.retry_schedule.clone(),
         lease: config.delivery_lease,
         per_webhook_limit: config.per_webhook_concurrency,
+        disable_after_failing: config.disable_after_failing,
+        expire_waiting_after: config.expire_waiting_after,
     };
     let delivery = DeliveryEngine::new(store.clone(), client, settings, secrets.clone());
     let state = AppState {

@@ -2,6 +2,7 @@
 //! UI receives (which never carry a secret).
 
 use crate::error::AppError;
+use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
 use crate::model::validation::{validate_webhook, StoredSecrets, WebhookDraft};
 use crate::model::*;
 use crate::server::auth::internal;
@@ -154,6 +155,7 @@ pub fn editor_data(
         can_edit,
         signing: record.and_then(|r| r.signing.as_ref()).map(signing_info),
         new_signing_secret: None,
+        test_result: None,
     }
 }
 
@@ -348,6 +350,63 @@ fn to_write(
         jwt,
         headers,
     }
+}
+
+/// The longest response excerpt shown beside the "Send test event" button.
+const TEST_EXCERPT_CHARS: usize = 2_000;
+
+/// Sends a sample `delivered` event (real structure, `requestId` prefixed `test-`) to the
+/// webhook now, through the delivery engine's signing and client, and reports what came back.
+pub async fn send_test_event(state: &AppState, id: &str) -> Result<TestEventResult, AppError> {
+    let record = load(state, id).await?;
+    let payload = sample_payload(state, &record);
+    let body = serde_json::to_string(&payload).map_err(internal)?;
+    let result = state.delivery.send_test(record.id, &body).await;
+    let explanation = match (result.error, result.status) {
+        (Some(error), _) => explain_error_code(error.code()).to_string(),
+        (None, Some(status)) => explain_status(status),
+        (None, None) => "No answer.".to_string(),
+    };
+    Ok(TestEventResult {
+        request_id: payload.request_id,
+        success: result.is_success(),
+        status: result.status,
+        error_code: result.error.map(|e| e.code().to_string()),
+        explanation,
+        duration_ms: result.duration.as_millis() as u64,
+        body_excerpt: result
+            .body_excerpt
+            .chars()
+            .take(TEST_EXCERPT_CHARS)
+            .collect(),
+    })
+}
+
+/// A `delivered` feedback event as a real one would look, on the webhook's first channel.
+fn sample_payload(state: &AppState, record: &WebhookRecord) -> FeedbackPayload {
+    let channel = if record.settings.email {
+        Channel::Email
+    } else {
+        Channel::Sms
+    };
+    let simple = |uuid: Uuid| uuid.simple().to_string();
+    FeedbackPayload::new(FeedbackFacts {
+        request_id: format!("test-{}", simple(Uuid::new_v4())),
+        ims_org: state.default_sandbox.ims_org.clone(),
+        sandbox_id: state.default_sandbox.id.to_string(),
+        sandbox_name: state.default_sandbox.name.clone(),
+        channel,
+        message_execution_id: format!("TEST-{}", &simple(Uuid::new_v4())[..8].to_uppercase()),
+        campaign_id: Uuid::nil().to_string(),
+        campaign_version_id: Uuid::nil().to_string(),
+        status: FeedbackStatus::Delivered,
+        failure: None,
+        retry_count: 0,
+        address: match channel {
+            Channel::Email => "test.recipient@example.com".to_string(),
+            Channel::Sms => "+15555550100".to_string(),
+        },
+    })
 }
 
 #[cfg(test)]

@@ -47,6 +47,8 @@ impl Scripted {
 
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// When the request arrived.
+    pub at: std::time::Instant,
     pub path: String,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -105,6 +107,7 @@ async fn answer(
     body: Bytes,
 ) -> Response {
     shared.received.lock().unwrap().push(Received {
+        at: std::time::Instant::now(),
         path: uri.path().to_string(),
         headers,
         body,

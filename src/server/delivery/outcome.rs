@@ -1,4 +1,5 @@
-//! What one delivery attempt led to, with stable error codes stored beside each attempt.
+//! What one delivery attempt led to, with stable error codes stored beside each attempt
+//! (explained to people by `model::explain_error_code`).
 
 use std::time::Duration;
 
@@ -19,6 +20,8 @@ pub enum AttemptError {
     Redirect,
     /// The response body could not be read.
     Body,
+    /// The webhook's stored settings could not be used (a sealed key that no longer opens).
+    Config,
 }
 
 impl AttemptError {
@@ -31,19 +34,7 @@ impl AttemptError {
             AttemptError::Ssrf => "E_SSRF",
             AttemptError::Redirect => "E_REDIRECT",
             AttemptError::Body => "E_BODY",
-        }
-    }
-
-    /// In plain words, for the delivery history.
-    pub fn explanation(self) -> &'static str {
-        match self {
-            AttemptError::Timeout => "The endpoint did not answer in time.",
-            AttemptError::Connect => "The connection to the endpoint could not be opened or was cut.",
-            AttemptError::Dns => "The endpoint's host name does not resolve.",
-            AttemptError::Tls => "The TLS handshake failed (certificate or protocol).",
-            AttemptError::Ssrf => "The endpoint resolves to a private or reserved address, which webhooks may not reach.",
-            AttemptError::Redirect => "The endpoint answered with a redirect; redirects are not followed.",
-            AttemptError::Body => "The response body could not be read.",
+            AttemptError::Config => "E_CONFIG",
         }
     }
 }

@@ -1,22 +1,39 @@
-//! The delivery loop: claim due deliveries under a lease, send them (never holding a database
-//! transaction across HTTP), record every attempt in one batch, and sleep only until the next
-//! delivery falls due or new work arrives.
+//! The delivery engine, a pipeline of three stages that never wait for one another:
+//!
+//! 1. the claim loop leases due deliveries (at most `per_webhook_limit` per webhook at a time)
+//!    and starts one task each, while earlier ones are still in flight;
+//! 2. each task sends its request under the webhook's concurrency limit (never inside a
+//!    database transaction);
+//! 3. the recorder writes finished attempts in batches (group commit).
+//!
+//! New work wakes the claim loop at once; otherwise it sleeps until the next delivery falls due.
 
 use crate::model::JwtAlgorithm;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::DeliveryClient;
-use crate::server::delivery::outcome::AttemptResult;
+use crate::server::delivery::outcome::{AttemptError, AttemptResult};
 use crate::server::delivery::retry::RetrySchedule;
 use crate::server::delivery::signing::{signing_key, webhook_signature, JwtSigner};
 use crate::server::storage::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use uuid::Uuid;
 
-const BATCH: i64 = 256;
+/// Most deliveries one claim takes.
+const CLAIM_BATCH: i64 = 256;
+/// A webhook may have this many times its concurrency limit claimed, so a fast endpoint never
+/// waits for the next claim. The lease check before each send keeps this safe for slow ones.
+const CLAIM_AHEAD: usize = 8;
+/// No request starts unless it would end (15 s timeout and a margin) before its lease does; a
+/// lease shorter than that (tests) allows three quarters of itself.
+const REQUEST_BUDGET_MS: i64 = 16_000;
+/// Most deliveries claimed and not yet finished, all webhooks together.
+const MAX_IN_FLIGHT: usize = 4096;
+/// Most attempts (or events) written by one group commit.
+const COMMIT_BATCH: usize = 512;
 /// The longest sleep without looking at the queue, in case another process added work.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -27,6 +44,46 @@ pub struct EngineSettings {
     /// How long a claimed delivery belongs to its worker; longer than any attempt.
     pub lease: Duration,
     pub per_webhook_limit: usize,
+    /// A webhook with no success for this long is disabled.
+    pub disable_after_failing: Duration,
+    /// Deliveries waiting for a disabled webhook this long fail as expired.
+    pub expire_waiting_after: Duration,
+}
+
+impl EngineSettings {
+    /// How often expired waiting deliveries are looked for: often enough for short test
+    /// settings, at most once a minute.
+    fn maintenance_every(&self) -> Duration {
+        (self.expire_waiting_after / 4).clamp(Duration::from_millis(10), Duration::from_secs(60))
+    }
+
+    fn auto_disable(&self, now: i64) -> AutoDisable {
+        AutoDisable {
+            failing_since_before_ms: now - self.disable_after_failing.as_millis() as i64,
+            reason: format!(
+                "Every delivery failed for {}: no successful delivery since then.",
+                describe(self.disable_after_failing)
+            ),
+        }
+    }
+}
+
+/// "5 days", "36 hours", "90 seconds": the largest unit that divides the duration.
+fn describe(duration: Duration) -> String {
+    let ms = duration.as_millis();
+    let units = [
+        (86_400_000, "day"),
+        (3_600_000, "hour"),
+        (60_000, "minute"),
+        (1_000, "second"),
+        (1, "millisecond"),
+    ];
+    let (size, unit) = units
+        .into_iter()
+        .find(|(size, _)| ms >= *size && ms.is_multiple_of(*size))
+        .unwrap_or((1, "millisecond"));
+    let count = ms / size;
+    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 #[derive(Clone)]
@@ -39,37 +96,57 @@ struct Inner {
     client: DeliveryClient,
     settings: EngineSettings,
     secrets: SecretBox,
-    wake: Arc<Notify>,
+    /// New work, a freed slot, or a retry scheduled: the claim loop looks again.
+    wake: Notify,
     ingest: mpsc::Sender<Pending>,
-    in_flight: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
+    attempts: mpsc::UnboundedSender<AttemptRecord>,
+    webhooks: Mutex<HashMap<Uuid, WebhookSlot>>,
+}
+
+/// What the engine keeps per webhook while it has deliveries in hand.
+struct WebhookSlot {
+    permits: Arc<Semaphore>,
+    /// Claimed and not yet finished.
+    claimed: usize,
+    prepared: Option<CachedWebhook>,
+}
+
+struct CachedWebhook {
+    version: i64,
+    /// When the previous signing secret stops signing: prepare again then.
+    stale_at: Option<i64>,
+    prepared: Result<Arc<PreparedWebhook>, AttemptError>,
 }
 
 impl DeliveryEngine {
-    /// Starts the group-commit writer; call within the Tokio runtime.
+    /// Starts the two group-commit writers (events, attempts); call within the Tokio runtime.
     pub fn new(
         store: Arc<dyn Store>,
         client: DeliveryClient,
         settings: EngineSettings,
         secrets: SecretBox,
     ) -> Self {
-        let wake = Arc::new(Notify::new());
         let (ingest, pending) = mpsc::channel(4096);
-        tokio::spawn(commit_events(store.clone(), pending, wake.clone()));
-        DeliveryEngine {
+        let (attempts, finished) = mpsc::unbounded_channel();
+        let engine = DeliveryEngine {
             inner: Arc::new(Inner {
                 store,
                 client,
                 settings,
                 secrets,
-                wake,
+                wake: Notify::new(),
                 ingest,
-                in_flight: Mutex::new(HashMap::new()),
+                attempts,
+                webhooks: Mutex::new(HashMap::new()),
             }),
-        }
+        };
+        tokio::spawn(commit_events(engine.clone(), pending));
+        tokio::spawn(commit_attempts(engine.clone(), finished));
+        engine
     }
 
-    /// The outbox entry point: the event and its deliveries are durable when this returns, and
-    /// the workers wake at once.
+    /// The outbox entry point: the event and its deliveries (one per enabled webhook of its
+    /// sandbox among `webhook_ids`) are durable when this returns, and the workers wake at once.
     /// Concurrent callers share one transaction (group commit); each returns only after that
     /// transaction committed.
     pub async fn enqueue(&self, event: &NewEvent, webhook_ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
@@ -87,17 +164,50 @@ impl DeliveryEngine {
         answer.await.map_err(|_| stopped())?
     }
 
-    /// Runs until the task is dropped. Expired leases (from a crash) are claimed like any due row.
+    /// Sends `payload` to the webhook once, now, through the same signing and client as real
+    /// deliveries, without storing anything: the "Send test event" button.
+    pub async fn send_test(&self, webhook_id: Uuid, payload: &str) -> AttemptResult {
+        let prepared = match self.prepare(webhook_id).await {
+            Ok(prepared) => prepared,
+            Err(error) => return AttemptResult::failed(error, Duration::ZERO),
+        };
+        let test_id = format!("test-{}", Uuid::new_v4());
+        match prepared.headers(&test_id, payload.as_bytes()) {
+            Ok(headers) => {
+                self.inner
+                    .client
+                    .post(&prepared.url, headers, payload.as_bytes().to_vec())
+                    .await
+            }
+            Err(_) => AttemptResult::failed(AttemptError::Config, Duration::ZERO),
+        }
+    }
+
+    /// The claim loop; runs until the task is dropped. Expired leases (from a crash) are due
+    /// again like any other delivery.
     pub async fn run(self) {
+        let mut last_maintenance = Instant::now();
         loop {
+            if last_maintenance.elapsed() >= self.inner.settings.maintenance_every() {
+                self.maintain().await;
+                last_maintenance = Instant::now();
+            }
+            let (skip, room) = self.capacity();
+            if room == 0 {
+                let _ = tokio::time::timeout(IDLE_POLL, self.inner.wake.notified()).await;
+                continue;
+            }
             let now = now_ms();
+            let lease_until = now + self.inner.settings.lease.as_millis() as i64;
             let claimed = match self
                 .inner
                 .store
                 .claim_due(
                     now,
-                    now + self.inner.settings.lease.as_millis() as i64,
-                    BATCH,
+                    lease_until,
+                    CLAIM_BATCH.min(room as i64),
+                    self.claim_budget() as i64,
+                    &skip,
                 )
                 .await
             {
@@ -109,114 +219,171 @@ impl DeliveryEngine {
                 }
             };
             if claimed.is_empty() {
-                self.idle().await;
+                self.idle(!skip.is_empty()).await;
                 continue;
             }
-            let records = self.send_batch(claimed).await;
-            if let Err(error) = self.inner.store.record_attempts(&records).await {
-                // The leases expire and the deliveries are sent again: at-least-once.
-                tracing::error!(%error, "recording attempts failed");
-            }
+            self.start(claimed, lease_until).await;
         }
     }
 
-    async fn idle(&self) {
-        let wait = match self.inner.store.next_due_ms().await {
-            Ok(Some(due)) => Duration::from_millis((due - now_ms()).max(0) as u64).min(IDLE_POLL),
-            _ => IDLE_POLL,
+    /// How many deliveries of one webhook one claim may take.
+    fn claim_budget(&self) -> usize {
+        self.inner.settings.per_webhook_limit.max(1) * CLAIM_AHEAD
+    }
+
+    /// Webhooks holding at least half their claim budget are left out of the next claim (so a
+    /// webhook holds less than 1.5 budgets), and how many more deliveries may be claimed.
+    fn capacity(&self) -> (Vec<Uuid>, usize) {
+        let refill_below = self.claim_budget() / 2;
+        let webhooks = self.inner.webhooks.lock().expect("webhook slots");
+        let held: usize = webhooks.values().map(|slot| slot.claimed).sum();
+        let full = webhooks
+            .iter()
+            .filter(|(_, slot)| slot.claimed >= refill_below)
+            .map(|(id, _)| *id)
+            .collect();
+        (full, MAX_IN_FLIGHT.saturating_sub(held))
+    }
+
+    async fn idle(&self, some_webhook_full: bool) {
+        // A full webhook's due work is taken when one of its slots frees, which wakes us.
+        let wait = if some_webhook_full {
+            IDLE_POLL
+        } else {
+            match self.inner.store.next_due_ms().await {
+                Ok(Some(due)) => {
+                    Duration::from_millis((due - now_ms()).max(0) as u64).min(IDLE_POLL)
+                }
+                _ => IDLE_POLL,
+            }
         };
         if !wait.is_zero() {
             let _ = tokio::time::timeout(wait, self.inner.wake.notified()).await;
         }
     }
 
-    async fn send_batch(&self, claimed: Vec<ClaimedDelivery>) -> Vec<AttemptRecord> {
-        let mut webhooks: HashMap<Uuid, Option<Arc<PreparedWebhook>>> = HashMap::new();
-        let mut tasks = tokio::task::JoinSet::new();
-        for delivery in claimed {
-            let prepared = match webhooks.get(&delivery.webhook_id) {
-                Some(prepared) => prepared.clone(),
-                None => {
-                    let prepared = self.prepare(delivery.webhook_id).await.map(Arc::new);
-                    webhooks.insert(delivery.webhook_id, prepared.clone());
-                    prepared
-                }
-            };
-            let engine = self.clone();
-            tasks.spawn(async move { engine.attempt(delivery, prepared).await });
-        }
-        let mut records = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            match joined {
-                Ok(record) => records.push(record),
-                Err(error) => tracing::error!(%error, "a delivery task failed"),
+    /// Starts one task per claimed delivery, after preparing each webhook (once per change).
+    async fn start(&self, claimed: Vec<ClaimedDelivery>, lease_until: i64) {
+        let mut prepared: HashMap<Uuid, Result<Arc<PreparedWebhook>, AttemptError>> =
+            HashMap::new();
+        for delivery in &claimed {
+            if let std::collections::hash_map::Entry::Vacant(entry) =
+                prepared.entry(delivery.webhook_id)
+            {
+                entry.insert(
+                    self.prepared(delivery.webhook_id, delivery.webhook_version)
+                        .await,
+                );
             }
         }
-        records
+        let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
+        for delivery in claimed {
+            let slot = webhooks
+                .entry(delivery.webhook_id)
+                .or_insert_with(|| self.new_slot());
+            slot.claimed += 1;
+            let permits = slot.permits.clone();
+            let webhook = prepared[&delivery.webhook_id].clone();
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let webhook_id = delivery.webhook_id;
+                let record = engine
+                    .attempt(delivery, webhook, permits, lease_until)
+                    .await;
+                engine.finish(webhook_id, record);
+            });
+        }
+    }
+
+    fn new_slot(&self) -> WebhookSlot {
+        WebhookSlot {
+            permits: Arc::new(Semaphore::new(self.inner.settings.per_webhook_limit.max(1))),
+            claimed: 0,
+            prepared: None,
+        }
+    }
+
+    /// Hands the attempt (if one was made) to the recorder and frees the delivery's slot.
+    fn finish(&self, webhook_id: Uuid, record: Option<AttemptRecord>) {
+        let refill_below = self.claim_budget() / 2;
+        let freed_a_full_webhook = {
+            let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
+            match webhooks.get_mut(&webhook_id) {
+                Some(slot) => {
+                    slot.claimed = slot.claimed.saturating_sub(1);
+                    slot.claimed + 1 == refill_below
+                }
+                None => false,
+            }
+        };
+        if let Some(record) = record {
+            if self.inner.attempts.send(record).is_err() {
+                tracing::error!(
+                    "the attempt recorder has stopped; the lease will resend this delivery"
+                );
+            }
+        }
+        if freed_a_full_webhook {
+            self.inner.wake.notify_one();
+        }
     }
 
     async fn attempt(
         &self,
         delivery: ClaimedDelivery,
-        prepared: Option<Arc<PreparedWebhook>>,
-    ) -> AttemptRecord {
+        webhook: Result<Arc<PreparedWebhook>, AttemptError>,
+        permits: Arc<Semaphore>,
+        lease_until: i64,
+    ) -> Option<AttemptRecord> {
+        let permit = permits.acquire_owned().await;
         let started_at_ms = now_ms();
-        let result = match &prepared {
-            Some(webhook) => {
-                let permit = self.semaphore(delivery.webhook_id).acquire_owned().await;
-                let result = match webhook
-                    .headers(&delivery.id.to_string(), delivery.payload.as_bytes())
-                {
-                    Ok(headers) => {
-                        self.inner
-                            .client
-                            .post(&webhook.url, headers, delivery.payload.clone().into_bytes())
-                            .await
-                    }
-                    Err(problem) => {
-                        tracing::warn!(webhook = %delivery.webhook_id, %problem, "cannot sign the request");
-                        AttemptResult::failed(
-                            crate::server::delivery::outcome::AttemptError::Connect,
-                            Duration::ZERO,
-                        )
-                    }
-                };
-                drop(permit);
-                result
+        let lease_ms = self.inner.settings.lease.as_millis() as i64;
+        if started_at_ms + REQUEST_BUDGET_MS.min(lease_ms * 3 / 4) > lease_until {
+            // Waited so long behind a slow endpoint that the request could outlive the lease:
+            // leave it unsent; once the lease ends it is claimed again, attempts unchanged.
+            tracing::debug!(delivery = %delivery.id, "lease too short to send; released");
+            return None;
+        }
+        let id = delivery.id.to_string();
+        let result = match webhook.and_then(|webhook| {
+            let headers = webhook
+                .headers(&id, delivery.payload.as_bytes())
+                .map_err(|problem| {
+                    tracing::warn!(webhook = %delivery.webhook_id, %problem, "cannot sign the request");
+                    AttemptError::Config
+                })?;
+            Ok((webhook, headers))
+        }) {
+            Ok((webhook, headers)) => {
+                self.inner
+                    .client
+                    .post(&webhook.url, headers, delivery.payload.into_bytes())
+                    .await
             }
-            None => AttemptResult::failed(
-                crate::server::delivery::outcome::AttemptError::Connect,
-                Duration::ZERO,
-            ),
+            Err(error) => AttemptResult::failed(error, Duration::ZERO),
         };
-        let attempts_made = delivery.attempts as u32 + 1;
+        drop(permit);
+        let attempt = delivery.attempts + 1;
         let next = if result.is_success() {
             NextStep::Succeeded
         } else {
             if result.is_gone() {
-                let reason = "The endpoint answered 410 Gone: it asked to stop receiving events.";
-                if let Err(error) = self
-                    .inner
-                    .store
-                    .disable_webhook(delivery.webhook_id, reason)
-                    .await
-                {
-                    tracing::error!(%error, "disabling a gone webhook failed");
-                }
+                self.disable_gone(delivery.webhook_id).await;
             }
             let jitter = rand::random::<f64>() * 2.0 - 1.0;
-            match self
-                .inner
-                .settings
-                .schedule
-                .next_delay(attempts_made, result.retry_after, jitter)
-            {
+            match self.inner.settings.schedule.next_delay(
+                attempt as u32,
+                result.retry_after,
+                jitter,
+            ) {
                 Some(delay) => NextStep::RetryAt(now_ms() + delay.as_millis() as i64),
                 None => NextStep::Failed,
             }
         };
-        AttemptRecord {
+        Some(AttemptRecord {
             delivery_id: delivery.id,
+            webhook_id: delivery.webhook_id,
+            attempt,
             started_at_ms,
             duration_ms: result.duration.as_millis() as i64,
             status: result.status,
@@ -224,30 +391,92 @@ impl DeliveryEngine {
             response_headers: result.response_headers,
             body_excerpt: result.body_excerpt,
             next,
+        })
+    }
+
+    async fn disable_gone(&self, webhook_id: Uuid) {
+        let reason = "The endpoint answered 410 Gone: it asked to stop receiving events.";
+        if let Err(error) = self.inner.store.disable_webhook(webhook_id, reason).await {
+            tracing::error!(%error, "disabling a gone webhook failed");
         }
     }
 
-    fn semaphore(&self, webhook_id: Uuid) -> Arc<Semaphore> {
-        let mut in_flight = self.inner.in_flight.lock().expect("in-flight lock");
-        in_flight
-            .entry(webhook_id)
-            .or_insert_with(|| {
-                Arc::new(Semaphore::new(self.inner.settings.per_webhook_limit.max(1)))
-            })
-            .clone()
+    /// Expires deliveries that waited too long for a disabled webhook, in small batches, and
+    /// forgets idle webhooks.
+    async fn maintain(&self) {
+        let due_before = now_ms() - self.inner.settings.expire_waiting_after.as_millis() as i64;
+        loop {
+            match self.inner.store.expire_waiting(due_before, 500).await {
+                Ok(500) => tokio::task::yield_now().await,
+                Ok(expired) => {
+                    if expired > 0 {
+                        tracing::info!(
+                            expired,
+                            "deliveries expired waiting for a disabled webhook"
+                        );
+                    }
+                    break;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "expiring waiting deliveries failed");
+                    break;
+                }
+            }
+        }
+        let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
+        webhooks.retain(|_, slot| slot.claimed > 0);
     }
 
-    /// The webhook's URL, headers and signer, with its secrets opened once per batch.
-    async fn prepare(&self, webhook_id: Uuid) -> Option<PreparedWebhook> {
-        let record = self.inner.store.webhook_by_id(webhook_id).await.ok()??;
-        let signing_keys = self.signing_keys(record.signing.as_ref())?;
+    /// The webhook ready to send, reused while its version is unchanged.
+    async fn prepared(
+        &self,
+        webhook_id: Uuid,
+        version: i64,
+    ) -> Result<Arc<PreparedWebhook>, AttemptError> {
+        let now = now_ms();
+        {
+            let webhooks = self.inner.webhooks.lock().expect("webhook slots");
+            if let Some(cached) = webhooks.get(&webhook_id).and_then(|s| s.prepared.as_ref()) {
+                if cached.version == version && cached.stale_at.is_none_or(|at| at > now) {
+                    return cached.prepared.clone();
+                }
+            }
+        }
+        let prepared = self.prepare(webhook_id).await;
+        let stale_at = prepared.as_ref().ok().and_then(|p| p.stale_at);
+        let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
+        let slot = webhooks
+            .entry(webhook_id)
+            .or_insert_with(|| self.new_slot());
+        slot.prepared = Some(CachedWebhook {
+            version,
+            stale_at,
+            prepared: prepared.clone(),
+        });
+        prepared
+    }
+
+    /// The webhook's URL, headers and signer, with its secrets opened.
+    async fn prepare(&self, webhook_id: Uuid) -> Result<Arc<PreparedWebhook>, AttemptError> {
+        let record = match self.inner.store.webhook_by_id(webhook_id).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return Err(AttemptError::Config),
+            // A database hiccup: the attempt fails and is retried like a connection failure.
+            Err(_) => return Err(AttemptError::Connect),
+        };
+        let secrets = &self.inner.secrets;
+        let (signing_keys, stale_at) = self
+            .signing_keys(record.signing.as_ref())
+            .ok_or(AttemptError::Config)?;
         let settings = record.settings;
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         for header in &settings.headers {
             let value = match &header.value {
                 StoredHeaderValue::Plain(value) => value.clone(),
-                StoredHeaderValue::Sealed { sealed, .. } => self.inner.secrets.open(sealed)?,
+                StoredHeaderValue::Sealed { sealed, .. } => {
+                    secrets.open(sealed).ok_or(AttemptError::Config)?
+                }
             };
             if let (Ok(name), Ok(mut value)) = (
                 HeaderName::try_from(header.name.as_str()),
@@ -259,37 +488,46 @@ impl DeliveryEngine {
         }
         let signer = match &settings.jwt {
             Some(jwt) => {
-                let key = self.inner.secrets.open(&jwt.secret_sealed)?;
-                let algorithm = JwtAlgorithm::parse(&jwt.algorithm)?;
-                Some(JwtSigner::new(algorithm, &key, &jwt.claims()).ok()?)
+                let key = secrets
+                    .open(&jwt.secret_sealed)
+                    .ok_or(AttemptError::Config)?;
+                let algorithm = JwtAlgorithm::parse(&jwt.algorithm).ok_or(AttemptError::Config)?;
+                Some(
+                    JwtSigner::new(algorithm, &key, &jwt.claims())
+                        .map_err(|_| AttemptError::Config)?,
+                )
             }
             None => None,
         };
-        Some(PreparedWebhook {
+        Ok(Arc::new(PreparedWebhook {
             url: settings.url,
             headers,
             signer,
             signing_keys,
-        })
+            stale_at,
+        }))
     }
 
-    /// The current signing key, then the previous one while its rotation window lasts.
-    fn signing_keys(&self, signing: Option<&StoredSigning>) -> Option<Vec<Vec<u8>>> {
+    /// The current signing key, then the previous one while its rotation window lasts (with
+    /// the end of that window).
+    fn signing_keys(&self, signing: Option<&StoredSigning>) -> Option<(Vec<Vec<u8>>, Option<i64>)> {
         let Some(signing) = signing else {
-            return Some(Vec::new());
+            return Some((Vec::new(), None));
         };
-        let mut keys = vec![signing_key(&self.inner.secrets.open(&signing.secret_sealed)?).ok()?];
+        let secrets = &self.inner.secrets;
+        let mut keys = vec![signing_key(&secrets.open(&signing.secret_sealed)?).ok()?];
+        let mut stale_at = None;
         if let Some((sealed, until)) = &signing.previous {
             if *until > now_ms() {
                 keys.extend(
-                    self.inner
-                        .secrets
+                    secrets
                         .open(sealed)
                         .and_then(|secret| signing_key(&secret).ok()),
                 );
+                stale_at = Some(*until);
             }
         }
-        Some(keys)
+        Some((keys, stale_at))
     }
 }
 
@@ -300,15 +538,12 @@ struct Pending {
     reply: oneshot::Sender<StoreResult<Vec<Uuid>>>,
 }
 
-/// Takes whatever events are waiting (up to 512), writes them in one transaction, answers each
-/// caller, and wakes the workers. A lone event is written at once: no waiting for company.
-async fn commit_events(
-    store: Arc<dyn Store>,
-    mut pending: mpsc::Receiver<Pending>,
-    wake: Arc<Notify>,
-) {
-    let mut waiting = Vec::with_capacity(512);
-    while pending.recv_many(&mut waiting, 512).await > 0 {
+/// Takes whatever events are waiting, writes them in one transaction, answers each caller,
+/// and wakes the claim loop. A lone event is written at once: no waiting for company.
+async fn commit_events(engine: DeliveryEngine, mut pending: mpsc::Receiver<Pending>) {
+    let store = engine.inner.store.clone();
+    let mut waiting = Vec::with_capacity(COMMIT_BATCH);
+    while pending.recv_many(&mut waiting, COMMIT_BATCH).await > 0 {
         let (batch, replies): (Vec<_>, Vec<_>) = waiting
             .drain(..)
             .map(|p| ((p.event, p.webhook_ids), p.reply))
@@ -326,7 +561,37 @@ async fn commit_events(
                 }
             }
         }
-        wake.notify_one();
+        engine.inner.wake.notify_one();
+    }
+}
+
+/// Records finished attempts in batches. Should a write fail, the leases run out and the
+/// deliveries are sent again: at-least-once.
+async fn commit_attempts(
+    engine: DeliveryEngine,
+    mut finished: mpsc::UnboundedReceiver<AttemptRecord>,
+) {
+    let store = engine.inner.store.clone();
+    let mut batch = Vec::with_capacity(COMMIT_BATCH);
+    while finished.recv_many(&mut batch, COMMIT_BATCH).await > 0 {
+        let policy = engine.inner.settings.auto_disable(now_ms());
+        match store.record_attempts(&batch, &policy).await {
+            Ok(disabled) => {
+                for webhook in disabled {
+                    tracing::warn!(%webhook, reason = %policy.reason, "webhook disabled");
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, attempts = batch.len(), "recording attempts failed")
+            }
+        }
+        if batch
+            .iter()
+            .any(|record| matches!(record.next, NextStep::RetryAt(_)))
+        {
+            engine.inner.wake.notify_one();
+        }
+        batch.clear();
     }
 }
 
@@ -335,6 +600,7 @@ struct PreparedWebhook {
     headers: HeaderMap,
     signer: Option<JwtSigner>,
     signing_keys: Vec<Vec<u8>>,
+    stale_at: Option<i64>,
 }
 
 impl PreparedWebhook {
@@ -353,10 +619,25 @@ impl PreparedWebhook {
         if let Some(signer) = &self.signer {
             let token = signer.token(delivery_id, now_ms() / 1000)?;
             let mut value =
-                HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| e.to_string())?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+                HeaderValue::try_from(format!("Bearer {token}")).map_err(|e| e.to_string());
+            if let Ok(value) = value.as_mut() {
+                value.set_sensitive(true);
+            }
+            headers.insert(AUTHORIZATION, value?);
         }
         Ok(headers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_described_in_their_largest_whole_unit() {
+        assert_eq!(describe(Duration::from_secs(5 * 86_400)), "5 days");
+        assert_eq!(describe(Duration::from_secs(36 * 3_600)), "36 hours");
+        assert_eq!(describe(Duration::from_secs(60)), "1 minute");
+        assert_eq!(describe(Duration::from_millis(1_500)), "1500 milliseconds");
     }
 }

@@ -145,6 +145,8 @@ pub struct ClaimedDelivery {
     pub id: Uuid,
     pub event_id: Uuid,
     pub webhook_id: Uuid,
+    /// The webhook's `updated_at`: prepared settings are reused while it is unchanged.
+    pub webhook_version: i64,
     pub attempts: i64,
     pub payload: String,
 }
@@ -161,6 +163,9 @@ pub enum NextStep {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AttemptRecord {
     pub delivery_id: Uuid,
+    pub webhook_id: Uuid,
+    /// 1 for the first attempt of the delivery.
+    pub attempt: i64,
     pub started_at_ms: i64,
     pub duration_ms: i64,
     pub status: Option<u16>,
@@ -168,6 +173,14 @@ pub struct AttemptRecord {
     pub response_headers: Vec<(String, String)>,
     pub body_excerpt: String,
     pub next: NextStep,
+}
+
+/// When failing webhooks are turned off: those whose failing streak began before the cutoff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoDisable {
+    pub failing_since_before_ms: i64,
+    /// Shown to people on the webhook.
+    pub reason: String,
 }
 
 #[async_trait]
@@ -209,8 +222,9 @@ pub trait Store: Send + Sync + 'static {
     /// A webhook of any sandbox, for the delivery workers.
     async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
 
-    /// Writes the event and one pending delivery per webhook in ONE transaction: once this
-    /// returns, the event will be delivered or visibly fail. Returns the delivery ids.
+    /// Writes the event and one pending delivery per enabled webhook of its sandbox in ONE
+    /// transaction: once this returns, the event will be delivered or visibly fail. Returns the
+    /// delivery ids (none for a disabled or unknown webhook).
     async fn enqueue_event(
         &self,
         event: &NewEvent,
@@ -222,24 +236,35 @@ pub trait Store: Send + Sync + 'static {
             .pop()
             .unwrap_or(Err(StoreError::NotFound))
     }
-    /// Several events in one transaction (group commit), each under its own savepoint so one bad
-    /// event does not undo the others. The outer error means nothing was written.
+    /// Several events in one transaction (group commit). Should that transaction fail, each
+    /// event is retried alone so one bad event does not fail the others. The outer error means
+    /// nothing was written.
     async fn enqueue_events(
         &self,
         batch: &[(NewEvent, Vec<Uuid>)],
     ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
-    /// Leases up to `limit` due deliveries (pending, due, lease absent or expired, webhook enabled)
-    /// until `lease_until_ms`.
+    /// Leases up to `limit` due deliveries of enabled webhooks, at most `per_webhook` of each
+    /// and none of the webhooks in `skip`, until `lease_until_ms`. An expired lease is due again.
     async fn claim_due(
         &self,
         now_ms: i64,
         lease_until_ms: i64,
         limit: i64,
+        per_webhook: i64,
+        skip: &[Uuid],
     ) -> StoreResult<Vec<ClaimedDelivery>>;
-    /// Stores attempts and moves their deliveries on, in one transaction.
-    async fn record_attempts(&self, attempts: &[AttemptRecord]) -> StoreResult<()>;
-    /// When the next pending delivery falls due, if any.
+    /// Stores attempts and moves their deliveries on, in one transaction; keeps each webhook's
+    /// failing streak and disables the ones `policy` condemns, returning their ids.
+    async fn record_attempts(
+        &self,
+        attempts: &[AttemptRecord],
+        policy: &AutoDisable,
+    ) -> StoreResult<Vec<Uuid>>;
+    /// When the next delivery of an enabled webhook falls due, if any.
     async fn next_due_ms(&self) -> StoreResult<Option<i64>>;
+    /// Fails (`E_EXPIRED`) up to `limit` deliveries waiting for a disabled webhook since before
+    /// `due_before_ms`; returns how many.
+    async fn expire_waiting(&self, due_before_ms: i64, limit: i64) -> StoreResult<u64>;
 }
 
 /// The key that makes webhook names unique regardless of case.

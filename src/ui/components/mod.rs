@@ -3,3 +3,4 @@ pub mod field;
 pub mod header_rows;
 pub mod layout;
 pub mod signing_secret;
+pub mod test_event;

@@ -10,6 +10,7 @@ use crate::ui::components::field::{
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::signing_secret::SigningSecretPanel;
+use crate::ui::components::test_event::TestEventPanel;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
@@ -50,6 +51,7 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         can_edit,
         signing,
         new_signing_secret,
+        test_result,
     } = data;
     let id = initial.id.clone();
     let is_new = id.is_empty();
@@ -296,6 +298,7 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         </form>
         {(!is_new).then(|| view! {
             <SigningSecretPanel webhook_id=id.clone() info=signing just_generated=new_signing_secret can_edit/>
+            <TestEventPanel webhook_id=id.clone() initial=test_result can_edit/>
         })}
         <ConfirmDelete target=confirming on_deleted/>
     }

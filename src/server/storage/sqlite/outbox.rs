@@ -1,0 +1,347 @@
+//! The outbox in SQLite: events and deliveries written in one transaction, claims under a lease,
+//! attempts recorded in batches. Batches use multi-row statements of a few fixed sizes, so the
+//! prepared-statement cache keeps them all.
+
+use super::*;
+use std::collections::HashMap;
+
+/// Row counts of the multi-row statements; a batch is cut into the largest that fit.
+const CHUNKS: [usize; 3] = [64, 8, 1];
+
+/// `(?2,?3),(?4,?5)`: `rows` tuples of `columns` numbered placeholders, the first numbered
+/// `first`. (sqlx numbers a bare `?` by counting bare ones only, so they never mix with `?N`.)
+fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let start = first + row * columns;
+            let tuple: Vec<String> = (start..start + columns).map(|n| format!("?{n}")).collect();
+            format!("({})", tuple.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Splits `items` into chunks of the sizes in `CHUNKS`, largest first.
+fn chunks<T>(mut items: &[T]) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    while !items.is_empty() {
+        let size = CHUNKS
+            .into_iter()
+            .find(|size| *size <= items.len())
+            .unwrap_or(1);
+        let (head, tail) = items.split_at(size);
+        out.push(head);
+        items = tail;
+    }
+    out
+}
+
+struct EventRow<'a> {
+    id: String,
+    event: &'a NewEvent,
+}
+
+struct DeliveryRow {
+    id: Uuid,
+    event_index: usize,
+    webhook_id: String,
+    sandbox_id: String,
+}
+
+/// The fast path: every event and delivery of the batch in a few multi-row statements. A
+/// delivery is only created for an enabled webhook of the event's sandbox.
+pub(super) async fn enqueue_all(
+    pool: &SqlitePool,
+    batch: &[(NewEvent, Vec<Uuid>)],
+    now: i64,
+) -> StoreResult<Vec<Vec<Uuid>>> {
+    let events: Vec<EventRow> = batch
+        .iter()
+        .map(|(event, _)| EventRow {
+            id: Uuid::new_v4().to_string(),
+            event,
+        })
+        .collect();
+    let deliveries: Vec<DeliveryRow> = batch
+        .iter()
+        .enumerate()
+        .flat_map(|(event_index, (event, webhook_ids))| {
+            webhook_ids.iter().map(move |webhook_id| DeliveryRow {
+                id: Uuid::new_v4(),
+                event_index,
+                webhook_id: webhook_id.to_string(),
+                sandbox_id: event.sandbox_id.to_string(),
+            })
+        })
+        .collect();
+    let mut tx = pool.begin().await?;
+    for chunk in chunks(&events) {
+        let sql = format!(
+            "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) VALUES {}",
+            placeholders(chunk.len(), 8, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = query
+                .bind(&row.id)
+                .bind(row.event.sandbox_id.to_string())
+                .bind(&row.event.event_type)
+                .bind(&row.event.channel)
+                .bind(&row.event.request_id)
+                .bind(&row.event.message_execution_id)
+                .bind(&row.event.payload)
+                .bind(now);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let mut created = std::collections::HashSet::new();
+    for chunk in chunks(&deliveries) {
+        let sql = format!(
+            "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_attempt_at, created_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, 'pending', 0, ?1, ?1, ?1 FROM (VALUES {}) AS v \
+             WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = 1) \
+             RETURNING id",
+            placeholders(chunk.len(), 4, 2)
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
+        for row in chunk {
+            query = query
+                .bind(row.id.to_string())
+                .bind(&events[row.event_index].id)
+                .bind(&row.webhook_id)
+                .bind(&row.sandbox_id);
+        }
+        created.extend(query.fetch_all(&mut *tx).await?);
+    }
+    tx.commit().await?;
+    let mut ids = vec![Vec::new(); batch.len()];
+    for row in deliveries {
+        if created.contains(&row.id.to_string()) {
+            ids[row.event_index].push(row.id);
+        }
+    }
+    Ok(ids)
+}
+
+/// The slow path after a failed batch: each event in its own transaction, so one bad event
+/// (an unknown sandbox) fails alone.
+pub(super) async fn enqueue_each(
+    pool: &SqlitePool,
+    batch: &[(NewEvent, Vec<Uuid>)],
+    now: i64,
+) -> Vec<StoreResult<Vec<Uuid>>> {
+    let mut results = Vec::with_capacity(batch.len());
+    for item in batch {
+        let one = std::slice::from_ref(item);
+        results.push(
+            enqueue_all(pool, one, now)
+                .await
+                .map(|mut ids| ids.pop().unwrap_or_default()),
+        );
+    }
+    results
+}
+
+/// Leases due deliveries of enabled webhooks, at most `per_webhook` of each, oldest first, by
+/// moving their `next_attempt_at` to the end of the lease. Each webhook's claim is one atomic
+/// statement, so two workers never claim the same row.
+pub(super) async fn claim_due(
+    readers: &SqlitePool,
+    pool: &SqlitePool,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+    per_webhook: i64,
+    skip: &[Uuid],
+) -> StoreResult<Vec<ClaimedDelivery>> {
+    let due: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT id, updated_at FROM ( \
+             SELECT w.id, w.updated_at, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
+                 WHERE d.webhook_id = w.id AND d.state = 'pending') AS due \
+             FROM feedback_webhooks w WHERE w.enabled = 1) \
+         WHERE due <= ?1 ORDER BY due",
+    )
+    .bind(now)
+    .fetch_all(readers)
+    .await?;
+    let skip: Vec<String> = skip.iter().map(Uuid::to_string).collect();
+    let mut claimed = Vec::new();
+    for (webhook_id, version) in due {
+        let room = limit - claimed.len() as i64;
+        if room <= 0 {
+            break;
+        }
+        if skip.contains(&webhook_id) {
+            continue;
+        }
+        let rows = sqlx::query(
+            "UPDATE deliveries SET next_attempt_at = ?1, claimed_until = ?1, updated_at = ?2 WHERE id IN ( \
+                 SELECT id FROM deliveries WHERE webhook_id = ?3 AND state = 'pending' AND next_attempt_at <= ?2 \
+                 ORDER BY next_attempt_at LIMIT ?4) \
+             RETURNING id, event_id, webhook_id, attempts, \
+                 (SELECT payload FROM feedback_events e WHERE e.id = deliveries.event_id) AS payload",
+        )
+        .bind(lease_until)
+        .bind(now)
+        .bind(&webhook_id)
+        .bind(per_webhook.min(room))
+        .fetch_all(pool)
+        .await?;
+        for row in &rows {
+            claimed.push(ClaimedDelivery {
+                id: uuid_column(row, "id")?,
+                event_id: uuid_column(row, "event_id")?,
+                webhook_id: uuid_column(row, "webhook_id")?,
+                webhook_version: version,
+                attempts: row.try_get("attempts")?,
+                payload: row.try_get("payload")?,
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+/// When the next delivery of an enabled webhook falls due (a claimed one: when its lease ends).
+pub(super) async fn next_due(pool: &SqlitePool) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN((SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.webhook_id = w.id AND d.state = 'pending')) \
+         FROM feedback_webhooks w WHERE w.enabled = 1",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Stores the attempts, moves their deliveries on, keeps each webhook's failing streak, and
+/// disables the webhooks failing since before the policy's cutoff. One transaction.
+pub(super) async fn record_attempts(
+    pool: &SqlitePool,
+    attempts: &[AttemptRecord],
+    policy: &AutoDisable,
+    now: i64,
+) -> StoreResult<Vec<Uuid>> {
+    let mut tx = pool.begin().await?;
+    for chunk in chunks(attempts) {
+        let sql = format!(
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt) VALUES {}",
+            placeholders(chunk.len(), 8, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for attempt in chunk {
+            let headers =
+                serde_json::to_string(&attempt.response_headers).unwrap_or_else(|_| "[]".into());
+            query = query
+                .bind(attempt.delivery_id.to_string())
+                .bind(attempt.attempt)
+                .bind(attempt.started_at_ms)
+                .bind(attempt.duration_ms)
+                .bind(attempt.status.map(i64::from))
+                .bind(&attempt.error_code)
+                .bind(headers)
+                .bind(&attempt.body_excerpt);
+        }
+        query.execute(&mut *tx).await?;
+
+        let sql = format!(
+            "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
+             claimed_until = NULL, last_status = v.column5, last_error = v.column6, updated_at = ?1 \
+             FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
+            placeholders(chunk.len(), 6, 2)
+        );
+        let mut query = sqlx::query(&sql).bind(now);
+        for attempt in chunk {
+            let (state, next_at) = match attempt.next {
+                NextStep::Succeeded => ("succeeded", now),
+                NextStep::RetryAt(at) => ("pending", at),
+                NextStep::Failed => ("failed", now),
+            };
+            query = query
+                .bind(attempt.delivery_id.to_string())
+                .bind(state)
+                .bind(attempt.attempt)
+                .bind(next_at)
+                .bind(attempt.status.map(i64::from))
+                .bind(&attempt.error_code);
+        }
+        query.execute(&mut *tx).await?;
+    }
+
+    // Per webhook: a success ends the failing streak; otherwise the streak starts (or goes on).
+    let mut streaks: HashMap<Uuid, (bool, i64)> = HashMap::new();
+    for attempt in attempts {
+        let entry = streaks
+            .entry(attempt.webhook_id)
+            .or_insert((false, attempt.started_at_ms));
+        entry.0 |= attempt.next == NextStep::Succeeded;
+        entry.1 = entry.1.min(attempt.started_at_ms);
+    }
+    let mut disabled = Vec::new();
+    for (webhook_id, (succeeded, first_failure)) in streaks {
+        let id = webhook_id.to_string();
+        if succeeded {
+            sqlx::query("UPDATE feedback_webhooks SET failing_since = NULL, last_success_at = ?1 WHERE id = ?2")
+                .bind(now)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            continue;
+        }
+        sqlx::query(
+            "UPDATE feedback_webhooks SET failing_since = COALESCE(failing_since, ?1) WHERE id = ?2",
+        )
+        .bind(first_failure)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+        let result = sqlx::query(
+            "UPDATE feedback_webhooks SET enabled = 0, disabled_reason = ?1, updated_at = ?2 \
+             WHERE id = ?3 AND enabled = 1 AND failing_since <= ?4",
+        )
+        .bind(&policy.reason)
+        .bind(now)
+        .bind(&id)
+        .bind(policy.failing_since_before_ms)
+        .execute(&mut *tx)
+        .await?;
+        if result.rows_affected() > 0 {
+            disabled.push(webhook_id);
+        }
+    }
+    tx.commit().await?;
+    Ok(disabled)
+}
+
+/// Marks failed (`E_EXPIRED`) up to `limit` deliveries that have waited for a disabled webhook
+/// since before `due_before`. Small batches: the write lock is held only briefly.
+pub(super) async fn expire_waiting(
+    pool: &SqlitePool,
+    due_before: i64,
+    limit: i64,
+    now: i64,
+) -> StoreResult<u64> {
+    let result = sqlx::query(
+        "UPDATE deliveries SET state = 'failed', last_error = 'E_EXPIRED', claimed_until = NULL, updated_at = ?1 \
+         WHERE id IN (SELECT d.id FROM feedback_webhooks w JOIN deliveries d ON d.webhook_id = w.id \
+             AND d.state = 'pending' AND d.next_attempt_at <= ?2 WHERE w.enabled = 0 LIMIT ?3)",
+    )
+    .bind(now)
+    .bind(due_before)
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_into_the_fixed_statement_sizes() {
+        let items: Vec<u32> = (0..150).collect();
+        let sizes: Vec<usize> = chunks(&items).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [64, 64, 8, 8, 1, 1, 1, 1, 1, 1]);
+        assert_eq!(chunks(&items).concat(), items);
+        assert!(chunks::<u32>(&[]).is_empty());
+        assert_eq!(placeholders(2, 3, 2), "(?2,?3,?4),(?5,?6,?7)");
+    }
+}
