@@ -46,6 +46,7 @@ async fn a_killed_server_delivers_the_rest_after_restart() {
         url: receiver.url("/hook"),
         enabled: true,
         disabled_reason: None,
+        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
         jwt: None,
         headers: Vec::new(),
     };

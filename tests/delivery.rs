@@ -27,6 +27,7 @@ async fn webhook(server: &RunningServer, url: &str) -> Uuid {
         url: url.into(),
         enabled: true,
         disabled_reason: None,
+        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
         jwt: Some(StoredJwt {
             algorithm: "HS256".into(),
             key_kind: "shared-secret".into(),

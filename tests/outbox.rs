@@ -37,6 +37,7 @@ async fn webhook_in(f: &Fixture, sandbox_id: Uuid, name: &str, enabled: bool) ->
         url: "https://hooks.example.com/x".into(),
         enabled,
         disabled_reason: None,
+        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
         jwt: None,
         headers: Vec::new(),
     };

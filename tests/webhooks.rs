@@ -16,6 +16,10 @@ fn basic(name: &str, url: &str) -> Vec<(&'static str, String)> {
         ("form[email]", "on".into()),
         ("form[url]", url.to_string()),
         ("form[enabled]", "on".into()),
+        ("form[event_sent]", "on".into()),
+        ("form[event_delivered]", "on".into()),
+        ("form[event_bounce]", "on".into()),
+        ("form[event_error]", "on".into()),
         ("form[auth]", "none".into()),
     ]
 }
@@ -240,6 +244,14 @@ async fn each_refusal_names_its_field() {
                 .collect(),
             "channels",
             "Choose at least one channel.",
+        ),
+        (
+            basic("No event", "https://hooks.example.com/x")
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("form[event_"))
+                .collect(),
+            "events",
+            "Choose at least one event.",
         ),
         (
             {

@@ -1,6 +1,10 @@
 //! Server functions: thin, each checks who calls, calls the server, maps the answer.
 
 pub mod auth;
+pub mod campaigns;
+pub mod credentials;
+#[cfg(feature = "ssr")]
+pub mod executions;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]

@@ -117,6 +117,7 @@ async fn main() {
         url: format!("http://{receiver_addr}/feedback"),
         enabled: true,
         disabled_reason: None,
+        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
         jwt: None,
         headers: Vec::new(),
     };

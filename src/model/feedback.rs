@@ -21,6 +21,37 @@ impl FeedbackStatus {
         FeedbackStatus::Error,
     ];
 
+    pub fn parse(text: &str) -> Option<FeedbackStatus> {
+        FeedbackStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+
+    /// The events of a stored comma-separated filter, unknown words ignored.
+    pub fn parse_list(text: &str) -> Vec<FeedbackStatus> {
+        FeedbackStatus::ALL
+            .into_iter()
+            .filter(|status| text.split(',').any(|word| word.trim() == status.as_str()))
+            .collect()
+    }
+
+    pub fn join(events: &[FeedbackStatus]) -> String {
+        events
+            .iter()
+            .map(|status| status.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedbackStatus::Sent => "Sent",
+            FeedbackStatus::Delivered => "Delivered",
+            FeedbackStatus::Bounce => "Bounce",
+            FeedbackStatus::Error => "Error",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             FeedbackStatus::Sent => "sent",

@@ -1,6 +1,9 @@
 //! Types shared by the server and the browser: no sqlx, no tokio, no I/O.
 
+pub mod campaign;
+pub mod credential;
 pub mod delivery;
+pub mod execution;
 pub mod feedback;
 pub mod network;
 pub mod routes;

@@ -11,3 +11,11 @@ pub fn webhook(id: &str) -> String {
 pub fn delete_webhook(id: &str) -> String {
     format!("{WEBHOOKS}/{id}/delete")
 }
+
+pub const CAMPAIGNS: &str = "/admin/campaigns";
+pub const NEW_CAMPAIGN: &str = "/admin/campaigns/new";
+pub const CREDENTIALS: &str = "/admin/api-credentials";
+
+pub fn campaign(id: &str) -> String {
+    format!("{CAMPAIGNS}/{id}")
+}

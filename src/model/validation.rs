@@ -39,6 +39,7 @@ pub struct WebhookDraft {
     pub sms: bool,
     pub url: String,
     pub enabled: bool,
+    pub events: Vec<crate::model::feedback::FeedbackStatus>,
     pub jwt: Option<JwtDraft>,
     pub headers: Vec<HeaderDraft>,
 }
@@ -86,6 +87,15 @@ pub fn validate_webhook(
     );
     let url = form.url.trim().to_string();
     check("url", url_problem(&url, allow_list));
+    let events = form.events();
+    check(
+        "events",
+        if events.is_empty() {
+            Err("Choose at least one event.".into())
+        } else {
+            Ok(())
+        },
+    );
 
     let jwt = match form.auth.as_str() {
         "none" => None,
@@ -105,6 +115,7 @@ pub fn validate_webhook(
             sms,
             url,
             enabled: checked(&form.enabled),
+            events,
             jwt: jwt.flatten(),
             headers,
         })

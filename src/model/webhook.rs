@@ -178,6 +178,15 @@ pub struct WebhookForm {
     pub url: String,
     #[serde(default)]
     pub enabled: Option<String>,
+    /// The feedback events it receives (checkboxes).
+    #[serde(default)]
+    pub event_sent: Option<String>,
+    #[serde(default)]
+    pub event_delivered: Option<String>,
+    #[serde(default)]
+    pub event_bounce: Option<String>,
+    #[serde(default)]
+    pub event_error: Option<String>,
     /// `none` or `jwt`.
     #[serde(default)]
     pub auth: String,
@@ -219,6 +228,31 @@ pub struct HeaderRowForm {
     pub secret: Option<String>,
 }
 
+impl WebhookForm {
+    /// The ticked events, in their usual order.
+    pub fn events(&self) -> Vec<crate::model::feedback::FeedbackStatus> {
+        use crate::model::feedback::FeedbackStatus as S;
+        [
+            (S::Sent, &self.event_sent),
+            (S::Delivered, &self.event_delivered),
+            (S::Bounce, &self.event_bounce),
+            (S::Error, &self.event_error),
+        ]
+        .into_iter()
+        .filter(|(_, ticked)| checked(ticked))
+        .map(|(status, _)| status)
+        .collect()
+    }
+
+    pub fn set_events(&mut self, events: &[crate::model::feedback::FeedbackStatus]) {
+        use crate::model::feedback::FeedbackStatus as S;
+        self.event_sent = checkbox(events.contains(&S::Sent));
+        self.event_delivered = checkbox(events.contains(&S::Delivered));
+        self.event_bounce = checkbox(events.contains(&S::Bounce));
+        self.event_error = checkbox(events.contains(&S::Error));
+    }
+}
+
 pub fn checked(value: &Option<String>) -> bool {
     value.is_some()
 }
@@ -228,11 +262,15 @@ pub fn checkbox(on: bool) -> Option<String> {
 }
 
 impl WebhookForm {
-    /// A new webhook: email ticked, enabled, no authentication.
+    /// A new webhook: email ticked, enabled, every event, no authentication.
     pub fn blank() -> Self {
         WebhookForm {
             email: checkbox(true),
             enabled: checkbox(true),
+            event_sent: checkbox(true),
+            event_delivered: checkbox(true),
+            event_bounce: checkbox(true),
+            event_error: checkbox(true),
             auth: "none".into(),
             jwt_algorithm: JwtAlgorithm::HS256.as_str().into(),
             jwt_lifetime: DEFAULT_JWT_LIFETIME_SECS.to_string(),

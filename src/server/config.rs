@@ -73,6 +73,10 @@ pub struct Config {
     #[arg(long, env = "FW_EXPIRE_WAITING_AFTER", default_value = "7d", value_parser = crate::server::delivery::retry::parse_duration)]
     pub expire_waiting_after: std::time::Duration,
 
+    /// How long after `sent` the simulated channel provider reports each message's outcome.
+    #[arg(long, env = "FW_PROVIDER_DELAY", default_value = "2s", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub provider_delay: std::time::Duration,
+
     /// Mark the session cookie Secure (set it when the server is reached over https).
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,

@@ -49,6 +49,7 @@ pub struct RunningServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     worker: tokio::task::JoinHandle<()>,
+    dispatcher: tokio::task::JoinHandle<()>,
 }
 
 impl RunningServer {
@@ -57,8 +58,10 @@ impl RunningServer {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
-        // Deliveries in flight keep their lease and are sent again after a restart.
+        // Deliveries in flight keep their lease and are sent again after a restart; outcomes
+        // not yet marked emitted are emitted again.
         self.worker.abort();
+        self.dispatcher.abort();
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -70,6 +73,7 @@ impl Drop for RunningServer {
     fn drop(&mut self) {
         self.task.abort();
         self.worker.abort();
+        self.dispatcher.abort();
     }
 }
 
@@ -124,6 +128,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         expire_waiting_after: config.expire_waiting_after,
     };
     let delivery = DeliveryEngine::new(store.clone(), client, settings, secrets.clone());
+    let provider = Arc::new(crate::server::provider::SimulatedProvider {
+        delay: config.provider_delay,
+    });
+    let outcomes = crate::server::provider::OutcomeDispatcher::new(store.clone(), delivery.clone());
     let state = AppState {
         leptos_options: leptos_options(&config, addr),
         config: Arc::new(config),
@@ -133,10 +141,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         setup_token: Arc::new(Mutex::new(None)),
         login_throttle: Arc::default(),
         delivery: delivery.clone(),
+        provider,
+        outcomes: outcomes.clone(),
     };
     prepare_first_admin(&state, addr).await?;
 
     let worker = tokio::spawn(delivery.run());
+    let dispatcher = tokio::spawn(outcomes.run());
     let app = router(state.clone(), sessions);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -157,6 +168,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         stop: Some(stop),
         task,
         worker,
+        dispatcher,
     })
 }
 
@@ -230,7 +242,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         )));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    let pages = Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(
@@ -238,7 +250,11 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             require_login_for_pages,
         ))
         .layer(middleware::from_fn(refuse_cross_site))
-        .layer(session_layer)
+        .layer(session_layer);
+    // The public API authenticates each call with its credentials: no session, no cookies.
+    Router::new()
+        .merge(crate::api::executions::routes())
+        .merge(pages)
         // No request may hang a connection: pages and server functions answer well within this.
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -1,10 +1,14 @@
 //! Everything that runs only on the server.
 
 pub mod auth;
+pub mod campaigns;
 pub mod config;
+pub mod credentials;
 pub mod crypto;
 pub mod delivery;
+pub mod executions;
 pub mod http;
+pub mod provider;
 pub mod state;
 pub mod storage;
 pub mod webhooks;

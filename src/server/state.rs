@@ -4,6 +4,7 @@ use crate::server::auth::LoginThrottle;
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::worker::DeliveryEngine;
+use crate::server::provider::{ChannelProvider, OutcomeDispatcher};
 use crate::server::storage::{SandboxRef, Store};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -21,6 +22,10 @@ pub struct AppState {
     pub setup_token: Arc<Mutex<Option<String>>>,
     pub login_throttle: Arc<LoginThrottle>,
     pub delivery: DeliveryEngine,
+    /// Decides what each executed message reports.
+    pub provider: Arc<dyn ChannelProvider>,
+    /// Turns due provider outcomes into feedback events.
+    pub outcomes: Arc<OutcomeDispatcher>,
 }
 
 impl AppState {

@@ -46,7 +46,7 @@ pub fn form_of(record: &WebhookRecord) -> WebhookForm {
     let settings = &record.settings;
     let jwt = settings.jwt.as_ref();
     let text = |value: Option<&String>| value.cloned().unwrap_or_default();
-    WebhookForm {
+    let mut form = WebhookForm {
         id: record.id.to_string(),
         name: settings.name.clone(),
         email: checkbox(settings.email),
@@ -81,7 +81,10 @@ pub fn form_of(record: &WebhookRecord) -> WebhookForm {
             })
             .collect(),
         intent: String::new(),
-    }
+        ..Default::default()
+    };
+    form.set_events(&settings.events);
+    form
 }
 
 fn stored_secrets(record: Option<&WebhookRecord>) -> StoredSecrets {
@@ -347,6 +350,7 @@ fn to_write(
         } else {
             old.and_then(|o| o.disabled_reason.clone())
         },
+        events: draft.events,
         jwt,
         headers,
     }

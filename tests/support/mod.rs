@@ -47,8 +47,13 @@ pub fn client() -> reqwest::Client {
 impl TestApp {
     /// A server whose first administrator comes from the configuration.
     pub async fn with_admin() -> TestApp {
+        TestApp::with_admin_and(&[]).await
+    }
+
+    /// The same with extra command-line settings.
+    pub async fn with_admin_and(extra: &[&str]) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = config_for(dir.path(), &[]);
+        let mut config = config_for(dir.path(), extra);
         config.admin_email = Some(ADMIN_EMAIL.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
         let server = start(config).await.expect("server starts");

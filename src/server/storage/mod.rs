@@ -104,6 +104,8 @@ pub struct WebhookWrite {
     pub url: String,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
+    /// The feedback events it receives.
+    pub events: Vec<crate::model::feedback::FeedbackStatus>,
     pub jwt: Option<StoredJwt>,
     pub headers: Vec<StoredHeader>,
 }
@@ -181,6 +183,108 @@ pub struct AutoDisable {
     pub failing_since_before_ms: i64,
     /// Shown to people on the webhook.
     pub reason: String,
+}
+
+/// A campaign as written by a save.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignWrite {
+    pub name: String,
+    pub channel: crate::model::Channel,
+    pub status: crate::model::campaign::CampaignStatus,
+    pub content: crate::model::campaign::CampaignContent,
+    /// Changes whenever the content does.
+    pub version_id: String,
+    pub webhook_enabled: bool,
+    pub webhook_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignRecord {
+    pub id: Uuid,
+    pub sandbox_id: Uuid,
+    pub settings: CampaignWrite,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// An API credential: the key is public, the token is kept only as its hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CredentialRecord {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub ims_org: String,
+    pub name: String,
+    pub api_key: String,
+    pub token_hash: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// An accepted execution request with its messages and the provider outcomes they will report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewExecution {
+    pub id: Uuid,
+    pub sandbox_id: Uuid,
+    pub campaign_id: Uuid,
+    pub request_id: String,
+    pub created_by: String,
+    /// The 202 body, answered again to a replay.
+    pub response: String,
+    pub messages: Vec<NewMessageExecution>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMessageExecution {
+    /// The `messageExecutionID`.
+    pub id: String,
+    pub recipient_type: String,
+    pub user_id: String,
+    pub namespace: String,
+    pub address: String,
+    pub campaign_version_id: String,
+    /// The rendered message as JSON.
+    pub content: String,
+    pub outcomes: Vec<NewOutcome>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutcome {
+    pub status: crate::model::feedback::FeedbackStatus,
+    /// The payload's `messageFailure` as JSON.
+    pub failure: Option<String>,
+    pub retry_count: u32,
+    pub due_at_ms: i64,
+}
+
+/// Whether an execution was stored now or had been already (a replayed `requestId`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExecutionStored {
+    Created,
+    /// The stored answer to the first request.
+    Replayed {
+        response: String,
+    },
+}
+
+/// A provider outcome that is due, with what its feedback event needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueOutcome {
+    pub id: i64,
+    pub status: String,
+    pub failure: Option<String>,
+    pub retry_count: i64,
+    pub message_execution_id: String,
+    pub address: String,
+    pub campaign_version_id: String,
+    pub request_id: String,
+    pub campaign_id: Uuid,
+    pub channel: String,
+    pub sandbox_id: Uuid,
+    pub sandbox_name: String,
+    pub ims_org: String,
+    pub webhook_enabled: bool,
+    pub webhook_id: Option<Uuid>,
 }
 
 #[async_trait]
@@ -265,6 +369,53 @@ pub trait Store: Send + Sync + 'static {
     /// Fails (`E_EXPIRED`) up to `limit` deliveries waiting for a disabled webhook since before
     /// `due_before_ms`; returns how many.
     async fn expire_waiting(&self, due_before_ms: i64, limit: i64) -> StoreResult<u64>;
+
+    /// A sandbox of the organization, by name.
+    async fn sandbox_by_name(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+    ) -> StoreResult<Option<SandboxRef>>;
+
+    /// Newest first by last update.
+    async fn list_campaigns(&self, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>>;
+    async fn campaign(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<CampaignRecord>>;
+    /// Refused with `Duplicate` when the sandbox has a campaign of that name in any case.
+    async fn create_campaign(
+        &self,
+        sandbox_id: Uuid,
+        campaign: &CampaignWrite,
+    ) -> StoreResult<CampaignRecord>;
+    async fn update_campaign(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        campaign: &CampaignWrite,
+    ) -> StoreResult<CampaignRecord>;
+
+    async fn create_credential(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+        api_key: &str,
+        token_hash: &str,
+    ) -> StoreResult<CredentialRecord>;
+    /// Newest first, revoked ones included.
+    async fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;
+    async fn credential_by_key(&self, api_key: &str) -> StoreResult<Option<CredentialRecord>>;
+    /// `false` when it is not the organization's or was already revoked.
+    async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Notes a use, at most once a minute per credential.
+    async fn touch_credential(&self, id: Uuid, now_ms: i64) -> StoreResult<()>;
+
+    /// Stores the execution, its messages and their provider outcomes in one transaction, or
+    /// answers the stored response when the campaign already had this `requestId`.
+    async fn store_execution(&self, execution: &NewExecution) -> StoreResult<ExecutionStored>;
+    /// Up to `limit` outcomes due by `now_ms` and not emitted yet, oldest first.
+    async fn due_outcomes(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueOutcome>>;
+    async fn mark_outcomes_emitted(&self, ids: &[i64], now_ms: i64) -> StoreResult<()>;
+    /// When the next outcome not yet emitted falls due.
+    async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>>;
 }
 
 /// The key that makes webhook names unique regardless of case.

@@ -158,3 +158,55 @@ pub fn TextArea(
         </FieldFrame>
     }
 }
+
+/// A checkbox with its label.
+#[component]
+pub fn Check(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<bool>,
+    on_change: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <span class="check">
+            <input
+                type="checkbox"
+                id=id
+                name=name
+                checked=value.get_untracked()
+                prop:checked=move || value.get()
+                on:change=move |ev| {
+                    value.set(event_target_checked(&ev));
+                    on_change();
+                }
+            />
+            <label for=id>{label}</label>
+        </span>
+    }
+}
+
+/// One radio button of a group, with its label.
+#[component]
+pub fn Radio(
+    id: &'static str,
+    name: &'static str,
+    option: &'static str,
+    label: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <span class="check">
+            <input
+                type="radio"
+                id=id
+                name=name
+                value=option
+                checked=value.get_untracked() == option
+                prop:checked=move || value.get() == option
+                on:change=move |_| value.set(option.to_string())
+            />
+            <label for=id>{label}</label>
+        </span>
+    }
+}

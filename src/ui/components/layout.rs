@@ -22,11 +22,23 @@ pub fn AdminLayout() -> impl IntoView {
                     "Feedback Webhooks"
                 </a>
                 <nav aria-label="Main">
+                    <p class="nav-section">"Journeys"</p>
+                    <ul>
+                        <li>
+                            <A href=routes::CAMPAIGNS>"Campaigns"</A>
+                        </li>
+                    </ul>
                     <p class="nav-section">"Administration"</p>
                     <p class="nav-group">"Channels"</p>
                     <ul>
                         <li>
                             <A href=routes::WEBHOOKS>"Feedback webhook settings"</A>
+                        </li>
+                    </ul>
+                    <p class="nav-group">"Access"</p>
+                    <ul>
+                        <li>
+                            <A href=routes::CREDENTIALS>"API credentials"</A>
                         </li>
                     </ul>
                 </nav>
@@ -60,20 +72,39 @@ pub fn AdminLayout() -> impl IntoView {
     }
 }
 
-/// Administration / Channels / <page>.
+/// Administration / Channels / Feedback webhook settings / <page>.
 #[component]
 pub fn Breadcrumb(#[prop(optional)] current: Option<String>) -> impl IntoView {
-    let on_list = current.is_none();
+    match current {
+        Some(current) => view! {
+            <Crumbs parents=&["Administration", "Channels"] section=("Feedback webhook settings", routes::WEBHOOKS) current/>
+        }
+        .into_any(),
+        None => view! {
+            <Crumbs parents=&["Administration", "Channels"] section=("Feedback webhook settings", routes::WEBHOOKS)/>
+        }
+        .into_any(),
+    }
+}
+
+/// `parents` / `section` (a link when a `current` page follows) / `current`.
+#[component]
+pub fn Crumbs(
+    parents: &'static [&'static str],
+    section: (&'static str, &'static str),
+    #[prop(optional, into)] current: Option<String>,
+) -> impl IntoView {
+    let (label, href) = section;
+    let on_section = current.is_none();
     view! {
         <nav class="breadcrumb" aria-label="Breadcrumb">
             <ol>
-                <li>"Administration"</li>
-                <li>"Channels"</li>
+                {parents.iter().map(|parent| view! { <li>{*parent}</li> }).collect_view()}
                 <li>
-                    {if on_list {
-                        view! { <span aria-current="page">"Feedback webhook settings"</span> }.into_any()
+                    {if on_section {
+                        view! { <span aria-current="page">{label}</span> }.into_any()
                     } else {
-                        view! { <a href=routes::WEBHOOKS>"Feedback webhook settings"</a> }.into_any()
+                        view! { <a href=href>{label}</a> }.into_any()
                     }}
                 </li>
                 {current.map(|current| view! { <li><span aria-current="page">{current}</span></li> })}

@@ -4,3 +4,4 @@ pub mod header_rows;
 pub mod layout;
 pub mod signing_secret;
 pub mod test_event;
+pub mod time;

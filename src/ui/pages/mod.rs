@@ -1,3 +1,6 @@
+mod campaign_form;
+mod campaigns_list;
+mod credentials;
 mod login;
 mod not_found;
 mod setup;
@@ -5,6 +8,9 @@ mod webhook_delete;
 mod webhook_form;
 mod webhooks_list;
 
+pub use campaign_form::CampaignFormPage;
+pub use campaigns_list::CampaignsPage;
+pub use credentials::CredentialsPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use setup::SetupPage;

@@ -5,7 +5,7 @@ use crate::model::validation::{validate_webhook, StoredSecrets};
 use crate::model::*;
 use crate::ui::components::confirm_delete::ConfirmDelete;
 use crate::ui::components::field::{
-    error_id, input_id, FieldError, FormState, TextArea, TextInput,
+    error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
 use crate::ui::components::layout::Breadcrumb;
@@ -66,6 +66,10 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
     let sms = RwSignal::new(checked(&initial.sms));
     let url = RwSignal::new(initial.url.clone());
     let enabled = RwSignal::new(checked(&initial.enabled));
+    let event_sent = RwSignal::new(checked(&initial.event_sent));
+    let event_delivered = RwSignal::new(checked(&initial.event_delivered));
+    let event_bounce = RwSignal::new(checked(&initial.event_bounce));
+    let event_error = RwSignal::new(checked(&initial.event_error));
     let auth = RwSignal::new(initial.auth.clone());
     let jwt_algorithm = RwSignal::new(initial.jwt_algorithm.clone());
     let jwt_secret = RwSignal::new(String::new());
@@ -94,6 +98,10 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
             sms: checkbox(sms.get()),
             url: url.get(),
             enabled: checkbox(enabled.get()),
+            event_sent: checkbox(event_sent.get()),
+            event_delivered: checkbox(event_delivered.get()),
+            event_bounce: checkbox(event_bounce.get()),
+            event_error: checkbox(event_error.get()),
             auth: auth.get(),
             jwt_algorithm: jwt_algorithm.get(),
             jwt_secret: jwt_secret.get(),
@@ -229,6 +237,17 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
                     <TextInput form field="url" label="Webhook URL" value=url kind="url" required=true autocomplete="off"
                         placeholder="https://hooks.example.com/feedback"
                         hint="The HTTPS endpoint that receives each feedback event as a JSON POST."/>
+                    <fieldset class="field group" class:invalid=move || form.error("events").is_some() aria-describedby=error_id("events")>
+                        <legend>"Events"</legend>
+                        <div class="checks">
+                            <Check id="event-sent" name="form[event_sent]" label="Sent" value=event_sent on_change=move || form.edited("events")/>
+                            <Check id="event-delivered" name="form[event_delivered]" label="Delivered" value=event_delivered on_change=move || form.edited("events")/>
+                            <Check id="event-bounce" name="form[event_bounce]" label="Bounce" value=event_bounce on_change=move || form.edited("events")/>
+                            <Check id="event-error" name="form[event_error]" label="Error" value=event_error on_change=move || form.edited("events")/>
+                        </div>
+                        <p class="hint">"The feedback events this webhook receives."</p>
+                        <FieldError form field="events".to_string()/>
+                    </fieldset>
                     <div class="field">
                         <Check id="webhook-enabled" name="form[enabled]" label="Enabled" value=enabled on_change=|| {}/>
                         <p class="hint">"A disabled webhook receives no events."</p>
@@ -301,55 +320,5 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
             <TestEventPanel webhook_id=id.clone() initial=test_result can_edit/>
         })}
         <ConfirmDelete target=confirming on_deleted/>
-    }
-}
-
-#[component]
-fn Check(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    value: RwSignal<bool>,
-    on_change: impl Fn() + 'static,
-) -> impl IntoView {
-    view! {
-        <span class="check">
-            <input
-                type="checkbox"
-                id=id
-                name=name
-                checked=value.get_untracked()
-                prop:checked=move || value.get()
-                on:change=move |ev| {
-                    value.set(event_target_checked(&ev));
-                    on_change();
-                }
-            />
-            <label for=id>{label}</label>
-        </span>
-    }
-}
-
-#[component]
-fn Radio(
-    id: &'static str,
-    name: &'static str,
-    option: &'static str,
-    label: &'static str,
-    value: RwSignal<String>,
-) -> impl IntoView {
-    view! {
-        <span class="check">
-            <input
-                type="radio"
-                id=id
-                name=name
-                value=option
-                checked=value.get_untracked() == option
-                prop:checked=move || value.get() == option
-                on:change=move |_| value.set(option.to_string())
-            />
-            <label for=id>{label}</label>
-        </span>
     }
 }

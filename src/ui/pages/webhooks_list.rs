@@ -4,6 +4,7 @@ use crate::api::webhooks::list_webhooks;
 use crate::model::{routes, WebhookSummary};
 use crate::ui::components::confirm_delete::ConfirmDelete;
 use crate::ui::components::layout::Breadcrumb;
+use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -123,10 +124,7 @@ fn WebhookRow(
                 }}
             </td>
             <td data-label="Last updated" class="nowrap">
-                <time datetime=webhook.updated_at.clone() title=webhook.updated_at.clone()>
-                    {date_part(&webhook.updated_at)}
-                    <span class="time-of-day">{time_part(&webhook.updated_at)}</span>
-                </time>
+                <Timestamp at=webhook.updated_at.clone()/>
             </td>
             <td class="row-actions">
                 <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { "Edit" } else { "View" }}</a>
@@ -136,17 +134,4 @@ fn WebhookRow(
             </td>
         </tr>
     }
-}
-
-/// `2026-11-28T05:57:59Z` → `2026-11-28`.
-fn date_part(rfc3339: &str) -> String {
-    rfc3339.get(..10).unwrap_or(rfc3339).to_string()
-}
-
-/// `2026-11-28T05:57:59Z` → `05:57 UTC`.
-fn time_part(rfc3339: &str) -> String {
-    rfc3339
-        .get(11..16)
-        .map(|hm| format!("{hm} UTC"))
-        .unwrap_or_default()
 }

@@ -1,5 +1,6 @@
 //! The embedded SQLite store (WAL mode, foreign keys on).
 
+mod campaigns;
 mod outbox;
 
 use super::*;
@@ -124,7 +125,7 @@ fn user_from_row(row: &SqliteRow) -> StoreResult<UserRecord> {
     })
 }
 
-const WEBHOOK_COLUMNS: &str = "id, sandbox_id, name, channel_email, channel_sms, url, enabled, disabled_reason, \
+const WEBHOOK_COLUMNS: &str = "id, sandbox_id, name, channel_email, channel_sms, url, enabled, disabled_reason, event_filter, \
      jwt_algorithm, jwt_key_kind, jwt_secret_sealed, jwt_secret_fingerprint, jwt_key_id, jwt_issuer, \
      jwt_subject, jwt_audience, jwt_extra_claims, jwt_lifetime_secs, created_at, updated_at, \
      signing_secret_sealed, signing_secret_fingerprint, previous_signing_secret_sealed, previous_signing_secret_expires_at";
@@ -156,6 +157,9 @@ fn webhook_from_row(row: &SqliteRow, headers: Vec<StoredHeader>) -> StoreResult<
             url: row.try_get("url")?,
             enabled: row.try_get("enabled")?,
             disabled_reason: row.try_get("disabled_reason")?,
+            events: crate::model::feedback::FeedbackStatus::parse_list(
+                &row.try_get::<String, _>("event_filter")?,
+            ),
             jwt,
             headers,
         },
@@ -255,13 +259,13 @@ impl SqliteStorage {
         let mut tx = self.pool.begin().await?;
         // Both statements take the same binds in the same order; the update ignores `created_at`.
         let sql = if create {
-            "INSERT INTO feedback_webhooks (name, name_key, channel_email, channel_sms, url, enabled, disabled_reason, \
+            "INSERT INTO feedback_webhooks (name, name_key, channel_email, channel_sms, url, enabled, disabled_reason, event_filter, \
              jwt_algorithm, jwt_key_kind, jwt_secret_sealed, jwt_secret_fingerprint, jwt_key_id, jwt_issuer, jwt_subject, \
              jwt_audience, jwt_extra_claims, jwt_lifetime_secs, updated_at, id, sandbox_id, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         } else {
             "UPDATE feedback_webhooks SET name = ?, name_key = ?, channel_email = ?, channel_sms = ?, url = ?, \
-             enabled = ?, disabled_reason = ?, jwt_algorithm = ?, jwt_key_kind = ?, jwt_secret_sealed = ?, \
+             enabled = ?, disabled_reason = ?, event_filter = ?, jwt_algorithm = ?, jwt_key_kind = ?, jwt_secret_sealed = ?, \
              jwt_secret_fingerprint = ?, jwt_key_id = ?, jwt_issuer = ?, jwt_subject = ?, jwt_audience = ?, \
              jwt_extra_claims = ?, jwt_lifetime_secs = ?, updated_at = ?, \
              failing_since = CASE WHEN enabled = 0 THEN NULL ELSE failing_since END \
@@ -275,6 +279,9 @@ impl SqliteStorage {
             .bind(&webhook.url)
             .bind(webhook.enabled)
             .bind(&webhook.disabled_reason)
+            .bind(crate::model::feedback::FeedbackStatus::join(
+                &webhook.events,
+            ))
             .bind(jwt.map(|j| j.algorithm.clone()))
             .bind(jwt.map(|j| j.key_kind.clone()))
             .bind(jwt.map(|j| j.secret_sealed.clone()))
@@ -569,5 +576,150 @@ impl Store for SqliteStorage {
 
     async fn expire_waiting(&self, due_before_ms: i64, limit: i64) -> StoreResult<u64> {
         outbox::expire_waiting(&self.pool, due_before_ms, limit, now_ms()).await
+    }
+
+    async fn sandbox_by_name(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+    ) -> StoreResult<Option<SandboxRef>> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT s.id, o.ims_org FROM sandboxes s JOIN organizations o ON o.id = s.organization_id \
+             WHERE s.organization_id = ?1 AND s.name = ?2",
+        )
+        .bind(organization_id.to_string())
+        .bind(name)
+        .fetch_optional(&self.readers)
+        .await?;
+        row.map(|(id, ims_org)| {
+            Ok(SandboxRef {
+                id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(id.clone()))?,
+                name: name.to_string(),
+                organization_id,
+                ims_org,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_campaigns(&self, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>> {
+        campaigns::list(&self.readers, sandbox_id).await
+    }
+
+    async fn campaign(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<CampaignRecord>> {
+        campaigns::one(&self.readers, sandbox_id, id).await
+    }
+
+    async fn create_campaign(
+        &self,
+        sandbox_id: Uuid,
+        campaign: &CampaignWrite,
+    ) -> StoreResult<CampaignRecord> {
+        let id = Uuid::new_v4();
+        campaigns::write(&self.pool, sandbox_id, id, campaign, true).await?;
+        campaigns::one(&self.readers, sandbox_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn update_campaign(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        campaign: &CampaignWrite,
+    ) -> StoreResult<CampaignRecord> {
+        campaigns::write(&self.pool, sandbox_id, id, campaign, false).await?;
+        campaigns::one(&self.readers, sandbox_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn create_credential(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+        api_key: &str,
+        token_hash: &str,
+    ) -> StoreResult<CredentialRecord> {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO api_credentials (id, organization_id, name, api_key, token_hash, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(id.to_string())
+        .bind(organization_id.to_string())
+        .bind(name)
+        .bind(api_key)
+        .bind(token_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        campaigns::credentials_where(&self.readers, "c.id = ?", id.to_string())
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>> {
+        campaigns::credentials_where(
+            &self.readers,
+            "c.organization_id = ?",
+            organization_id.to_string(),
+        )
+        .await
+    }
+
+    async fn credential_by_key(&self, api_key: &str) -> StoreResult<Option<CredentialRecord>> {
+        Ok(
+            campaigns::credentials_where(&self.readers, "c.api_key = ?", api_key.to_string())
+                .await?
+                .pop(),
+        )
+    }
+
+    async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE api_credentials SET revoked_at = ?1 WHERE id = ?2 AND organization_id = ?3 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id.to_string())
+        .bind(organization_id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn touch_credential(&self, id: Uuid, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_credentials SET last_used_at = ?1 WHERE id = ?2 \
+             AND (last_used_at IS NULL OR last_used_at < ?1 - 60000)",
+        )
+        .bind(now)
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn store_execution(&self, execution: &NewExecution) -> StoreResult<ExecutionStored> {
+        campaigns::store_execution(&self.pool, execution).await
+    }
+
+    async fn due_outcomes(&self, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
+        campaigns::due_outcomes(&self.readers, now, limit).await
+    }
+
+    async fn mark_outcomes_emitted(&self, ids: &[i64], now: i64) -> StoreResult<()> {
+        campaigns::mark_emitted(&self.pool, ids, now).await
+    }
+
+    async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT MIN(due_at) FROM provider_outcomes WHERE emitted_at IS NULL",
+            )
+            .fetch_one(&self.readers)
+            .await?,
+        )
     }
 }

@@ -1,0 +1,79 @@
+//! API-triggered transactional campaigns of the current sandbox.
+
+use crate::error::AppError;
+use crate::model::campaign::{CampaignEditorData, CampaignForm, CampaignList};
+use crate::model::SaveOutcome;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::support::*,
+    crate::model::{routes, Role},
+    crate::server::{auth::*, campaigns},
+};
+
+#[server(endpoint = "campaigns/list")]
+pub async fn list_campaigns() -> Result<CampaignList, AppError> {
+    with_status(
+        async {
+            let (state, _, role) = require_user(Role::Viewer).await?;
+            let webhooks = campaigns::webhook_options(&state).await?;
+            let records = state
+                .store
+                .list_campaigns(state.default_sandbox.id)
+                .await
+                .map_err(internal)?;
+            Ok(CampaignList {
+                items: records
+                    .iter()
+                    .map(|record| campaigns::summary(record, &webhooks))
+                    .collect(),
+                can_edit: role.can_edit(),
+            })
+        }
+        .await,
+    )
+}
+
+/// The form page's data: a blank campaign or a stored one, with the sandbox's webhooks.
+#[server(endpoint = "campaigns/editor")]
+pub async fn load_campaign_editor(id: Option<String>) -> Result<CampaignEditorData, AppError> {
+    with_status(
+        async {
+            let (state, _, role) = require_user(Role::Viewer).await?;
+            let record = match id.as_deref() {
+                Some(id) => Some(campaigns::load(&state, id).await?),
+                None => None,
+            };
+            let form = record
+                .as_ref()
+                .map(campaigns::form_of)
+                .unwrap_or_else(CampaignForm::blank);
+            let webhooks = campaigns::webhook_options(&state).await?;
+            Ok(campaigns::editor_data(
+                record.as_ref(),
+                form,
+                Default::default(),
+                webhooks,
+                role.can_edit(),
+            ))
+        }
+        .await,
+    )
+}
+
+/// Saves the form. Refused input is `SaveOutcome::Invalid` with a message per field.
+#[server(endpoint = "campaigns/save")]
+pub async fn save_campaign(form: CampaignForm) -> Result<SaveOutcome, AppError> {
+    with_status(
+        async {
+            let (state, _, _) = require_user(Role::Editor).await?;
+            let outcome = campaigns::save(&state, &form).await?;
+            if let SaveOutcome::Saved { id, .. } = &outcome {
+                redirect_plain_post(&format!("{}?saved={id}", routes::CAMPAIGNS));
+            }
+            Ok(outcome)
+        }
+        .await,
+    )
+}

@@ -1,0 +1,100 @@
+//! Administration › API credentials of the current organization.
+
+use crate::error::AppError;
+use crate::model::credential::{CredentialList, NewCredentialShown};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::support::*,
+    crate::model::credential::{credential_name_problem, CredentialView},
+    crate::model::Role,
+    crate::server::storage::CredentialRecord,
+    crate::server::webhooks::format_ms,
+    crate::server::{auth::*, credentials},
+};
+
+#[cfg(feature = "ssr")]
+fn view_of(record: &CredentialRecord) -> CredentialView {
+    CredentialView {
+        id: record.id.to_string(),
+        name: record.name.clone(),
+        ims_org: record.ims_org.clone(),
+        api_key: record.api_key.clone(),
+        created_at: format_ms(record.created_at_ms),
+        last_used_at: record.last_used_at_ms.map(format_ms),
+        revoked_at: record.revoked_at_ms.map(format_ms),
+    }
+}
+
+#[server(endpoint = "credentials/list")]
+pub async fn list_credentials() -> Result<CredentialList, AppError> {
+    with_status(
+        async {
+            let (state, user, _) = require_user(Role::Admin).await?;
+            let records = state
+                .store
+                .list_credentials(user.organization_id)
+                .await
+                .map_err(internal)?;
+            Ok(CredentialList {
+                items: records.iter().map(view_of).collect(),
+                ims_org: state.default_sandbox.ims_org.clone(),
+                sandbox_name: state.default_sandbox.name.clone(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Creates a credential for the administrator's organization; its token is returned this once.
+#[server(endpoint = "credentials/create")]
+pub async fn create_credential(name: String) -> Result<NewCredentialShown, AppError> {
+    with_status(
+        async {
+            let (state, user, _) = require_user(Role::Admin).await?;
+            if let Some(problem) = credential_name_problem(&name) {
+                return Err(AppError::BadRequest(problem));
+            }
+            let new = credentials::generate();
+            let record = state
+                .store
+                .create_credential(
+                    user.organization_id,
+                    name.trim(),
+                    &new.api_key,
+                    &credentials::token_hash(&new.token),
+                )
+                .await
+                .map_err(internal)?;
+            Ok(NewCredentialShown {
+                credential: view_of(&record),
+                token: new.token,
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "credentials/revoke")]
+pub async fn revoke_credential(id: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (state, user, _) = require_user(Role::Admin).await?;
+            let id = uuid::Uuid::parse_str(id.trim())
+                .map_err(|_| AppError::NotFound("No such credential.".into()))?;
+            if !state
+                .store
+                .revoke_credential(user.organization_id, id)
+                .await
+                .map_err(internal)?
+            {
+                return Err(AppError::NotFound(
+                    "No such active credential in this organization.".into(),
+                ));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}

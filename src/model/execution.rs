@@ -1,0 +1,357 @@
+//! The body of `POST /im/executions/unitary` (spec §4), read field by field so each refusal
+//! names the field at fault.
+
+use serde_json::{Map, Value};
+
+pub const MAX_RECIPIENTS: usize = 20;
+pub const REQUEST_ID_MAX_CHARS: usize = 128;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionRequest {
+    pub request_id: String,
+    pub campaign_id: String,
+    pub recipients: Vec<Recipient>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recipient {
+    /// `aep` or `external`.
+    pub kind: String,
+    pub user_id: String,
+    pub namespace: String,
+    pub email_address: Option<String>,
+    pub phone_number: Option<String>,
+    pub profile: Value,
+    pub context: Value,
+}
+
+impl Recipient {
+    /// The address for the channel: `channelData` first; an `external` recipient without
+    /// `channelData` is addressed by its `userId`.
+    pub fn address(
+        &self,
+        channel: crate::model::Channel,
+        has_channel_data: bool,
+    ) -> Option<String> {
+        let given = match channel {
+            crate::model::Channel::Email => self.email_address.clone(),
+            crate::model::Channel::Sms => self.phone_number.clone(),
+        };
+        given.or_else(|| {
+            (self.kind == "external" && !has_channel_data).then(|| self.user_id.clone())
+        })
+    }
+}
+
+/// Why a request is refused: the HTTP status, the field at fault (JSON path) and the message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestProblem {
+    pub status: u16,
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl RequestProblem {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        RequestProblem {
+            status: 400,
+            field: Some(field.into()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads and checks the body; the campaign-dependent checks (channel data) come later.
+pub fn parse_execution_request(
+    body: &[u8],
+) -> Result<(ExecutionRequest, Vec<bool>), RequestProblem> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| RequestProblem {
+        status: 400,
+        field: None,
+        message: format!("The body is not valid JSON: {error}."),
+    })?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| RequestProblem::invalid("$", "The body must be a JSON object."))?;
+    let request_id = required_string(object, "requestId", "requestId")?;
+    if request_id.chars().count() > REQUEST_ID_MAX_CHARS {
+        return Err(RequestProblem::invalid(
+            "requestId",
+            format!("requestId is longer than {REQUEST_ID_MAX_CHARS} characters."),
+        ));
+    }
+    let campaign_id = required_string(object, "campaignId", "campaignId")?;
+    let recipients = match object.get("recipients") {
+        None | Some(Value::Null) => {
+            return Err(RequestProblem::invalid(
+                "recipients",
+                "recipients is required: a list of 1 to 20 recipients.",
+            ))
+        }
+        Some(Value::Array(list)) => list,
+        Some(_) => {
+            return Err(RequestProblem::invalid(
+                "recipients",
+                "recipients must be a list of 1 to 20 recipients.",
+            ))
+        }
+    };
+    if recipients.is_empty() || recipients.len() > MAX_RECIPIENTS {
+        return Err(RequestProblem::invalid(
+            "recipients",
+            format!(
+                "recipients must hold 1 to {MAX_RECIPIENTS} recipients (this request has {}).",
+                recipients.len()
+            ),
+        ));
+    }
+    let mut parsed = Vec::with_capacity(recipients.len());
+    let mut has_channel_data = Vec::with_capacity(recipients.len());
+    for (index, recipient) in recipients.iter().enumerate() {
+        let at = |field: &str| format!("recipients[{index}].{field}");
+        let object = recipient.as_object().ok_or_else(|| {
+            RequestProblem::invalid(
+                format!("recipients[{index}]"),
+                "Each recipient must be a JSON object.",
+            )
+        })?;
+        let kind = required_string(object, "type", &at("type"))?;
+        if kind != "aep" && kind != "external" {
+            return Err(RequestProblem::invalid(
+                at("type"),
+                format!("{} must be \"aep\" or \"external\".", at("type")),
+            ));
+        }
+        let user_id = required_string(object, "userId", &at("userId"))?;
+        let namespace = required_string(object, "namespace", &at("namespace"))?;
+        let channel_data = optional_object(object, "channelData", &at("channelData"))?;
+        let email_address = match channel_data {
+            Some(data) => optional_string(data, "emailAddress", &at("channelData.emailAddress"))?,
+            None => None,
+        };
+        if let Some(email) = &email_address {
+            if crate::model::email_problem(email).is_some() {
+                return Err(RequestProblem::invalid(
+                    at("channelData.emailAddress"),
+                    format!(
+                        "{} is not an email address.",
+                        at("channelData.emailAddress")
+                    ),
+                ));
+            }
+        }
+        let phone_number = match channel_data {
+            Some(data) => optional_string(
+                data,
+                "mobilePhoneNumber",
+                &at("channelData.mobilePhoneNumber"),
+            )?,
+            None => None,
+        };
+        if let Some(phone) = &phone_number {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            if !(6..=15).contains(&digits)
+                || !phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+ -().".contains(c))
+            {
+                return Err(RequestProblem::invalid(
+                    at("channelData.mobilePhoneNumber"),
+                    format!(
+                        "{} is not a phone number.",
+                        at("channelData.mobilePhoneNumber")
+                    ),
+                ));
+            }
+        }
+        let profile = optional_object(object, "profile", &at("profile"))?
+            .map(|o| Value::Object(o.clone()))
+            .unwrap_or(Value::Object(Map::new()));
+        let context = optional_object(object, "context", &at("context"))?
+            .map(|o| Value::Object(o.clone()))
+            .unwrap_or(Value::Object(Map::new()));
+        has_channel_data.push(channel_data.is_some());
+        parsed.push(Recipient {
+            kind,
+            user_id,
+            namespace,
+            email_address,
+            phone_number,
+            profile,
+            context,
+        });
+    }
+    Ok((
+        ExecutionRequest {
+            request_id,
+            campaign_id,
+            recipients: parsed,
+        },
+        has_channel_data,
+    ))
+}
+
+fn required_string(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<String, RequestProblem> {
+    match object.get(key) {
+        Some(Value::String(text)) if !text.trim().is_empty() => {
+            if text.chars().any(char::is_control) {
+                Err(RequestProblem::invalid(
+                    path,
+                    format!("{path} contains control characters."),
+                ))
+            } else {
+                Ok(text.trim().to_string())
+            }
+        }
+        Some(Value::String(_)) | None | Some(Value::Null) => Err(RequestProblem::invalid(
+            path,
+            format!("{path} is required."),
+        )),
+        Some(_) => Err(RequestProblem::invalid(
+            path,
+            format!("{path} must be a string."),
+        )),
+    }
+}
+
+fn optional_string(
+    object: &Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<String>, RequestProblem> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.trim().to_string())),
+        Some(_) => Err(RequestProblem::invalid(
+            path,
+            format!("{path} must be a string."),
+        )),
+    }
+}
+
+fn optional_object<'a>(
+    object: &'a Map<String, Value>,
+    key: &str,
+    path: &str,
+) -> Result<Option<&'a Map<String, Value>>, RequestProblem> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(inner)) => Ok(Some(inner)),
+        Some(_) => Err(RequestProblem::invalid(
+            path,
+            format!("{path} must be a JSON object."),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Channel;
+    use serde_json::json;
+
+    fn body(value: Value) -> Vec<u8> {
+        serde_json::to_vec(&value).unwrap()
+    }
+
+    fn problem(value: Value) -> RequestProblem {
+        parse_execution_request(&body(value)).unwrap_err()
+    }
+
+    fn recipient() -> Value {
+        json!({"type": "aep", "userId": "john.doe@luma.com", "namespace": "email",
+               "channelData": {"emailAddress": "john.doe@luma.com"},
+               "profile": {}, "context": {"product": "Gaming Laptop"}})
+    }
+
+    #[test]
+    fn the_published_example_is_accepted() {
+        let (request, channel_data) = parse_execution_request(&body(json!({
+            "requestId": "request-12345", "campaignId": "c-1", "recipients": [recipient()]
+        })))
+        .unwrap();
+        assert_eq!(request.request_id, "request-12345");
+        let first = &request.recipients[0];
+        assert_eq!(
+            first.address(Channel::Email, channel_data[0]).as_deref(),
+            Some("john.doe@luma.com")
+        );
+        assert_eq!(first.address(Channel::Sms, channel_data[0]), None);
+        assert_eq!(first.context["product"], "Gaming Laptop");
+    }
+
+    #[test]
+    fn an_external_recipient_without_channel_data_is_addressed_by_user_id() {
+        let (request, channel_data) = parse_execution_request(&body(json!({
+            "requestId": "r", "campaignId": "c",
+            "recipients": [{"type": "external", "userId": "+33612345678", "namespace": "phone"}]
+        })))
+        .unwrap();
+        assert_eq!(
+            request.recipients[0]
+                .address(Channel::Sms, channel_data[0])
+                .as_deref(),
+            Some("+33612345678")
+        );
+    }
+
+    #[test]
+    fn each_refusal_names_its_field() {
+        assert_eq!(parse_execution_request(b"{oops").unwrap_err().field, None);
+        assert_eq!(
+            problem(json!({"campaignId": "c", "recipients": [recipient()]}))
+                .field
+                .as_deref(),
+            Some("requestId")
+        );
+        assert_eq!(
+            problem(json!({"requestId": "r", "recipients": [recipient()]}))
+                .field
+                .as_deref(),
+            Some("campaignId")
+        );
+        let many = problem(json!({"requestId": "r", "campaignId": "c",
+            "recipients": (0..21).map(|_| recipient()).collect::<Vec<_>>()}));
+        assert_eq!(many.field.as_deref(), Some("recipients"));
+        assert!(many.message.contains("this request has 21"));
+        assert!(
+            problem(json!({"requestId": "r", "campaignId": "c", "recipients": []}))
+                .message
+                .contains("has 0")
+        );
+        let mut bad_type = recipient();
+        bad_type["type"] = json!("robot");
+        assert_eq!(
+            problem(
+                json!({"requestId": "r", "campaignId": "c", "recipients": [recipient(), bad_type]})
+            )
+            .field
+            .as_deref(),
+            Some("recipients[1].type")
+        );
+        let mut no_user = recipient();
+        no_user.as_object_mut().unwrap().remove("userId");
+        assert_eq!(
+            problem(json!({"requestId": "r", "campaignId": "c", "recipients": [no_user]})).message,
+            "recipients[0].userId is required."
+        );
+        let mut bad_email = recipient();
+        bad_email["channelData"]["emailAddress"] = json!("not-an-address");
+        assert_eq!(
+            problem(json!({"requestId": "r", "campaignId": "c", "recipients": [bad_email]}))
+                .field
+                .as_deref(),
+            Some("recipients[0].channelData.emailAddress")
+        );
+        assert_eq!(
+            problem(json!({"requestId": 5, "campaignId": "c", "recipients": [recipient()]}))
+                .message,
+            "requestId must be a string."
+        );
+    }
+}

@@ -1,0 +1,167 @@
+//! Saving and showing campaigns: validation against the sandbox's webhooks, a new campaign
+//! version whenever the content changes, and the flag shown when the chosen webhook stops fitting.
+
+use crate::error::AppError;
+use crate::model::campaign::*;
+use crate::model::{summary_channels, FieldErrors, SaveOutcome};
+use crate::server::auth::internal;
+use crate::server::state::AppState;
+use crate::server::storage::*;
+use crate::server::webhooks::format_ms;
+use uuid::Uuid;
+
+/// The sandbox's webhooks as the Audience section offers them.
+pub async fn webhook_options(state: &AppState) -> Result<Vec<WebhookOption>, AppError> {
+    let records = state
+        .store
+        .list_webhooks(state.default_sandbox.id)
+        .await
+        .map_err(internal)?;
+    Ok(records
+        .iter()
+        .map(|record| WebhookOption {
+            id: record.id.to_string(),
+            name: record.settings.name.clone(),
+            channels: summary_channels(record.settings.email, record.settings.sms),
+            enabled: record.settings.enabled,
+        })
+        .collect())
+}
+
+fn problem_of(record: &CampaignRecord, webhooks: &[WebhookOption]) -> Option<String> {
+    let settings = &record.settings;
+    let id = settings.webhook_id.map(|id| id.to_string());
+    let chosen = id
+        .as_deref()
+        .and_then(|id| webhooks.iter().find(|w| w.id == id));
+    webhook_problem(
+        settings.channel,
+        settings.webhook_enabled,
+        chosen,
+        id.as_deref(),
+    )
+}
+
+pub fn summary(record: &CampaignRecord, webhooks: &[WebhookOption]) -> CampaignSummary {
+    let settings = &record.settings;
+    let webhook_name = settings.webhook_id.and_then(|id| {
+        webhooks
+            .iter()
+            .find(|w| w.id == id.to_string())
+            .map(|w| w.name.clone())
+    });
+    CampaignSummary {
+        id: record.id.to_string(),
+        name: settings.name.clone(),
+        channel: settings.channel,
+        status: settings.status,
+        version_id: settings.version_id.clone(),
+        webhook_enabled: settings.webhook_enabled,
+        webhook_name,
+        webhook_problem: problem_of(record, webhooks),
+        updated_at: format_ms(record.updated_at_ms),
+    }
+}
+
+pub fn form_of(record: &CampaignRecord) -> CampaignForm {
+    let settings = &record.settings;
+    campaign_form(
+        &record.id.to_string(),
+        &settings.name,
+        settings.channel,
+        settings.status,
+        &settings.content,
+        settings.webhook_enabled,
+        settings.webhook_id.map(|id| id.to_string()).as_deref(),
+    )
+}
+
+pub fn editor_data(
+    record: Option<&CampaignRecord>,
+    form: CampaignForm,
+    errors: FieldErrors,
+    webhooks: Vec<WebhookOption>,
+    can_edit: bool,
+) -> CampaignEditorData {
+    CampaignEditorData {
+        form,
+        errors,
+        version_id: record.map(|r| r.settings.version_id.clone()),
+        updated_at: record.map(|r| format_ms(r.updated_at_ms)),
+        webhook_problem: record.and_then(|r| problem_of(r, &webhooks)),
+        webhooks,
+        can_edit,
+    }
+}
+
+pub async fn load(state: &AppState, id: &str) -> Result<CampaignRecord, AppError> {
+    let missing = || AppError::NotFound("No such campaign in this sandbox.".into());
+    let id = Uuid::parse_str(id.trim()).map_err(|_| missing())?;
+    state
+        .store
+        .campaign(state.default_sandbox.id, id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(missing)
+}
+
+/// Validates and stores the form. The campaign version changes with its content (or channel).
+pub async fn save(state: &AppState, form: &CampaignForm) -> Result<SaveOutcome, AppError> {
+    let existing = match form.id.trim() {
+        "" => None,
+        id => Some(load(state, id).await?),
+    };
+    let webhooks = webhook_options(state).await?;
+    let draft = match validate_campaign(form, &webhooks) {
+        Ok(draft) => draft,
+        Err(errors) => return Ok(SaveOutcome::Invalid { errors }),
+    };
+    let content_changed = existing.as_ref().is_none_or(|old| {
+        old.settings.content != draft.content || old.settings.channel != draft.channel
+    });
+    let version_id = match (&existing, content_changed) {
+        (Some(old), false) => old.settings.version_id.clone(),
+        _ => Uuid::new_v4().to_string(),
+    };
+    let write = CampaignWrite {
+        name: draft.name,
+        channel: draft.channel,
+        status: draft.status,
+        content: draft.content,
+        version_id,
+        webhook_enabled: draft.webhook_enabled,
+        webhook_id: draft
+            .webhook_id
+            .as_deref()
+            .and_then(|id| Uuid::parse_str(id).ok()),
+    };
+    let sandbox = state.default_sandbox.id;
+    let result = match &existing {
+        None => state.store.create_campaign(sandbox, &write).await,
+        Some(record) => {
+            state
+                .store
+                .update_campaign(sandbox, record.id, &write)
+                .await
+        }
+    };
+    match result {
+        Ok(record) => Ok(SaveOutcome::Saved {
+            id: record.id.to_string(),
+            created: existing.is_none(),
+        }),
+        Err(StoreError::Duplicate(_)) => Ok(SaveOutcome::Invalid {
+            errors: FieldErrors::from([(
+                "name".to_string(),
+                format!(
+                    "A campaign named “{}” already exists in this sandbox.",
+                    write.name
+                ),
+            )]),
+        }),
+        Err(StoreError::NotFound) => Err(AppError::NotFound(
+            "This campaign was deleted meanwhile.".into(),
+        )),
+        Err(error) => Err(internal(error)),
+    }
+}

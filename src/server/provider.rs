@@ -1,0 +1,252 @@
+//! Channel providers report what happened to each message; their outcomes become feedback events.
+//!
+//! Outcomes are stored with the execution (one transaction) and emitted by the dispatcher when
+//! due, so an accepted execution's feedback survives a crash (at-least-once: an outcome is marked
+//! emitted only after its event is stored).
+
+use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus, MessageFailure};
+use crate::model::Channel;
+use crate::server::delivery::worker::DeliveryEngine;
+use crate::server::storage::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+/// Decides the outcomes a message will report, from its channel and address.
+pub trait ChannelProvider: Send + Sync + 'static {
+    fn plan(&self, channel: Channel, address: &str, now_ms: i64) -> Vec<NewOutcome>;
+}
+
+/// The built-in provider: nothing is sent anywhere; the address decides the outcome.
+/// `*@bounce.test` hard-bounces (10), `*@softbounce.test` soft-bounces (22), `*@error.test` and
+/// phone numbers ending in `0000` fail; anything else is delivered. Every message is `sent` at
+/// once and gets its final outcome after `delay`.
+pub struct SimulatedProvider {
+    pub delay: Duration,
+}
+
+impl ChannelProvider for SimulatedProvider {
+    fn plan(&self, channel: Channel, address: &str, now_ms: i64) -> Vec<NewOutcome> {
+        let address = address.trim().to_ascii_lowercase();
+        let failure = |category: &str, code: u16| {
+            MessageFailure::from_code(category, code).and_then(|f| serde_json::to_string(&f).ok())
+        };
+        let (status, failure, retry_count) = match channel {
+            Channel::Email if address.ends_with("@bounce.test") => {
+                (FeedbackStatus::Bounce, failure("async", 10), 0)
+            }
+            // A soft bounce comes after the provider's own retry.
+            Channel::Email if address.ends_with("@softbounce.test") => {
+                (FeedbackStatus::Bounce, failure("async", 22), 1)
+            }
+            Channel::Email if address.ends_with("@error.test") => {
+                (FeedbackStatus::Error, failure("sync", 1), 0)
+            }
+            Channel::Sms if address.ends_with("0000") => {
+                (FeedbackStatus::Error, failure("sync", 1), 0)
+            }
+            _ => (FeedbackStatus::Delivered, None, 0),
+        };
+        vec![
+            NewOutcome {
+                status: FeedbackStatus::Sent,
+                failure: None,
+                retry_count: 0,
+                due_at_ms: now_ms,
+            },
+            NewOutcome {
+                status,
+                failure,
+                retry_count,
+                due_at_ms: now_ms + self.delay.as_millis() as i64,
+            },
+        ]
+    }
+}
+
+/// Emits due provider outcomes as feedback events through the outbox.
+pub struct OutcomeDispatcher {
+    store: Arc<dyn Store>,
+    delivery: DeliveryEngine,
+    wake: Notify,
+}
+
+const BATCH: i64 = 256;
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+impl OutcomeDispatcher {
+    pub fn new(store: Arc<dyn Store>, delivery: DeliveryEngine) -> Arc<Self> {
+        Arc::new(OutcomeDispatcher {
+            store,
+            delivery,
+            wake: Notify::new(),
+        })
+    }
+
+    /// New outcomes were stored: look now rather than at the next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let now = now_ms();
+            match self.store.due_outcomes(now, BATCH).await {
+                Ok(due) if !due.is_empty() => {
+                    self.emit(due).await;
+                    continue;
+                }
+                Ok(_) => {}
+                Err(error) => tracing::error!(%error, "reading due provider outcomes failed"),
+            }
+            let wait = match self.store.next_outcome_due_ms().await {
+                Ok(Some(due)) => {
+                    Duration::from_millis((due - now_ms()).max(0) as u64).min(IDLE_POLL)
+                }
+                _ => IDLE_POLL,
+            };
+            if !wait.is_zero() {
+                let _ = tokio::time::timeout(wait, self.wake.notified()).await;
+            }
+        }
+    }
+
+    async fn emit(&self, due: Vec<DueOutcome>) {
+        let mut webhooks: HashMap<Uuid, Option<WebhookRecord>> = HashMap::new();
+        let mut sends = tokio::task::JoinSet::new();
+        for outcome in due {
+            let route = match outcome.webhook_id.filter(|_| outcome.webhook_enabled) {
+                Some(id) => {
+                    if let std::collections::hash_map::Entry::Vacant(entry) = webhooks.entry(id) {
+                        entry.insert(self.store.webhook_by_id(id).await.ok().flatten());
+                    }
+                    webhooks[&id]
+                        .as_ref()
+                        .filter(|webhook| receives(webhook, &outcome))
+                        .map(|webhook| webhook.id)
+                }
+                None => None,
+            };
+            let Some(event) = feedback_event(&outcome) else {
+                tracing::error!(
+                    outcome = outcome.id,
+                    "a stored provider outcome is malformed"
+                );
+                continue;
+            };
+            let delivery = self.delivery.clone();
+            sends.spawn(async move {
+                let webhooks: Vec<Uuid> = route.into_iter().collect();
+                (outcome.id, delivery.enqueue(&event, &webhooks).await)
+            });
+        }
+        let mut emitted = Vec::new();
+        while let Some(joined) = sends.join_next().await {
+            match joined {
+                Ok((id, Ok(_))) => emitted.push(id),
+                Ok((id, Err(error))) => {
+                    tracing::error!(outcome = id, %error, "storing a feedback event failed; retrying")
+                }
+                Err(error) => tracing::error!(%error, "an outcome task failed"),
+            }
+        }
+        if let Err(error) = self.store.mark_outcomes_emitted(&emitted, now_ms()).await {
+            // They are emitted again on the next pass: at-least-once.
+            tracing::error!(%error, "marking outcomes emitted failed");
+        }
+        if emitted.is_empty() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Whether the campaign's webhook takes this outcome: enabled, with the channel and the event.
+fn receives(webhook: &WebhookRecord, outcome: &DueOutcome) -> bool {
+    let settings = &webhook.settings;
+    let channel = match Channel::parse(&outcome.channel) {
+        Some(Channel::Email) => settings.email,
+        Some(Channel::Sms) => settings.sms,
+        None => false,
+    };
+    let event = FeedbackStatus::parse(&outcome.status)
+        .is_some_and(|status| settings.events.contains(&status));
+    settings.enabled && channel && event
+}
+
+/// The feedback event of an outcome, with the exact payload of spec §5.
+pub fn feedback_event(outcome: &DueOutcome) -> Option<NewEvent> {
+    let channel = Channel::parse(&outcome.channel)?;
+    let status = FeedbackStatus::parse(&outcome.status)?;
+    let failure = match &outcome.failure {
+        Some(json) => Some(serde_json::from_str::<MessageFailure>(json).ok()?),
+        None => None,
+    };
+    let payload = FeedbackPayload::new(FeedbackFacts {
+        request_id: outcome.request_id.clone(),
+        ims_org: outcome.ims_org.clone(),
+        sandbox_id: outcome.sandbox_id.to_string(),
+        sandbox_name: outcome.sandbox_name.clone(),
+        channel,
+        message_execution_id: outcome.message_execution_id.clone(),
+        campaign_id: outcome.campaign_id.to_string(),
+        campaign_version_id: outcome.campaign_version_id.clone(),
+        status,
+        failure,
+        retry_count: outcome.retry_count.max(0) as u32,
+        address: outcome.address.clone(),
+    });
+    Some(NewEvent {
+        sandbox_id: outcome.sandbox_id,
+        event_type: status.as_str().to_string(),
+        channel: channel.as_str().to_string(),
+        request_id: outcome.request_id.clone(),
+        message_execution_id: outcome.message_execution_id.clone(),
+        payload: serde_json::to_string(&payload).ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simulated_provider_decides_by_address() {
+        let provider = SimulatedProvider {
+            delay: Duration::from_millis(500),
+        };
+        let final_of = |channel, address: &str| {
+            let plan = provider.plan(channel, address, 1_000);
+            assert_eq!(plan[0].status, FeedbackStatus::Sent);
+            assert_eq!(plan[0].due_at_ms, 1_000);
+            assert_eq!(plan[1].due_at_ms, 1_500);
+            plan[1].clone()
+        };
+        assert_eq!(
+            final_of(Channel::Email, "john@luma.com").status,
+            FeedbackStatus::Delivered
+        );
+        let hard = final_of(Channel::Email, "x@Bounce.test");
+        assert_eq!(hard.status, FeedbackStatus::Bounce);
+        assert!(hard
+            .failure
+            .unwrap()
+            .contains(r#""type":"Hard","code":"10""#));
+        let soft = final_of(Channel::Email, "x@softbounce.test");
+        assert!(soft.failure.unwrap().contains(r#""code":"22""#));
+        assert_eq!(soft.retry_count, 1);
+        assert_eq!(
+            final_of(Channel::Email, "x@error.test").status,
+            FeedbackStatus::Error
+        );
+        assert_eq!(
+            final_of(Channel::Sms, "+33600000000").status,
+            FeedbackStatus::Error
+        );
+        assert_eq!(
+            final_of(Channel::Sms, "+33600000001").status,
+            FeedbackStatus::Delivered
+        );
+    }
+}

@@ -1,0 +1,276 @@
+//! Campaigns, API credentials and executions in SQLite.
+
+use super::*;
+use crate::model::campaign::{CampaignContent, CampaignStatus};
+use crate::model::Channel;
+
+const CAMPAIGN_COLUMNS: &str = "id, sandbox_id, name, channel, status, email_subject, email_body, \
+     sms_text, campaign_version_id, webhook_enabled, webhook_id, created_at, updated_at";
+
+fn campaign_from_row(row: &SqliteRow) -> StoreResult<CampaignRecord> {
+    let text = |column: &str| -> StoreResult<String> { Ok(row.try_get(column)?) };
+    let channel = text("channel")?;
+    let status = text("status")?;
+    let webhook_id: Option<String> = row.try_get("webhook_id")?;
+    Ok(CampaignRecord {
+        id: uuid_column(row, "id")?,
+        sandbox_id: uuid_column(row, "sandbox_id")?,
+        settings: CampaignWrite {
+            name: text("name")?,
+            channel: Channel::parse(&channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+            status: CampaignStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            content: CampaignContent {
+                email_subject: text("email_subject")?,
+                email_body: text("email_body")?,
+                sms_text: text("sms_text")?,
+            },
+            version_id: text("campaign_version_id")?,
+            webhook_enabled: row.try_get("webhook_enabled")?,
+            webhook_id: webhook_id.and_then(|id| Uuid::parse_str(&id).ok()),
+        },
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+fn map_campaign_unique(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Duplicate("campaigns_name_unique".into())
+        }
+        _ => StoreError::Database(error),
+    }
+}
+
+pub(super) async fn list(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+) -> StoreResult<Vec<CampaignRecord>> {
+    sqlx::query(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE sandbox_id = ? ORDER BY updated_at DESC, id"
+    ))
+    .bind(sandbox_id.to_string())
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(campaign_from_row)
+    .collect()
+}
+
+pub(super) async fn one(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<CampaignRecord>> {
+    sqlx::query(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND sandbox_id = ?"
+    ))
+    .bind(id.to_string())
+    .bind(sandbox_id.to_string())
+    .fetch_optional(readers)
+    .await?
+    .as_ref()
+    .map(campaign_from_row)
+    .transpose()
+}
+
+pub(super) async fn write(
+    pool: &SqlitePool,
+    sandbox_id: Uuid,
+    id: Uuid,
+    campaign: &CampaignWrite,
+    create: bool,
+) -> StoreResult<()> {
+    let now = now_ms();
+    let sql = if create {
+        "INSERT INTO campaigns (name, name_key, channel, status, email_subject, email_body, sms_text, \
+         campaign_version_id, webhook_enabled, webhook_id, updated_at, id, sandbox_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?11)"
+    } else {
+        "UPDATE campaigns SET name = ?1, name_key = ?2, channel = ?3, status = ?4, email_subject = ?5, \
+         email_body = ?6, sms_text = ?7, campaign_version_id = ?8, webhook_enabled = ?9, webhook_id = ?10, \
+         updated_at = ?11 WHERE id = ?12 AND sandbox_id = ?13"
+    };
+    let result = sqlx::query(sql)
+        .bind(&campaign.name)
+        .bind(name_key(&campaign.name))
+        .bind(campaign.channel.as_str())
+        .bind(campaign.status.as_str())
+        .bind(&campaign.content.email_subject)
+        .bind(&campaign.content.email_body)
+        .bind(&campaign.content.sms_text)
+        .bind(&campaign.version_id)
+        .bind(campaign.webhook_enabled)
+        .bind(campaign.webhook_id.map(|id| id.to_string()))
+        .bind(now)
+        .bind(id.to_string())
+        .bind(sandbox_id.to_string())
+        .execute(pool)
+        .await
+        .map_err(map_campaign_unique)?;
+    if result.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "c.id, c.organization_id, o.ims_org, c.name, c.api_key, c.token_hash, \
+     c.created_at, c.last_used_at, c.revoked_at";
+
+fn credential_from_row(row: &SqliteRow) -> StoreResult<CredentialRecord> {
+    Ok(CredentialRecord {
+        id: uuid_column(row, "id")?,
+        organization_id: uuid_column(row, "organization_id")?,
+        ims_org: row.try_get("ims_org")?,
+        name: row.try_get("name")?,
+        api_key: row.try_get("api_key")?,
+        token_hash: row.try_get("token_hash")?,
+        created_at_ms: row.try_get("created_at")?,
+        last_used_at_ms: row.try_get("last_used_at")?,
+        revoked_at_ms: row.try_get("revoked_at")?,
+    })
+}
+
+pub(super) async fn credentials_where(
+    readers: &SqlitePool,
+    condition: &str,
+    value: String,
+) -> StoreResult<Vec<CredentialRecord>> {
+    sqlx::query(&format!(
+        "SELECT {CREDENTIAL_COLUMNS} FROM api_credentials c JOIN organizations o ON o.id = c.organization_id \
+         WHERE {condition} ORDER BY c.created_at DESC, c.id"
+    ))
+    .bind(value)
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(credential_from_row)
+    .collect()
+}
+
+pub(super) async fn store_execution(
+    pool: &SqlitePool,
+    execution: &NewExecution,
+) -> StoreResult<ExecutionStored> {
+    let now = now_ms();
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id, request_id) DO NOTHING",
+    )
+    .bind(execution.id.to_string())
+    .bind(execution.sandbox_id.to_string())
+    .bind(execution.campaign_id.to_string())
+    .bind(&execution.request_id)
+    .bind(&execution.created_by)
+    .bind(&execution.response)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        let response: String = sqlx::query_scalar(
+            "SELECT response FROM executions WHERE campaign_id = ?1 AND request_id = ?2",
+        )
+        .bind(execution.campaign_id.to_string())
+        .bind(&execution.request_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        return Ok(ExecutionStored::Replayed { response });
+    }
+    for (position, message) in execution.messages.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
+             address, campaign_version_id, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(&message.id)
+        .bind(execution.id.to_string())
+        .bind(position as i64)
+        .bind(&message.recipient_type)
+        .bind(&message.user_id)
+        .bind(&message.namespace)
+        .bind(&message.address)
+        .bind(&message.campaign_version_id)
+        .bind(&message.content)
+        .execute(&mut *tx)
+        .await?;
+        for outcome in &message.outcomes {
+            sqlx::query(
+                "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .bind(&message.id)
+            .bind(outcome.status.as_str())
+            .bind(&outcome.failure)
+            .bind(outcome.retry_count as i64)
+            .bind(outcome.due_at_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(ExecutionStored::Created)
+}
+
+pub(super) async fn due_outcomes(
+    readers: &SqlitePool,
+    now: i64,
+    limit: i64,
+) -> StoreResult<Vec<DueOutcome>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.status, p.failure, p.retry_count, m.id AS message_execution_id, m.address, \
+             m.campaign_version_id, e.request_id, e.campaign_id, c.channel, s.id AS sandbox_id, \
+             s.name AS sandbox_name, o.ims_org, c.webhook_enabled, c.webhook_id \
+         FROM provider_outcomes p \
+         JOIN message_executions m ON m.id = p.message_execution_id \
+         JOIN executions e ON e.id = m.execution_id \
+         JOIN campaigns c ON c.id = e.campaign_id \
+         JOIN sandboxes s ON s.id = e.sandbox_id \
+         JOIN organizations o ON o.id = s.organization_id \
+         WHERE p.emitted_at IS NULL AND p.due_at <= ?1 ORDER BY p.due_at, p.id LIMIT ?2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(readers)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let webhook_id: Option<String> = row.try_get("webhook_id")?;
+            Ok(DueOutcome {
+                id: row.try_get("id")?,
+                status: row.try_get("status")?,
+                failure: row.try_get("failure")?,
+                retry_count: row.try_get("retry_count")?,
+                message_execution_id: row.try_get("message_execution_id")?,
+                address: row.try_get("address")?,
+                campaign_version_id: row.try_get("campaign_version_id")?,
+                request_id: row.try_get("request_id")?,
+                campaign_id: uuid_column(row, "campaign_id")?,
+                channel: row.try_get("channel")?,
+                sandbox_id: uuid_column(row, "sandbox_id")?,
+                sandbox_name: row.try_get("sandbox_name")?,
+                ims_org: row.try_get("ims_org")?,
+                webhook_enabled: row.try_get("webhook_enabled")?,
+                webhook_id: webhook_id.and_then(|id| Uuid::parse_str(&id).ok()),
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn mark_emitted(pool: &SqlitePool, ids: &[i64], now: i64) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    // Integers only: formatting them into the statement is safe.
+    sqlx::query(&format!(
+        "UPDATE provider_outcomes SET emitted_at = ?1 WHERE id IN ({list})"
+    ))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

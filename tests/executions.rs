@@ -1,0 +1,455 @@
+//! The whole loop over HTTP: a webhook, a live campaign with it activated, credentials, and
+//! `POST /im/executions/unitary`; the receiver gets each message's feedback with the exact
+//! payload of spec §5.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use support::receiver::TestReceiver;
+use support::*;
+
+struct Api {
+    app: TestApp,
+    api_key: String,
+    token: String,
+}
+
+async fn api() -> Api {
+    let app =
+        TestApp::with_admin_and(&["--provider-delay", "50ms", "--retry-schedule", "10ms"]).await;
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
+    let (status, created) = app
+        .call_json("credentials/create", &[("name", "Order service")])
+        .await;
+    assert_eq!(status, 200, "{created}");
+    Api {
+        api_key: created["credential"]["api_key"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        token: created["token"].as_str().unwrap().to_string(),
+        app,
+    }
+}
+
+impl Api {
+    async fn webhook(&self, name: &str, url: &str, channels: &[&str], events: &[&str]) -> String {
+        let mut form: Vec<(String, String)> = vec![
+            ("form[name]".into(), name.into()),
+            ("form[url]".into(), url.into()),
+            ("form[enabled]".into(), "on".into()),
+            ("form[auth]".into(), "none".into()),
+        ];
+        form.extend(
+            channels
+                .iter()
+                .map(|c| (format!("form[{c}]"), "on".to_string())),
+        );
+        form.extend(
+            events
+                .iter()
+                .map(|e| (format!("form[event_{e}]"), "on".to_string())),
+        );
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (status, body) = self.app.call_json("webhooks/save", &pairs).await;
+        assert_eq!(status, 200, "{body}");
+        body["Saved"]["id"].as_str().unwrap().to_string()
+    }
+
+    async fn campaign(
+        &self,
+        name: &str,
+        channel: &str,
+        status: &str,
+        webhook: Option<&str>,
+    ) -> String {
+        let mut form = vec![
+            ("form[name]", name.to_string()),
+            ("form[channel]", channel.to_string()),
+            ("form[status]", status.to_string()),
+            (
+                "form[email_subject]",
+                "Your {{context.product}}".to_string(),
+            ),
+            (
+                "form[email_body]",
+                "Hello {{profile.firstName}}".to_string(),
+            ),
+            (
+                "form[sms_text]",
+                "Your {{context.product}} shipped".to_string(),
+            ),
+        ];
+        if let Some(webhook) = webhook {
+            form.push(("form[webhook_enabled]", "on".into()));
+            form.push(("form[webhook_id]", webhook.to_string()));
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = self.app.call_json("campaigns/save", &pairs).await;
+        assert_eq!(status, 200, "{body}");
+        body["Saved"]["id"].as_str().unwrap().to_string()
+    }
+
+    fn execute(&self, body: &Value) -> reqwest::RequestBuilder {
+        self.execute_with(body, &[])
+    }
+
+    /// The call with some headers replaced (`Some`) or left out (`None`).
+    fn execute_with(
+        &self,
+        body: &Value,
+        changes: &[(&str, Option<&str>)],
+    ) -> reqwest::RequestBuilder {
+        let bearer = format!("Bearer {}", self.token);
+        let headers = [
+            ("authorization", bearer.as_str()),
+            ("x-api-key", self.api_key.as_str()),
+            ("x-gw-ims-org-id", "default-org"),
+            ("x-sandbox-name", "prod"),
+        ];
+        let mut request = reqwest::Client::new()
+            .post(self.app.url("/im/executions/unitary"))
+            .json(body);
+        for (name, value) in headers {
+            let value = match changes.iter().find(|(changed, _)| *changed == name) {
+                Some((_, replacement)) => *replacement,
+                None => Some(value),
+            };
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
+        }
+        request
+    }
+}
+
+fn recipient(email: &str) -> Value {
+    json!({"type": "aep", "userId": email, "namespace": "email",
+           "channelData": {"emailAddress": email},
+           "profile": {"firstName": "John"}, "context": {"product": "Gaming Laptop"}})
+}
+
+async fn wait_for(receiver: &TestReceiver, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while receiver.received().len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {count} arrived",
+            receiver.received().len()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    receiver
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_execution_sends_each_recipients_feedback_with_the_exact_payload() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let all = ["sent", "delivered", "bounce", "error"];
+    let webhook = api
+        .webhook("Feedback", &receiver.url("/fb"), &["email"], &all)
+        .await;
+    let campaign = api
+        .campaign("Order shipped", "email", "live", Some(&webhook))
+        .await;
+
+    let response = api
+        .execute(&json!({
+            "requestId": "request-12345",
+            "campaignId": campaign,
+            "recipients": [
+                recipient("john.doe@luma.com"),
+                recipient("hard@bounce.test"),
+                recipient("full@softbounce.test"),
+                recipient("broken@error.test"),
+            ]
+        }))
+        .header("x-request-id", "trace-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    assert_eq!(response.headers()["x-request-id"], "trace-1");
+    let accepted: Value = response.json().await.unwrap();
+    assert_eq!(accepted["requestId"], "request-12345");
+    assert_eq!(accepted["createdBy"], "Order service");
+    assert!(accepted["executionId"].as_str().is_some());
+
+    let events = wait_for(&receiver, 8).await;
+    assert_eq!(events.len(), 8, "sent + outcome for each of 4 recipients");
+    let of = |email: &str, status: &str| -> Value {
+        events
+            .iter()
+            .find(|e| {
+                e["identityMap"]["email"][0]["id"] == email
+                    && e["messageDeliveryFeedback"]["feedbackStatus"]["value"] == status
+            })
+            .unwrap_or_else(|| panic!("no {status} for {email}"))
+            .clone()
+    };
+    let delivered = of("john.doe@luma.com", "delivered");
+    let sent = of("john.doe@luma.com", "sent");
+    let keys: Vec<&String> = delivered.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "channel",
+            "eventType",
+            "identityMap",
+            "imsOrg",
+            "messageDeliveryFeedback",
+            "messageExecution",
+            "requestId",
+            "sandbox"
+        ]
+    );
+    assert_eq!(delivered["requestId"], "request-12345");
+    assert_eq!(delivered["imsOrg"], "default-org");
+    assert_eq!(delivered["sandbox"]["name"], "prod");
+    assert_eq!(delivered["channel"], "email");
+    assert_eq!(delivered["eventType"], "message.feedback");
+    assert_eq!(
+        delivered["messageExecution"]["campaignID"],
+        campaign.as_str()
+    );
+    assert_eq!(
+        delivered["messageExecution"]["messageType"],
+        "transactional"
+    );
+    assert_eq!(
+        delivered["messageExecution"]["messageExecutionID"],
+        sent["messageExecution"]["messageExecutionID"],
+        "one message, two events"
+    );
+    assert_eq!(
+        delivered["messageDeliveryFeedback"],
+        json!({"feedbackStatus": {"value": "delivered"}, "offers": null, "messageExclusion": null,
+               "messageFailure": null, "retryCount": 0})
+    );
+    assert_eq!(
+        delivered["identityMap"],
+        json!({"email": [{"id": "john.doe@luma.com", "primary": true}]})
+    );
+    assert_eq!(
+        of("hard@bounce.test", "bounce")["messageDeliveryFeedback"]["messageFailure"],
+        json!({"category": "async", "type": "Hard", "code": "10", "reason": "Invalid Recipient"})
+    );
+    let soft = of("full@softbounce.test", "bounce");
+    assert_eq!(
+        soft["messageDeliveryFeedback"]["messageFailure"]["type"],
+        "Soft"
+    );
+    assert_eq!(
+        soft["messageDeliveryFeedback"]["messageFailure"]["code"],
+        "22"
+    );
+    assert_eq!(
+        of("broken@error.test", "error")["messageDeliveryFeedback"]["messageFailure"]["category"],
+        "sync"
+    );
+
+    // A replay of the requestId answers the same and executes nothing more.
+    let replay = api
+        .execute(
+            &json!({"requestId": "request-12345", "campaignId": campaign,
+                         "recipients": [recipient("john.doe@luma.com")]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 202);
+    assert_eq!(replay.json::<Value>().await.unwrap(), accepted);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(receiver.received().len(), 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_webhooks_channel_and_event_filter_decide_what_it_receives() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let bounces_only = api
+        .webhook(
+            "Bounces",
+            &receiver.url("/b"),
+            &["email", "sms"],
+            &["bounce"],
+        )
+        .await;
+    let campaign = api
+        .campaign("Filtered", "email", "live", Some(&bounces_only))
+        .await;
+    let no_webhook = api.campaign("Quiet", "email", "live", None).await;
+    for (request, campaign) in [("r-1", &campaign), ("r-2", &no_webhook)] {
+        let response = api
+            .execute(&json!({"requestId": request, "campaignId": campaign,
+                             "recipients": [recipient("ok@luma.com"), recipient("x@bounce.test")]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+    }
+    let events = wait_for(&receiver, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "only the bounce of the campaign with the webhook"
+    );
+    assert_eq!(
+        events[0]["messageDeliveryFeedback"]["feedbackStatus"]["value"],
+        "bounce"
+    );
+    assert_eq!(events[0]["requestId"], "r-1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refusal_has_its_status_and_the_error_shape() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let webhook = api
+        .webhook("W", &receiver.url("/w"), &["email"], &["sent"])
+        .await;
+    let live = api.campaign("Live", "email", "live", Some(&webhook)).await;
+    let draft = api.campaign("Draft", "email", "draft", None).await;
+    let good =
+        json!({"requestId": "r", "campaignId": live, "recipients": [recipient("a@luma.com")]});
+
+    let check = |response: reqwest::Response, status: u16, field: Option<&'static str>| async move {
+        assert_eq!(response.status().as_u16(), status);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["status"], status);
+        assert!(body["type"].as_str().unwrap().starts_with("/api/errors#"));
+        assert!(!body["title"].as_str().unwrap().is_empty());
+        assert_eq!(
+            body["report"]["additionalContext"]["field"].as_str(),
+            field,
+            "{body}"
+        );
+        body
+    };
+    let client = reqwest::Client::new();
+    let url = api.app.url("/im/executions/unitary");
+
+    // Credentials and headers.
+    check(
+        client.post(&url).json(&good).send().await.unwrap(),
+        401,
+        Some("x-api-key"),
+    )
+    .await;
+    let cases: [(&str, Option<&str>, u16, Option<&str>); 5] = [
+        ("authorization", None, 401, Some("Authorization")),
+        ("authorization", Some("Bearer fwt_wrong"), 401, None),
+        (
+            "x-gw-ims-org-id",
+            Some("other-org"),
+            403,
+            Some("x-gw-ims-org-id"),
+        ),
+        ("x-sandbox-name", None, 400, Some("x-sandbox-name")),
+        ("x-sandbox-name", Some("dev"), 404, Some("x-sandbox-name")),
+    ];
+    for (header, value, status, field) in cases {
+        let response = api
+            .execute_with(&good, &[(header, value)])
+            .send()
+            .await
+            .unwrap();
+        check(response, status, field).await;
+    }
+
+    // The body.
+    let bad_json = api
+        .execute(&good)
+        .body("{not json")
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    check(bad_json, 400, None).await;
+    let many: Vec<Value> = (0..21)
+        .map(|i| recipient(&format!("u{i}@luma.com")))
+        .collect();
+    let body = check(
+        api.execute(&json!({"requestId": "r", "campaignId": live, "recipients": many}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        Some("recipients"),
+    )
+    .await;
+    assert!(body["title"].as_str().unwrap().contains("21"));
+    check(
+        api.execute(&json!({"campaignId": live, "recipients": [recipient("a@luma.com")]}))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        Some("requestId"),
+    )
+    .await;
+    let body = check(
+        api.execute(&json!({"requestId": "r-draft", "campaignId": draft, "recipients": [recipient("a@luma.com")]}))
+            .send()
+            .await
+            .unwrap(),
+        409,
+        Some("campaignId"),
+    )
+    .await;
+    assert_eq!(body["report"]["additionalContext"]["requestId"], "r-draft");
+    assert_eq!(
+        body["report"]["additionalContext"]["campaignId"],
+        draft.as_str()
+    );
+    check(
+        api.execute(
+            &json!({"requestId": "r", "campaignId": uuid::Uuid::new_v4().to_string(),
+                            "recipients": [recipient("a@luma.com")]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        404,
+        Some("campaignId"),
+    )
+    .await;
+    let phone_only = json!({"type": "aep", "userId": "u1", "namespace": "phone",
+                            "channelData": {"mobilePhoneNumber": "+33612345678"}});
+    check(
+        api.execute(&json!({"requestId": "r", "campaignId": live, "recipients": [phone_only]}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+        Some("recipients[0].channelData.emailAddress"),
+    )
+    .await;
+
+    // A revoked credential is refused from then on.
+    let (_, list) = api.app.call_json("credentials/list", &[]).await;
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    assert!(
+        list["items"][0]["last_used_at"].is_string(),
+        "last use is shown"
+    );
+    let (status, _) = api
+        .app
+        .call_json("credentials/revoke", &[("id", &id)])
+        .await;
+    assert_eq!(status, 200);
+    check(api.execute(&good).send().await.unwrap(), 401, None).await;
+    assert!(
+        receiver.received().is_empty(),
+        "no refused call sent anything"
+    );
+}
