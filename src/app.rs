@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns/new") view=CampaignFormPage/>
                     <Route path=path!("campaigns/:id") view=CampaignFormPage/>
                     <Route path=path!("api-credentials") view=CredentialsPage/>
+                    <Route path=path!("sandboxes") view=SandboxesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

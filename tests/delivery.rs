@@ -274,9 +274,13 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
     let receiver = TestReceiver::start().await;
     receiver.script([Scripted::status(500), Scripted::status(200)]);
     let hook = webhook(&server, &receiver.url("/signed")).await;
-    let first = rotate_signing_secret(&server.state, &hook.to_string())
-        .await
-        .unwrap();
+    let first = rotate_signing_secret(
+        &server.state,
+        &server.state.default_sandbox,
+        &hook.to_string(),
+    )
+    .await
+    .unwrap();
     assert!(first.secret.starts_with("whsec_"));
     let id = server
         .state
@@ -304,9 +308,13 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
         assert!((0..=5).contains(&age));
     }
 
-    let second = rotate_signing_secret(&server.state, &hook.to_string())
-        .await
-        .unwrap();
+    let second = rotate_signing_secret(
+        &server.state,
+        &server.state.default_sandbox,
+        &hook.to_string(),
+    )
+    .await
+    .unwrap();
     assert!(second.info.previous_valid_until.is_some());
     server
         .state
@@ -468,13 +476,21 @@ async fn a_test_event_reports_the_endpoints_answer_and_has_the_real_structure() 
         Scripted::status(500).body("database down"),
     ]);
     let hook = webhook(&server, &receiver.url("/test")).await;
-    let signing = rotate_signing_secret(&server.state, &hook.to_string())
-        .await
-        .unwrap();
+    let signing = rotate_signing_secret(
+        &server.state,
+        &server.state.default_sandbox,
+        &hook.to_string(),
+    )
+    .await
+    .unwrap();
 
-    let ok = send_test_event(&server.state, &hook.to_string())
-        .await
-        .unwrap();
+    let ok = send_test_event(
+        &server.state,
+        &server.state.default_sandbox,
+        &hook.to_string(),
+    )
+    .await
+    .unwrap();
     assert!(ok.success);
     assert_eq!(
         (ok.status, ok.body_excerpt.as_str()),
@@ -509,9 +525,13 @@ async fn a_test_event_reports_the_endpoints_answer_and_has_the_real_structure() 
         &header("webhook-signature")
     ));
 
-    let failed = send_test_event(&server.state, &hook.to_string())
-        .await
-        .unwrap();
+    let failed = send_test_event(
+        &server.state,
+        &server.state.default_sandbox,
+        &hook.to_string(),
+    )
+    .await
+    .unwrap();
     assert!(!failed.success);
     assert_eq!(failed.status, Some(500));
     assert_eq!(failed.body_excerpt, "database down");
@@ -529,9 +549,13 @@ async fn a_test_event_reports_the_endpoints_answer_and_has_the_real_structure() 
 
     // A private target is refused before any connection, with its code explained.
     let private = webhook(&server, "https://10.0.0.1/hook").await;
-    let refused = send_test_event(&server.state, &private.to_string())
-        .await
-        .unwrap();
+    let refused = send_test_event(
+        &server.state,
+        &server.state.default_sandbox,
+        &private.to_string(),
+    )
+    .await
+    .unwrap();
     assert_eq!(refused.error_code.as_deref(), Some("E_SSRF"));
     assert!(refused.explanation.contains("private"));
 }

@@ -453,3 +453,142 @@ async fn every_refusal_has_its_status_and_the_error_shape() {
         "no refused call sent anything"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandboxes_and_organizations_are_isolated() {
+    use feedback_webhooks::model::campaign::{CampaignContent, CampaignStatus};
+    use feedback_webhooks::model::Channel;
+    use feedback_webhooks::server::storage::CampaignWrite;
+    let api = api().await;
+    let in_prod = TestReceiver::start().await;
+    let in_dev = TestReceiver::start().await;
+    let all = ["sent", "delivered", "bounce", "error"];
+    let prod_hook = api
+        .webhook("Prod hook", &in_prod.url("/p"), &["email"], &all)
+        .await;
+    let prod_campaign = api
+        .campaign("Prod campaign", "email", "live", Some(&prod_hook))
+        .await;
+
+    // A second sandbox, worked in through the session: its lists start empty.
+    let (status, dev) = api
+        .app
+        .call_json("sandboxes/create", &[("name", "dev")])
+        .await;
+    assert_eq!(status, 200, "{dev}");
+    let (status, _) = api
+        .app
+        .call_json("sandboxes/switch", &[("id", dev["id"].as_str().unwrap())])
+        .await;
+    assert_eq!(status, 200);
+    let (_, webhooks) = api.app.call_json("webhooks/list", &[]).await;
+    assert_eq!(
+        webhooks["items"],
+        json!([]),
+        "prod's webhook is not listed in dev"
+    );
+    let (status, _) = api
+        .app
+        .call_json("webhooks/get", &[("id", &prod_hook)])
+        .await;
+    assert_eq!(status, 404, "nor reachable by id");
+    let dev_hook = api
+        .webhook("Dev hook", &in_dev.url("/d"), &["email"], &all)
+        .await;
+    let dev_campaign = api
+        .campaign("Dev campaign", "email", "live", Some(&dev_hook))
+        .await;
+    // A campaign cannot take another sandbox's webhook.
+    let (status, refused) = api
+        .app
+        .call_json(
+            "campaigns/save",
+            &[
+                ("form[name]", "Sneaky"),
+                ("form[channel]", "email"),
+                ("form[status]", "live"),
+                ("form[email_subject]", "s"),
+                ("form[email_body]", "b"),
+                ("form[webhook_enabled]", "on"),
+                ("form[webhook_id]", &prod_hook),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        refused["Invalid"]["errors"]["webhook_id"].is_string(),
+        "{refused}"
+    );
+
+    // Executions: each sandbox's events reach only its own webhook.
+    let run = |sandbox: &'static str, campaign: &str, request: &str| {
+        api.execute_with(
+            &json!({"requestId": request, "campaignId": campaign, "recipients": [recipient("a@luma.com")]}),
+            &[("x-sandbox-name", Some(sandbox))],
+        )
+    };
+    assert_eq!(
+        run("prod", &prod_campaign, "p-1")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    assert_eq!(
+        run("dev", &dev_campaign, "d-1")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        202
+    );
+    assert_eq!(
+        run("prod", &dev_campaign, "x-1")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let prod_events = wait_for(&in_prod, 2).await;
+    let dev_events = wait_for(&in_dev, 2).await;
+    assert!(prod_events
+        .iter()
+        .all(|e| e["requestId"] == "p-1" && e["sandbox"]["name"] == "prod"));
+    assert!(dev_events
+        .iter()
+        .all(|e| e["requestId"] == "d-1" && e["sandbox"]["name"] == "dev"));
+
+    // Another organization: this credential is refused there, and its campaigns are not found.
+    let store = &api.app.server.state.store;
+    let other = store.ensure_sandbox("other-org", "prod").await.unwrap();
+    let foreign = store
+        .create_campaign(
+            other.id,
+            &CampaignWrite {
+                name: "Theirs".into(),
+                channel: Channel::Email,
+                status: CampaignStatus::Live,
+                content: CampaignContent {
+                    email_subject: "s".into(),
+                    email_body: "b".into(),
+                    sms_text: String::new(),
+                },
+                version_id: uuid::Uuid::new_v4().to_string(),
+                webhook_enabled: false,
+                webhook_id: None,
+            },
+        )
+        .await
+        .unwrap();
+    let body = json!({"requestId": "y-1", "campaignId": foreign.id.to_string(), "recipients": [recipient("a@luma.com")]});
+    let response = api
+        .execute_with(&body, &[("x-gw-ims-org-id", Some("other-org"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let response = api.execute(&body).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+}

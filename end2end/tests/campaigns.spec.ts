@@ -75,3 +75,21 @@ test('create an API credential: the token is shown once, then revoke it', async 
   await expect(page.getByRole('row', { name: /Order service/ })).toContainText('Revoked');
   await expect(page.locator('.secret-value.token')).toHaveCount(0);
 });
+
+test('create a sandbox and switch to it from the top bar', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'Sandboxes' }).click();
+  await hydrated(page);
+  await page.getByLabel('Name').fill('dev-eu');
+  await page.getByRole('button', { name: 'Create sandbox' }).click();
+  await expect(page.getByRole('row', { name: /dev-eu/ })).toBeVisible();
+  await page.locator('#sandbox-select').selectOption({ label: 'dev-eu' });
+  await expect(page.getByRole('row', { name: /dev-eu/ })).toContainText('Current');
+  await page.screenshot({ path: 'test-results/sandboxes.png', fullPage: true });
+  await page.getByRole('link', { name: 'Feedback webhook settings' }).click();
+  await expect(page.getByText('No feedback webhooks yet')).toBeVisible();
+  await expect(page.locator('#sandbox-select option:checked')).toHaveText('dev-eu');
+  await page.locator('#sandbox-select').selectOption({ label: 'prod' });
+  await expect(page.locator('#sandbox-select option:checked')).toHaveText('prod');
+  await expect(page.getByRole('heading', { name: 'Feedback webhook settings' })).toBeVisible();
+});

@@ -68,9 +68,10 @@ pub async fn logout() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<UserView>, AppError> {
     let state = AppState::current()?;
     let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-    Ok(session_user(&state, &session)
-        .await?
-        .map(|user| user_view(&state, &user)))
+    match session_user(&state, &session).await? {
+        Some(user) => Ok(Some(user_view(&state, &user).await?)),
+        None => Ok(None),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

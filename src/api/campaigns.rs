@@ -16,11 +16,11 @@ use {
 pub async fn list_campaigns() -> Result<CampaignList, AppError> {
     with_status(
         async {
-            let (state, _, role) = require_user(Role::Viewer).await?;
-            let webhooks = campaigns::webhook_options(&state).await?;
+            let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            let webhooks = campaigns::webhook_options(&state, &sandbox).await?;
             let records = state
                 .store
-                .list_campaigns(state.default_sandbox.id)
+                .list_campaigns(sandbox.id)
                 .await
                 .map_err(internal)?;
             Ok(CampaignList {
@@ -40,16 +40,16 @@ pub async fn list_campaigns() -> Result<CampaignList, AppError> {
 pub async fn load_campaign_editor(id: Option<String>) -> Result<CampaignEditorData, AppError> {
     with_status(
         async {
-            let (state, _, role) = require_user(Role::Viewer).await?;
+            let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
             let record = match id.as_deref() {
-                Some(id) => Some(campaigns::load(&state, id).await?),
+                Some(id) => Some(campaigns::load(&state, &sandbox, id).await?),
                 None => None,
             };
             let form = record
                 .as_ref()
                 .map(campaigns::form_of)
                 .unwrap_or_else(CampaignForm::blank);
-            let webhooks = campaigns::webhook_options(&state).await?;
+            let webhooks = campaigns::webhook_options(&state, &sandbox).await?;
             Ok(campaigns::editor_data(
                 record.as_ref(),
                 form,
@@ -67,8 +67,8 @@ pub async fn load_campaign_editor(id: Option<String>) -> Result<CampaignEditorDa
 pub async fn save_campaign(form: CampaignForm) -> Result<SaveOutcome, AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Editor).await?;
-            let outcome = campaigns::save(&state, &form).await?;
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let outcome = campaigns::save(&state, &sandbox, &form).await?;
             if let SaveOutcome::Saved { id, .. } = &outcome {
                 redirect_plain_post(&format!("{}?saved={id}", routes::CAMPAIGNS));
             }

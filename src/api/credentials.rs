@@ -31,7 +31,7 @@ fn view_of(record: &CredentialRecord) -> CredentialView {
 pub async fn list_credentials() -> Result<CredentialList, AppError> {
     with_status(
         async {
-            let (state, user, _) = require_user(Role::Admin).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Admin).await?;
             let records = state
                 .store
                 .list_credentials(user.organization_id)
@@ -39,8 +39,8 @@ pub async fn list_credentials() -> Result<CredentialList, AppError> {
                 .map_err(internal)?;
             Ok(CredentialList {
                 items: records.iter().map(view_of).collect(),
-                ims_org: state.default_sandbox.ims_org.clone(),
-                sandbox_name: state.default_sandbox.name.clone(),
+                ims_org: sandbox.ims_org.clone(),
+                sandbox_name: sandbox.name.clone(),
             })
         }
         .await,

@@ -5,6 +5,7 @@ pub mod campaigns;
 pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod executions;
+pub mod sandboxes;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]

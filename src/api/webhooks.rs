@@ -25,10 +25,10 @@ pub struct WebhookList {
 pub async fn list_webhooks() -> Result<WebhookList, AppError> {
     with_status(
         async {
-            let (state, _, role) = require_user(Role::Viewer).await?;
+            let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
             let records = state
                 .store
-                .list_webhooks(state.default_sandbox.id)
+                .list_webhooks(sandbox.id)
                 .await
                 .map_err(internal)?;
             Ok(WebhookList {
@@ -44,8 +44,10 @@ pub async fn list_webhooks() -> Result<WebhookList, AppError> {
 pub async fn get_webhook(id: String) -> Result<WebhookSummary, AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Viewer).await?;
-            Ok(webhooks::summary(&webhooks::load(&state, &id).await?))
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            Ok(webhooks::summary(
+                &webhooks::load(&state, &sandbox, &id).await?,
+            ))
         }
         .await,
     )
@@ -59,9 +61,9 @@ pub async fn load_webhook_editor(
 ) -> Result<WebhookEditorData, AppError> {
     with_status(
         async {
-            let (state, _, role) = require_user(Role::Viewer).await?;
+            let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
             let record = match id.as_deref() {
-                Some(id) => Some(webhooks::load(&state, id).await?),
+                Some(id) => Some(webhooks::load(&state, &sandbox, id).await?),
                 None => None,
             };
             let stashed = match draft {
@@ -91,14 +93,14 @@ pub async fn load_webhook_editor(
 pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Editor).await?;
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
             let mut form = form;
             // Without JavaScript, "Add header" and "Remove" post the form and come back to it.
             if let Some(edited) = edit_rows(&mut form) {
                 stash_draft_and_return(form, FieldErrors::new()).await?;
                 return Ok(SaveOutcome::Invalid { errors: edited });
             }
-            let outcome = webhooks::save(&state, &form).await?;
+            let outcome = webhooks::save(&state, &sandbox, &form).await?;
             match &outcome {
                 SaveOutcome::Saved { id, .. } => {
                     redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS))
@@ -117,11 +119,11 @@ pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
 pub async fn delete_webhook(id: String) -> Result<(), AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Editor).await?;
-            let record = webhooks::load(&state, &id).await?;
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let record = webhooks::load(&state, &sandbox, &id).await?;
             state
                 .store
-                .delete_webhook(state.default_sandbox.id, record.id)
+                .delete_webhook(sandbox.id, record.id)
                 .await
                 .map_err(internal)?;
             redirect_plain_post(&format!(
@@ -140,8 +142,8 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
 pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Editor).await?;
-            let new = webhooks::rotate_signing_secret(&state, &id).await?;
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let new = webhooks::rotate_signing_secret(&state, &sandbox, &id).await?;
             if plain_form_post() {
                 // Without JavaScript the secret is shown once by the page the browser returns to.
                 flash_and_return(NEW_SECRET_KEY, &id, &new.secret).await?;
@@ -157,8 +159,8 @@ pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppEr
 pub async fn remove_signing_secret(id: String) -> Result<(), AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Editor).await?;
-            webhooks::remove_signing_secret(&state, &id).await?;
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            webhooks::remove_signing_secret(&state, &sandbox, &id).await?;
             redirect_plain_post(&routes::webhook(&id));
             Ok(())
         }
@@ -171,8 +173,8 @@ pub async fn remove_signing_secret(id: String) -> Result<(), AppError> {
 pub async fn send_test_event(id: String) -> Result<TestEventResult, AppError> {
     with_status(
         async {
-            let (state, _, _) = require_user(Role::Editor).await?;
-            let result = webhooks::send_test_event(&state, &id).await?;
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let result = webhooks::send_test_event(&state, &sandbox, &id).await?;
             if plain_form_post() {
                 flash_and_return(TEST_RESULT_KEY, &id, &result).await?;
             }

@@ -19,3 +19,4 @@ pub const CREDENTIALS: &str = "/admin/api-credentials";
 pub fn campaign(id: &str) -> String {
     format!("{CAMPAIGNS}/{id}")
 }
+pub const SANDBOXES: &str = "/admin/sandboxes";

@@ -39,6 +39,9 @@ pub struct UserView {
     pub role: Role,
     pub ims_org: String,
     pub sandbox_name: String,
+    pub sandbox_id: String,
+    /// Every sandbox of the organization, to switch to: (id, name).
+    pub sandboxes: Vec<(String, String)>,
 }
 
 /// Passwords are checked the same way at setup, by `FW_ADMIN_PASSWORD` and later by user admin.

@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::model::{Role, UserView};
 use crate::server::state::AppState;
-use crate::server::storage::{NewUser, StoreError, UserRecord};
+use crate::server::storage::{NewUser, SandboxRef, StoreError, UserRecord};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -125,13 +125,54 @@ pub async fn require_user(role: Role) -> Result<(AppState, UserRecord, Role), Ap
     Ok((state, user, user_role))
 }
 
-pub fn user_view(state: &AppState, user: &UserRecord) -> UserView {
-    UserView {
+/// The session's key for the sandbox the person works in.
+pub const SANDBOX_KEY: &str = "sandbox_id";
+
+/// The sandbox the current person works in: the one they switched to (if still theirs), else
+/// the configured default sandbox of their organization, else its first sandbox.
+pub async fn current_sandbox(state: &AppState, user: &UserRecord) -> Result<SandboxRef, AppError> {
+    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    let chosen: Option<Uuid> = session.get(SANDBOX_KEY).await.map_err(internal)?;
+    let sandboxes = state
+        .store
+        .list_sandboxes(user.organization_id)
+        .await
+        .map_err(internal)?;
+    let pick = |id: Uuid| sandboxes.iter().find(|s| s.id == id).cloned();
+    chosen
+        .and_then(pick)
+        .or_else(|| pick(state.default_sandbox.id))
+        .or_else(|| sandboxes.first().cloned())
+        .ok_or_else(|| AppError::NotFound("Your organization has no sandbox.".into()))
+}
+
+/// The signed-in user with at least `role`, and the sandbox they work in.
+pub async fn require_sandbox_user(
+    role: Role,
+) -> Result<(AppState, UserRecord, Role, SandboxRef), AppError> {
+    let (state, user, role) = require_user(role).await?;
+    let sandbox = current_sandbox(&state, &user).await?;
+    Ok((state, user, role, sandbox))
+}
+
+pub async fn user_view(state: &AppState, user: &UserRecord) -> Result<UserView, AppError> {
+    let sandbox = current_sandbox(state, user).await?;
+    let sandboxes = state
+        .store
+        .list_sandboxes(user.organization_id)
+        .await
+        .map_err(internal)?;
+    Ok(UserView {
         email: user.email.clone(),
         role: Role::parse(&user.role).unwrap_or(Role::Viewer),
-        ims_org: state.default_sandbox.ims_org.clone(),
-        sandbox_name: state.default_sandbox.name.clone(),
-    }
+        ims_org: sandbox.ims_org.clone(),
+        sandbox_name: sandbox.name.clone(),
+        sandbox_id: sandbox.id.to_string(),
+        sandboxes: sandboxes
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.name))
+            .collect(),
+    })
 }
 
 /// Refuses state-changing requests that a browser marks as coming from another site.

@@ -11,10 +11,13 @@ use crate::server::webhooks::format_ms;
 use uuid::Uuid;
 
 /// The sandbox's webhooks as the Audience section offers them.
-pub async fn webhook_options(state: &AppState) -> Result<Vec<WebhookOption>, AppError> {
+pub async fn webhook_options(
+    state: &AppState,
+    sandbox: &SandboxRef,
+) -> Result<Vec<WebhookOption>, AppError> {
     let records = state
         .store
-        .list_webhooks(state.default_sandbox.id)
+        .list_webhooks(sandbox.id)
         .await
         .map_err(internal)?;
     Ok(records
@@ -94,24 +97,32 @@ pub fn editor_data(
     }
 }
 
-pub async fn load(state: &AppState, id: &str) -> Result<CampaignRecord, AppError> {
+pub async fn load(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    id: &str,
+) -> Result<CampaignRecord, AppError> {
     let missing = || AppError::NotFound("No such campaign in this sandbox.".into());
     let id = Uuid::parse_str(id.trim()).map_err(|_| missing())?;
     state
         .store
-        .campaign(state.default_sandbox.id, id)
+        .campaign(sandbox.id, id)
         .await
         .map_err(internal)?
         .ok_or_else(missing)
 }
 
 /// Validates and stores the form. The campaign version changes with its content (or channel).
-pub async fn save(state: &AppState, form: &CampaignForm) -> Result<SaveOutcome, AppError> {
+pub async fn save(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    form: &CampaignForm,
+) -> Result<SaveOutcome, AppError> {
     let existing = match form.id.trim() {
         "" => None,
-        id => Some(load(state, id).await?),
+        id => Some(load(state, sandbox, id).await?),
     };
-    let webhooks = webhook_options(state).await?;
+    let webhooks = webhook_options(state, sandbox).await?;
     let draft = match validate_campaign(form, &webhooks) {
         Ok(draft) => draft,
         Err(errors) => return Ok(SaveOutcome::Invalid { errors }),
@@ -135,13 +146,12 @@ pub async fn save(state: &AppState, form: &CampaignForm) -> Result<SaveOutcome, 
             .as_deref()
             .and_then(|id| Uuid::parse_str(id).ok()),
     };
-    let sandbox = state.default_sandbox.id;
     let result = match &existing {
-        None => state.store.create_campaign(sandbox, &write).await,
+        None => state.store.create_campaign(sandbox.id, &write).await,
         Some(record) => {
             state
                 .store
-                .update_campaign(sandbox, record.id, &write)
+                .update_campaign(sandbox.id, record.id, &write)
                 .await
         }
     };

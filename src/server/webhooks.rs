@@ -179,9 +179,10 @@ pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
 /// Generates a new signing secret; the current one (if any) keeps signing for 24 hours.
 pub async fn rotate_signing_secret(
     state: &AppState,
+    sandbox: &SandboxRef,
     id: &str,
 ) -> Result<NewSigningSecret, AppError> {
-    let record = load(state, id).await?;
+    let record = load(state, sandbox, id).await?;
     let secret = crate::server::delivery::signing::generate_signing_secret();
     let signing = StoredSigning {
         secret_sealed: state.secrets.seal(&secret),
@@ -192,7 +193,7 @@ pub async fn rotate_signing_secret(
     };
     state
         .store
-        .set_signing_secret(state.default_sandbox.id, record.id, Some(&signing))
+        .set_signing_secret(sandbox.id, record.id, Some(&signing))
         .await
         .map_err(internal)?;
     Ok(NewSigningSecret {
@@ -201,11 +202,15 @@ pub async fn rotate_signing_secret(
     })
 }
 
-pub async fn remove_signing_secret(state: &AppState, id: &str) -> Result<(), AppError> {
-    let record = load(state, id).await?;
+pub async fn remove_signing_secret(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    id: &str,
+) -> Result<(), AppError> {
+    let record = load(state, sandbox, id).await?;
     state
         .store
-        .set_signing_secret(state.default_sandbox.id, record.id, None)
+        .set_signing_secret(sandbox.id, record.id, None)
         .await
         .map_err(internal)?;
     Ok(())
@@ -216,11 +221,15 @@ pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
         .map_err(|_| AppError::NotFound("No such webhook in this sandbox.".into()))
 }
 
-pub async fn load(state: &AppState, id: &str) -> Result<WebhookRecord, AppError> {
+pub async fn load(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    id: &str,
+) -> Result<WebhookRecord, AppError> {
     let id = parse_id(id)?;
     state
         .store
-        .webhook(state.default_sandbox.id, id)
+        .webhook(sandbox.id, id)
         .await
         .map_err(internal)?
         .ok_or_else(|| {
@@ -229,10 +238,14 @@ pub async fn load(state: &AppState, id: &str) -> Result<WebhookRecord, AppError>
 }
 
 /// Validates and stores the form; refused input comes back as field errors.
-pub async fn save(state: &AppState, form: &WebhookForm) -> Result<SaveOutcome, AppError> {
+pub async fn save(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    form: &WebhookForm,
+) -> Result<SaveOutcome, AppError> {
     let existing = match form.id.trim() {
         "" => None,
-        id => Some(load(state, id).await?),
+        id => Some(load(state, sandbox, id).await?),
     };
     let draft = match validate_webhook(
         form,
@@ -252,10 +265,14 @@ pub async fn save(state: &AppState, form: &WebhookForm) -> Result<SaveOutcome, A
         });
     }
     let write = to_write(state, draft, existing.as_ref());
-    let sandbox = state.default_sandbox.id;
     let result = match &existing {
-        None => state.store.create_webhook(sandbox, &write).await,
-        Some(record) => state.store.update_webhook(sandbox, record.id, &write).await,
+        None => state.store.create_webhook(sandbox.id, &write).await,
+        Some(record) => {
+            state
+                .store
+                .update_webhook(sandbox.id, record.id, &write)
+                .await
+        }
     };
     match result {
         Ok(record) => Ok(SaveOutcome::Saved {
@@ -361,9 +378,13 @@ const TEST_EXCERPT_CHARS: usize = 2_000;
 
 /// Sends a sample `delivered` event (real structure, `requestId` prefixed `test-`) to the
 /// webhook now, through the delivery engine's signing and client, and reports what came back.
-pub async fn send_test_event(state: &AppState, id: &str) -> Result<TestEventResult, AppError> {
-    let record = load(state, id).await?;
-    let payload = sample_payload(state, &record);
+pub async fn send_test_event(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    id: &str,
+) -> Result<TestEventResult, AppError> {
+    let record = load(state, sandbox, id).await?;
+    let payload = sample_payload(sandbox, &record);
     let body = serde_json::to_string(&payload).map_err(internal)?;
     let result = state.delivery.send_test(record.id, &body).await;
     let explanation = match (result.error, result.status) {
@@ -387,7 +408,7 @@ pub async fn send_test_event(state: &AppState, id: &str) -> Result<TestEventResu
 }
 
 /// A `delivered` feedback event as a real one would look, on the webhook's first channel.
-fn sample_payload(state: &AppState, record: &WebhookRecord) -> FeedbackPayload {
+fn sample_payload(sandbox: &SandboxRef, record: &WebhookRecord) -> FeedbackPayload {
     let channel = if record.settings.email {
         Channel::Email
     } else {
@@ -396,9 +417,9 @@ fn sample_payload(state: &AppState, record: &WebhookRecord) -> FeedbackPayload {
     let simple = |uuid: Uuid| uuid.simple().to_string();
     FeedbackPayload::new(FeedbackFacts {
         request_id: format!("test-{}", simple(Uuid::new_v4())),
-        ims_org: state.default_sandbox.ims_org.clone(),
-        sandbox_id: state.default_sandbox.id.to_string(),
-        sandbox_name: state.default_sandbox.name.clone(),
+        ims_org: sandbox.ims_org.clone(),
+        sandbox_id: sandbox.id.to_string(),
+        sandbox_name: sandbox.name.clone(),
         channel,
         message_execution_id: format!("TEST-{}", &simple(Uuid::new_v4())[..8].to_uppercase()),
         campaign_id: Uuid::nil().to_string(),

@@ -370,6 +370,10 @@ pub trait Store: Send + Sync + 'static {
     /// `due_before_ms`; returns how many.
     async fn expire_waiting(&self, due_before_ms: i64, limit: i64) -> StoreResult<u64>;
 
+    /// The organization's sandboxes, by name.
+    async fn list_sandboxes(&self, organization_id: Uuid) -> StoreResult<Vec<SandboxRef>>;
+    /// Refused with `Duplicate` when the organization has a sandbox of that name.
+    async fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef>;
     /// A sandbox of the organization, by name.
     async fn sandbox_by_name(
         &self,

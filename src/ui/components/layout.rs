@@ -1,6 +1,7 @@
 //! The admin frame: navigation on the left, sandbox and account on top, the page in the middle.
 
 use crate::api::auth::{current_user, Logout};
+use crate::api::sandboxes::SwitchSandbox;
 use crate::model::routes;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
@@ -8,10 +9,18 @@ use leptos_router::components::{Outlet, A};
 #[component]
 pub fn AdminLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
+    provide_context(TopBar(user));
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = logout.value().get() {
             let _ = window().location().set_href(routes::LOGIN);
+        }
+    });
+    let switch = ServerAction::<SwitchSandbox>::new();
+    Effect::new(move |_| {
+        // Every list on the page belongs to the old sandbox: load the page afresh.
+        if let Some(Ok(())) = switch.value().get() {
+            let _ = window().location().reload();
         }
     });
     view! {
@@ -38,6 +47,9 @@ pub fn AdminLayout() -> impl IntoView {
                     <p class="nav-group">"Access"</p>
                     <ul>
                         <li>
+                            <A href=routes::SANDBOXES>"Sandboxes"</A>
+                        </li>
+                        <li>
                             <A href=routes::CREDENTIALS>"API credentials"</A>
                         </li>
                     </ul>
@@ -48,11 +60,21 @@ pub fn AdminLayout() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             user.await.ok().flatten().map(|user| view! {
-                                <span class="sandbox" title="Organization and sandbox">
-                                    <span class="muted">{user.ims_org}</span>
-                                    " / "
-                                    <strong>{user.sandbox_name}</strong>
-                                </span>
+                                <ActionForm action=switch attr:class="sandbox">
+                                    <label for="sandbox-select">
+                                        <span class="muted">{user.ims_org}</span>
+                                        " / "
+                                        <span class="visually-hidden">"Sandbox"</span>
+                                    </label>
+                                    <select id="sandbox-select" name="id" on:change=move |ev| {
+                                        switch.dispatch(SwitchSandbox { id: event_target_value(&ev) });
+                                    }>
+                                        {user.sandboxes.iter().map(|(id, name)| view! {
+                                            <option value=id.clone() selected=*id == user.sandbox_id>{name.clone()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <noscript><button type="submit" class="link-button">"Switch"</button></noscript>
+                                </ActionForm>
                                 <span class="account">
                                     {user.email}
                                     <span class="role">{user.role.as_str()}</span>
@@ -69,6 +91,18 @@ pub fn AdminLayout() -> impl IntoView {
                 </main>
             </div>
         </div>
+    }
+}
+
+/// The top bar's view of the session (account, sandboxes): pages that change it refetch it.
+#[derive(Clone, Copy)]
+pub struct TopBar(pub Resource<Result<Option<crate::model::UserView>, crate::error::AppError>>);
+
+impl TopBar {
+    pub fn refresh() {
+        if let Some(TopBar(user)) = use_context::<TopBar>() {
+            user.refetch();
+        }
     }
 }
 

@@ -578,6 +578,47 @@ impl Store for SqliteStorage {
         outbox::expire_waiting(&self.pool, due_before_ms, limit, now_ms()).await
     }
 
+    async fn list_sandboxes(&self, organization_id: Uuid) -> StoreResult<Vec<SandboxRef>> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT s.id, s.name, o.ims_org FROM sandboxes s JOIN organizations o ON o.id = s.organization_id \
+             WHERE s.organization_id = ?1 ORDER BY s.name",
+        )
+        .bind(organization_id.to_string())
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|(id, name, ims_org)| {
+                Ok(SandboxRef {
+                    id: Uuid::parse_str(&id).map_err(|_| StoreError::Corrupt(id.clone()))?,
+                    name,
+                    organization_id,
+                    ims_org,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef> {
+        sqlx::query(
+            "INSERT INTO sandboxes (id, organization_id, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .bind(Uuid::new_v4().to_string())
+        .bind(organization_id.to_string())
+        .bind(name)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Duplicate("sandboxes_name_unique".into())
+            }
+            _ => StoreError::Database(error),
+        })?;
+        self.sandbox_by_name(organization_id, name)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
     async fn sandbox_by_name(
         &self,
         organization_id: Uuid,
