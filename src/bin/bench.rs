@@ -3,6 +3,12 @@
 //!
 //!   cargo run --release --features ssr --bin bench -- --events 20000
 //!   cargo run --release --features ssr --bin bench -- --events 20000 --rate 4000
+//!
+//! With `--api`, events come from `POST /im/executions/unitary` over HTTP instead (one recipient
+//! per call, the webhook filtered to `delivered`, so one call is one delivery), and the API's own
+//! latency is reported too:
+//!
+//!   cargo run --release --features ssr --bin bench -- --api --events 10000 --rate 500
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,6 +36,9 @@ struct Args {
     /// Deliveries in flight for the one webhook.
     #[arg(long, default_value_t = 16)]
     per_webhook_concurrency: usize,
+    /// Drive the execution API over HTTP instead of the in-process outbox entry point.
+    #[arg(long)]
+    api: bool,
 }
 
 /// Nanoseconds since the benchmark started; the payload carries its ingest time.
@@ -49,8 +58,19 @@ struct Ledger {
 async fn receive(State(ledger): State<Arc<Mutex<Ledger>>>, body: Bytes) -> &'static str {
     let now = clock();
     let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    let seq = value["bench"]["seq"].as_u64().unwrap_or(u64::MAX);
-    let sent = value["bench"]["ingestedAtNs"].as_u64().unwrap_or(now);
+    // In-process events carry a `bench` object; API ones a requestId `bench-<seq>-<ns>`.
+    let from_request_id = value["requestId"]
+        .as_str()
+        .and_then(|id| id.strip_prefix("bench-"))
+        .and_then(|rest| rest.split_once('-'))
+        .and_then(|(seq, ns)| Some((seq.parse::<u64>().ok()?, ns.parse::<u64>().ok()?)));
+    let (seq, sent) = match from_request_id {
+        Some(found) => found,
+        None => (
+            value["bench"]["seq"].as_u64().unwrap_or(u64::MAX),
+            value["bench"]["ingestedAtNs"].as_u64().unwrap_or(now),
+        ),
+    };
     let mut ledger = ledger.lock().unwrap();
     let count = ledger.arrivals.entry(seq).or_insert(0);
     *count += 1;
@@ -84,6 +104,149 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
     sorted[index] as f64 / 1e6
 }
 
+/// Where events come from.
+enum Source {
+    InProcess {
+        engine: feedback_webhooks::server::delivery::worker::DeliveryEngine,
+        sandbox_id: uuid::Uuid,
+        hook: uuid::Uuid,
+    },
+    Api {
+        client: reqwest::Client,
+        url: String,
+        api_key: String,
+        token: String,
+        campaign_id: String,
+        latencies_ns: Mutex<Vec<u64>>,
+        errors: std::sync::atomic::AtomicUsize,
+    },
+}
+
+impl Source {
+    /// A live email campaign with the webhook (filtered to `delivered`) and a credential.
+    async fn api(
+        server: &feedback_webhooks::server::http::RunningServer,
+        hook: uuid::Uuid,
+    ) -> Source {
+        use feedback_webhooks::model::campaign::{CampaignContent, CampaignStatus};
+        use feedback_webhooks::model::feedback::FeedbackStatus;
+        use feedback_webhooks::server::credentials;
+        use feedback_webhooks::server::storage::CampaignWrite;
+        let state = &server.state;
+        let sandbox = &state.default_sandbox;
+        let mut webhook = state.store.webhook_by_id(hook).await.unwrap().unwrap();
+        webhook.settings.events = vec![FeedbackStatus::Delivered];
+        state
+            .store
+            .update_webhook(sandbox.id, hook, &webhook.settings)
+            .await
+            .unwrap();
+        let campaign = state
+            .store
+            .create_campaign(
+                sandbox.id,
+                &CampaignWrite {
+                    name: "bench".into(),
+                    channel: feedback_webhooks::model::Channel::Email,
+                    status: CampaignStatus::Live,
+                    content: CampaignContent {
+                        email_subject: "Your {{context.product}}".into(),
+                        email_body: "Hello {{profile.firstName}}".into(),
+                        sms_text: String::new(),
+                    },
+                    version_id: uuid::Uuid::new_v4().to_string(),
+                    webhook_enabled: true,
+                    webhook_id: Some(hook),
+                },
+            )
+            .await
+            .unwrap();
+        let new = credentials::generate();
+        state
+            .store
+            .create_credential(
+                sandbox.organization_id,
+                "bench",
+                &new.api_key,
+                &credentials::token_hash(&new.token),
+            )
+            .await
+            .unwrap();
+        Source::Api {
+            client: reqwest::Client::new(),
+            url: server.url("/im/executions/unitary"),
+            api_key: new.api_key,
+            token: new.token,
+            campaign_id: campaign.id.to_string(),
+            latencies_ns: Mutex::new(Vec::new()),
+            errors: Default::default(),
+        }
+    }
+
+    async fn send(&self, seq: usize) {
+        match self {
+            Source::InProcess {
+                engine,
+                sandbox_id,
+                hook,
+            } => {
+                let event = NewEvent {
+                    sandbox_id: *sandbox_id,
+                    event_type: "delivered".into(),
+                    channel: "email".into(),
+                    request_id: format!("bench-{seq}"),
+                    message_execution_id: format!("MEX-{seq}"),
+                    payload: serde_json::json!({
+                        "requestId": format!("bench-{seq}"),
+                        "eventType": "message.feedback",
+                        "bench": {"seq": seq, "ingestedAtNs": clock()},
+                    })
+                    .to_string(),
+                };
+                engine.enqueue(&event, &[*hook]).await.expect("enqueue");
+            }
+            Source::Api {
+                client,
+                url,
+                api_key,
+                token,
+                campaign_id,
+                latencies_ns,
+                errors,
+            } => {
+                let started = clock();
+                let body = serde_json::json!({
+                    "requestId": format!("bench-{seq}-{started}"),
+                    "campaignId": campaign_id,
+                    "recipients": [{"type": "aep", "userId": format!("user{seq}@luma.com"), "namespace": "email",
+                                    "channelData": {"emailAddress": format!("user{seq}@luma.com")},
+                                    "profile": {"firstName": "Bench"}, "context": {"product": "Laptop"}}]
+                });
+                let response = client
+                    .post(url)
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("x-api-key", api_key)
+                    .header("x-gw-ims-org-id", "default-org")
+                    .header("x-sandbox-name", "prod")
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await;
+                let elapsed = clock() - started;
+                match response {
+                    Ok(response) if response.status() == 202 => {
+                        let _ = response.bytes().await;
+                        latencies_ns.lock().unwrap().push(elapsed);
+                    }
+                    _ => {
+                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
@@ -107,6 +270,8 @@ async fn main() {
         format!("--site-root={}", dir.path().display()),
         "--admin-email=bench@example.com".into(),
         "--admin-password=benchmark password".into(),
+        // Outcomes are due at once: the latency measured is the product's, not a simulated wait.
+        "--provider-delay=0ms".into(),
     ]);
     let server = start(config).await.expect("server starts");
     let state = server.state.clone();
@@ -127,24 +292,24 @@ async fn main() {
         .await
         .unwrap()
         .id;
-
-    let event = move |seq: usize| NewEvent {
-        sandbox_id: state.default_sandbox.id,
-        event_type: "delivered".into(),
-        channel: "email".into(),
-        request_id: format!("bench-{seq}"),
-        message_execution_id: format!("MEX-{seq}"),
-        payload: serde_json::json!({
-            "requestId": format!("bench-{seq}"),
-            "eventType": "message.feedback",
-            "bench": {"seq": seq, "ingestedAtNs": clock()},
-        })
-        .to_string(),
-    };
+    let source = Arc::new(if args.api {
+        Source::api(&server, hook).await
+    } else {
+        Source::InProcess {
+            engine: state.delivery.clone(),
+            sandbox_id: state.default_sandbox.id,
+            hook,
+        }
+    });
 
     println!(
-        "bench: {} events, {}, per-webhook concurrency {}",
+        "bench: {} events {}, {}, per-webhook concurrency {}",
         args.events,
+        if args.api {
+            "through POST /im/executions/unitary"
+        } else {
+            "through the outbox entry point"
+        },
         args.rate
             .map(|r| format!("{r}/s"))
             .unwrap_or_else(|| "flat out".into()),
@@ -155,12 +320,11 @@ async fn main() {
         None => {
             let tasks: Vec<_> = (0..args.ingest_tasks)
                 .map(|task| {
-                    let engine = server.state.delivery.clone();
-                    let event = event.clone();
+                    let source = source.clone();
                     let (events, tasks) = (args.events, args.ingest_tasks);
                     tokio::spawn(async move {
                         for seq in (task..events).step_by(tasks) {
-                            engine.enqueue(&event(seq), &[hook]).await.expect("enqueue");
+                            source.send(seq).await;
                         }
                     })
                 })
@@ -176,10 +340,8 @@ async fn main() {
             let mut pending = tokio::task::JoinSet::new();
             for seq in 0..args.events {
                 ticker.tick().await;
-                let engine = server.state.delivery.clone();
-                let event = event(seq);
-                pending
-                    .spawn(async move { engine.enqueue(&event, &[hook]).await.expect("enqueue") });
+                let source = source.clone();
+                pending.spawn(async move { source.send(seq).await });
             }
             while pending.join_next().await.is_some() {}
         }
@@ -219,6 +381,23 @@ async fn main() {
             .map(|ns| *ns as f64 / 1e6)
             .unwrap_or(f64::NAN)
     );
+    if let Source::Api {
+        latencies_ns,
+        errors,
+        ..
+    } = source.as_ref()
+    {
+        let mut api = latencies_ns.lock().unwrap().clone();
+        api.sort_unstable();
+        println!(
+            "api (ms):   p50 {:.2}  p99 {:.2}  max {:.2}  ({} calls, {} refused)",
+            percentile(&api, 0.50),
+            percentile(&api, 0.99),
+            api.last().map(|ns| *ns as f64 / 1e6).unwrap_or(f64::NAN),
+            api.len(),
+            errors.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
     println!("memory:     peak RSS {}", peak_rss());
     let missing = args.events - arrived;
     println!(

@@ -76,7 +76,14 @@ pub async fn execute(
     }
     let sandbox_name = required_header(headers.sandbox, "x-sandbox-name")?;
     let store = state.store.as_ref();
-    let _ = store.touch_credential(credential.id, now_ms()).await;
+    // The stored last use is at most a minute old: most calls need no write for it.
+    let now = now_ms();
+    if credential
+        .last_used_at_ms
+        .is_none_or(|last| now - last >= 60_000)
+    {
+        let _ = store.touch_credential(credential.id, now).await;
+    }
 
     let (request, channel_data) = parse_execution_request(body).map_err(|problem| Refusal {
         problem,
@@ -132,7 +139,6 @@ pub async fn execute(
         ));
     }
 
-    let now = now_ms();
     let mut messages = Vec::with_capacity(request.recipients.len());
     for (index, recipient) in request.recipients.iter().enumerate() {
         let Some(address) = recipient.address(settings.channel, channel_data[index]) else {
@@ -178,8 +184,9 @@ pub async fn execute(
         "createdBy": credential.name,
     })
     .to_string();
-    let stored = store
-        .store_execution(&NewExecution {
+    let stored = state
+        .executions
+        .submit(NewExecution {
             id: execution_id,
             sandbox_id: sandbox.id,
             campaign_id,
@@ -194,13 +201,10 @@ pub async fn execute(
             refuse(500, None, "The execution could not be stored.".into())
         })?;
     Ok(match stored {
-        ExecutionStored::Created => {
-            state.outcomes.wake();
-            Accepted {
-                body: response,
-                replayed: false,
-            }
-        }
+        ExecutionStored::Created => Accepted {
+            body: response,
+            replayed: false,
+        },
         ExecutionStored::Replayed { response } => Accepted {
             body: response,
             replayed: true,

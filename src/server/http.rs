@@ -132,6 +132,23 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         delay: config.provider_delay,
     });
     let outcomes = crate::server::provider::OutcomeDispatcher::new(store.clone(), delivery.clone());
+    let executions = {
+        let (store, outcomes) = (store.clone(), outcomes.clone());
+        crate::server::group_commit::GroupCommit::start(
+            move |batch: Vec<crate::server::storage::NewExecution>| {
+                let store = store.clone();
+                async move {
+                    Ok(store
+                        .store_executions(&batch)
+                        .await?
+                        .into_iter()
+                        .map(Ok)
+                        .collect())
+                }
+            },
+            move || outcomes.wake(),
+        )
+    };
     let state = AppState {
         leptos_options: leptos_options(&config, addr),
         config: Arc::new(config),
@@ -143,6 +160,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         delivery: delivery.clone(),
         provider,
         outcomes: outcomes.clone(),
+        executions,
     };
     prepare_first_admin(&state, addr).await?;
 

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod crypto;
 pub mod delivery;
 pub mod executions;
+pub mod group_commit;
 pub mod http;
 pub mod provider;
 pub mod state;

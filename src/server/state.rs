@@ -4,8 +4,9 @@ use crate::server::auth::LoginThrottle;
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::worker::DeliveryEngine;
+use crate::server::group_commit::GroupCommit;
 use crate::server::provider::{ChannelProvider, OutcomeDispatcher};
-use crate::server::storage::{SandboxRef, Store};
+use crate::server::storage::{ExecutionStored, NewExecution, SandboxRef, Store};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::{Arc, Mutex};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub provider: Arc<dyn ChannelProvider>,
     /// Turns due provider outcomes into feedback events.
     pub outcomes: Arc<OutcomeDispatcher>,
+    /// Accepted executions, written by group commit.
+    pub executions: GroupCommit<NewExecution, ExecutionStored>,
 }
 
 impl AppState {

@@ -14,12 +14,13 @@ use crate::server::delivery::client::DeliveryClient;
 use crate::server::delivery::outcome::{AttemptError, AttemptResult};
 use crate::server::delivery::retry::RetrySchedule;
 use crate::server::delivery::signing::{signing_key, webhook_signature, JwtSigner};
+use crate::server::group_commit::GroupCommit;
 use crate::server::storage::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify, Semaphore};
 use uuid::Uuid;
 
 /// Most deliveries one claim takes.
@@ -97,8 +98,8 @@ struct Inner {
     settings: EngineSettings,
     secrets: SecretBox,
     /// New work, a freed slot, or a retry scheduled: the claim loop looks again.
-    wake: Notify,
-    ingest: mpsc::Sender<Pending>,
+    wake: Arc<Notify>,
+    ingest: GroupCommit<(NewEvent, Vec<Uuid>), Vec<Uuid>>,
     attempts: mpsc::UnboundedSender<AttemptRecord>,
     webhooks: Mutex<HashMap<Uuid, WebhookSlot>>,
 }
@@ -126,21 +127,31 @@ impl DeliveryEngine {
         settings: EngineSettings,
         secrets: SecretBox,
     ) -> Self {
-        let (ingest, pending) = mpsc::channel(4096);
         let (attempts, finished) = mpsc::unbounded_channel();
+        let wake = Arc::new(Notify::new());
+        let ingest = {
+            let (store, wake) = (store.clone(), wake.clone());
+            GroupCommit::start(
+                move |batch: Vec<(NewEvent, Vec<Uuid>)>| {
+                    let store = store.clone();
+                    async move { store.enqueue_events(&batch).await }
+                },
+                // New work: the claim loop looks now.
+                move || wake.notify_one(),
+            )
+        };
         let engine = DeliveryEngine {
             inner: Arc::new(Inner {
                 store,
                 client,
                 settings,
                 secrets,
-                wake: Notify::new(),
+                wake,
                 ingest,
                 attempts,
                 webhooks: Mutex::new(HashMap::new()),
             }),
         };
-        tokio::spawn(commit_events(engine.clone(), pending));
         tokio::spawn(commit_attempts(engine.clone(), finished));
         engine
     }
@@ -150,18 +161,10 @@ impl DeliveryEngine {
     /// Concurrent callers share one transaction (group commit); each returns only after that
     /// transaction committed.
     pub async fn enqueue(&self, event: &NewEvent, webhook_ids: &[Uuid]) -> StoreResult<Vec<Uuid>> {
-        let (reply, answer) = oneshot::channel();
-        let stopped = || StoreError::Batch("the delivery engine has stopped".into());
         self.inner
             .ingest
-            .send(Pending {
-                event: event.clone(),
-                webhook_ids: webhook_ids.to_vec(),
-                reply,
-            })
+            .submit((event.clone(), webhook_ids.to_vec()))
             .await
-            .map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
     }
 
     /// Sends `payload` to the webhook once, now, through the same signing and client as real
@@ -528,40 +531,6 @@ impl DeliveryEngine {
             }
         }
         Some((keys, stale_at))
-    }
-}
-
-/// An event waiting for the next group commit, with the caller waiting for its answer.
-struct Pending {
-    event: NewEvent,
-    webhook_ids: Vec<Uuid>,
-    reply: oneshot::Sender<StoreResult<Vec<Uuid>>>,
-}
-
-/// Takes whatever events are waiting, writes them in one transaction, answers each caller,
-/// and wakes the claim loop. A lone event is written at once: no waiting for company.
-async fn commit_events(engine: DeliveryEngine, mut pending: mpsc::Receiver<Pending>) {
-    let store = engine.inner.store.clone();
-    let mut waiting = Vec::with_capacity(COMMIT_BATCH);
-    while pending.recv_many(&mut waiting, COMMIT_BATCH).await > 0 {
-        let (batch, replies): (Vec<_>, Vec<_>) = waiting
-            .drain(..)
-            .map(|p| ((p.event, p.webhook_ids), p.reply))
-            .unzip();
-        match store.enqueue_events(&batch).await {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, events = batch.len(), "writing feedback events failed");
-                for reply in replies {
-                    let _ = reply.send(Err(StoreError::Batch(error.to_string())));
-                }
-            }
-        }
-        engine.inner.wake.notify_one();
     }
 }
 

@@ -414,7 +414,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores the execution, its messages and their provider outcomes in one transaction, or
     /// answers the stored response when the campaign already had this `requestId`.
-    async fn store_execution(&self, execution: &NewExecution) -> StoreResult<ExecutionStored>;
+    async fn store_execution(&self, execution: &NewExecution) -> StoreResult<ExecutionStored> {
+        self.store_executions(std::slice::from_ref(execution))
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+    /// Several executions in one transaction (group commit); the outer error means none was stored.
+    async fn store_executions(
+        &self,
+        executions: &[NewExecution],
+    ) -> StoreResult<Vec<ExecutionStored>>;
     /// Up to `limit` outcomes due by `now_ms` and not emitted yet, oldest first.
     async fn due_outcomes(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueOutcome>>;
     async fn mark_outcomes_emitted(&self, ids: &[i64], now_ms: i64) -> StoreResult<()>;

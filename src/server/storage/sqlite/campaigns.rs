@@ -151,12 +151,25 @@ pub(super) async fn credentials_where(
     .collect()
 }
 
-pub(super) async fn store_execution(
+pub(super) async fn store_executions(
     pool: &SqlitePool,
-    execution: &NewExecution,
-) -> StoreResult<ExecutionStored> {
+    executions: &[NewExecution],
+) -> StoreResult<Vec<ExecutionStored>> {
     let now = now_ms();
     let mut tx = pool.begin().await?;
+    let mut stored = Vec::with_capacity(executions.len());
+    for execution in executions {
+        stored.push(store_one(&mut tx, execution, now).await?);
+    }
+    tx.commit().await?;
+    Ok(stored)
+}
+
+async fn store_one(
+    tx: &mut sqlx::SqliteConnection,
+    execution: &NewExecution,
+    now: i64,
+) -> StoreResult<ExecutionStored> {
     let inserted = sqlx::query(
         "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id, request_id) DO NOTHING",
@@ -178,7 +191,6 @@ pub(super) async fn store_execution(
         .bind(&execution.request_id)
         .fetch_one(&mut *tx)
         .await?;
-        tx.rollback().await?;
         return Ok(ExecutionStored::Replayed { response });
     }
     for (position, message) in execution.messages.iter().enumerate() {
@@ -211,7 +223,6 @@ pub(super) async fn store_execution(
             .await?;
         }
     }
-    tx.commit().await?;
     Ok(ExecutionStored::Created)
 }
 

@@ -742,8 +742,11 @@ impl Store for SqliteStorage {
         Ok(())
     }
 
-    async fn store_execution(&self, execution: &NewExecution) -> StoreResult<ExecutionStored> {
-        campaigns::store_execution(&self.pool, execution).await
+    async fn store_executions(
+        &self,
+        executions: &[NewExecution],
+    ) -> StoreResult<Vec<ExecutionStored>> {
+        campaigns::store_executions(&self.pool, executions).await
     }
 
     async fn due_outcomes(&self, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
