@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("campaigns/:id") view=CampaignFormPage/>
                     <Route path=path!("api-credentials") view=CredentialsPage/>
                     <Route path=path!("sandboxes") view=SandboxesPage/>
+                    <Route path=path!("api-reference") view=ApiReferencePage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -592,3 +592,230 @@ async fn sandboxes_and_organizations_are_isolated() {
     let response = api.execute(&body).send().await.unwrap();
     assert_eq!(response.status(), 404);
 }
+
+impl Api {
+    fn rest(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(method, self.app.url(path))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("x-api-key", &self.api_key)
+            .header("x-gw-ims-org-id", "default-org")
+            .header("x-sandbox-name", "prod")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_loop_through_the_rest_api_only() {
+    use reqwest::Method;
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+
+    // Webhooks: the same validation as the form, answered field by field.
+    let refused = api
+        .rest(Method::POST, "/api/v1/webhooks")
+        .json(&json!({"name": "", "channels": [], "url": "http://hooks.example.com/x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let errors: Value = refused.json().await.unwrap();
+    assert_eq!(errors["errors"]["name"], "Enter a webhook name.");
+    assert_eq!(errors["errors"]["channels"], "Choose at least one channel.");
+    assert!(errors["errors"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("Use https://"));
+
+    let created = api
+        .rest(Method::POST, "/api/v1/webhooks")
+        .json(&json!({
+            "name": "REST hook", "channels": ["email"], "url": receiver.url("/rest"),
+            "events": ["delivered", "bounce"],
+            "authentication": {"type": "jwt", "algorithm": "HS256", "key": "rest-secret-0123456789abcdefghijkl", "issuer": "fw"},
+            "headers": [{"name": "X-Tenant", "value": "acme"}, {"name": "X-Key", "value": "hidden-value", "secret": true}]
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let webhook: Value = created.json().await.unwrap();
+    let webhook_id = webhook["id"].as_str().unwrap().to_string();
+    assert_eq!(webhook["events"], json!(["delivered", "bounce"]));
+    assert_eq!(webhook["authentication"]["algorithm"], "HS256");
+    assert!(webhook["authentication"]["keyFingerprint"].is_string());
+    assert_eq!(
+        webhook["headers"][1]["value"],
+        Value::Null,
+        "secret values never come back"
+    );
+    assert!(
+        !webhook.to_string().contains("rest-secret")
+            && !webhook.to_string().contains("hidden-value")
+    );
+
+    // Campaigns.
+    let campaign: Value = api
+        .rest(Method::POST, "/api/v1/campaigns")
+        .json(
+            &json!({"name": "REST campaign", "channel": "email", "status": "live",
+                      "emailSubject": "Hi", "emailBody": "Hello {{profile.firstName}}",
+                      "feedbackWebhook": {"enabled": true, "webhookId": webhook_id}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let campaign_id = campaign["id"].as_str().unwrap().to_string();
+    let version = campaign["campaignVersionID"].as_str().unwrap().to_string();
+    let renamed: Value = api
+        .rest(Method::PUT, &format!("/api/v1/campaigns/{campaign_id}"))
+        .json(
+            &json!({"name": "REST campaign (renamed)", "channel": "email", "status": "live",
+                      "emailSubject": "Hi", "emailBody": "Hello {{profile.firstName}}",
+                      "feedbackWebhook": {"enabled": true, "webhookId": webhook_id}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        renamed["campaignVersionID"],
+        version.as_str(),
+        "a rename keeps the version"
+    );
+    let reworded: Value = api
+        .rest(Method::PUT, &format!("/api/v1/campaigns/{campaign_id}"))
+        .json(
+            &json!({"name": "REST campaign (renamed)", "channel": "email", "status": "live",
+                      "emailSubject": "Hello", "emailBody": "Hello {{profile.firstName}}",
+                      "feedbackWebhook": {"enabled": true, "webhookId": webhook_id}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(
+        reworded["campaignVersionID"],
+        version.as_str(),
+        "new content, new version"
+    );
+
+    // Execute, then read the deliveries back.
+    let response = api
+        .execute(&json!({"requestId": "rest-1", "campaignId": campaign_id,
+                         "recipients": [recipient("a@luma.com"), recipient("b@bounce.test")]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let events = wait_for(&receiver, 2).await;
+    assert_eq!(events.len(), 2, "sent is filtered out");
+    assert!(events
+        .iter()
+        .all(|e| e["messageExecution"]["campaignVersionID"] == reworded["campaignVersionID"]));
+    let request = &receiver.received()[0];
+    assert!(request.headers["authorization"]
+        .to_str()
+        .unwrap()
+        .starts_with("Bearer "));
+    assert_eq!(request.headers["x-key"], "hidden-value");
+
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let page = loop {
+        let page: Value = api
+            .rest(
+                Method::GET,
+                &format!("/api/v1/deliveries?webhookId={webhook_id}&state=succeeded&limit=1"),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if page["nextBefore"].is_string() || Instant::now() > deadline {
+            break page;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let second: Value = api
+        .rest(
+            Method::GET,
+            &format!(
+                "/api/v1/deliveries?limit=1&before={}",
+                page["nextBefore"].as_str().unwrap()
+            ),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(
+        second["items"][0]["id"], page["items"][0]["id"],
+        "the next page goes on"
+    );
+    let delivery_id = page["items"][0]["id"].as_str().unwrap();
+    let detail: Value = api
+        .rest(Method::GET, &format!("/api/v1/deliveries/{delivery_id}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["delivery"]["state"], "succeeded");
+    assert_eq!(detail["attempts"][0]["status"], 200);
+    assert_eq!(detail["payload"]["requestId"], "rest-1");
+    let bad = api
+        .rest(Method::GET, "/api/v1/deliveries?state=lost")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+
+    // Delete, then it is gone; without credentials nothing is answered.
+    let deleted = api
+        .rest(Method::DELETE, &format!("/api/v1/webhooks/{webhook_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let gone = api
+        .rest(Method::GET, &format!("/api/v1/webhooks/{webhook_id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404);
+    let anonymous = reqwest::get(api.app.url("/api/v1/webhooks")).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // The OpenAPI document describes every operation.
+    let document: Value = reqwest::get(api.app.url("/api/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{id}",
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/{id}",
+        "/api/v1/deliveries",
+        "/api/v1/deliveries/{id}",
+        "/im/executions/unitary",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path} is documented");
+    }
+    assert!(document["components"]["schemas"]["WebhookInput"].is_object());
+}

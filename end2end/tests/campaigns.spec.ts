@@ -93,3 +93,14 @@ test('create a sandbox and switch to it from the top bar', async ({ page }) => {
   await expect(page.locator('#sandbox-select option:checked')).toHaveText('prod');
   await expect(page.getByRole('heading', { name: 'Feedback webhook settings' })).toBeVisible();
 });
+
+test('the API reference page renders the OpenAPI document', async ({ page }) => {
+  await signIn(page);
+  await page.getByRole('link', { name: 'API reference' }).click();
+  await expect(page.getByRole('heading', { name: 'Feedback Webhooks API' })).toBeVisible();
+  await expect(page.locator('.operation', { hasText: '/im/executions/unitary' })).toContainText('POST');
+  await expect(page.locator('.operation', { hasText: '/api/v1/webhooks/{id}' }).first()).toBeVisible();
+  await page.locator('summary', { hasText: 'WebhookInput' }).click();
+  await expect(page.locator('#schema-WebhookInput pre')).toContainText('"channels"');
+  await page.screenshot({ path: 'test-results/api-reference.png' });
+});

@@ -98,3 +98,17 @@ pub async fn revoke_credential(id: String) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// The REST API reference, read from the generated OpenAPI document.
+#[server(endpoint = "api-reference")]
+pub async fn load_api_reference() -> Result<crate::model::api_reference::ApiReference, AppError> {
+    with_status(
+        async {
+            require_user(Role::Viewer).await?;
+            let document =
+                serde_json::to_value(crate::api::rest::openapi_document()).map_err(internal)?;
+            Ok(crate::model::api_reference::read_reference(&document))
+        }
+        .await,
+    )
+}

@@ -1,6 +1,7 @@
 //! `POST /im/executions/unitary`: the HTTP face of `server::executions`.
 
-use crate::server::executions::{error_body, execute, CallerHeaders};
+use crate::server::executions::execute;
+use crate::server::public_api::{error_body, CallerHeaders};
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;

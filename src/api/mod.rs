@@ -5,6 +5,8 @@ pub mod campaigns;
 pub mod credentials;
 #[cfg(feature = "ssr")]
 pub mod executions;
+#[cfg(feature = "ssr")]
+pub mod rest;
 pub mod sandboxes;
 pub mod webhooks;
 

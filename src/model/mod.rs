@@ -1,5 +1,6 @@
 //! Types shared by the server and the browser: no sqlx, no tokio, no I/O.
 
+pub mod api_reference;
 pub mod campaign;
 pub mod credential;
 pub mod delivery;

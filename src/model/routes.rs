@@ -20,3 +20,4 @@ pub fn campaign(id: &str) -> String {
     format!("{CAMPAIGNS}/{id}")
 }
 pub const SANDBOXES: &str = "/admin/sandboxes";
+pub const API_REFERENCE: &str = "/admin/api-reference";

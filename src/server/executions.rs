@@ -5,41 +5,11 @@
 use crate::model::campaign::{render, CampaignStatus};
 use crate::model::execution::{parse_execution_request, RequestProblem};
 use crate::model::Channel;
-use crate::server::credentials::{authenticate, CredentialProblem};
+use crate::server::public_api::{authorize, CallerHeaders, Refusal};
 use crate::server::state::AppState;
 use crate::server::storage::*;
 use serde_json::json;
 use uuid::Uuid;
-
-/// The caller's headers that matter.
-pub struct CallerHeaders<'a> {
-    pub api_key: Option<&'a str>,
-    pub authorization: Option<&'a str>,
-    pub ims_org: Option<&'a str>,
-    pub sandbox: Option<&'a str>,
-}
-
-/// A refusal with what the error body reports.
-#[derive(Debug, PartialEq)]
-pub struct Refusal {
-    pub problem: RequestProblem,
-    pub request_id: Option<String>,
-    pub campaign_id: Option<String>,
-}
-
-impl Refusal {
-    fn new(status: u16, field: Option<&str>, message: impl Into<String>) -> Self {
-        Refusal {
-            problem: RequestProblem {
-                status,
-                field: field.map(str::to_string),
-                message: message.into(),
-            },
-            request_id: None,
-            campaign_id: None,
-        }
-    }
-}
 
 /// The answer: 202 with this body.
 pub struct Accepted {
@@ -52,39 +22,8 @@ pub async fn execute(
     headers: CallerHeaders<'_>,
     body: &[u8],
 ) -> Result<Accepted, Refusal> {
-    let credential = authenticate(state.store.as_ref(), headers.api_key, headers.authorization)
-        .await
-        .map_err(|problem| match problem {
-            CredentialProblem::Missing(header) => Refusal::new(
-                401,
-                Some(header),
-                format!("The {header} header is required."),
-            ),
-            CredentialProblem::Invalid => Refusal::new(
-                401,
-                None,
-                "The API key and token are not valid credentials.",
-            ),
-        })?;
-    let ims_org = required_header(headers.ims_org, "x-gw-ims-org-id")?;
-    if ims_org != credential.ims_org {
-        return Err(Refusal::new(
-            403,
-            Some("x-gw-ims-org-id"),
-            "These credentials do not belong to this organization.",
-        ));
-    }
-    let sandbox_name = required_header(headers.sandbox, "x-sandbox-name")?;
+    let (credential, sandbox) = authorize(state, headers).await?;
     let store = state.store.as_ref();
-    // The stored last use is at most a minute old: most calls need no write for it.
-    let now = now_ms();
-    if credential
-        .last_used_at_ms
-        .is_none_or(|last| now - last >= 60_000)
-    {
-        let _ = store.touch_credential(credential.id, now).await;
-    }
-
     let (request, channel_data) = parse_execution_request(body).map_err(|problem| Refusal {
         problem,
         request_id: None,
@@ -104,22 +43,11 @@ pub async fn execute(
             404,
             Some("campaignId"),
             format!(
-                "No campaign {} in sandbox {sandbox_name}.",
-                request.campaign_id
+                "No campaign {} in sandbox {}.",
+                request.campaign_id, sandbox.name
             ),
         )
     };
-    let sandbox = store
-        .sandbox_by_name(credential.organization_id, sandbox_name)
-        .await
-        .map_err(|_| refuse(500, None, "The sandbox could not be read.".into()))?
-        .ok_or_else(|| {
-            refuse(
-                404,
-                Some("x-sandbox-name"),
-                format!("No sandbox {sandbox_name} in this organization."),
-            )
-        })?;
     let campaign_id = Uuid::parse_str(&request.campaign_id).map_err(|_| not_found())?;
     let campaign = store
         .campaign(sandbox.id, campaign_id)
@@ -139,6 +67,7 @@ pub async fn execute(
         ));
     }
 
+    let now = now_ms();
     let mut messages = Vec::with_capacity(request.recipients.len());
     for (index, recipient) in request.recipients.iter().enumerate() {
         let Some(address) = recipient.address(settings.channel, channel_data[index]) else {
@@ -212,46 +141,10 @@ pub async fn execute(
     })
 }
 
-fn required_header<'a>(value: Option<&'a str>, name: &'static str) -> Result<&'a str, Refusal> {
-    value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| Refusal::new(400, Some(name), format!("The {name} header is required.")))
-}
-
 /// `MEX-` and 16 hex digits: unique, short enough to read out on the phone.
 fn message_execution_id() -> String {
     format!(
         "MEX-{}",
         &Uuid::new_v4().simple().to_string()[..16].to_uppercase()
     )
-}
-
-/// The public API's error body.
-pub fn error_body(refusal: &Refusal) -> serde_json::Value {
-    let slug = match refusal.problem.status {
-        400 => "validation",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not-found",
-        409 => "conflict",
-        422 => "unprocessable",
-        _ => "internal",
-    };
-    let mut context = serde_json::Map::new();
-    if let Some(id) = &refusal.request_id {
-        context.insert("requestId".into(), json!(id));
-    }
-    if let Some(id) = &refusal.campaign_id {
-        context.insert("campaignId".into(), json!(id));
-    }
-    if let Some(field) = &refusal.problem.field {
-        context.insert("field".into(), json!(field));
-    }
-    json!({
-        "type": format!("/api/errors#{slug}"),
-        "title": refusal.problem.message,
-        "status": refusal.problem.status,
-        "report": { "additionalContext": context },
-    })
 }

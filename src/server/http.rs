@@ -272,6 +272,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     // The public API authenticates each call with its credentials: no session, no cookies.
     Router::new()
         .merge(crate::api::executions::routes())
+        .merge(crate::api::rest::routes())
         .merge(pages)
         // No request may hang a connection: pages and server functions answer well within this.
         .layer(TimeoutLayer::with_status_code(

@@ -10,6 +10,7 @@ pub mod executions;
 pub mod group_commit;
 pub mod http;
 pub mod provider;
+pub mod public_api;
 pub mod state;
 pub mod storage;
 pub mod webhooks;

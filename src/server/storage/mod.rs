@@ -287,6 +287,46 @@ pub struct DueOutcome {
     pub webhook_id: Option<Uuid>,
 }
 
+/// A delivery as its history shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub event_type: String,
+    pub channel: String,
+    pub request_id: String,
+    pub message_execution_id: String,
+    /// pending, succeeded or failed.
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub next_attempt_at_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRow {
+    pub attempt: i64,
+    pub started_at_ms: i64,
+    pub duration_ms: i64,
+    pub status: Option<i64>,
+    pub error_code: Option<String>,
+    pub response_headers: Vec<(String, String)>,
+    pub body_excerpt: String,
+}
+
+/// Which deliveries a list shows, newest first; `before` continues after the last row seen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeliveryFilter {
+    pub webhook_id: Option<Uuid>,
+    pub state: Option<String>,
+    /// (created_at, id) of the last row of the previous page.
+    pub before: Option<(i64, Uuid)>,
+    pub limit: i64,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Finds or creates the organization and its sandbox.
@@ -428,6 +468,17 @@ pub trait Store: Send + Sync + 'static {
     /// Up to `limit` outcomes due by `now_ms` and not emitted yet, oldest first.
     async fn due_outcomes(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueOutcome>>;
     async fn mark_outcomes_emitted(&self, ids: &[i64], now_ms: i64) -> StoreResult<()>;
+    async fn list_deliveries(
+        &self,
+        sandbox_id: Uuid,
+        filter: &DeliveryFilter,
+    ) -> StoreResult<Vec<DeliveryRecord>>;
+    /// A delivery of the sandbox with its attempts (oldest first) and its payload.
+    async fn delivery(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>>;
     /// When the next outcome not yet emitted falls due.
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>>;
 }

@@ -52,6 +52,9 @@ pub fn AdminLayout() -> impl IntoView {
                         <li>
                             <A href=routes::CREDENTIALS>"API credentials"</A>
                         </li>
+                        <li>
+                            <A href=routes::API_REFERENCE>"API reference"</A>
+                        </li>
                     </ul>
                 </nav>
             </aside>

@@ -1,3 +1,4 @@
+mod api_reference;
 mod campaign_form;
 mod campaigns_list;
 mod credentials;
@@ -9,6 +10,7 @@ mod webhook_delete;
 mod webhook_form;
 mod webhooks_list;
 
+pub use api_reference::ApiReferencePage;
 pub use campaign_form::CampaignFormPage;
 pub use campaigns_list::CampaignsPage;
 pub use credentials::CredentialsPage;

@@ -285,3 +285,97 @@ pub(super) async fn mark_emitted(pool: &SqlitePool, ids: &[i64], now: i64) -> St
     .await?;
     Ok(())
 }
+
+const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, e.event_type, e.channel, e.request_id, e.message_execution_id, \
+     d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.created_at, d.updated_at";
+
+fn delivery_from_row(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
+    let state: String = row.try_get("state")?;
+    Ok(DeliveryRecord {
+        id: uuid_column(row, "id")?,
+        webhook_id: uuid_column(row, "webhook_id")?,
+        event_type: row.try_get("event_type")?,
+        channel: row.try_get("channel")?,
+        request_id: row.try_get("request_id")?,
+        message_execution_id: row.try_get("message_execution_id")?,
+        next_attempt_at_ms: (state == "pending")
+            .then(|| row.try_get("next_attempt_at"))
+            .transpose()?,
+        state,
+        attempts: row.try_get("attempts")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+pub(super) async fn list_deliveries(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    filter: &DeliveryFilter,
+) -> StoreResult<Vec<DeliveryRecord>> {
+    let (before_at, before_id) = filter
+        .before
+        .map(|(at, id)| (Some(at), Some(id.to_string())))
+        .unwrap_or((None, None));
+    sqlx::query(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN feedback_events e ON e.id = d.event_id \
+         WHERE e.sandbox_id = ?1 AND (?2 IS NULL OR d.webhook_id = ?2) AND (?3 IS NULL OR d.state = ?3) \
+         AND (?4 IS NULL OR d.created_at < ?4 OR (d.created_at = ?4 AND d.id < ?5)) \
+         ORDER BY d.created_at DESC, d.id DESC LIMIT ?6"
+    ))
+    .bind(sandbox_id.to_string())
+    .bind(filter.webhook_id.map(|id| id.to_string()))
+    .bind(&filter.state)
+    .bind(before_at)
+    .bind(before_id)
+    .bind(filter.limit)
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(delivery_from_row)
+    .collect()
+}
+
+pub(super) async fn delivery(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
+    let Some(row) = sqlx::query(&format!(
+        "SELECT {DELIVERY_COLUMNS}, e.payload FROM deliveries d JOIN feedback_events e ON e.id = d.event_id \
+         WHERE d.id = ?1 AND e.sandbox_id = ?2"
+    ))
+    .bind(id.to_string())
+    .bind(sandbox_id.to_string())
+    .fetch_optional(readers)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let record = delivery_from_row(&row)?;
+    let payload: String = row.try_get("payload")?;
+    let attempts = sqlx::query(
+        "SELECT attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt \
+         FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt, id",
+    )
+    .bind(id.to_string())
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(|row| {
+        let headers: String = row.try_get("response_headers")?;
+        Ok(AttemptRow {
+            attempt: row.try_get("attempt")?,
+            started_at_ms: row.try_get("started_at")?,
+            duration_ms: row.try_get("duration_ms")?,
+            status: row.try_get("status")?,
+            error_code: row.try_get("error_code")?,
+            response_headers: serde_json::from_str(&headers).unwrap_or_default(),
+            body_excerpt: row.try_get("body_excerpt")?,
+        })
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Some((record, payload, attempts)))
+}

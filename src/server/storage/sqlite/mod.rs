@@ -757,6 +757,22 @@ impl Store for SqliteStorage {
         campaigns::mark_emitted(&self.pool, ids, now).await
     }
 
+    async fn list_deliveries(
+        &self,
+        sandbox_id: Uuid,
+        filter: &DeliveryFilter,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        campaigns::list_deliveries(&self.readers, sandbox_id, filter).await
+    }
+
+    async fn delivery(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
+        campaigns::delivery(&self.readers, sandbox_id, id).await
+    }
+
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>> {
         Ok(
             sqlx::query_scalar(
