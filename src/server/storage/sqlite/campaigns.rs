@@ -155,35 +155,85 @@ pub(super) async fn store_executions(
     pool: &SqlitePool,
     executions: &[NewExecution],
 ) -> StoreResult<Vec<ExecutionStored>> {
+    use super::outbox::{chunks, placeholders};
     let now = now_ms();
     let mut tx = pool.begin().await?;
+    // Executions first: a replayed requestId (even twice in this batch) inserts nothing.
+    let mut created = std::collections::HashSet::new();
+    for chunk in chunks(executions) {
+        let sql = format!(
+            "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
+             VALUES {} ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id",
+            placeholders(chunk.len(), 7, 1)
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for execution in chunk {
+            query = query
+                .bind(execution.id.to_string())
+                .bind(execution.sandbox_id.to_string())
+                .bind(execution.campaign_id.to_string())
+                .bind(&execution.request_id)
+                .bind(&execution.created_by)
+                .bind(&execution.response)
+                .bind(now);
+        }
+        created.extend(query.fetch_all(&mut *tx).await?);
+    }
+    let fresh: Vec<&NewExecution> = executions
+        .iter()
+        .filter(|e| created.contains(&e.id.to_string()))
+        .collect();
+    let messages: Vec<(&NewExecution, usize, &NewMessageExecution)> = fresh
+        .iter()
+        .flat_map(|e| e.messages.iter().enumerate().map(move |(i, m)| (*e, i, m)))
+        .collect();
+    for chunk in chunks(&messages) {
+        let sql = format!(
+            "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
+             address, campaign_version_id, content) VALUES {}",
+            placeholders(chunk.len(), 9, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for (execution, position, message) in chunk {
+            query = query
+                .bind(&message.id)
+                .bind(execution.id.to_string())
+                .bind(*position as i64)
+                .bind(&message.recipient_type)
+                .bind(&message.user_id)
+                .bind(&message.namespace)
+                .bind(&message.address)
+                .bind(&message.campaign_version_id)
+                .bind(&message.content);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    let outcomes: Vec<(&String, &NewOutcome)> = messages
+        .iter()
+        .flat_map(|(_, _, m)| m.outcomes.iter().map(move |o| (&m.id, o)))
+        .collect();
+    for chunk in chunks(&outcomes) {
+        let sql = format!(
+            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) VALUES {}",
+            placeholders(chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for (message_id, outcome) in chunk {
+            query = query
+                .bind(*message_id)
+                .bind(outcome.status.as_str())
+                .bind(&outcome.failure)
+                .bind(outcome.retry_count as i64)
+                .bind(outcome.due_at_ms);
+        }
+        query.execute(&mut *tx).await?;
+    }
     let mut stored = Vec::with_capacity(executions.len());
     for execution in executions {
-        stored.push(store_one(&mut tx, execution, now).await?);
-    }
-    tx.commit().await?;
-    Ok(stored)
-}
-
-async fn store_one(
-    tx: &mut sqlx::SqliteConnection,
-    execution: &NewExecution,
-    now: i64,
-) -> StoreResult<ExecutionStored> {
-    let inserted = sqlx::query(
-        "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id, request_id) DO NOTHING",
-    )
-    .bind(execution.id.to_string())
-    .bind(execution.sandbox_id.to_string())
-    .bind(execution.campaign_id.to_string())
-    .bind(&execution.request_id)
-    .bind(&execution.created_by)
-    .bind(&execution.response)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if inserted.rows_affected() == 0 {
+        if created.contains(&execution.id.to_string()) {
+            stored.push(ExecutionStored::Created);
+            continue;
+        }
         let response: String = sqlx::query_scalar(
             "SELECT response FROM executions WHERE campaign_id = ?1 AND request_id = ?2",
         )
@@ -191,39 +241,10 @@ async fn store_one(
         .bind(&execution.request_id)
         .fetch_one(&mut *tx)
         .await?;
-        return Ok(ExecutionStored::Replayed { response });
+        stored.push(ExecutionStored::Replayed { response });
     }
-    for (position, message) in execution.messages.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
-             address, campaign_version_id, content) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .bind(&message.id)
-        .bind(execution.id.to_string())
-        .bind(position as i64)
-        .bind(&message.recipient_type)
-        .bind(&message.user_id)
-        .bind(&message.namespace)
-        .bind(&message.address)
-        .bind(&message.campaign_version_id)
-        .bind(&message.content)
-        .execute(&mut *tx)
-        .await?;
-        for outcome in &message.outcomes {
-            sqlx::query(
-                "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .bind(&message.id)
-            .bind(outcome.status.as_str())
-            .bind(&outcome.failure)
-            .bind(outcome.retry_count as i64)
-            .bind(outcome.due_at_ms)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    Ok(ExecutionStored::Created)
+    tx.commit().await?;
+    Ok(stored)
 }
 
 pub(super) async fn due_outcomes(

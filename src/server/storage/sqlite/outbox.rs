@@ -10,7 +10,7 @@ const CHUNKS: [usize; 3] = [64, 8, 1];
 
 /// `(?2,?3),(?4,?5)`: `rows` tuples of `columns` numbered placeholders, the first numbered
 /// `first`. (sqlx numbers a bare `?` by counting bare ones only, so they never mix with `?N`.)
-fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+pub(super) fn placeholders(rows: usize, columns: usize, first: usize) -> String {
     (0..rows)
         .map(|row| {
             let start = first + row * columns;
@@ -22,7 +22,7 @@ fn placeholders(rows: usize, columns: usize, first: usize) -> String {
 }
 
 /// Splits `items` into chunks of the sizes in `CHUNKS`, largest first.
-fn chunks<T>(mut items: &[T]) -> Vec<&[T]> {
+pub(super) fn chunks<T>(mut items: &[T]) -> Vec<&[T]> {
     let mut out = Vec::new();
     while !items.is_empty() {
         let size = CHUNKS
