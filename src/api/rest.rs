@@ -456,28 +456,44 @@ fn delivery_resource(record: &DeliveryRecord) -> DeliveryResource {
     }
 }
 
-/// Maps a page save's outcome: saved → the stored resource; refused → 400 with the fields.
-async fn saved_webhook(
-    state: &AppState,
-    sandbox: &SandboxRef,
+/// Maps a page save's outcome: saved → the stored resource (201 when created); refused → 400
+/// with an error per field.
+async fn saved<T, F, Fut>(
     outcome: Result<SaveOutcome, crate::error::AppError>,
-) -> ApiResult {
+    what: &str,
+    resource: F,
+) -> ApiResult
+where
+    T: Serialize,
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
     match outcome {
         Ok(SaveOutcome::Saved { id, created }) => {
-            let record = webhooks::load(state, sandbox, &id)
-                .await
-                .map_err(|_| not_found("webhook"))?;
+            let body = resource(id).await.ok_or_else(|| not_found(what))?;
             let status = if created {
                 StatusCode::CREATED
             } else {
                 StatusCode::OK
             };
-            Ok(json_response(status, &webhook_resource(&record)))
+            Ok(json_response(status, &body))
         }
         Ok(SaveOutcome::Invalid { errors }) => Ok(refused_fields(errors)),
-        Err(crate::error::AppError::NotFound(_)) => Err(not_found("webhook")),
+        Err(crate::error::AppError::NotFound(_)) => Err(not_found(what)),
         Err(error) => Err(internal(error)),
     }
+}
+
+async fn saved_webhook(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    outcome: Result<SaveOutcome, crate::error::AppError>,
+) -> ApiResult {
+    saved(outcome, "webhook", |id| async move {
+        let record = webhooks::load(state, sandbox, &id).await.ok()?;
+        Some(webhook_resource(&record))
+    })
+    .await
 }
 
 async fn saved_campaign(
@@ -485,22 +501,11 @@ async fn saved_campaign(
     sandbox: &SandboxRef,
     outcome: Result<SaveOutcome, crate::error::AppError>,
 ) -> ApiResult {
-    match outcome {
-        Ok(SaveOutcome::Saved { id, created }) => {
-            let record = campaigns::load(state, sandbox, &id)
-                .await
-                .map_err(|_| not_found("campaign"))?;
-            let status = if created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok(json_response(status, &campaign_resource(&record)))
-        }
-        Ok(SaveOutcome::Invalid { errors }) => Ok(refused_fields(errors)),
-        Err(crate::error::AppError::NotFound(_)) => Err(not_found("campaign")),
-        Err(error) => Err(internal(error)),
-    }
+    saved(outcome, "campaign", |id| async move {
+        let record = campaigns::load(state, sandbox, &id).await.ok()?;
+        Some(campaign_resource(&record))
+    })
+    .await
 }
 
 /// The sandbox's webhooks, newest first.

@@ -7,7 +7,7 @@ use crate::model::{summary_channels, FieldErrors, SaveOutcome};
 use crate::server::auth::internal;
 use crate::server::state::AppState;
 use crate::server::storage::*;
-use crate::server::webhooks::format_ms;
+use crate::server::webhooks::{format_ms, save_outcome};
 use uuid::Uuid;
 
 /// The sandbox's webhooks as the Audience section offers them.
@@ -155,23 +155,10 @@ pub async fn save(
                 .await
         }
     };
-    match result {
-        Ok(record) => Ok(SaveOutcome::Saved {
-            id: record.id.to_string(),
-            created: existing.is_none(),
-        }),
-        Err(StoreError::Duplicate(_)) => Ok(SaveOutcome::Invalid {
-            errors: FieldErrors::from([(
-                "name".to_string(),
-                format!(
-                    "A campaign named “{}” already exists in this sandbox.",
-                    write.name
-                ),
-            )]),
-        }),
-        Err(StoreError::NotFound) => Err(AppError::NotFound(
-            "This campaign was deleted meanwhile.".into(),
-        )),
-        Err(error) => Err(internal(error)),
-    }
+    save_outcome(
+        result.map(|record| record.id),
+        existing.is_none(),
+        "campaign",
+        &write.name,
+    )
 }

@@ -274,23 +274,35 @@ pub async fn save(
                 .await
         }
     };
+    save_outcome(
+        result.map(|record| record.id),
+        existing.is_none(),
+        "webhook",
+        &write.name,
+    )
+}
+
+/// What a create or update of a named thing (webhook, campaign) tells the person.
+pub fn save_outcome(
+    result: StoreResult<Uuid>,
+    created: bool,
+    kind: &str,
+    name: &str,
+) -> Result<SaveOutcome, AppError> {
     match result {
-        Ok(record) => Ok(SaveOutcome::Saved {
-            id: record.id.to_string(),
-            created: existing.is_none(),
+        Ok(id) => Ok(SaveOutcome::Saved {
+            id: id.to_string(),
+            created,
         }),
         Err(StoreError::Duplicate(_)) => Ok(SaveOutcome::Invalid {
             errors: FieldErrors::from([(
                 "name".to_string(),
-                format!(
-                    "A webhook named “{}” already exists in this sandbox.",
-                    write.name
-                ),
+                format!("A {kind} named “{name}” already exists in this sandbox."),
             )]),
         }),
-        Err(StoreError::NotFound) => Err(AppError::NotFound(
-            "This webhook was deleted meanwhile.".into(),
-        )),
+        Err(StoreError::NotFound) => Err(AppError::NotFound(format!(
+            "This {kind} was deleted meanwhile."
+        ))),
         Err(other) => Err(internal(other)),
     }
 }

@@ -14,7 +14,48 @@ pub struct FormState {
     pub attempted: RwSignal<bool>,
 }
 
+const NEEDS_ATTENTION: &str = "Some fields need attention.";
+
 impl FormState {
+    /// A form that shows the server's `errors` at once and `client_errors` as fields are left.
+    pub fn new(errors: FieldErrors, client_errors: Memo<FieldErrors>) -> Self {
+        FormState {
+            attempted: RwSignal::new(!errors.is_empty()),
+            server_errors: RwSignal::new(errors),
+            client_errors,
+            touched: RwSignal::new(Default::default()),
+        }
+    }
+
+    /// Before sending: shows every field's problem; `false` (with the banner set) when any.
+    pub fn ready_to_send(&self, banner: RwSignal<Option<String>>) -> bool {
+        self.attempted.set(true);
+        let ready = self.client_errors.with_untracked(FieldErrors::is_empty);
+        banner.set((!ready).then(|| NEEDS_ATTENTION.to_string()));
+        ready
+    }
+
+    /// After a save answered: the saved id, or the refusals put next to their fields (and the
+    /// banner set).
+    pub fn saved(
+        &self,
+        answer: Option<Result<crate::model::SaveOutcome, crate::error::AppError>>,
+        banner: RwSignal<Option<String>>,
+    ) -> Option<String> {
+        match answer? {
+            Ok(crate::model::SaveOutcome::Saved { id, .. }) => Some(id),
+            Ok(crate::model::SaveOutcome::Invalid { errors }) => {
+                banner.set(Some(NEEDS_ATTENTION.into()));
+                self.server_errors.set(errors);
+                None
+            }
+            Err(error) => {
+                banner.set(Some(error.to_string()));
+                None
+            }
+        }
+    }
+
     pub fn error(&self, field: &str) -> Option<String> {
         if let Some(message) = self.server_errors.with(|errors| errors.get(field).cloned()) {
             return Some(message);

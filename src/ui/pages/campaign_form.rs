@@ -3,7 +3,7 @@
 
 use crate::api::campaigns::{load_campaign_editor, SaveCampaign};
 use crate::model::campaign::*;
-use crate::model::{checkbox, checked, routes, Channel, SaveOutcome};
+use crate::model::{checkbox, checked, routes, Channel};
 use crate::ui::components::field::{
     error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
@@ -80,38 +80,23 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 .unwrap_or_default()
         }
     });
-    let form = FormState {
-        attempted: RwSignal::new(!errors.is_empty()),
-        server_errors: RwSignal::new(errors),
-        client_errors,
-        touched: RwSignal::new(Default::default()),
-    };
+    let form = FormState::new(errors, client_errors);
     let save = ServerAction::<SaveCampaign>::new();
     let banner = RwSignal::new(None::<String>);
     let navigate = use_navigate();
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(SaveOutcome::Saved { id, .. })) => {
+    Effect::new(move |_| {
+        if let Some(id) = form.saved(save.value().get(), banner) {
             navigate(
                 &format!("{}?saved={id}", routes::CAMPAIGNS),
                 Default::default(),
             );
         }
-        Some(Ok(SaveOutcome::Invalid { errors })) => {
-            banner.set(Some("Some fields need attention.".into()));
-            form.server_errors.set(errors);
-        }
-        Some(Err(error)) => banner.set(Some(error.to_string())),
-        None => {}
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        form.attempted.set(true);
-        if !form.client_errors.get_untracked().is_empty() {
-            banner.set(Some("Some fields need attention.".into()));
-            return;
+        if form.ready_to_send(banner) {
+            save.dispatch(SaveCampaign { form: collect() });
         }
-        banner.set(None);
-        save.dispatch(SaveCampaign { form: collect() });
     };
     let is_email = move || channel.get() == Channel::Email.as_str();
     // Only webhooks that receive the campaign's channel are offered.
