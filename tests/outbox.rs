@@ -397,3 +397,26 @@ async fn deliveries_waiting_too_long_for_a_disabled_webhook_expire() {
         "the enabled webhook's delivery waits on"
     );
 }
+
+#[tokio::test]
+async fn attempts_of_a_webhook_deleted_meanwhile_do_not_fail_the_others() {
+    let f = fixture().await;
+    let (a, b) = (webhook(&f, "A").await, webhook(&f, "B").await);
+    f.store
+        .enqueue_event(&event(&f, "req-1"), &[a, b])
+        .await
+        .unwrap();
+    let now = now_ms();
+    let claimed = claim(&f, now, now + 1_000, 10).await;
+    assert!(f.store.delete_webhook(f.sandbox.id, a).await.unwrap());
+    let records: Vec<_> = claimed
+        .iter()
+        .map(|c| attempt(c, NextStep::Succeeded))
+        .collect();
+    f.store.record_attempts(&records, &lenient()).await.unwrap();
+    let states: Vec<String> = sqlx::query_scalar("SELECT state FROM deliveries")
+        .fetch_all(f.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(states, vec!["succeeded"], "B's delivery is recorded");
+}

@@ -222,7 +222,11 @@ pub(super) async fn record_attempts(
     let mut tx = pool.begin().await?;
     for chunk in chunks(attempts) {
         let sql = format!(
-            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt) VALUES {}",
+            // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
+            // others of the batch must not fail with it.
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES {}) AS v \
+             WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)",
             placeholders(chunk.len(), 8, 1)
         );
         let mut query = sqlx::query(&sql);
