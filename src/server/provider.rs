@@ -115,7 +115,10 @@ impl OutcomeDispatcher {
 
     async fn emit(&self, due: Vec<DueOutcome>) {
         let mut webhooks: HashMap<Uuid, Option<WebhookRecord>> = HashMap::new();
-        let mut sends = tokio::task::JoinSet::new();
+        let mut batch = Vec::with_capacity(due.len());
+        let mut ids = Vec::with_capacity(due.len());
+        // A malformed outcome can never become an event: it is set aside (logged), not retried.
+        let mut emitted = Vec::new();
         for outcome in due {
             let route = match outcome.webhook_id.filter(|_| outcome.webhook_enabled) {
                 Some(id) => {
@@ -129,28 +132,33 @@ impl OutcomeDispatcher {
                 }
                 None => None,
             };
-            let Some(event) = feedback_event(&outcome) else {
-                tracing::error!(
-                    outcome = outcome.id,
-                    "a stored provider outcome is malformed"
-                );
-                continue;
-            };
-            let delivery = self.delivery.clone();
-            sends.spawn(async move {
-                let webhooks: Vec<Uuid> = route.into_iter().collect();
-                (outcome.id, delivery.enqueue(&event, &webhooks).await)
-            });
-        }
-        let mut emitted = Vec::new();
-        while let Some(joined) = sends.join_next().await {
-            match joined {
-                Ok((id, Ok(_))) => emitted.push(id),
-                Ok((id, Err(error))) => {
-                    tracing::error!(outcome = id, %error, "storing a feedback event failed; retrying")
+            match feedback_event(&outcome) {
+                Some(event) => {
+                    batch.push((event, route.into_iter().collect::<Vec<_>>()));
+                    ids.push(outcome.id);
                 }
-                Err(error) => tracing::error!(%error, "an outcome task failed"),
+                None => {
+                    tracing::error!(
+                        outcome = outcome.id,
+                        "a stored provider outcome is malformed"
+                    );
+                    emitted.push(outcome.id);
+                }
             }
+        }
+        // The batch is already in hand: one transaction, no round through the group commit.
+        match self.delivery.enqueue_batch(&batch).await {
+            Ok(results) => {
+                for (id, result) in ids.into_iter().zip(results) {
+                    match result {
+                        Ok(_) => emitted.push(id),
+                        Err(error) => {
+                            tracing::error!(outcome = id, %error, "storing a feedback event failed; retrying")
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, "storing feedback events failed; retrying"),
         }
         if let Err(error) = self.store.mark_outcomes_emitted(&emitted, now_ms()).await {
             // They are emitted again on the next pass: at-least-once.

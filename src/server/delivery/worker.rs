@@ -167,6 +167,20 @@ impl DeliveryEngine {
             .await
     }
 
+    /// Several events in one transaction, for a caller that already holds a batch; the workers
+    /// wake at once.
+    pub async fn enqueue_batch(
+        &self,
+        batch: &[(NewEvent, Vec<Uuid>)],
+    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stored = self.inner.store.enqueue_events(batch).await;
+        self.inner.wake.notify_one();
+        stored
+    }
+
     /// Sends `payload` to the webhook once, now, through the same signing and client as real
     /// deliveries, without storing anything: the "Send test event" button.
     pub async fn send_test(&self, webhook_id: Uuid, payload: &str) -> AttemptResult {
