@@ -60,14 +60,10 @@ pub async fn authenticate(
         .ok()
         .flatten()
         .ok_or(CredentialProblem::Invalid)?;
-    let expected = record.token_hash.as_bytes();
-    let given = token_hash(token);
-    let same = expected.len() == given.len()
-        && expected
-            .iter()
-            .zip(given.as_bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
+    let same = crate::server::crypto::same_secret(
+        record.token_hash.as_bytes(),
+        token_hash(token).as_bytes(),
+    );
     if !same || record.revoked_at_ms.is_some() {
         return Err(CredentialProblem::Invalid);
     }

@@ -46,11 +46,6 @@ impl AppState {
         let Some(token) = guard.as_deref() else {
             return false;
         };
-        token.len() == candidate.len()
-            && token
-                .bytes()
-                .zip(candidate.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        crate::server::crypto::same_secret(token.as_bytes(), candidate.as_bytes())
     }
 }

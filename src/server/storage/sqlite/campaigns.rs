@@ -35,15 +35,6 @@ fn campaign_from_row(row: &SqliteRow) -> StoreResult<CampaignRecord> {
     })
 }
 
-fn map_campaign_unique(error: sqlx::Error) -> StoreError {
-    match &error {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Duplicate("campaigns_name_unique".into())
-        }
-        _ => StoreError::Database(error),
-    }
-}
-
 pub(super) async fn list(
     readers: &SqlitePool,
     sandbox_id: Uuid,
@@ -109,7 +100,7 @@ pub(super) async fn write(
         .bind(sandbox_id.to_string())
         .execute(pool)
         .await
-        .map_err(map_campaign_unique)?;
+        .map_err(map_unique)?;
     if result.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

@@ -98,6 +98,10 @@ fn map_unique(error: sqlx::Error) -> StoreError {
             let message = db.message();
             let constraint = if message.contains("feedback_webhooks.name_key") {
                 "feedback_webhooks_name_unique"
+            } else if message.contains("campaigns.name_key") {
+                "campaigns_name_unique"
+            } else if message.contains("sandboxes.name") {
+                "sandboxes_name_unique"
             } else if message.contains("users.email") {
                 "users_email_unique"
             } else {
@@ -608,12 +612,7 @@ impl Store for SqliteStorage {
         .bind(now_ms())
         .execute(&self.pool)
         .await
-        .map_err(|error| match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                StoreError::Duplicate("sandboxes_name_unique".into())
-            }
-            _ => StoreError::Database(error),
-        })?;
+        .map_err(map_unique)?;
         self.sandbox_by_name(organization_id, name)
             .await?
             .ok_or(StoreError::NotFound)
