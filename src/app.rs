@@ -51,6 +51,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("channels/feedback-webhooks/new") view=WebhookFormPage ssr=SsrMode::Async/>
                     <Route path=path!("channels/feedback-webhooks/:id") view=WebhookFormPage ssr=SsrMode::Async/>
                     <Route path=path!("channels/feedback-webhooks/:id/delete") view=DeleteWebhookPage/>
+                    <Route path=path!("channels/feedback-webhooks/:id/deliveries") view=WebhookDeliveriesPage/>
+                    <Route path=path!("deliveries") view=DeliveriesPage/>
+                    <Route path=path!("deliveries/:id") view=DeliveryDetailPage/>
+                    <Route path=path!("campaigns/:id/executions") view=CampaignExecutionsPage/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
                     <Route path=path!("campaigns/new") view=CampaignFormPage/>
                     <Route path=path!("campaigns/:id") view=CampaignFormPage/>

@@ -269,6 +269,58 @@ async fn an_execution_sends_each_recipients_feedback_with_the_exact_payload() {
     assert_eq!(replay.json::<Value>().await.unwrap(), accepted);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(receiver.received().len(), 8);
+
+    // The campaign's executions: the requestId, its four recipients, each message's events
+    // with their deliveries.
+    let (status, page) = api
+        .app
+        .call_json("campaigns/executions", &[("campaign", &campaign)])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let executions = page["executions"].as_array().unwrap();
+    assert_eq!(executions.len(), 1, "the replay made no second execution");
+    assert_eq!(executions[0]["request_id"], "request-12345");
+    let messages = executions[0]["messages"].as_array().unwrap();
+    let recipients: Vec<&str> = messages
+        .iter()
+        .map(|m| m["recipient"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        recipients,
+        [
+            "john.doe@luma.com",
+            "hard@bounce.test",
+            "full@softbounce.test",
+            "broken@error.test"
+        ]
+    );
+    let john: Vec<(&str, &str)> = messages[0]["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["event"].as_str().unwrap(),
+                e["deliveries"][0][1].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(john, [("sent", "Succeeded"), ("delivered", "Succeeded")]);
+
+    // Search by recipient finds that recipient's deliveries only.
+    let (status, found) = api
+        .app
+        .call_json("deliveries/list", &[("query[search]", "hard@bounce.test")])
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let mut events: Vec<&str> = found["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["event"].as_str().unwrap())
+        .collect();
+    events.sort();
+    assert_eq!(events, ["bounce", "sent"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

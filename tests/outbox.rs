@@ -69,6 +69,7 @@ fn attempt(claimed: &ClaimedDelivery, next: NextStep) -> AttemptRecord {
         duration_ms: 12,
         status: Some(500),
         error_code: None,
+        request_headers: vec![("webhook-id".into(), claimed.id.to_string())],
         response_headers: vec![("content-type".into(), "text/plain".into())],
         body_excerpt: "oops".into(),
         next,

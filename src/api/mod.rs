@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod campaigns;
 pub mod credentials;
+pub mod deliveries;
 #[cfg(feature = "ssr")]
 pub mod executions;
 #[cfg(feature = "ssr")]

@@ -190,7 +190,7 @@ pub struct DeliveryResource {
     request_id: String,
     #[serde(rename = "messageExecutionID")]
     message_execution_id: String,
-    /// `pending`, `succeeded` or `failed`.
+    /// `pending` (no attempt yet), `retrying`, `succeeded` or `failed`.
     state: String,
     attempts: i64,
     last_status: Option<i64>,
@@ -225,6 +225,8 @@ pub struct AttemptResource {
     duration_ms: i64,
     status: Option<i64>,
     error_code: Option<String>,
+    /// As sent, secret values masked.
+    request_headers: Vec<(String, String)>,
     response_headers: Vec<(String, String)>,
     body_excerpt: String,
 }
@@ -239,8 +241,18 @@ pub struct ValidationErrors {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryQuery {
     webhook_id: Option<String>,
-    /// `pending`, `succeeded` or `failed`.
+    /// `pending` (no attempt yet), `retrying`, `succeeded` or `failed`.
     state: Option<String>,
+    /// `sent`, `delivered`, `bounce` or `error`.
+    event: Option<String>,
+    /// `email` or `sms`.
+    channel: Option<String>,
+    /// Created at or after this UTC time (`2026-11-28T09:30`).
+    from: Option<String>,
+    /// Created before this UTC time.
+    to: Option<String>,
+    /// A requestId, messageExecutionID or recipient address, matched exactly.
+    search: Option<String>,
     /// 1 to 100; default 50.
     limit: Option<i64>,
     /// The `nextBefore` of the previous page.
@@ -446,7 +458,9 @@ fn delivery_resource(record: &DeliveryRecord) -> DeliveryResource {
         channel: record.channel.clone(),
         request_id: record.request_id.clone(),
         message_execution_id: record.message_execution_id.clone(),
-        state: record.state.clone(),
+        state: crate::model::history::DeliveryState::of(&record.state, record.attempts)
+            .as_str()
+            .to_string(),
         attempts: record.attempts,
         last_status: record.last_status,
         last_error: record.last_error.clone(),
@@ -705,56 +719,46 @@ async fn list_deliveries(
     answer(
         async {
             let sandbox = caller(&state, &headers).await?;
-            let bad =
-                |field: &str, message: &str| Refusal::new(400, Some(field), message.to_string());
-            let webhook_id = match query.webhook_id.as_deref() {
-                Some(id) => Some(
-                    uuid::Uuid::parse_str(id)
-                        .map_err(|_| bad("webhookId", "webhookId is not a webhook id."))?,
-                ),
-                None => None,
-            };
-            if let Some(wanted) = &query.state {
-                if !["pending", "succeeded", "failed"].contains(&wanted.as_str()) {
-                    return Err(bad("state", "state is pending, succeeded or failed."));
-                }
-            }
             let limit = query.limit.unwrap_or(50);
             if !(1..=100).contains(&limit) {
-                return Err(bad("limit", "limit is 1 to 100."));
+                return Err(Refusal::new(
+                    400,
+                    Some("limit"),
+                    "limit is 1 to 100.".to_string(),
+                ));
             }
-            let before = match query.before.as_deref() {
-                Some(cursor) => Some(
-                    cursor
-                        .split_once('_')
-                        .and_then(|(at, id)| {
-                            Some((at.parse().ok()?, uuid::Uuid::parse_str(id).ok()?))
-                        })
-                        .ok_or_else(|| {
-                            bad("before", "before is the nextBefore of a previous page.")
-                        })?,
-                ),
-                None => None,
-            };
+            let filter = crate::server::history::filter_of(
+                &crate::model::history::DeliveryQuery {
+                    webhook: query.webhook_id.clone(),
+                    state: query.state.clone(),
+                    event: query.event.clone(),
+                    channel: query.channel.clone(),
+                    from: query.from.clone(),
+                    to: query.to.clone(),
+                    search: query.search.clone(),
+                    before: query.before.clone(),
+                },
+                limit,
+            )
+            .map_err(|problem| {
+                let field = if problem.field == "webhook" {
+                    "webhookId"
+                } else {
+                    problem.field
+                };
+                Refusal::new(
+                    400,
+                    Some(field),
+                    problem.message.replace("webhook is", "webhookId is"),
+                )
+            })?;
             let records = state
                 .store
-                .list_deliveries(
-                    sandbox.id,
-                    &DeliveryFilter {
-                        webhook_id,
-                        state: query.state.clone(),
-                        before,
-                        limit,
-                    },
-                )
+                .list_deliveries(sandbox.id, &filter)
                 .await
                 .map_err(internal)?;
             let next_before = (records.len() as i64 == limit)
-                .then(|| {
-                    records
-                        .last()
-                        .map(|r| format!("{}_{}", r.created_at_ms, r.id))
-                })
+                .then(|| records.last().map(crate::server::history::cursor))
                 .flatten();
             Ok(json_response(
                 StatusCode::OK,
@@ -798,6 +802,7 @@ async fn get_delivery(
                             duration_ms: a.duration_ms,
                             status: a.status,
                             error_code: a.error_code,
+                            request_headers: a.request_headers,
                             response_headers: a.response_headers,
                             body_excerpt: a.body_excerpt,
                         })

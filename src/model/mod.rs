@@ -6,6 +6,7 @@ pub mod credential;
 pub mod delivery;
 pub mod execution;
 pub mod feedback;
+pub mod history;
 pub mod network;
 pub mod routes;
 pub mod user;

@@ -21,3 +21,20 @@ pub fn campaign(id: &str) -> String {
 }
 pub const SANDBOXES: &str = "/admin/sandboxes";
 pub const API_REFERENCE: &str = "/admin/api-reference";
+
+/// Every delivery of the current sandbox.
+pub const DELIVERIES: &str = "/admin/deliveries";
+/// The filtered deliveries as a file: `?format=csv` or `?format=jsonl` plus the list's filters.
+pub const DELIVERIES_EXPORT: &str = "/admin/deliveries/export";
+
+pub fn delivery(id: &str) -> String {
+    format!("{DELIVERIES}/{id}")
+}
+
+pub fn webhook_deliveries(id: &str) -> String {
+    format!("{WEBHOOKS}/{id}/deliveries")
+}
+
+pub fn campaign_executions(id: &str) -> String {
+    format!("{CAMPAIGNS}/{id}/executions")
+}

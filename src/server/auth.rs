@@ -132,6 +132,15 @@ pub const SANDBOX_KEY: &str = "sandbox_id";
 /// the configured default sandbox of their organization, else its first sandbox.
 pub async fn current_sandbox(state: &AppState, user: &UserRecord) -> Result<SandboxRef, AppError> {
     let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+    sandbox_of_session(state, user, &session).await
+}
+
+/// `current_sandbox` for a plain axum handler, which has the session itself.
+pub async fn sandbox_of_session(
+    state: &AppState,
+    user: &UserRecord,
+    session: &Session,
+) -> Result<SandboxRef, AppError> {
     let chosen: Option<Uuid> = session.get(SANDBOX_KEY).await.map_err(internal)?;
     let sandboxes = state
         .store

@@ -73,6 +73,11 @@ pub struct Config {
     #[arg(long, env = "FW_EXPIRE_WAITING_AFTER", default_value = "7d", value_parser = crate::server::delivery::retry::parse_duration)]
     pub expire_waiting_after: std::time::Duration,
 
+    /// Deliveries (with their attempts), feedback events and executions older than this are
+    /// removed, in small batches.
+    #[arg(long, env = "FW_RETENTION", default_value = "30d", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub retention: std::time::Duration,
+
     /// How long after `sent` the simulated channel provider reports each message's outcome.
     #[arg(long, env = "FW_PROVIDER_DELAY", default_value = "2s", value_parser = crate::server::delivery::retry::parse_duration)]
     pub provider_delay: std::time::Duration,

@@ -126,6 +126,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         per_webhook_limit: config.per_webhook_concurrency,
         disable_after_failing: config.disable_after_failing,
         expire_waiting_after: config.expire_waiting_after,
+        retention: config.retention,
     };
     let delivery = DeliveryEngine::new(store.clone(), client, settings, secrets.clone());
     let provider = Arc::new(crate::server::provider::SimulatedProvider {
@@ -261,6 +262,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let pages = Router::new()
+        .route(
+            crate::model::routes::DELIVERIES_EXPORT,
+            axum::routing::get(crate::api::deliveries::export),
+        )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(

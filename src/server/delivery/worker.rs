@@ -37,6 +37,11 @@ const MAX_IN_FLIGHT: usize = 4096;
 const COMMIT_BATCH: usize = 512;
 /// The longest sleep without looking at the queue, in case another process added work.
 const IDLE_POLL: Duration = Duration::from_secs(1);
+/// Events (or executions) removed by one retention statement, and the most statements per
+/// maintenance round; the pause between them lets delivery writes through.
+const PRUNE_BATCH: i64 = 500;
+const PRUNE_ROUNDS: usize = 40;
+const PRUNE_PAUSE: Duration = Duration::from_millis(20);
 
 /// The engine's tuning, from configuration.
 #[derive(Clone, Debug)]
@@ -49,13 +54,16 @@ pub struct EngineSettings {
     pub disable_after_failing: Duration,
     /// Deliveries waiting for a disabled webhook this long fail as expired.
     pub expire_waiting_after: Duration,
+    /// History older than this is pruned.
+    pub retention: Duration,
 }
 
 impl EngineSettings {
-    /// How often expired waiting deliveries are looked for: often enough for short test
-    /// settings, at most once a minute.
+    /// How often expired waiting deliveries and old history are looked for: often enough for
+    /// short test settings, at most once a minute.
     fn maintenance_every(&self) -> Duration {
-        (self.expire_waiting_after / 4).clamp(Duration::from_millis(10), Duration::from_secs(60))
+        (self.expire_waiting_after.min(self.retention) / 4)
+            .clamp(Duration::from_millis(10), Duration::from_secs(60))
     }
 
     fn auto_disable(&self, now: i64) -> AutoDisable {
@@ -183,6 +191,11 @@ impl DeliveryEngine {
 
     /// Sends `payload` to the webhook once, now, through the same signing and client as real
     /// deliveries, without storing anything: the "Send test event" button.
+    /// Looks for due work now (after a resend made deliveries due).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
     pub async fn send_test(&self, webhook_id: Uuid, payload: &str) -> AttemptResult {
         let prepared = match self.prepare(webhook_id).await {
             Ok(prepared) => prepared,
@@ -362,6 +375,7 @@ impl DeliveryEngine {
             return None;
         }
         let id = delivery.id.to_string();
+        let mut request_headers = Vec::new();
         let result = match webhook.and_then(|webhook| {
             let headers = webhook
                 .headers(&id, delivery.payload.as_bytes())
@@ -372,6 +386,7 @@ impl DeliveryEngine {
             Ok((webhook, headers))
         }) {
             Ok((webhook, headers)) => {
+                request_headers = webhook.shown(&headers);
                 self.inner
                     .client
                     .post(&webhook.url, headers, delivery.payload.into_bytes())
@@ -405,6 +420,7 @@ impl DeliveryEngine {
             duration_ms: result.duration.as_millis() as i64,
             status: result.status,
             error_code: result.error.map(|e| e.code().to_string()),
+            request_headers,
             response_headers: result.response_headers,
             body_excerpt: result.body_excerpt,
             next,
@@ -440,8 +456,38 @@ impl DeliveryEngine {
                 }
             }
         }
+        self.prune().await;
         let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
         webhooks.retain(|_, slot| slot.claimed > 0);
+    }
+
+    /// Removes history older than the retention, a small batch at a time.
+    async fn prune(&self) {
+        let before = now_ms() - self.inner.settings.retention.as_millis() as i64;
+        let mut removed = Pruned::default();
+        for _ in 0..PRUNE_ROUNDS {
+            match self.inner.store.prune(before, PRUNE_BATCH).await {
+                Ok(batch) => {
+                    removed.events += batch.events;
+                    removed.executions += batch.executions;
+                    if batch.events < PRUNE_BATCH as u64 && batch.executions < PRUNE_BATCH as u64 {
+                        break;
+                    }
+                    tokio::time::sleep(PRUNE_PAUSE).await;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "pruning old history failed");
+                    break;
+                }
+            }
+        }
+        if removed != Pruned::default() {
+            tracing::info!(
+                events = removed.events,
+                executions = removed.executions,
+                "old history pruned"
+            );
+        }
     }
 
     /// The webhook ready to send, reused while its version is unchanged.
@@ -488,11 +534,12 @@ impl DeliveryEngine {
         let settings = record.settings;
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let mut secret_headers = vec![AUTHORIZATION];
         for header in &settings.headers {
-            let value = match &header.value {
-                StoredHeaderValue::Plain(value) => value.clone(),
+            let (value, secret) = match &header.value {
+                StoredHeaderValue::Plain(value) => (value.clone(), false),
                 StoredHeaderValue::Sealed { sealed, .. } => {
-                    secrets.open(sealed).ok_or(AttemptError::Config)?
+                    (secrets.open(sealed).ok_or(AttemptError::Config)?, true)
                 }
             };
             if let (Ok(name), Ok(mut value)) = (
@@ -500,6 +547,9 @@ impl DeliveryEngine {
                 HeaderValue::try_from(value),
             ) {
                 value.set_sensitive(true);
+                if secret {
+                    secret_headers.push(name.clone());
+                }
                 headers.insert(name, value);
             }
         }
@@ -519,6 +569,7 @@ impl DeliveryEngine {
         Ok(Arc::new(PreparedWebhook {
             url: settings.url,
             headers,
+            secret_headers,
             signer,
             signing_keys,
             stale_at,
@@ -581,22 +632,47 @@ async fn commit_attempts(
 struct PreparedWebhook {
     url: String,
     headers: HeaderMap,
+    /// Headers whose values are shown masked in the delivery history.
+    secret_headers: Vec<HeaderName>,
     signer: Option<JwtSigner>,
     signing_keys: Vec<Vec<u8>>,
     stale_at: Option<i64>,
 }
 
+/// What the history shows of a secret header value.
+const MASK: &str = "••••••••";
+
 impl PreparedWebhook {
-    /// The headers of one attempt: fixed ones, a fresh JWT, and the Standard Webhooks signature
-    /// whose `webhook-id` (the delivery id) stays the same across retries.
+    /// The request headers as the history shows them: secret values masked (a bearer token
+    /// keeps its scheme).
+    fn shown(&self, headers: &HeaderMap) -> Vec<(String, String)> {
+        headers
+            .iter()
+            .map(|(name, value)| {
+                let text = if self.secret_headers.contains(name) {
+                    match value.to_str().ok().and_then(|v| v.split_once(' ')) {
+                        Some(("Bearer", _)) => format!("Bearer {MASK}"),
+                        _ => MASK.to_string(),
+                    }
+                } else {
+                    String::from_utf8_lossy(value.as_bytes()).into_owned()
+                };
+                (name.as_str().to_string(), text)
+            })
+            .collect()
+    }
+
+    /// The headers of one attempt: fixed ones, a fresh JWT, the Standard Webhooks `webhook-id`
+    /// (the delivery id, the same across retries and resends) and, when on, the signature.
     fn headers(&self, delivery_id: &str, body: &[u8]) -> Result<HeaderMap, String> {
         let mut headers = self.headers.clone();
+        // The id is the receiver's idempotency key, sent whether or not requests are signed.
+        let timestamp = now_ms() / 1000;
+        let value = |text: String| HeaderValue::try_from(text).map_err(|e| e.to_string());
+        headers.insert("webhook-id", value(delivery_id.to_string())?);
+        headers.insert("webhook-timestamp", value(timestamp.to_string())?);
         if !self.signing_keys.is_empty() {
-            let timestamp = now_ms() / 1000;
             let signature = webhook_signature(&self.signing_keys, delivery_id, timestamp, body);
-            let value = |text: String| HeaderValue::try_from(text).map_err(|e| e.to_string());
-            headers.insert("webhook-id", value(delivery_id.to_string())?);
-            headers.insert("webhook-timestamp", value(timestamp.to_string())?);
             headers.insert("webhook-signature", value(signature)?);
         }
         if let Some(signer) = &self.signer {

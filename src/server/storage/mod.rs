@@ -172,6 +172,8 @@ pub struct AttemptRecord {
     pub duration_ms: i64,
     pub status: Option<u16>,
     pub error_code: Option<String>,
+    /// The request headers as sent, secret values already masked.
+    pub request_headers: Vec<(String, String)>,
     pub response_headers: Vec<(String, String)>,
     pub body_excerpt: String,
     pub next: NextStep,
@@ -302,6 +304,7 @@ pub struct DeliveryRecord {
     pub last_status: Option<i64>,
     pub last_error: Option<String>,
     pub next_attempt_at_ms: Option<i64>,
+    pub last_attempt_at_ms: Option<i64>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -313,15 +316,57 @@ pub struct AttemptRow {
     pub duration_ms: i64,
     pub status: Option<i64>,
     pub error_code: Option<String>,
+    pub request_headers: Vec<(String, String)>,
     pub response_headers: Vec<(String, String)>,
     pub body_excerpt: String,
+}
+
+/// A stored execution with its messages, their events and those events' deliveries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionRecord {
+    pub id: Uuid,
+    pub request_id: String,
+    pub created_at_ms: i64,
+    pub messages: Vec<MessageRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRecord {
+    pub id: String,
+    pub namespace: String,
+    pub address: String,
+    /// (event type, created at ms, deliveries as (id, stored state, attempts)), oldest first.
+    pub events: Vec<(String, i64, Vec<(Uuid, String, i64)>)>,
+}
+
+/// A webhook's health inputs: statistics cells and its last error.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HealthData {
+    pub cells: Vec<(Uuid, crate::model::history::StatsCell)>,
+    /// (webhook, error, at ms).
+    pub last_errors: Vec<(Uuid, String, i64)>,
+}
+
+/// What retention removed in one batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pruned {
+    pub events: u64,
+    pub executions: u64,
 }
 
 /// Which deliveries a list shows, newest first; `before` continues after the last row seen.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeliveryFilter {
     pub webhook_id: Option<Uuid>,
-    pub state: Option<String>,
+    pub state: Option<crate::model::history::DeliveryState>,
+    pub event_type: Option<String>,
+    pub channel: Option<String>,
+    /// Created at or after (ms).
+    pub since_ms: Option<i64>,
+    /// Created before (ms).
+    pub until_ms: Option<i64>,
+    /// A requestId, messageExecutionID or recipient address, matched exactly.
+    pub search: Option<String>,
     /// (created_at, id) of the last row of the previous page.
     pub before: Option<(i64, Uuid)>,
     pub limit: i64,
@@ -481,6 +526,52 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>>;
     /// When the next outcome not yet emitted falls due.
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>>;
+
+    /// Queues a delivery of the sandbox for an attempt now (same delivery, so the same
+    /// `webhook-id`). `None`: no such delivery.
+    async fn resend_delivery(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        now_ms: i64,
+    ) -> StoreResult<Option<crate::model::history::ResendOutcome>>;
+    /// How many deliveries of the webhook failed and were created since `since_ms`.
+    async fn count_failed_since(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Uuid,
+        since_ms: i64,
+    ) -> StoreResult<u64>;
+    /// Queues up to `limit` of those failed deliveries for an attempt now; the count queued.
+    async fn resend_failed_since(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Uuid,
+        since_ms: i64,
+        limit: i64,
+        now_ms: i64,
+    ) -> StoreResult<u64>;
+    /// Turns a webhook of the sandbox back on, clearing its disabled reason and failing streak.
+    async fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    /// Statistics cells from `from_hour_ms` on and last errors, of one webhook or all of the sandbox.
+    async fn health_data(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Option<Uuid>,
+        from_hour_ms: i64,
+    ) -> StoreResult<HealthData>;
+    /// A campaign's executions, newest first, continuing before `(created_at, id)`.
+    async fn list_executions(
+        &self,
+        sandbox_id: Uuid,
+        campaign_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ExecutionRecord>>;
+    /// Removes up to `limit` events created before `before_ms` whose deliveries are all
+    /// finished (with those deliveries and attempts), up to `limit` executions as old, and
+    /// statistics older than that. Small batches: the writer is held briefly.
+    async fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned>;
 }
 
 /// The key that makes webhook names unique regardless of case.

@@ -43,6 +43,9 @@ pub fn AdminLayout() -> impl IntoView {
                         <li>
                             <A href=routes::WEBHOOKS>"Feedback webhook settings"</A>
                         </li>
+                        <li>
+                            <A href=routes::DELIVERIES>"Delivery history"</A>
+                        </li>
                     </ul>
                     <p class="nav-group">"Access"</p>
                     <ul>

@@ -1,7 +1,10 @@
 pub mod confirm_delete;
+pub mod delivery_state;
 pub mod field;
 pub mod header_rows;
+pub mod health;
 pub mod layout;
+pub mod live;
 pub mod signing_secret;
 pub mod test_event;
 pub mod time;

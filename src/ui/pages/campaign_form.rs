@@ -117,6 +117,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 <h1>{title}</h1>
                 {updated_at.map(|at| view! { <p class="muted">"Last updated " {at.replace('T', " ").replace('Z', " UTC")}</p> })}
             </div>
+            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>"Executions"</a> })}
         </div>
         {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
         <form class="webhook-form campaign-form" method="post" action="/api/campaigns/save" on:submit=on_submit novalidate>

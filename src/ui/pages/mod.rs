@@ -1,7 +1,10 @@
 mod api_reference;
+mod campaign_executions;
 mod campaign_form;
 mod campaigns_list;
 mod credentials;
+mod deliveries;
+mod delivery_detail;
 mod login;
 mod not_found;
 mod sandboxes;
@@ -11,9 +14,12 @@ mod webhook_form;
 mod webhooks_list;
 
 pub use api_reference::ApiReferencePage;
+pub use campaign_executions::CampaignExecutionsPage;
 pub use campaign_form::CampaignFormPage;
 pub use campaigns_list::CampaignsPage;
 pub use credentials::CredentialsPage;
+pub use deliveries::{DeliveriesPage, WebhookDeliveriesPage};
+pub use delivery_detail::DeliveryDetailPage;
 pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use sandboxes::SandboxesPage;

@@ -8,6 +8,7 @@ use crate::ui::components::field::{
     error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
+use crate::ui::components::health::{DisabledBanner, HealthPanel};
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::signing_secret::SigningSecretPanel;
 use crate::ui::components::test_event::TestEventPanel;
@@ -198,9 +199,12 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
                 <h1>{title}</h1>
                 {updated_at.map(|at| view! { <p class="muted">"Last updated " {at.replace('T', " ").replace('Z', " UTC")}</p> })}
             </div>
-            {delete_link}
+            <div class="head-actions">
+                {(!is_new).then(|| view! { <a class="button secondary" href=routes::webhook_deliveries(&id)>"Deliveries"</a> })}
+                {delete_link}
+            </div>
         </div>
-        {disabled_reason.map(|reason| view! { <p class="banner warning">"Disabled automatically: " {reason}</p> })}
+        {disabled_reason.map(|reason| view! { <DisabledBanner webhook_id=id.clone() reason=Some(reason) can_edit/> })}
         {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
         <form class="webhook-form" method="post" action="/api/webhooks/save" on:submit=on_submit novalidate>
             // Enter in a text field submits with the first submit button: make that one "save".
@@ -303,6 +307,7 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         {(!is_new).then(|| view! {
             <SigningSecretPanel webhook_id=id.clone() info=signing just_generated=new_signing_secret can_edit/>
             <TestEventPanel webhook_id=id.clone() initial=test_result can_edit/>
+            <HealthPanel webhook_id=id.clone()/>
         })}
         <ConfirmDelete target=confirming on_deleted/>
     }

@@ -1,16 +1,21 @@
 //! Administration / Channels / Feedback webhook settings: every webhook of the sandbox.
 
+use crate::api::deliveries::load_webhook_health;
 use crate::api::webhooks::list_webhooks;
+use crate::model::history::WebhookHealth;
 use crate::model::{routes, WebhookSummary};
 use crate::ui::components::confirm_delete::ConfirmDelete;
+use crate::ui::components::health::{latency, success_rate};
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use std::collections::HashMap;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_webhooks());
+    let health = Resource::new(|| (), |_| load_webhook_health(None));
     let query = use_query_map();
     view! {
         <Breadcrumb/>
@@ -23,6 +28,9 @@ pub fn WebhooksPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
             {move || Suspend::new(async move {
+                // Health is a bonus: the list shows without it.
+                let health: HashMap<String, WebhookHealth> =
+                    health.await.map(|h| h.into_iter().collect()).unwrap_or_default();
                 match list.await {
                     Ok(list) => {
                         let saved = query.read_untracked().get("saved");
@@ -31,7 +39,7 @@ pub fn WebhooksPage() -> impl IntoView {
                             Some(webhook) => Some(format!("Saved “{}”.", webhook.name)),
                             None => deleted.map(|name| format!("Deleted “{name}”.")),
                         };
-                        view! { <WebhookTable items=list.items can_edit=list.can_edit notice/> }.into_any()
+                        view! { <WebhookTable items=list.items can_edit=list.can_edit notice health/> }.into_any()
                     }
                     Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
                 }
@@ -45,7 +53,9 @@ fn WebhookTable(
     items: Vec<WebhookSummary>,
     can_edit: bool,
     notice: Option<String>,
+    health: HashMap<String, WebhookHealth>,
 ) -> impl IntoView {
+    let health = StoredValue::new(health);
     let items = RwSignal::new(items);
     let notice = RwSignal::new(notice);
     let confirming = RwSignal::new(None::<(String, String)>);
@@ -74,13 +84,14 @@ fn WebhookTable(
                             <th scope="col">"URL"</th>
                             <th scope="col">"Authentication"</th>
                             <th scope="col">"Status"</th>
+                            <th scope="col">"Health (24 h)"</th>
                             <th scope="col">"Last updated"</th>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
                     <tbody>
                         <For each=move || items.get() key=|w| (w.id.clone(), w.updated_at.clone()) let:webhook>
-                            <WebhookRow webhook can_edit confirming/>
+                            <WebhookRow health=health.with_value(|h| h.get(&webhook.id).cloned()) webhook can_edit confirming/>
                         </For>
                     </tbody>
                 </table>
@@ -92,6 +103,7 @@ fn WebhookTable(
 
 #[component]
 fn WebhookRow(
+    health: Option<WebhookHealth>,
     webhook: WebhookSummary,
     can_edit: bool,
     confirming: RwSignal<Option<(String, String)>>,
@@ -123,10 +135,20 @@ fn WebhookRow(
                     view! { <span class="status disabled" title=webhook.disabled_reason.clone().unwrap_or_default()>"Disabled"</span> }.into_any()
                 }}
             </td>
+            <td data-label="Health (24 h)" class="nowrap health-cell">
+                {match health.filter(|h| h.attempts > 0) {
+                    Some(health) => view! {
+                        <span class="success-rate">{success_rate(&health)}</span>
+                        <span class="muted">" · p95 " {latency(health.p95_ms)}</span>
+                    }.into_any(),
+                    None => view! { <span class="muted">"No attempts"</span> }.into_any(),
+                }}
+            </td>
             <td data-label="Last updated" class="nowrap">
                 <Timestamp at=webhook.updated_at.clone()/>
             </td>
             <td class="row-actions">
+                <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">"Deliveries"</a>
                 <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { "Edit" } else { "View" }}</a>
                 {can_edit.then(|| view! {
                     <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>"Delete"</a>

@@ -1,6 +1,7 @@
 //! The embedded SQLite store (WAL mode, foreign keys on).
 
 mod campaigns;
+mod history;
 mod outbox;
 
 use super::*;
@@ -761,7 +762,7 @@ impl Store for SqliteStorage {
         sandbox_id: Uuid,
         filter: &DeliveryFilter,
     ) -> StoreResult<Vec<DeliveryRecord>> {
-        campaigns::list_deliveries(&self.readers, sandbox_id, filter).await
+        history::list_deliveries(&self.readers, sandbox_id, filter).await
     }
 
     async fn delivery(
@@ -769,7 +770,7 @@ impl Store for SqliteStorage {
         sandbox_id: Uuid,
         id: Uuid,
     ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
-        campaigns::delivery(&self.readers, sandbox_id, id).await
+        history::delivery(&self.readers, sandbox_id, id).await
     }
 
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>> {
@@ -780,5 +781,62 @@ impl Store for SqliteStorage {
             .fetch_one(&self.readers)
             .await?,
         )
+    }
+
+    async fn resend_delivery(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        now_ms: i64,
+    ) -> StoreResult<Option<crate::model::history::ResendOutcome>> {
+        history::resend_delivery(&self.pool, sandbox_id, id, now_ms).await
+    }
+
+    async fn count_failed_since(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Uuid,
+        since_ms: i64,
+    ) -> StoreResult<u64> {
+        history::count_failed_since(&self.readers, sandbox_id, webhook_id, since_ms).await
+    }
+
+    async fn resend_failed_since(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Uuid,
+        since_ms: i64,
+        limit: i64,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        history::resend_failed_since(&self.pool, sandbox_id, webhook_id, since_ms, limit, now_ms)
+            .await
+    }
+
+    async fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        history::enable_webhook(&self.pool, sandbox_id, id, now_ms()).await
+    }
+
+    async fn health_data(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Option<Uuid>,
+        from_hour_ms: i64,
+    ) -> StoreResult<HealthData> {
+        history::health_data(&self.readers, sandbox_id, webhook_id, from_hour_ms).await
+    }
+
+    async fn list_executions(
+        &self,
+        sandbox_id: Uuid,
+        campaign_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ExecutionRecord>> {
+        history::list_executions(&self.readers, sandbox_id, campaign_id, before, limit).await
+    }
+
+    async fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned> {
+        history::prune(&self.pool, before_ms, limit).await
     }
 }

@@ -97,19 +97,22 @@ pub(super) async fn enqueue_all(
     let mut created = std::collections::HashSet::new();
     for chunk in chunks(&deliveries) {
         let sql = format!(
-            "INSERT INTO deliveries (id, event_id, webhook_id, state, attempts, next_attempt_at, created_at, updated_at) \
-             SELECT v.column1, v.column2, v.column3, 'pending', 0, ?1, ?1, ?1 FROM (VALUES {}) AS v \
+            "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?1, ?1, ?1 FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = 1) \
              RETURNING id",
-            placeholders(chunk.len(), 4, 2)
+            placeholders(chunk.len(), 6, 2)
         );
         let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
         for row in chunk {
+            let event = events[row.event_index].event;
             query = query
                 .bind(row.id.to_string())
                 .bind(&events[row.event_index].id)
                 .bind(&row.webhook_id)
-                .bind(&row.sandbox_id);
+                .bind(&row.sandbox_id)
+                .bind(&event.event_type)
+                .bind(&event.channel);
         }
         created.extend(query.fetch_all(&mut *tx).await?);
     }
@@ -224,15 +227,17 @@ pub(super) async fn record_attempts(
         let sql = format!(
             // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
             // others of the batch must not fail with it.
-            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES {}) AS v \
+            "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)",
-            placeholders(chunk.len(), 8, 1)
+            placeholders(chunk.len(), 9, 1)
         );
         let mut query = sqlx::query(&sql);
         for attempt in chunk {
-            let headers =
-                serde_json::to_string(&attempt.response_headers).unwrap_or_else(|_| "[]".into());
+            let json = |headers: &[(String, String)]| {
+                serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
+            };
+            let headers = json(&attempt.response_headers);
             query = query
                 .bind(attempt.delivery_id.to_string())
                 .bind(attempt.attempt)
@@ -241,15 +246,16 @@ pub(super) async fn record_attempts(
                 .bind(attempt.status.map(i64::from))
                 .bind(&attempt.error_code)
                 .bind(headers)
-                .bind(&attempt.body_excerpt);
+                .bind(&attempt.body_excerpt)
+                .bind(json(&attempt.request_headers));
         }
         query.execute(&mut *tx).await?;
 
         let sql = format!(
             "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
-             claimed_until = NULL, last_status = v.column5, last_error = v.column6, updated_at = ?1 \
+             claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ?1 \
              FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
-            placeholders(chunk.len(), 6, 2)
+            placeholders(chunk.len(), 7, 2)
         );
         let mut query = sqlx::query(&sql).bind(now);
         for attempt in chunk {
@@ -264,10 +270,12 @@ pub(super) async fn record_attempts(
                 .bind(attempt.attempt)
                 .bind(next_at)
                 .bind(attempt.status.map(i64::from))
-                .bind(&attempt.error_code);
+                .bind(&attempt.error_code)
+                .bind(attempt.started_at_ms);
         }
         query.execute(&mut *tx).await?;
     }
+    super::history::record_health(&mut tx, attempts).await?;
 
     // Per webhook: a success ends the failing streak; otherwise the streak starts (or goes on).
     let mut streaks: HashMap<Uuid, (bool, i64)> = HashMap::new();

@@ -1,0 +1,208 @@
+//! The delivery history of the current sandbox: lists, one delivery, resends, health, campaign
+//! executions, and the export download.
+
+use crate::error::AppError;
+use crate::model::history::{
+    BulkResend, DeliveryDetail, DeliveryPage, DeliveryQuery, ExecutionPage, ResendOutcome,
+    WebhookHealth,
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::support::*,
+    crate::model::{routes, Role},
+    crate::server::{auth::*, history},
+};
+
+#[server(endpoint = "deliveries/list")]
+pub async fn list_deliveries(query: Option<DeliveryQuery>) -> Result<DeliveryPage, AppError> {
+    with_status(
+        async {
+            let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            // No filter at all arrives as no `query` field.
+            let query = query.unwrap_or_default();
+            history::page(&state, &sandbox, &query, role.can_edit()).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "deliveries/get")]
+pub async fn load_delivery(id: String) -> Result<DeliveryDetail, AppError> {
+    with_status(
+        async {
+            let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            history::detail(&state, &sandbox, &id, role.can_edit()).await
+        }
+        .await,
+    )
+}
+
+/// A new attempt now, with the same `webhook-id`.
+#[server(endpoint = "deliveries/resend")]
+pub async fn resend_delivery(id: String) -> Result<ResendOutcome, AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let outcome = history::resend(&state, &sandbox, &id).await?;
+            redirect_plain_post(&format!("{}?resent=1", routes::delivery(&id)));
+            Ok(outcome)
+        }
+        .await,
+    )
+}
+
+/// How many failed deliveries a bulk resend would queue (asked before confirming).
+#[server(endpoint = "deliveries/failed-count")]
+pub async fn count_failed_since(webhook: String, since: String) -> Result<BulkResend, AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            history::count_failed_since(&state, &sandbox, &webhook, &since).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "deliveries/resend-failed")]
+pub async fn resend_failed_since(webhook: String, since: String) -> Result<BulkResend, AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let done = history::resend_failed_since(&state, &sandbox, &webhook, &since).await?;
+            redirect_plain_post(&format!(
+                "{}?resent_count={}",
+                routes::webhook_deliveries(&webhook),
+                done.count
+            ));
+            Ok(done)
+        }
+        .await,
+    )
+}
+
+/// Turns a disabled webhook back on.
+#[server(endpoint = "webhooks/enable")]
+pub async fn enable_webhook(id: String) -> Result<(), AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            history::enable(&state, &sandbox, &id).await?;
+            redirect_plain_post(&routes::webhook(&id));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The last 24 hours of one webhook, or of every webhook of the sandbox: (webhook id, health).
+#[server(endpoint = "webhooks/health")]
+pub async fn load_webhook_health(
+    id: Option<String>,
+) -> Result<Vec<(String, WebhookHealth)>, AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            let webhook = match id.as_deref() {
+                Some(id) => Some(crate::server::webhooks::parse_id(id)?),
+                None => None,
+            };
+            Ok(history::health(&state, &sandbox, webhook)
+                .await?
+                .into_iter()
+                .map(|(id, health)| (id.to_string(), health))
+                .collect())
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "campaigns/executions")]
+pub async fn list_executions(
+    campaign: String,
+    before: Option<String>,
+) -> Result<ExecutionPage, AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            history::executions(&state, &sandbox, &campaign, before.as_deref()).await
+        }
+        .await,
+    )
+}
+
+/// `GET /admin/deliveries/export?format=csv|jsonl&…filters`: a download of every matching
+/// delivery, streamed.
+#[cfg(feature = "ssr")]
+pub async fn export(
+    axum::extract::State(state): axum::extract::State<crate::server::state::AppState>,
+    session: tower_sessions::Session,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> axum::response::Response {
+    use axum::http::{header, StatusCode};
+    use axum::response::IntoResponse;
+    let refuse = |error: AppError| {
+        let status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, error.to_string()).into_response()
+    };
+    let user = match session_user(&state, &session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return refuse(AppError::Unauthenticated),
+        Err(error) => return refuse(error),
+    };
+    let sandbox = match sandbox_of_session(&state, &user, &session).await {
+        Ok(sandbox) => sandbox,
+        Err(error) => return refuse(error),
+    };
+    let raw = raw.unwrap_or_default();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect();
+    let query = DeliveryQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let format = match pairs
+        .iter()
+        .find(|(k, _)| k == "format")
+        .map(|(_, v)| v.as_str())
+    {
+        Some("jsonl") => history::ExportFormat::JsonLines,
+        Some("csv") | None => history::ExportFormat::Csv,
+        Some(_) => return refuse(AppError::BadRequest("format is csv or jsonl.".into())),
+    };
+    let stream = match history::export(&state, &sandbox, &query, format).await {
+        Ok(stream) => stream,
+        Err(error) => return refuse(error),
+    };
+    let (content_type, extension) = match format {
+        history::ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        history::ExportFormat::JsonLines => ("application/x-ndjson", "jsonl"),
+    };
+    let file = format!(
+        "deliveries-{}-{}.{extension}",
+        sandbox.name,
+        crate::server::storage::now_ms() / 1000
+    );
+    let file: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        axum::body::Body::from_stream(stream),
+    )
+        .into_response()
+}

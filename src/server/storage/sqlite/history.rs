@@ -1,0 +1,520 @@
+//! The delivery history in SQLite: filtered lists, one delivery, resends, health, executions and
+//! retention.
+
+use super::outbox::placeholders;
+use super::*;
+use crate::model::history::{AttemptCounts, DeliveryState, ResendOutcome};
+use sqlx::{QueryBuilder, Sqlite};
+use std::collections::HashMap;
+
+const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, d.event_type, d.channel, e.request_id, e.message_execution_id, \
+     d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.last_attempt_at, d.created_at, d.updated_at";
+
+fn delivery_from_row(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
+    let state: String = row.try_get("state")?;
+    Ok(DeliveryRecord {
+        id: uuid_column(row, "id")?,
+        webhook_id: uuid_column(row, "webhook_id")?,
+        event_type: row.try_get("event_type")?,
+        channel: row.try_get("channel")?,
+        request_id: row.try_get("request_id")?,
+        message_execution_id: row.try_get("message_execution_id")?,
+        next_attempt_at_ms: (state == "pending")
+            .then(|| row.try_get("next_attempt_at"))
+            .transpose()?,
+        state,
+        attempts: row.try_get("attempts")?,
+        last_status: row.try_get("last_status")?,
+        last_error: row.try_get("last_error")?,
+        last_attempt_at_ms: row.try_get("last_attempt_at")?,
+        created_at_ms: row.try_get("created_at")?,
+        updated_at_ms: row.try_get("updated_at")?,
+    })
+}
+
+/// One page, newest first. Each shape of filter walks the index that fits it (a unary `+`
+/// keeps SQLite from choosing a less selective one), so a page costs one seek and at most a
+/// page of rows whatever the history's size, except for rare filter combinations.
+pub(super) async fn list_deliveries(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    filter: &DeliveryFilter,
+) -> StoreResult<Vec<DeliveryRecord>> {
+    let searching = filter.search.is_some();
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN feedback_events e ON e.id = d.event_id WHERE "
+    ));
+    let plus = |indexed: bool| if indexed { "" } else { "+" };
+    sql.push(plus(!searching && filter.webhook_id.is_none()))
+        .push("d.sandbox_id = ")
+        .push_bind(sandbox_id.to_string());
+    if let Some(webhook_id) = filter.webhook_id {
+        sql.push(" AND ")
+            .push(plus(!searching))
+            .push("d.webhook_id = ")
+            .push_bind(webhook_id.to_string());
+    }
+    if let Some(state) = filter.state {
+        let stored = match state {
+            DeliveryState::Pending | DeliveryState::Retrying => "pending",
+            DeliveryState::Succeeded => "succeeded",
+            DeliveryState::Failed => "failed",
+        };
+        sql.push(" AND ")
+            .push(plus(!searching))
+            .push("d.state = ")
+            .push_bind(stored);
+        match state {
+            DeliveryState::Pending => sql.push(" AND d.attempts = 0"),
+            DeliveryState::Retrying => sql.push(" AND d.attempts > 0"),
+            _ => &mut sql,
+        };
+    }
+    if let Some(event_type) = &filter.event_type {
+        sql.push(" AND d.event_type = ")
+            .push_bind(event_type.clone());
+    }
+    if let Some(channel) = &filter.channel {
+        sql.push(" AND d.channel = ").push_bind(channel.clone());
+    }
+    if let Some(since) = filter.since_ms {
+        sql.push(" AND d.created_at >= ").push_bind(since);
+    }
+    if let Some(until) = filter.until_ms {
+        sql.push(" AND d.created_at < ").push_bind(until);
+    }
+    if let Some(search) = &filter.search {
+        sql.push(" AND d.event_id IN (SELECT id FROM feedback_events WHERE sandbox_id = ")
+            .push_bind(sandbox_id.to_string())
+            .push(" AND request_id = ")
+            .push_bind(search.clone())
+            .push(" UNION ALL SELECT id FROM feedback_events WHERE message_execution_id = ")
+            .push_bind(search.clone())
+            .push(
+                " UNION ALL SELECT f.id FROM message_executions m JOIN feedback_events f \
+             ON f.message_execution_id = m.id WHERE m.address = ",
+            )
+            .push_bind(search.clone())
+            .push(")");
+    }
+    if let Some((at, id)) = filter.before {
+        sql.push(" AND (d.created_at, d.id) < (")
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id.to_string())
+            .push(")");
+    }
+    sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
+        .push_bind(filter.limit);
+    sql.build()
+        .fetch_all(readers)
+        .await?
+        .iter()
+        .map(delivery_from_row)
+        .collect()
+}
+
+fn headers_column(row: &SqliteRow, column: &str) -> StoreResult<Vec<(String, String)>> {
+    let text: String = row.try_get(column)?;
+    Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+pub(super) async fn delivery(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
+    let Some(row) = sqlx::query(&format!(
+        "SELECT {DELIVERY_COLUMNS}, e.payload FROM deliveries d JOIN feedback_events e ON e.id = d.event_id \
+         WHERE d.id = ?1 AND d.sandbox_id = ?2"
+    ))
+    .bind(id.to_string())
+    .bind(sandbox_id.to_string())
+    .fetch_optional(readers)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let record = delivery_from_row(&row)?;
+    let payload: String = row.try_get("payload")?;
+    let attempts = sqlx::query(
+        "SELECT attempt, started_at, duration_ms, status, error_code, request_headers, response_headers, body_excerpt \
+         FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt, id",
+    )
+    .bind(id.to_string())
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(AttemptRow {
+            attempt: row.try_get("attempt")?,
+            started_at_ms: row.try_get("started_at")?,
+            duration_ms: row.try_get("duration_ms")?,
+            status: row.try_get("status")?,
+            error_code: row.try_get("error_code")?,
+            request_headers: headers_column(row, "request_headers")?,
+            response_headers: headers_column(row, "response_headers")?,
+            body_excerpt: row.try_get("body_excerpt")?,
+        })
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Some((record, payload, attempts)))
+}
+
+pub(super) async fn resend_delivery(
+    pool: &SqlitePool,
+    sandbox_id: Uuid,
+    id: Uuid,
+    now: i64,
+) -> StoreResult<Option<ResendOutcome>> {
+    let mut tx = pool.begin().await?;
+    let Some(enabled) = sqlx::query_scalar::<_, bool>(
+        "SELECT w.enabled FROM deliveries d JOIN feedback_webhooks w ON w.id = d.webhook_id \
+         WHERE d.id = ?1 AND d.sandbox_id = ?2",
+    )
+    .bind(id.to_string())
+    .bind(sandbox_id.to_string())
+    .fetch_optional(&mut *tx)
+    .await?
+    else {
+        return Ok(None);
+    };
+    if !enabled {
+        return Ok(Some(ResendOutcome::WebhookDisabled));
+    }
+    // A delivery in flight (claimed, lease running) is being attempted already: left alone, so
+    // it is never sent twice at once.
+    sqlx::query(
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?1, claimed_until = NULL, updated_at = ?1 \
+         WHERE id = ?2 AND NOT (state = 'pending' AND claimed_until IS NOT NULL AND claimed_until > ?1)",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Some(ResendOutcome::Queued))
+}
+
+pub(super) async fn count_failed_since(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    webhook_id: Uuid,
+    since: i64,
+) -> StoreResult<u64> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND state = 'failed' AND created_at >= ?2 \
+         AND +sandbox_id = ?3",
+    )
+    .bind(webhook_id.to_string())
+    .bind(since)
+    .bind(sandbox_id.to_string())
+    .fetch_one(readers)
+    .await?;
+    Ok(count as u64)
+}
+
+pub(super) async fn resend_failed_since(
+    pool: &SqlitePool,
+    sandbox_id: Uuid,
+    webhook_id: Uuid,
+    since: i64,
+    limit: i64,
+    now: i64,
+) -> StoreResult<u64> {
+    let result = sqlx::query(
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?1, claimed_until = NULL, updated_at = ?1 \
+         WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ?2 AND state = 'failed' AND created_at >= ?3 \
+             AND +sandbox_id = ?4 LIMIT ?5)",
+    )
+    .bind(now)
+    .bind(webhook_id.to_string())
+    .bind(since)
+    .bind(sandbox_id.to_string())
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected())
+}
+
+pub(super) async fn enable_webhook(
+    pool: &SqlitePool,
+    sandbox_id: Uuid,
+    id: Uuid,
+    now: i64,
+) -> StoreResult<bool> {
+    let result = sqlx::query(
+        "UPDATE feedback_webhooks SET enabled = 1, disabled_reason = NULL, failing_since = NULL, updated_at = ?1 \
+         WHERE id = ?2 AND sandbox_id = ?3",
+    )
+    .bind(now)
+    .bind(id.to_string())
+    .bind(sandbox_id.to_string())
+    .execute(pool)
+    .await?;
+    Ok(result.rows_affected() > 0)
+}
+
+pub(super) async fn health_data(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    webhook_id: Option<Uuid>,
+    from_hour: i64,
+) -> StoreResult<HealthData> {
+    let webhook = webhook_id.map(|id| id.to_string());
+    let cells = sqlx::query(
+        "SELECT s.webhook_id, s.hour, s.bucket, s.succeeded, s.retried, s.failed \
+         FROM feedback_webhooks w JOIN webhook_hourly_stats s ON s.webhook_id = w.id AND s.hour >= ?1 \
+         WHERE w.sandbox_id = ?2 AND (?3 IS NULL OR w.id = ?3)",
+    )
+    .bind(from_hour)
+    .bind(sandbox_id.to_string())
+    .bind(&webhook)
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(|row| {
+        let bucket: i64 = row.try_get("bucket")?;
+        Ok((
+            uuid_column(row, "webhook_id")?,
+            (
+                row.try_get("hour")?,
+                bucket as usize,
+                AttemptCounts {
+                    succeeded: row.try_get("succeeded")?,
+                    retried: row.try_get("retried")?,
+                    failed: row.try_get("failed")?,
+                },
+            ),
+        ))
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    let last_errors = sqlx::query(
+        "SELECT id, last_error, last_error_at FROM feedback_webhooks \
+         WHERE sandbox_id = ?1 AND (?2 IS NULL OR id = ?2) AND last_error IS NOT NULL",
+    )
+    .bind(sandbox_id.to_string())
+    .bind(&webhook)
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            uuid_column(row, "id")?,
+            row.try_get("last_error")?,
+            row.try_get("last_error_at")?,
+        ))
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(HealthData { cells, last_errors })
+}
+
+/// `?1,?2,…` for an `IN` list of `count` values starting at `first`.
+fn in_list(count: usize, first: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(super) async fn list_executions(
+    readers: &SqlitePool,
+    sandbox_id: Uuid,
+    campaign_id: Uuid,
+    before: Option<(i64, Uuid)>,
+    limit: i64,
+) -> StoreResult<Vec<ExecutionRecord>> {
+    let (before_at, before_id) = before
+        .map(|(at, id)| (at, id.to_string()))
+        .unwrap_or((i64::MAX, String::new()));
+    let mut executions: Vec<ExecutionRecord> = sqlx::query(
+        "SELECT id, request_id, created_at FROM executions \
+         WHERE campaign_id = ?1 AND +sandbox_id = ?2 AND (created_at, id) < (?3, ?4) \
+         ORDER BY created_at DESC, id DESC LIMIT ?5",
+    )
+    .bind(campaign_id.to_string())
+    .bind(sandbox_id.to_string())
+    .bind(before_at)
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(readers)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(ExecutionRecord {
+            id: uuid_column(row, "id")?,
+            request_id: row.try_get("request_id")?,
+            created_at_ms: row.try_get("created_at")?,
+            messages: Vec::new(),
+        })
+    })
+    .collect::<StoreResult<Vec<_>>>()?;
+    if executions.is_empty() {
+        return Ok(executions);
+    }
+    let ids: Vec<String> = executions.iter().map(|e| e.id.to_string()).collect();
+    let sql = format!(
+        "SELECT id, execution_id, namespace, address FROM message_executions \
+         WHERE execution_id IN ({}) ORDER BY execution_id, position",
+        in_list(ids.len(), 1)
+    );
+    let mut query = sqlx::query(&sql);
+    for id in &ids {
+        query = query.bind(id);
+    }
+    let mut messages: Vec<(String, MessageRecord)> = Vec::new();
+    for row in query.fetch_all(readers).await? {
+        messages.push((
+            row.try_get("execution_id")?,
+            MessageRecord {
+                id: row.try_get("id")?,
+                namespace: row.try_get("namespace")?,
+                address: row.try_get("address")?,
+                events: Vec::new(),
+            },
+        ));
+    }
+    if !messages.is_empty() {
+        let sql = format!(
+            "SELECT e.message_execution_id, e.event_type, e.created_at, d.id AS delivery_id, d.state, d.attempts \
+             FROM feedback_events e LEFT JOIN deliveries d ON d.event_id = e.id \
+             WHERE e.message_execution_id IN ({}) AND e.sandbox_id = ?1 ORDER BY e.created_at, e.id",
+            in_list(messages.len(), 2)
+        );
+        let mut query = sqlx::query(&sql).bind(sandbox_id.to_string());
+        for (_, message) in &messages {
+            query = query.bind(&message.id);
+        }
+        let mut last_event: Option<(String, String, i64)> = None;
+        for row in query.fetch_all(readers).await? {
+            let message_id: String = row.try_get("message_execution_id")?;
+            let event: String = row.try_get("event_type")?;
+            let created_at: i64 = row.try_get("created_at")?;
+            let Some((_, message)) = messages.iter_mut().find(|(_, m)| m.id == message_id) else {
+                continue;
+            };
+            // One row per delivery: rows of the same event follow one another.
+            let key = (message_id.clone(), event.clone(), created_at);
+            if last_event.as_ref() != Some(&key) || message.events.is_empty() {
+                message.events.push((event, created_at, Vec::new()));
+                last_event = Some(key);
+            }
+            let delivery: Option<String> = row.try_get("delivery_id")?;
+            if let (Some(delivery), Some(current)) = (delivery, message.events.last_mut()) {
+                let id = Uuid::parse_str(&delivery)
+                    .map_err(|_| StoreError::Corrupt(format!("delivery id {delivery}")))?;
+                current
+                    .2
+                    .push((id, row.try_get("state")?, row.try_get("attempts")?));
+            }
+        }
+    }
+    for (execution_id, message) in messages {
+        if let Some(execution) = executions
+            .iter_mut()
+            .find(|e| e.id.to_string() == execution_id)
+        {
+            execution.messages.push(message);
+        }
+    }
+    Ok(executions)
+}
+
+pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreResult<Pruned> {
+    // Deliveries and attempts go with their event (ON DELETE CASCADE).
+    let events = sqlx::query(
+        "DELETE FROM feedback_events WHERE id IN (SELECT e.id FROM feedback_events e WHERE e.created_at < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state = 'pending') \
+             ORDER BY e.created_at LIMIT ?2)",
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    // Messages and outcomes go with their execution; one with outcomes still to emit stays.
+    let executions = sqlx::query(
+        "DELETE FROM executions WHERE id IN (SELECT x.id FROM executions x WHERE x.created_at < ?1 \
+             AND NOT EXISTS (SELECT 1 FROM message_executions m JOIN provider_outcomes o ON o.message_execution_id = m.id \
+                 WHERE m.execution_id = x.id AND o.emitted_at IS NULL) \
+             ORDER BY x.created_at LIMIT ?2)",
+    )
+    .bind(before)
+    .bind(limit)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "DELETE FROM webhook_hourly_stats WHERE webhook_id IN (SELECT id FROM feedback_webhooks) AND hour < ?1",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?;
+    Ok(Pruned { events, executions })
+}
+
+/// Adds a batch of attempts to the hourly statistics and keeps each webhook's last error.
+pub(super) async fn record_health(
+    tx: &mut sqlx::SqliteConnection,
+    attempts: &[AttemptRecord],
+) -> StoreResult<()> {
+    use crate::model::history::latency_bucket;
+    let mut cells: HashMap<(Uuid, i64, i64), AttemptCounts> = HashMap::new();
+    let mut last_errors: HashMap<Uuid, (String, i64)> = HashMap::new();
+    for attempt in attempts {
+        let hour = attempt.started_at_ms - attempt.started_at_ms.rem_euclid(3_600_000);
+        let bucket = latency_bucket(attempt.duration_ms) as i64;
+        let counts = cells.entry((attempt.webhook_id, hour, bucket)).or_default();
+        match attempt.next {
+            NextStep::Succeeded => counts.succeeded += 1,
+            NextStep::RetryAt(_) => counts.retried += 1,
+            NextStep::Failed => counts.failed += 1,
+        }
+        if attempt.next != NextStep::Succeeded {
+            let error = match (&attempt.error_code, attempt.status) {
+                (Some(code), _) => code.clone(),
+                (None, Some(status)) => format!("HTTP {status}"),
+                (None, None) => "E_CONNECT".to_string(),
+            };
+            let entry = last_errors
+                .entry(attempt.webhook_id)
+                .or_insert((error.clone(), attempt.started_at_ms));
+            if attempt.started_at_ms >= entry.1 {
+                *entry = (error, attempt.started_at_ms);
+            }
+        }
+    }
+    let cells: Vec<_> = cells.into_iter().collect();
+    for chunk in super::outbox::chunks(&cells) {
+        let sql = format!(
+            "INSERT INTO webhook_hourly_stats (webhook_id, hour, bucket, succeeded, retried, failed) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES {}) AS v \
+             WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column1) \
+             ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = succeeded + excluded.succeeded, \
+             retried = retried + excluded.retried, failed = failed + excluded.failed",
+            placeholders(chunk.len(), 6, 1)
+        );
+        let mut query = sqlx::query(&sql);
+        for ((webhook_id, hour, bucket), counts) in chunk {
+            query = query
+                .bind(webhook_id.to_string())
+                .bind(hour)
+                .bind(bucket)
+                .bind(counts.succeeded)
+                .bind(counts.retried)
+                .bind(counts.failed);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    for (webhook_id, (error, at)) in last_errors {
+        sqlx::query(
+            "UPDATE feedback_webhooks SET last_error = ?1, last_error_at = ?2 WHERE id = ?3",
+        )
+        .bind(error)
+        .bind(at)
+        .bind(webhook_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

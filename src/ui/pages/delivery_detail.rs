@@ -1,0 +1,203 @@
+//! One delivery: its payload, every attempt with the request headers as sent, and Resend.
+
+use crate::api::deliveries::{load_delivery, ResendDelivery};
+use crate::model::history::{AttemptView, DeliveryDetail, DeliveryState, ResendOutcome};
+use crate::model::routes;
+use crate::ui::components::delivery_state::{last_result, StateBadge};
+use crate::ui::components::layout::Crumbs;
+use crate::ui::components::live::poll_while;
+use crate::ui::components::time::Timestamp;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use std::time::Duration;
+
+/// How often an unfinished delivery (or one just resent) is looked at again.
+const WATCH_EVERY: Duration = Duration::from_millis(1500);
+/// Looks after a resend, even if the delivery already reads as finished.
+const RESENT_POLLS: u32 = 4;
+
+#[component]
+pub fn DeliveryDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let tick = RwSignal::new(0u32);
+    let detail = Resource::new(
+        move || (params.read().get("id").unwrap_or_default(), tick.get()),
+        |(id, _)| load_delivery(id),
+    );
+    let resend = ServerAction::<ResendDelivery>::new();
+    // Watched while it may still change: unfinished, or resent from this page.
+    let unfinished = RwSignal::new(false);
+    let after_resend = RwSignal::new(if query.read_untracked().get("resent").is_some() {
+        RESENT_POLLS
+    } else {
+        0
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = resend.value().get() {
+            after_resend.set(RESENT_POLLS);
+            tick.update(|n| *n += 1);
+        }
+    });
+    poll_while(
+        WATCH_EVERY,
+        move || unfinished.get_untracked() || after_resend.get_untracked() > 0,
+        move || {
+            after_resend.update(|n| *n = n.saturating_sub(1));
+            tick.update(|n| *n += 1);
+        },
+    );
+    view! {
+        <Crumbs parents=&["Administration", "Channels"] section=("Delivery history", routes::DELIVERIES) current="Delivery"/>
+        <Transition fallback=|| view! { <p class="loading">"Loading the delivery…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => {
+                        let finished = matches!(detail.row.state, DeliveryState::Succeeded | DeliveryState::Failed);
+                        unfinished.set(!finished);
+                        view! { <DeliveryView detail resend/> }.into_any()
+                    }
+                    Err(error) => view! {
+                        <h1>"Delivery"</h1>
+                        <p class="banner error" role="alert">{error.to_string()}</p>
+                        <a class="button secondary" href=routes::DELIVERIES>"All deliveries"</a>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) -> impl IntoView {
+    let row = detail.row.clone();
+    let id = StoredValue::new(row.id.clone());
+    let can_resend = detail.can_edit;
+    let resend_note = move || {
+        resend.value().get().map(|answer| match answer {
+            Ok(ResendOutcome::Queued) => view! {
+                <p class="banner success" role="status">"Queued: a new attempt starts now, with the same webhook-id."</p>
+            }
+            .into_any(),
+            Ok(ResendOutcome::WebhookDisabled) => view! {
+                <p class="banner warning" role="alert">"The webhook is disabled: enable it on its page, then resend."</p>
+            }
+            .into_any(),
+            Err(error) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+        })
+    };
+    let payload = StoredValue::new(detail.payload_pretty.clone());
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&payload.get_value());
+            copied.set(true);
+        }
+    };
+    let attempts = detail.attempts.clone();
+    let attempt_count = attempts.len();
+    view! {
+        <div class="page-head">
+            <div>
+                <h1>"Delivery of " <code>{row.event.clone()}</code> " to " {row.webhook_name.clone()}</h1>
+                <p class="muted"><code>{row.id.clone()}</code></p>
+            </div>
+            <div class="head-actions">
+                <a class="button secondary" href=routes::webhook_deliveries(&row.webhook_id)>"Webhook deliveries"</a>
+                {can_resend.then(|| view! {
+                    <ActionForm action=resend>
+                        <input type="hidden" name="id" value=id.get_value()/>
+                        <button type="submit" class="primary" disabled=move || resend.pending().get()>
+                            {move || if resend.pending().get() { "Resending…" } else { "Resend" }}
+                        </button>
+                    </ActionForm>
+                })}
+            </div>
+        </div>
+        {(!detail.webhook_enabled).then(|| view! {
+            <p class="banner warning">"This webhook is disabled: nothing is sent to it until it is enabled again."</p>
+        })}
+        <div aria-live="polite">{resend_note}</div>
+        <dl class="facts">
+            <div><dt>"State"</dt><dd><StateBadge state=row.state/></dd></div>
+            <div><dt>"Event"</dt><dd>{row.event.clone()} " " <span class="chip">{row.channel.clone()}</span></dd></div>
+            <div><dt>"requestId"</dt><dd><code>{row.request_id.clone()}</code></dd></div>
+            <div><dt>"messageExecutionID"</dt><dd><code>{row.message_execution_id.clone()}</code></dd></div>
+            <div><dt>"Attempts"</dt><dd class="attempt-count">{row.attempts}</dd></div>
+            <div><dt>"Last result"</dt><dd><code>{last_result(&row)}</code></dd></div>
+            <div><dt>"Created"</dt><dd><Timestamp at=row.created_at.clone()/></dd></div>
+            {row.next_attempt_at.clone().map(|at| view! { <div><dt>"Next attempt"</dt><dd><Timestamp at/></dd></div> })}
+        </dl>
+        <section class="form-section" aria-labelledby="section-payload">
+            <div class="section-head">
+                <h2 id="section-payload">"Payload"</h2>
+                <button type="button" class="secondary small" on:click=copy>
+                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                </button>
+            </div>
+            <pre class="payload"><code>{payload.get_value()}</code></pre>
+        </section>
+        <section class="form-section" aria-labelledby="section-attempts">
+            <h2 id="section-attempts">"Attempts"</h2>
+            {if attempt_count == 0 {
+                view! { <p class="hint">"No attempt yet: the first one starts as soon as the webhook has room."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="attempts" reversed>
+                        {attempts.into_iter().rev().map(|attempt| view! { <AttemptItem attempt/> }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn AttemptItem(attempt: AttemptView) -> impl IntoView {
+    let success =
+        attempt.status.is_some_and(|s| (200..300).contains(&s)) && attempt.error_code.is_none();
+    let outcome = match (&attempt.error_code, attempt.status) {
+        (Some(code), _) => code.clone(),
+        (None, Some(status)) => format!("HTTP {status}"),
+        (None, None) => "No answer".into(),
+    };
+    let headers = |pairs: Vec<(String, String)>| {
+        pairs
+            .into_iter()
+            .map(|(name, value)| view! { <tr><th scope="row">{name}</th><td><code>{value}</code></td></tr> })
+            .collect_view()
+    };
+    let has_request = !attempt.request_headers.is_empty();
+    let has_response = !attempt.response_headers.is_empty();
+    view! {
+        <li class=if success { "attempt success" } else { "attempt failure" }>
+            <p class="attempt-summary">
+                <strong>"Attempt " {attempt.attempt}</strong> " · "
+                <Timestamp at=attempt.started_at.clone()/> " · "
+                {attempt.duration_ms} " ms · "
+                <code class="attempt-outcome">{outcome}</code>
+            </p>
+            <p class="hint">{attempt.explanation.clone()}</p>
+            {has_request.then(|| view! {
+                <details>
+                    <summary>"Request headers (secret values masked)"</summary>
+                    <table class="headers">{headers(attempt.request_headers.clone())}</table>
+                </details>
+            })}
+            {has_response.then(|| view! {
+                <details>
+                    <summary>"Response headers"</summary>
+                    <table class="headers">{headers(attempt.response_headers.clone())}</table>
+                </details>
+            })}
+            {(!attempt.body_excerpt.is_empty()).then(|| view! {
+                <details>
+                    <summary>"Response body"</summary>
+                    <pre class="excerpt">{attempt.body_excerpt.clone()}</pre>
+                </details>
+            })}
+        </li>
+    }
+}

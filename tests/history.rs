@@ -1,0 +1,582 @@
+//! The delivery history through a real server: filters, stable pages, resend with the same
+//! webhook-id, bulk resend, health, enabling, the CSV/JSONL export, roles and retention.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use feedback_webhooks::model::Role;
+use feedback_webhooks::server::storage::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use support::receiver::{Scripted, TestReceiver};
+use support::*;
+use uuid::Uuid;
+
+async fn signed_in_with(extra: &[&str]) -> TestApp {
+    let app = TestApp::with_admin_and(extra).await;
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
+    app
+}
+
+async fn webhook(app: &TestApp, name: &str, url: &str) -> Uuid {
+    let state = &app.server.state;
+    let write = WebhookWrite {
+        name: name.into(),
+        email: true,
+        sms: true,
+        url: url.into(),
+        enabled: true,
+        disabled_reason: None,
+        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
+        jwt: Some(StoredJwt {
+            algorithm: "HS256".into(),
+            key_kind: "shared-secret".into(),
+            secret_sealed: state.secrets.seal("history-test-secret-0123456789abcdef"),
+            secret_fingerprint: state
+                .secrets
+                .fingerprint("history-test-secret-0123456789abcdef"),
+            key_id: None,
+            issuer: None,
+            subject: None,
+            audience: None,
+            extra_claims: None,
+            lifetime_secs: 300,
+        }),
+        headers: vec![
+            StoredHeader {
+                id: Uuid::new_v4(),
+                name: "X-Tenant".into(),
+                value: StoredHeaderValue::Plain("acme".into()),
+            },
+            StoredHeader {
+                id: Uuid::new_v4(),
+                name: "X-Api-Key".into(),
+                value: StoredHeaderValue::Sealed {
+                    sealed: state.secrets.seal("k-secret-123"),
+                    fingerprint: state.secrets.fingerprint("k-secret-123"),
+                    len: 12,
+                },
+            },
+        ],
+    };
+    state
+        .store
+        .create_webhook(state.default_sandbox.id, &write)
+        .await
+        .unwrap()
+        .id
+}
+
+fn event(app: &TestApp, event_type: &str, channel: &str, request_id: &str) -> NewEvent {
+    NewEvent {
+        sandbox_id: app.server.state.default_sandbox.id,
+        event_type: event_type.into(),
+        channel: channel.into(),
+        request_id: request_id.into(),
+        message_execution_id: format!("MEX-{request_id}"),
+        payload: format!(r#"{{"requestId":"{request_id}","eventType":"message.feedback"}}"#),
+    }
+}
+
+async fn enqueue(app: &TestApp, event: NewEvent, webhooks: &[Uuid]) -> Vec<Uuid> {
+    app.server
+        .state
+        .delivery
+        .enqueue(&event, webhooks)
+        .await
+        .unwrap()
+}
+
+/// The deliveries list as the page loads it: filters as address parameters.
+async fn list(app: &TestApp, filters: &[(&str, &str)]) -> (u16, Value) {
+    let form: Vec<(String, String)> = filters
+        .iter()
+        .map(|(k, v)| (format!("query[{k}]"), v.to_string()))
+        .collect();
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call_json("deliveries/list", &pairs).await
+}
+
+fn request_ids(page: &Value) -> Vec<String> {
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["request_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn settle(app: &TestApp, filters: &[(&str, &str)], done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, page) = list(app, filters).await;
+        assert_eq!(status, 200, "{page}");
+        if done(&page) {
+            return page;
+        }
+        assert!(Instant::now() < deadline, "never settled: {page}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn all_finished(page: &Value) -> bool {
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|row| row["state"] == "Succeeded" || row["state"] == "Failed")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_and_search_narrow_the_list() {
+    let app = signed_in_with(&["--retry-schedule", "10ms"]).await;
+    let ok = TestReceiver::start().await;
+    let failing = TestReceiver::start().await;
+    failing.script((0..20).map(|_| Scripted::status(500)));
+    let good = webhook(&app, "Good", &ok.url("/ok")).await;
+    let bad = webhook(&app, "Bad", &failing.url("/fail")).await;
+    enqueue(&app, event(&app, "sent", "email", "req-a"), &[good, bad]).await;
+    enqueue(&app, event(&app, "bounce", "sms", "req-b"), &[good]).await;
+    enqueue(&app, event(&app, "delivered", "email", "req-c"), &[good]).await;
+    let all = settle(&app, &[], |page| {
+        page["rows"].as_array().unwrap().len() == 4 && all_finished(page)
+    })
+    .await;
+    assert_eq!(
+        request_ids(&all),
+        ["req-c", "req-b", "req-a", "req-a"],
+        "newest first"
+    );
+
+    let (_, failed) = list(&app, &[("state", "failed")]).await;
+    assert_eq!(request_ids(&failed), ["req-a"]);
+    assert_eq!(failed["rows"][0]["webhook_name"], "Bad");
+    assert_eq!(
+        failed["rows"][0]["attempts"], 2,
+        "first attempt + one retry"
+    );
+    assert_eq!(failed["rows"][0]["last_status"], 500);
+
+    let (_, bounces) = list(&app, &[("event", "bounce")]).await;
+    assert_eq!(request_ids(&bounces), ["req-b"]);
+    let (_, sms) = list(&app, &[("channel", "sms")]).await;
+    assert_eq!(request_ids(&sms), ["req-b"]);
+    let (_, good_only) = list(&app, &[("webhook", &good.to_string()), ("event", "sent")]).await;
+    assert_eq!(request_ids(&good_only), ["req-a"]);
+    assert_eq!(good_only["rows"][0]["state"], "Succeeded");
+    let (_, by_request) = list(&app, &[("search", "req-a")]).await;
+    assert_eq!(request_ids(&by_request), ["req-a", "req-a"]);
+    let (_, by_message) = list(&app, &[("search", "MEX-req-c")]).await;
+    assert_eq!(request_ids(&by_message), ["req-c"]);
+    let (_, future) = list(&app, &[("from", "2999-01-01T00:00")]).await;
+    assert!(request_ids(&future).is_empty());
+    let (_, past) = list(&app, &[("to", "2000-01-01T00:00")]).await;
+    assert!(request_ids(&past).is_empty());
+
+    // Bad filters are refused with what is wrong.
+    let (status, refused) = list(&app, &[("state", "lost")]).await;
+    assert_eq!(status, 400);
+    assert!(
+        refused.to_string().contains("state is pending, retrying"),
+        "{refused}"
+    );
+    let (status, _) = list(&app, &[("from", "yesterday")]).await;
+    assert_eq!(status, 400);
+
+    // Health: the good webhook all green, the bad one with its last error.
+    let (status, health) = app.call_json("webhooks/health", &[]).await;
+    assert_eq!(status, 200, "{health}");
+    let of = |id: Uuid| {
+        health
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|pair| pair[0] == id.to_string())
+            .map(|pair| pair[1].clone())
+            .unwrap()
+    };
+    assert_eq!(of(good)["attempts"], 3);
+    assert_eq!(of(good)["success_rate"], 100.0);
+    assert!(of(good)["p95_ms"].as_i64().is_some());
+    assert_eq!(of(bad)["attempts"], 2);
+    assert_eq!(of(bad)["success_rate"], 0.0);
+    assert_eq!(of(bad)["last_error"], "HTTP 500");
+    let hourly = of(bad)["hourly"].as_array().unwrap().clone();
+    assert_eq!(hourly.len(), 24);
+    let last_hour = &hourly[23][1];
+    assert_eq!(
+        (last_hour["retried"].as_i64(), last_hour["failed"].as_i64()),
+        (Some(1), Some(1))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_stay_stable_while_new_deliveries_arrive() {
+    let app = signed_in_with(&[]).await;
+    let ok = TestReceiver::start().await;
+    let hook = webhook(&app, "Paged", &ok.url("/ok")).await;
+    let batch: Vec<(NewEvent, Vec<Uuid>)> = (0..60)
+        .map(|n| {
+            (
+                event(&app, "sent", "email", &format!("old-{n:02}")),
+                vec![hook],
+            )
+        })
+        .collect();
+    app.server
+        .state
+        .delivery
+        .enqueue_batch(&batch)
+        .await
+        .unwrap();
+    let first = settle(&app, &[], |page| page["older"].is_string()).await;
+    assert_eq!(first["rows"].as_array().unwrap().len(), 50);
+    let cursor = first["older"].as_str().unwrap().to_string();
+
+    // New deliveries arrive while the person reads the first page.
+    for n in 0..5 {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        enqueue(
+            &app,
+            event(&app, "sent", "email", &format!("new-{n}")),
+            &[hook],
+        )
+        .await;
+    }
+    let (_, second) = list(&app, &[("before", &cursor)]).await;
+    let first_ids = request_ids(&first);
+    let second_ids = request_ids(&second);
+    assert_eq!(second_ids.len(), 10, "exactly the rest: {second_ids:?}");
+    assert!(second["older"].is_null(), "the last page");
+    assert!(
+        second_ids.iter().all(|id| !first_ids.contains(id)),
+        "no row twice"
+    );
+    assert!(second_ids.iter().all(|id| id.starts_with("old-")));
+    let (_, newest) = list(&app, &[]).await;
+    assert!(request_ids(&newest)[0].starts_with("new-"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resend_makes_a_new_attempt_with_the_same_webhook_id_and_masked_secrets() {
+    let app = signed_in_with(&[]).await;
+    let receiver = TestReceiver::start().await;
+    let hook = webhook(&app, "Resent", &receiver.url("/in")).await;
+    let id = enqueue(&app, event(&app, "delivered", "email", "req-r"), &[hook]).await[0];
+    settle(&app, &[], |page| {
+        all_finished(page) && !page["rows"].as_array().unwrap().is_empty()
+    })
+    .await;
+
+    let (status, answer) = app
+        .call_json("deliveries/resend", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(
+        (status, answer.clone()),
+        (200, Value::String("Queued".into())),
+        "{answer}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while receiver.received().len() < 2 {
+        assert!(Instant::now() < deadline, "no second request");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let received = receiver.received();
+    assert_eq!(received[0].headers["webhook-id"], id.to_string());
+    assert_eq!(received[1].headers["webhook-id"], id.to_string());
+    assert_eq!(received[1].body, received[0].body);
+
+    let detail = loop {
+        let (status, detail) = app
+            .call_json("deliveries/get", &[("id", &id.to_string())])
+            .await;
+        assert_eq!(status, 200, "{detail}");
+        if detail["attempts"].as_array().unwrap().len() == 2 {
+            break detail;
+        }
+        assert!(Instant::now() < deadline, "second attempt never recorded");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(detail["row"]["state"], "Succeeded");
+    assert_eq!(detail["attempts"][1]["attempt"], 2);
+    assert!(detail["payload_pretty"]
+        .as_str()
+        .unwrap()
+        .contains("\n  \"requestId\": \"req-r\""));
+    let headers: Vec<(String, String)> =
+        serde_json::from_value(detail["attempts"][1]["request_headers"].clone()).unwrap();
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} in {headers:?}"))
+    };
+    assert_eq!(header("x-tenant"), "acme");
+    assert_eq!(header("x-api-key"), "••••••••");
+    assert_eq!(header("authorization"), "Bearer ••••••••");
+    assert_eq!(header("webhook-id"), id.to_string());
+    assert!(
+        !detail.to_string().contains("k-secret-123"),
+        "a secret leaked"
+    );
+
+    // A disabled webhook is not resent to; unknown deliveries are 404.
+    app.server
+        .state
+        .store
+        .disable_webhook(hook, "Turned off for the test.")
+        .await
+        .unwrap();
+    let (_, answer) = app
+        .call_json("deliveries/resend", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(answer, "WebhookDisabled");
+    let (status, _) = app
+        .call_json("deliveries/resend", &[("id", &Uuid::new_v4().to_string())])
+        .await;
+    assert_eq!(status, 404);
+
+    // Enable brings it back.
+    let (status, body) = app
+        .call_json("webhooks/enable", &[("id", &hook.to_string())])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let record = app
+        .server
+        .state
+        .store
+        .webhook_by_id(hook)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.settings.enabled);
+    assert_eq!(record.settings.disabled_reason, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_resend_counts_first_then_queues_every_failed_delivery() {
+    let app = signed_in_with(&["--retry-schedule", "10ms"]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.script((0..6).map(|_| Scripted::status(503)));
+    let hook = webhook(&app, "Flaky", &receiver.url("/flaky")).await;
+    for n in 0..3 {
+        enqueue(
+            &app,
+            event(&app, "sent", "email", &format!("f-{n}")),
+            &[hook],
+        )
+        .await;
+    }
+    settle(&app, &[("state", "failed")], |page| {
+        page["rows"].as_array().unwrap().len() == 3
+    })
+    .await;
+
+    let webhook_id = hook.to_string();
+    let count = |since: &'static str| {
+        let app = &app;
+        let webhook_id = webhook_id.clone();
+        async move {
+            let (status, body) = app
+                .call_json(
+                    "deliveries/failed-count",
+                    &[("webhook", &webhook_id), ("since", since)],
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body["count"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count("2000-01-01T00:00").await, 3);
+    assert_eq!(count("2999-01-01T00:00").await, 0);
+    let (status, _) = app
+        .call_json(
+            "deliveries/failed-count",
+            &[("webhook", &webhook_id), ("since", "soon")],
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    // A viewer may count but not resend.
+    feedback_webhooks::server::auth::create_user(
+        &app.server.state,
+        "viewer@example.com",
+        "viewer password 123".into(),
+        Role::Viewer,
+    )
+    .await
+    .unwrap();
+    let viewer = client();
+    let as_viewer = |endpoint: &str, form: &[(&str, &str)]| {
+        viewer
+            .post(app.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+    };
+    let login = as_viewer(
+        "login",
+        &[
+            ("email", "viewer@example.com"),
+            ("password", "viewer password 123"),
+        ],
+    );
+    assert_eq!(login.await.unwrap().status(), 200);
+    let counted = as_viewer(
+        "deliveries/failed-count",
+        &[("webhook", &webhook_id), ("since", "2000-01-01T00:00")],
+    );
+    assert_eq!(counted.await.unwrap().status(), 200);
+    let refused = as_viewer(
+        "deliveries/resend-failed",
+        &[("webhook", &webhook_id), ("since", "2000-01-01T00:00")],
+    );
+    assert_eq!(refused.await.unwrap().status(), 403);
+
+    // The endpoint is back (the script ran out: 200 from now on).
+    let (status, done) = app
+        .call_json(
+            "deliveries/resend-failed",
+            &[("webhook", &webhook_id), ("since", "2000-01-01T00:00")],
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["count"], 3);
+    let page = settle(&app, &[("webhook", &webhook_id)], |page| {
+        page["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|row| row["state"] == "Succeeded")
+    })
+    .await;
+    assert!(page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|row| row["attempts"] == 3));
+    assert_eq!(count("2000-01-01T00:00").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_streams_the_filtered_deliveries_as_csv_and_json_lines() {
+    let app = signed_in_with(&["--retry-schedule", "10ms"]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.script([Scripted::status(500), Scripted::status(500)]);
+    let hook = webhook(&app, "Exported, \"quoted\"", &receiver.url("/x")).await;
+    enqueue(&app, event(&app, "bounce", "sms", "=cmd-1"), &[hook]).await;
+    settle(&app, &[("state", "failed")], |page| {
+        page["rows"].as_array().unwrap().len() == 1
+    })
+    .await;
+    let batch: Vec<(NewEvent, Vec<Uuid>)> = (0..1_200)
+        .map(|n| {
+            (
+                event(&app, "sent", "email", &format!("bulk-{n}")),
+                vec![hook],
+            )
+        })
+        .collect();
+    app.server
+        .state
+        .delivery
+        .enqueue_batch(&batch)
+        .await
+        .unwrap();
+
+    let csv = app
+        .client
+        .get(app.url("/admin/deliveries/export?format=csv&state=failed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("delivery_id,webhook_id,webhook_name,event"));
+    assert!(
+        lines[1].contains(",\"Exported, \"\"quoted\"\"\",bounce,sms,'=cmd-1,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(",failed,2,500,"));
+
+    // All 1201 rows, across several internal pages, each line JSON.
+    let jsonl = app
+        .client
+        .get(app.url(&format!(
+            "/admin/deliveries/export?format=jsonl&webhook={hook}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1_201);
+    let ids: std::collections::HashSet<&str> = rows
+        .iter()
+        .map(|r| r["deliveryId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1_201, "no row twice");
+    assert_eq!(rows.last().unwrap()["requestId"], "=cmd-1", "oldest last");
+
+    let (status, body) = app.get_text("/admin/deliveries/export?format=xml").await;
+    assert_eq!((status, body.as_str()), (400, "format is csv or jsonl."));
+    let anonymous = client()
+        .get(app.url("/admin/deliveries/export?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(anonymous.status(), 200, "no export without a session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_prunes_finished_history_and_keeps_what_is_still_pending() {
+    let app = signed_in_with(&["--retention", "300ms", "--retry-schedule", "1h"]).await;
+    let ok = TestReceiver::start().await;
+    let failing = TestReceiver::start().await;
+    failing.script([Scripted::status(500)]);
+    let good = webhook(&app, "Kept short", &ok.url("/ok")).await;
+    let bad = webhook(&app, "Retrying", &failing.url("/retry")).await;
+    enqueue(&app, event(&app, "sent", "email", "old-done"), &[good]).await;
+    enqueue(&app, event(&app, "sent", "email", "old-waiting"), &[bad]).await;
+    settle(&app, &[("search", "old-waiting")], |page| {
+        page["rows"][0]["state"] == "Retrying"
+    })
+    .await;
+
+    let page = settle(&app, &[], |page| request_ids(page) == ["old-waiting"]).await;
+    assert_eq!(
+        page["rows"][0]["state"], "Retrying",
+        "a pending delivery is never pruned"
+    );
+    let pool = sqlx::SqlitePool::connect(&app.server.state.config.database_url)
+        .await
+        .unwrap();
+    let (events, attempts): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM feedback_events), (SELECT COUNT(*) FROM delivery_attempts)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (events, attempts),
+        (1, 1),
+        "the finished delivery went with its event and attempt"
+    );
+}
