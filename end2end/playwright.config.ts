@@ -35,6 +35,8 @@ export default defineConfig({
       FW_ADMIN_EMAIL: admin.email,
       FW_ADMIN_PASSWORD: admin.password,
       FW_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32',
+      // Failing deliveries fail for good within a second, so the history tests need not wait.
+      FW_RETRY_SCHEDULE: '300ms',
     },
   },
 });

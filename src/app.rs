@@ -56,8 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("deliveries/:id") view=DeliveryDetailPage/>
                     <Route path=path!("campaigns/:id/executions") view=CampaignExecutionsPage/>
                     <Route path=path!("campaigns") view=CampaignsPage/>
-                    <Route path=path!("campaigns/new") view=CampaignFormPage/>
-                    <Route path=path!("campaigns/:id") view=CampaignFormPage/>
+                    <Route path=path!("campaigns/new") view=CampaignFormPage ssr=SsrMode::Async/>
+                    <Route path=path!("campaigns/:id") view=CampaignFormPage ssr=SsrMode::Async/>
                     <Route path=path!("api-credentials") view=CredentialsPage/>
                     <Route path=path!("sandboxes") view=SandboxesPage/>
                     <Route path=path!("api-reference") view=ApiReferencePage/>

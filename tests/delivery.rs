@@ -8,9 +8,8 @@ use feedback_webhooks::server::storage::*;
 use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
 use support::receiver::{Scripted, TestReceiver};
+use support::JWT_SECRET;
 use uuid::Uuid;
-
-const JWT_SECRET: &str = "delivery-test-secret-0123456789abcdef";
 
 async fn server(dir: &std::path::Path) -> RunningServer {
     start(support::config_for(dir, &["--retry-schedule", "10ms,10ms"]))
@@ -20,43 +19,7 @@ async fn server(dir: &std::path::Path) -> RunningServer {
 
 async fn webhook(server: &RunningServer, url: &str) -> Uuid {
     let state = &server.state;
-    let write = WebhookWrite {
-        name: format!("hook-{}", Uuid::new_v4()),
-        email: true,
-        sms: false,
-        url: url.into(),
-        enabled: true,
-        disabled_reason: None,
-        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
-        jwt: Some(StoredJwt {
-            algorithm: "HS256".into(),
-            key_kind: "shared-secret".into(),
-            secret_sealed: state.secrets.seal(JWT_SECRET),
-            secret_fingerprint: state.secrets.fingerprint(JWT_SECRET),
-            key_id: None,
-            issuer: Some("feedback-webhooks".into()),
-            subject: None,
-            audience: None,
-            extra_claims: None,
-            lifetime_secs: 300,
-        }),
-        headers: vec![
-            StoredHeader {
-                id: Uuid::new_v4(),
-                name: "X-Tenant".into(),
-                value: StoredHeaderValue::Plain("acme".into()),
-            },
-            StoredHeader {
-                id: Uuid::new_v4(),
-                name: "X-Api-Key".into(),
-                value: StoredHeaderValue::Sealed {
-                    sealed: state.secrets.seal("k-123"),
-                    fingerprint: state.secrets.fingerprint("k-123"),
-                    len: 5,
-                },
-            },
-        ],
-    };
+    let write = support::webhook_write(state, &format!("hook-{}", Uuid::new_v4()), url);
     state
         .store
         .create_webhook(state.default_sandbox.id, &write)

@@ -871,3 +871,36 @@ async fn the_whole_loop_through_the_rest_api_only() {
     }
     assert!(document["components"]["schemas"]["WebhookInput"].is_object());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_campaign_posted_without_javascript_comes_back_with_what_was_typed() {
+    let app = TestApp::signed_in().await;
+    let form = [
+        ("form[name]", "Typed campaign"),
+        ("form[channel]", "email"),
+        ("form[status]", "live"),
+        ("form[email_subject]", ""),
+        ("form[email_body]", "Hello {{profile.firstName}}"),
+    ];
+    let response = app.post_plain_form("campaigns/save", &form).await;
+    assert_eq!(response.status(), 302);
+    let target = location(&response);
+    assert!(
+        target.starts_with("/admin/campaigns/new?draft="),
+        "{target}"
+    );
+    let (status, page) = app.get_text(&target).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"Typed campaign\""), "name kept");
+    assert!(page.contains("Hello {{profile.firstName}}"), "body kept");
+    assert!(page.contains("id=\"field-email-subject-error\""), "{page}");
+    // The draft is shown once: the same address later is a blank form.
+    let (_, again) = app.get_text(&target).await;
+    assert!(!again.contains("value=\"Typed campaign\""));
+
+    // Accepted: on to the list.
+    let mut form = form.to_vec();
+    form[3] = ("form[email_subject]", "Your order");
+    let response = app.post_plain_form("campaigns/save", &form).await;
+    assert!(location(&response).starts_with("/admin/campaigns?saved="));
+}

@@ -12,6 +12,9 @@ use {
     crate::server::{auth::*, campaigns},
 };
 
+#[cfg(feature = "ssr")]
+const DRAFT_KEY: &str = "campaign_draft";
+
 #[server(endpoint = "campaigns/list")]
 pub async fn list_campaigns() -> Result<CampaignList, AppError> {
     with_status(
@@ -37,7 +40,10 @@ pub async fn list_campaigns() -> Result<CampaignList, AppError> {
 
 /// The form page's data: a blank campaign or a stored one, with the sandbox's webhooks.
 #[server(endpoint = "campaigns/editor")]
-pub async fn load_campaign_editor(id: Option<String>) -> Result<CampaignEditorData, AppError> {
+pub async fn load_campaign_editor(
+    id: Option<String>,
+    draft: Option<String>,
+) -> Result<CampaignEditorData, AppError> {
     with_status(
         async {
             let (state, _, role, sandbox) = require_sandbox_user(Role::Viewer).await?;
@@ -45,15 +51,23 @@ pub async fn load_campaign_editor(id: Option<String>) -> Result<CampaignEditorDa
                 Some(id) => Some(campaigns::load(&state, &sandbox, id).await?),
                 None => None,
             };
-            let form = record
-                .as_ref()
-                .map(campaigns::form_of)
-                .unwrap_or_else(CampaignForm::blank);
+            // A refused plain form post comes back with what was typed and why it was refused.
+            let stashed = match draft {
+                Some(token) => take_stashed_draft::<CampaignForm>(DRAFT_KEY, &token).await?,
+                None => None,
+            };
+            let (form, errors) = stashed.unwrap_or_else(|| {
+                let form = record
+                    .as_ref()
+                    .map(campaigns::form_of)
+                    .unwrap_or_else(CampaignForm::blank);
+                (form, Default::default())
+            });
             let webhooks = campaigns::webhook_options(&state, &sandbox).await?;
             Ok(campaigns::editor_data(
                 record.as_ref(),
                 form,
-                Default::default(),
+                errors,
                 webhooks,
                 role.can_edit(),
             ))
@@ -69,8 +83,17 @@ pub async fn save_campaign(form: CampaignForm) -> Result<SaveOutcome, AppError> 
         async {
             let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
             let outcome = campaigns::save(&state, &sandbox, &form).await?;
-            if let SaveOutcome::Saved { id, .. } = &outcome {
-                redirect_plain_post(&format!("{}?saved={id}", routes::CAMPAIGNS));
+            match &outcome {
+                SaveOutcome::Saved { id, .. } => {
+                    redirect_plain_post(&format!("{}?saved={id}", routes::CAMPAIGNS))
+                }
+                SaveOutcome::Invalid { errors } => {
+                    let back_to = match form.id.trim() {
+                        "" => routes::NEW_CAMPAIGN.to_string(),
+                        id => routes::campaign(id),
+                    };
+                    stash_draft_and_return(DRAFT_KEY, &back_to, form, errors.clone()).await?
+                }
             }
             Ok(outcome)
         }

@@ -53,6 +53,67 @@ mod support {
         result
     }
 
+    /// What a refused plain form post typed, kept in the session for the page it goes back to.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct StashedDraft<F> {
+        token: String,
+        form: F,
+        errors: crate::model::FieldErrors,
+    }
+
+    /// Keeps `form` and its errors under `key` and sends a plain form post back to `back_to`
+    /// (no effect on calls from the hydrated app, which show errors themselves).
+    pub async fn stash_draft_and_return<F: serde::Serialize>(
+        key: &str,
+        back_to: &str,
+        form: F,
+        errors: crate::model::FieldErrors,
+    ) -> Result<(), AppError> {
+        if !plain_form_post() {
+            return Ok(());
+        }
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(crate::server::auth::internal)?;
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let draft = StashedDraft {
+            token: token.clone(),
+            form,
+            errors,
+        };
+        session
+            .insert(key, draft)
+            .await
+            .map_err(crate::server::auth::internal)?;
+        leptos_axum::redirect(&format!("{back_to}?draft={token}"));
+        Ok(())
+    }
+
+    /// The draft stashed under `key` with this token, if any.
+    pub async fn take_stashed_draft<F: serde::de::DeserializeOwned>(
+        key: &str,
+        token: &str,
+    ) -> Result<Option<(F, crate::model::FieldErrors)>, AppError> {
+        let session = leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(crate::server::auth::internal)?;
+        let draft: Option<StashedDraft<F>> = session
+            .get(key)
+            .await
+            .map_err(crate::server::auth::internal)?;
+        match draft.filter(|draft| draft.token == token) {
+            Some(draft) => {
+                // Shown once: a reload or a later visit shows the stored values.
+                session
+                    .remove_value(key)
+                    .await
+                    .map_err(crate::server::auth::internal)?;
+                Ok(Some((draft.form, draft.errors)))
+            }
+            None => Ok(None),
+        }
+    }
+
     pub fn encode(value: &str) -> String {
         url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
     }

@@ -67,11 +67,11 @@ pub async fn load_webhook_editor(
                 None => None,
             };
             let stashed = match draft {
-                Some(token) => take_stashed_draft(&token).await?,
+                Some(token) => take_stashed_draft::<WebhookForm>(DRAFT_KEY, &token).await?,
                 None => None,
             };
             let (form, errors) = match (stashed, &record) {
-                (Some(stashed), _) => (stashed.form, stashed.errors),
+                (Some(stashed), _) => stashed,
                 (None, Some(record)) => (webhooks::form_of(record), Default::default()),
                 (None, None) => (WebhookForm::blank(), Default::default()),
             };
@@ -97,7 +97,7 @@ pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
             let mut form = form;
             // Without JavaScript, "Add header" and "Remove" post the form and come back to it.
             if let Some(edited) = edit_rows(&mut form) {
-                stash_draft_and_return(form, FieldErrors::new()).await?;
+                stash_webhook_draft(form, FieldErrors::new()).await?;
                 return Ok(SaveOutcome::Invalid { errors: edited });
             }
             let outcome = webhooks::save(&state, &sandbox, &form).await?;
@@ -106,7 +106,7 @@ pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
                     redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS))
                 }
                 SaveOutcome::Invalid { errors } => {
-                    stash_draft_and_return(form, errors.clone()).await?
+                    stash_webhook_draft(form, errors.clone()).await?
                 }
             }
             Ok(outcome)
@@ -204,14 +204,6 @@ fn edit_rows(form: &mut WebhookForm) -> Option<FieldErrors> {
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Serialize, Deserialize)]
-struct StashedDraft {
-    token: String,
-    form: WebhookForm,
-    errors: FieldErrors,
-}
-
-#[cfg(feature = "ssr")]
 const DRAFT_KEY: &str = "webhook_draft";
 #[cfg(feature = "ssr")]
 const NEW_SECRET_KEY: &str = "new_signing_secret";
@@ -253,29 +245,10 @@ async fn flash_and_return<T: serde::Serialize>(
 
 /// Keeps what a plain form post typed (never its secrets) for the page it is sent back to.
 #[cfg(feature = "ssr")]
-async fn stash_draft_and_return(form: WebhookForm, errors: FieldErrors) -> Result<(), AppError> {
-    if !plain_form_post() {
-        return Ok(());
-    }
-    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-    let token = uuid::Uuid::new_v4().simple().to_string();
+async fn stash_webhook_draft(form: WebhookForm, errors: FieldErrors) -> Result<(), AppError> {
     let back_to = match form.id.trim() {
         "" => routes::NEW_WEBHOOK.to_string(),
         id => routes::webhook(id),
     };
-    let draft = StashedDraft {
-        token: token.clone(),
-        form: form.without_secrets(),
-        errors,
-    };
-    session.insert(DRAFT_KEY, draft).await.map_err(internal)?;
-    leptos_axum::redirect(&format!("{back_to}?draft={token}"));
-    Ok(())
-}
-
-#[cfg(feature = "ssr")]
-async fn take_stashed_draft(token: &str) -> Result<Option<StashedDraft>, AppError> {
-    let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-    let draft: Option<StashedDraft> = session.get(DRAFT_KEY).await.map_err(internal)?;
-    Ok(draft.filter(|draft| draft.token == token))
+    stash_draft_and_return(DRAFT_KEY, &back_to, form.without_secrets(), errors).await
 }

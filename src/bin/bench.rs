@@ -9,6 +9,12 @@
 //! latency is reported too:
 //!
 //!   cargo run --release --features ssr --bin bench -- --api --events 10000 --rate 500
+//!
+//! With `--history N`, the database is seeded with N attempts (half as many deliveries, over
+//! 29 days, two webhooks) and the deliveries list is timed, first and later pages, with and
+//! without filters, through the server function the page calls and the server-rendered page:
+//!
+//!   cargo run --release --features ssr --bin bench -- --history 1000000
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -39,6 +45,12 @@ struct Args {
     /// Drive the execution API over HTTP instead of the in-process outbox entry point.
     #[arg(long)]
     api: bool,
+    /// Seed this many delivery attempts and time the delivery history instead.
+    #[arg(long)]
+    history: Option<u64>,
+    /// Requests per case of the history benchmark.
+    #[arg(long, default_value_t = 200)]
+    history_requests: usize,
 }
 
 /// Nanoseconds since the benchmark started; the payload carries its ingest time.
@@ -292,6 +304,12 @@ async fn main() {
         .await
         .unwrap()
         .id;
+    if let Some(attempts) = args.history {
+        history_bench(&server, hook, attempts, args.history_requests).await;
+        server.stop().await;
+        println!("memory:     peak RSS {}", peak_rss());
+        return;
+    }
     let source = Arc::new(if args.api {
         Source::api(&server, hook).await
     } else {
@@ -407,5 +425,251 @@ async fn main() {
     );
     if missing > 0 {
         std::process::exit(1);
+    }
+}
+
+/// Seeds `attempts` attempts straight into the database, then times the deliveries list.
+async fn history_bench(
+    server: &feedback_webhooks::server::http::RunningServer,
+    hook: uuid::Uuid,
+    attempts: u64,
+    requests: usize,
+) {
+    let state = &server.state;
+    let second = state
+        .store
+        .create_webhook(
+            state.default_sandbox.id,
+            &WebhookWrite {
+                name: "bench second".into(),
+                email: true,
+                sms: true,
+                url: "https://second.example/feedback".into(),
+                enabled: true,
+                disabled_reason: None,
+                events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
+                jwt: None,
+                headers: Vec::new(),
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let deliveries = (attempts / 2).max(1) as i64;
+    let pool = sqlx::SqlitePool::connect(&state.config.database_url)
+        .await
+        .expect("bench database");
+    let now = feedback_webhooks::server::storage::now_ms();
+    let span_ms: i64 = 29 * 86_400_000;
+    let start = now - span_ms;
+    let step = (span_ms / deliveries).max(1);
+    let seeding = Instant::now();
+    const CHUNK: i64 = 50_000;
+    let mut first = 1;
+    while first <= deliveries {
+        let last = (first + CHUNK - 1).min(deliveries);
+        let mut tx = pool.begin().await.unwrap();
+        // Deterministic mixes: ~90 % succeeded, 7 % failed, 3 % retrying; events sent 50 %,
+        // delivered 35 %, bounce 10 %, error 5 %; SMS 30 %; two webhooks.
+        let seq =
+            "WITH RECURSIVE seq(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?2)";
+        sqlx::query(&format!(
+            "{seq} INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
+             SELECT printf('10000000-0000-4000-8000-%012d', n), ?3, \
+                 CASE WHEN n % 20 < 10 THEN 'sent' WHEN n % 20 < 17 THEN 'delivered' WHEN n % 20 < 19 THEN 'bounce' ELSE 'error' END, \
+                 CASE WHEN n % 10 < 3 THEN 'sms' ELSE 'email' END, \
+                 'req-' || (n / 2), 'mex-' || n, \
+                 '{{\"requestId\":\"req-' || (n / 2) || '\",\"eventType\":\"message.feedback\",\"padding\":\"' || hex(zeroblob(200)) || '\"}}', \
+                 ?4 + n * ?5 FROM seq"
+        ))
+        .bind(first)
+        .bind(last)
+        .bind(state.default_sandbox.id.to_string())
+        .bind(start)
+        .bind(step)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "{seq} INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, \
+                 next_attempt_at, last_status, last_error, last_attempt_at, created_at, updated_at) \
+             SELECT printf('20000000-0000-4000-8000-%012d', n), printf('10000000-0000-4000-8000-%012d', n), \
+                 CASE WHEN n % 3 = 0 THEN ?6 ELSE ?7 END, ?3, \
+                 CASE WHEN n % 20 < 10 THEN 'sent' WHEN n % 20 < 17 THEN 'delivered' WHEN n % 20 < 19 THEN 'bounce' ELSE 'error' END, \
+                 CASE WHEN n % 10 < 3 THEN 'sms' ELSE 'email' END, \
+                 CASE WHEN n % 100 < 90 THEN 'succeeded' WHEN n % 100 < 97 THEN 'failed' ELSE 'pending' END, 2, \
+                 ?4 + n * ?5 + 86400000, CASE WHEN n % 100 < 90 THEN 200 ELSE 503 END, NULL, \
+                 ?4 + n * ?5 + 5000, ?4 + n * ?5, ?4 + n * ?5 + 5000 FROM seq"
+        ))
+        .bind(first)
+        .bind(last)
+        .bind(state.default_sandbox.id.to_string())
+        .bind(start)
+        .bind(step)
+        .bind(second.to_string())
+        .bind(hook.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(
+            "WITH RECURSIVE seq(n) AS (SELECT ?1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?2) \
+             INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
+             SELECT printf('20000000-0000-4000-8000-%012d', (n + 1) / 2), 2 - n % 2, ?3 + ((n + 1) / 2) * ?4, 40, \
+                 CASE WHEN n % 2 = 1 THEN 503 ELSE 200 END, NULL, '[[\"content-type\",\"text/plain\"]]', 'ok', \
+                 '[[\"content-type\",\"application/json\"],[\"webhook-id\",\"x\"]]' FROM seq"
+        )
+        .bind(first * 2 - 1)
+        .bind(last * 2)
+        .bind(start)
+        .bind(step)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        first = last + 1;
+    }
+    println!(
+        "history:    seeded {} deliveries and {} attempts in {:.1} s",
+        deliveries,
+        deliveries * 2,
+        seeding.elapsed().as_secs_f64()
+    );
+
+    // Sign in like a browser: the session cookie comes back on every request.
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = http
+        .post(server.url("/api/login"))
+        .header("accept", "application/json")
+        .form(&[
+            ("email", "bench@example.com"),
+            ("password", "benchmark password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(!cookie.is_empty(), "signed in");
+
+    let middle: (i64, String) = sqlx::query_as(
+        "SELECT created_at, id FROM deliveries ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?1",
+    )
+    .bind(deliveries / 2)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let deep = format!("{}_{}", middle.0, middle.1);
+    let hour_from = start + span_ms / 2;
+    let fmt = |ms: i64| {
+        time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+            .unwrap()
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]"
+            ))
+            .unwrap()
+    };
+    let (from, to) = (fmt(hour_from), fmt(hour_from + 3_600_000));
+    let hook = hook.to_string();
+    let request_id = format!("req-{}", deliveries / 3);
+    let cases: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("first page, no filter", vec![]),
+        (
+            "later page (middle), no filter",
+            vec![("before", deep.clone())],
+        ),
+        ("first page, one webhook", vec![("webhook", hook.clone())]),
+        (
+            "later page (middle), one webhook",
+            vec![("webhook", hook.clone()), ("before", deep.clone())],
+        ),
+        ("first page, state=failed", vec![("state", "failed".into())]),
+        (
+            "later page (middle), state=failed",
+            vec![("state", "failed".into()), ("before", deep.clone())],
+        ),
+        (
+            "first page, event=bounce channel=sms",
+            vec![("event", "bounce".into()), ("channel", "sms".into())],
+        ),
+        (
+            "first page, webhook + state=retrying + event=error",
+            vec![
+                ("webhook", hook.clone()),
+                ("state", "retrying".into()),
+                ("event", "error".into()),
+            ],
+        ),
+        (
+            "one hour in the middle",
+            vec![("from", from.clone()), ("to", to.clone())],
+        ),
+        ("search requestId", vec![("search", request_id.clone())]),
+    ];
+    println!("history:    {requests} requests per case, sequential, round trip over loopback (ms)");
+    for (label, filters) in &cases {
+        let form: Vec<(String, String)> = filters
+            .iter()
+            .map(|(k, v)| (format!("query[{k}]"), v.clone()))
+            .collect();
+        let mut times = Vec::with_capacity(requests);
+        let mut rows = 0;
+        for _ in 0..requests {
+            let started = Instant::now();
+            let response = http
+                .post(server.url("/api/deliveries/list"))
+                .header("accept", "application/json")
+                .header("cookie", &cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{label}");
+            let body: serde_json::Value =
+                serde_json::from_slice(&response.bytes().await.unwrap()).unwrap_or_default();
+            times.push(started.elapsed().as_nanos() as u64);
+            rows = body["rows"].as_array().map(Vec::len).unwrap_or(0);
+        }
+        times.sort_unstable();
+        println!(
+            "  list  {label:<52} p50 {:>6.2}  p95 {:>6.2}  ({rows} rows)",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95)
+        );
+    }
+    for (label, query) in [
+        ("page /admin/deliveries", String::new()),
+        (
+            "page /admin/deliveries?state=failed&event=error",
+            "?state=failed&event=error".to_string(),
+        ),
+        ("page, later (middle)", format!("?before={deep}")),
+    ] {
+        let mut times = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            let started = Instant::now();
+            let response = http
+                .get(server.url(&format!("/admin/deliveries{query}")))
+                .header("cookie", &cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{label}");
+            let _ = response.bytes().await.unwrap();
+            times.push(started.elapsed().as_nanos() as u64);
+        }
+        times.sort_unstable();
+        println!(
+            "  SSR   {label:<52} p50 {:>6.2}  p95 {:>6.2}",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95)
+        );
     }
 }

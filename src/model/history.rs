@@ -520,24 +520,25 @@ mod tests {
 
     #[test]
     fn percentiles_interpolate_within_buckets() {
-        let mut cells = Vec::new();
         // 90 attempts of at most 5 ms, 10 between 100 and 150 ms.
-        cells.push((
-            0,
-            latency_bucket(3),
-            AttemptCounts {
-                succeeded: 90,
-                ..Default::default()
-            },
-        ));
-        cells.push((
-            3_600_000,
-            latency_bucket(120),
-            AttemptCounts {
-                failed: 10,
-                ..Default::default()
-            },
-        ));
+        let cells = vec![
+            (
+                0,
+                latency_bucket(3),
+                AttemptCounts {
+                    succeeded: 90,
+                    ..Default::default()
+                },
+            ),
+            (
+                3_600_000,
+                latency_bucket(120),
+                AttemptCounts {
+                    failed: 10,
+                    ..Default::default()
+                },
+            ),
+        ];
         let health = WebhookHealth::from_cells(&cells, 0, |ms| ms.to_string());
         assert_eq!(health.attempts, 100);
         assert_eq!(health.success_rate, Some(90.0));

@@ -181,7 +181,7 @@ pub async fn page(
         .iter()
         .map(|(id, name)| (id.to_string(), name.clone()))
         .collect();
-    webhooks.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    webhooks.sort_by_key(|(_, name)| name.to_lowercase());
     Ok(DeliveryPage {
         rows: records.iter().map(|r| row_of(r, &names)).collect(),
         older,
@@ -436,10 +436,11 @@ pub async fn executions(
                         events: message
                             .events
                             .into_iter()
-                            .map(|(event, at, deliveries)| MessageEventView {
-                                event,
-                                created_at: format_ms(at),
-                                deliveries: deliveries
+                            .map(|event| MessageEventView {
+                                event: event.event_type,
+                                created_at: format_ms(event.created_at_ms),
+                                deliveries: event
+                                    .deliveries
                                     .into_iter()
                                     .map(|(id, stored, attempts)| {
                                         (id.to_string(), DeliveryState::of(&stored, attempts))

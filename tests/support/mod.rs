@@ -12,6 +12,55 @@ use serde_json::Value;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+/// The HS256 key of `webhook_write`'s JWT authentication.
+pub const JWT_SECRET: &str = "delivery-test-secret-0123456789abcdef";
+
+/// A webhook for email and SMS with JWT authentication, a plain `X-Tenant: acme` header and a
+/// secret `X-Api-Key: k-123` header.
+pub fn webhook_write(
+    state: &feedback_webhooks::server::state::AppState,
+    name: &str,
+    url: &str,
+) -> feedback_webhooks::server::storage::WebhookWrite {
+    use feedback_webhooks::server::storage::*;
+    WebhookWrite {
+        name: name.into(),
+        email: true,
+        sms: true,
+        url: url.into(),
+        enabled: true,
+        disabled_reason: None,
+        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
+        jwt: Some(StoredJwt {
+            algorithm: "HS256".into(),
+            key_kind: "shared-secret".into(),
+            secret_sealed: state.secrets.seal(JWT_SECRET),
+            secret_fingerprint: state.secrets.fingerprint(JWT_SECRET),
+            key_id: None,
+            issuer: Some("feedback-webhooks".into()),
+            subject: None,
+            audience: None,
+            extra_claims: None,
+            lifetime_secs: 300,
+        }),
+        headers: vec![
+            StoredHeader {
+                id: uuid::Uuid::new_v4(),
+                name: "X-Tenant".into(),
+                value: StoredHeaderValue::Plain("acme".into()),
+            },
+            StoredHeader {
+                id: uuid::Uuid::new_v4(),
+                name: "X-Api-Key".into(),
+                value: StoredHeaderValue::Sealed {
+                    sealed: state.secrets.seal("k-123"),
+                    fingerprint: state.secrets.fingerprint("k-123"),
+                    len: 5,
+                },
+            },
+        ],
+    }
+}
 
 pub struct TestApp {
     pub server: RunningServer,

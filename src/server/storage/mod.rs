@@ -335,8 +335,16 @@ pub struct MessageRecord {
     pub id: String,
     pub namespace: String,
     pub address: String,
-    /// (event type, created at ms, deliveries as (id, stored state, attempts)), oldest first.
-    pub events: Vec<(String, i64, Vec<(Uuid, String, i64)>)>,
+    /// Oldest first.
+    pub events: Vec<MessageEventRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageEventRecord {
+    pub event_type: String,
+    pub created_at_ms: i64,
+    /// (delivery id, stored state, attempts).
+    pub deliveries: Vec<(Uuid, String, i64)>,
 }
 
 /// A webhook's health inputs: statistics cells and its last error.

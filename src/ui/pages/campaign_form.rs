@@ -9,12 +9,16 @@ use crate::ui::components::field::{
 };
 use crate::ui::components::layout::Crumbs;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
 pub fn CampaignFormPage() -> impl IntoView {
     let params = use_params_map();
-    let data = Resource::new(move || params.read().get("id"), load_campaign_editor);
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (params.read().get("id"), query.read().get("draft")),
+        |(id, draft)| load_campaign_editor(id, draft),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

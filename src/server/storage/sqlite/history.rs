@@ -396,7 +396,11 @@ pub(super) async fn list_executions(
             // One row per delivery: rows of the same event follow one another.
             let key = (message_id.clone(), event.clone(), created_at);
             if last_event.as_ref() != Some(&key) || message.events.is_empty() {
-                message.events.push((event, created_at, Vec::new()));
+                message.events.push(MessageEventRecord {
+                    event_type: event,
+                    created_at_ms: created_at,
+                    deliveries: Vec::new(),
+                });
                 last_event = Some(key);
             }
             let delivery: Option<String> = row.try_get("delivery_id")?;
@@ -404,7 +408,7 @@ pub(super) async fn list_executions(
                 let id = Uuid::parse_str(&delivery)
                     .map_err(|_| StoreError::Corrupt(format!("delivery id {delivery}")))?;
                 current
-                    .2
+                    .deliveries
                     .push((id, row.try_get("state")?, row.try_get("attempts")?));
             }
         }
