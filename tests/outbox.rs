@@ -421,3 +421,62 @@ async fn attempts_of_a_webhook_deleted_meanwhile_do_not_fail_the_others() {
         .unwrap();
     assert_eq!(states, vec!["succeeded"], "B's delivery is recorded");
 }
+
+#[tokio::test]
+async fn a_filter_no_index_serves_looks_through_a_bounded_number_of_rows_per_page() {
+    let f = fixture().await;
+    let hook = webhook(&f, "Budget").await;
+    // 12 deliveries, oldest first: only the 2nd and the 11th are bounces.
+    for n in 0..12 {
+        let mut event = event(&f, &format!("req-{n:02}"));
+        if n == 1 || n == 10 {
+            event.event_type = "bounce".into();
+        }
+        f.store.enqueue_event(&event, &[hook]).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let page = |before: Option<(i64, Uuid)>| DeliveryFilter {
+        event_type: Some("bounce".into()),
+        before,
+        limit: 3,
+        scan_budget: 4,
+        ..Default::default()
+    };
+    let mut found = Vec::new();
+    let mut before = None;
+    let mut pages = 0;
+    loop {
+        let list = f
+            .store
+            .list_deliveries(f.sandbox.id, &page(before))
+            .await
+            .unwrap();
+        pages += 1;
+        found.extend(list.records.iter().map(|r| r.request_id.clone()));
+        match list.next_before(3) {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(
+        found,
+        ["req-10", "req-01"],
+        "every match, newest first, once"
+    );
+    // 12 rows looked at 4 per page, and a last page that finds the walk's end.
+    assert_eq!(pages, 4);
+    // Without a budget to spend, an unfiltered page is a plain index walk.
+    let all = f
+        .store
+        .list_deliveries(
+            f.sandbox.id,
+            &DeliveryFilter {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.records.len(), 12);
+    assert_eq!(all.resume_before, None);
+}

@@ -204,7 +204,9 @@ pub struct DeliveryResource {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryPage {
     items: Vec<DeliveryResource>,
-    /// Pass as `before` for the next page; absent on the last one.
+    /// Pass as `before` for the next page; absent on the last one. A filtered page may hold
+    /// fewer items than `limit` (even none) and still have a next page: each page looks through
+    /// a bounded number of deliveries.
     next_before: Option<String>,
 }
 
@@ -752,14 +754,13 @@ async fn list_deliveries(
                     problem.message.replace("webhook is", "webhookId is"),
                 )
             })?;
-            let records = state
+            let list = state
                 .store
                 .list_deliveries(sandbox.id, &filter)
                 .await
                 .map_err(internal)?;
-            let next_before = (records.len() as i64 == limit)
-                .then(|| records.last().map(crate::server::history::cursor))
-                .flatten();
+            let next_before = list.next_before(limit).map(|(at, id)| format!("{at}_{id}"));
+            let records = list.records;
             Ok(json_response(
                 StatusCode::OK,
                 &DeliveryPage {

@@ -477,7 +477,7 @@ async fn history_bench(
             "{seq} INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
              SELECT printf('10000000-0000-4000-8000-%012d', n), ?3, \
                  CASE WHEN n % 20 < 10 THEN 'sent' WHEN n % 20 < 17 THEN 'delivered' WHEN n % 20 < 19 THEN 'bounce' ELSE 'error' END, \
-                 CASE WHEN n % 10 < 3 THEN 'sms' ELSE 'email' END, \
+                 CASE WHEN (n / 7) % 10 < 3 THEN 'sms' ELSE 'email' END, \
                  'req-' || (n / 2), 'mex-' || n, \
                  '{{\"requestId\":\"req-' || (n / 2) || '\",\"eventType\":\"message.feedback\",\"padding\":\"' || hex(zeroblob(200)) || '\"}}', \
                  ?4 + n * ?5 FROM seq"
@@ -496,7 +496,7 @@ async fn history_bench(
              SELECT printf('20000000-0000-4000-8000-%012d', n), printf('10000000-0000-4000-8000-%012d', n), \
                  CASE WHEN n % 3 = 0 THEN ?6 ELSE ?7 END, ?3, \
                  CASE WHEN n % 20 < 10 THEN 'sent' WHEN n % 20 < 17 THEN 'delivered' WHEN n % 20 < 19 THEN 'bounce' ELSE 'error' END, \
-                 CASE WHEN n % 10 < 3 THEN 'sms' ELSE 'email' END, \
+                 CASE WHEN (n / 7) % 10 < 3 THEN 'sms' ELSE 'email' END, \
                  CASE WHEN n % 100 < 90 THEN 'succeeded' WHEN n % 100 < 97 THEN 'failed' ELSE 'pending' END, 2, \
                  ?4 + n * ?5 + 86400000, CASE WHEN n % 100 < 90 THEN 200 ELSE 503 END, NULL, \
                  ?4 + n * ?5 + 5000, ?4 + n * ?5, ?4 + n * ?5 + 5000 FROM seq"
@@ -612,6 +612,18 @@ async fn history_bench(
             vec![("from", from.clone()), ("to", to.clone())],
         ),
         ("search requestId", vec![("search", request_id.clone())]),
+        (
+            "first page, state=pending: matches nothing",
+            vec![("state", "pending".into())],
+        ),
+        (
+            "first page, event=error channel=sms state=failed",
+            vec![
+                ("event", "error".into()),
+                ("channel", "sms".into()),
+                ("state", "failed".into()),
+            ],
+        ),
     ];
     println!("history:    {requests} requests per case, sequential, round trip over loopback (ms)");
     for (label, filters) in &cases {

@@ -222,6 +222,9 @@ pub struct DeliveryPage {
     pub rows: Vec<DeliveryRow>,
     /// The `before` value of the next (older) page, if there is one.
     pub older: Option<String>,
+    /// The filters looked through their budget of deliveries before filling the page: older
+    /// matches may exist past `older`.
+    pub partial: bool,
     /// The webhook whose deliveries these are, when listed from a webhook.
     pub webhook_name: Option<String>,
     pub webhooks: Vec<(String, String)>,

@@ -112,6 +112,7 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
         search: query.search.clone(),
         before,
         limit,
+        scan_budget: 0,
     })
 }
 
@@ -165,17 +166,20 @@ pub async fn page(
             ));
         }
     }
-    let mut records = state
+    let list = state
         .store
         .list_deliveries(sandbox.id, &filter)
         .await
         .map_err(internal)?;
+    let mut records = list.records;
     // One row more than a page tells whether an older page exists.
-    let older = if records.len() as i64 > PAGE_SIZE {
+    let (older, partial) = if records.len() as i64 > PAGE_SIZE {
         records.truncate(PAGE_SIZE as usize);
-        records.last().map(cursor)
+        (records.last().map(cursor), false)
     } else {
-        None
+        let resume = list.resume_before.map(|(at, id)| format!("{at}_{id}"));
+        let partial = resume.is_some();
+        (resume, partial)
     };
     let mut webhooks: Vec<(String, String)> = names
         .iter()
@@ -185,6 +189,7 @@ pub async fn page(
     Ok(DeliveryPage {
         rows: records.iter().map(|r| row_of(r, &names)).collect(),
         older,
+        partial,
         webhook_name: filter.webhook_id.and_then(|id| names.get(&id).cloned()),
         webhooks,
         can_edit,
@@ -557,20 +562,19 @@ pub async fn export(
                 }
                 let mut filter = filter?;
                 match store.list_deliveries(sandbox_id, &filter).await {
-                    Ok(records) => {
-                        if records.is_empty() {
-                            return None;
-                        }
-                        let chunk: String = records
+                    Ok(list) => {
+                        let chunk: String = list
+                            .records
                             .iter()
                             .map(|record| export_line(&row_of(record, &names), format))
                             .collect();
-                        let next = if (records.len() as i64) < filter.limit {
-                            None
-                        } else {
-                            filter.before = records.last().map(|r| (r.created_at_ms, r.id));
-                            Some(filter)
-                        };
+                        let next = list.next_before(filter.limit).map(|before| {
+                            filter.before = Some(before);
+                            filter
+                        });
+                        if chunk.is_empty() && next.is_none() {
+                            return None;
+                        }
                         Some((Ok(chunk), (next, None)))
                     }
                     Err(error) => {

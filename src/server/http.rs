@@ -173,6 +173,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         let shutdown = async move {
             let _ = stopped.await;
         };
+        // Without TCP_NODELAY a streamed page's last small chunk waits for the peer's delayed
+        // ACK (40 ms on Linux).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "TCP_NODELAY not set");
+            }
+        });
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

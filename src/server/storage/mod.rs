@@ -362,6 +362,27 @@ pub struct Pruned {
     pub executions: u64,
 }
 
+/// A page of deliveries, newest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeliveryList {
+    pub records: Vec<DeliveryRecord>,
+    /// Set when a filter that no index serves looked through its whole budget of rows before
+    /// filling the page: the next page starts before this `(created_at, id)`. Every page
+    /// thus costs at most one budget, even when nothing matches.
+    pub resume_before: Option<(i64, Uuid)>,
+}
+
+impl DeliveryList {
+    /// Where the page after `page_rows` rows starts, if anything may be left.
+    pub fn next_before(&self, limit: i64) -> Option<(i64, Uuid)> {
+        if self.records.len() as i64 >= limit {
+            self.records.last().map(|r| (r.created_at_ms, r.id))
+        } else {
+            self.resume_before
+        }
+    }
+}
+
 /// Which deliveries a list shows, newest first; `before` continues after the last row seen.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeliveryFilter {
@@ -378,6 +399,8 @@ pub struct DeliveryFilter {
     /// (created_at, id) of the last row of the previous page.
     pub before: Option<(i64, Uuid)>,
     pub limit: i64,
+    /// Rows a filter that no index serves may look through for this page; 0: the store's own.
+    pub scan_budget: i64,
 }
 
 #[async_trait]
@@ -525,7 +548,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         sandbox_id: Uuid,
         filter: &DeliveryFilter,
-    ) -> StoreResult<Vec<DeliveryRecord>>;
+    ) -> StoreResult<DeliveryList>;
     /// A delivery of the sandbox with its attempts (oldest first) and its payload.
     async fn delivery(
         &self,

@@ -96,6 +96,11 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
     };
     let newest = query.first_page();
     let newest_href = format!("{base}{}", newest.to_query_string());
+    let older_label = if page.partial {
+        "Look further back →"
+    } else {
+        "Older →"
+    };
     let older_href = page.older.clone().map(|before| {
         let older = DeliveryQuery {
             before: Some(before),
@@ -120,6 +125,7 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
     let resend_since = address.read_untracked().get("resend_since");
     let can_edit = page.can_edit;
     let filtered = query.is_filtered();
+    let partial = page.partial;
     let rows = page.rows.clone();
     let show_webhook = webhook.is_none();
     view! {
@@ -150,7 +156,11 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
         {if rows.is_empty() {
             view! {
                 <div class="empty-state">
-                    <h2>{if filtered { "No delivery matches these filters" } else { "No deliveries yet" }}</h2>
+                    <h2>{match (partial, filtered) {
+                        (true, _) => "No match among the deliveries looked at",
+                        (false, true) => "No delivery matches these filters",
+                        (false, false) => "No deliveries yet",
+                    }}</h2>
                     <p>{if filtered {
                         "Widen the time range or clear a filter. Search matches a whole requestId, messageExecutionID or recipient address."
                     } else {
@@ -162,8 +172,11 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
             view! { <DeliveryTable rows show_webhook/> }.into_any()
         }}
         <nav class="pager" aria-label="Pages">
+            {page.partial.then(|| view! {
+                <span class="muted">"These filters looked through the 20,000 newest deliveries of this page. "</span>
+            })}
             {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>"← Newest"</a> })}
-            {older_href.map(|href| view! { <a class="button secondary small" href=href>"Older →"</a> })}
+            {older_href.map(|href| view! { <a class="button secondary small" href=href>{older_label}</a> })}
         </nav>
     }
 }

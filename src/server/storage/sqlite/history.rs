@@ -32,18 +32,115 @@ fn delivery_from_row(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
     })
 }
 
-/// One page, newest first. Each shape of filter walks the index that fits it (a unary `+`
-/// keeps SQLite from choosing a less selective one), so a page costs one seek and at most a
-/// page of rows whatever the history's size, except for rare filter combinations.
+/// Rows a filter that no index serves (event, channel, pending vs retrying) may look through
+/// for one page.
+const SCAN_BUDGET: i64 = 20_000;
+
+/// One page, newest first. The sandbox, webhook, state and time range are served by the index
+/// walked (a unary `+` keeps SQLite from choosing a less selective one); a search is driven by
+/// its own indexes; other filters are checked on at most `SCAN_BUDGET` rows of the walk, after
+/// which the page ends with where to resume.
 pub(super) async fn list_deliveries(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     filter: &DeliveryFilter,
-) -> StoreResult<Vec<DeliveryRecord>> {
+) -> StoreResult<DeliveryList> {
     let searching = filter.search.is_some();
-    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN feedback_events e ON e.id = d.event_id WHERE "
-    ));
+    let budget = if filter.scan_budget > 0 {
+        filter.scan_budget
+    } else {
+        SCAN_BUDGET
+    };
+    let residual = !searching
+        && (filter.event_type.is_some()
+            || filter.channel.is_some()
+            || matches!(
+                filter.state,
+                Some(DeliveryState::Pending | DeliveryState::Retrying)
+            ));
+    let mut sql: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {DELIVERY_COLUMNS} FROM "));
+    if residual {
+        sql.push("(SELECT * FROM deliveries d WHERE ");
+        push_indexed(&mut sql, sandbox_id, filter, false);
+        sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
+            .push_bind(budget)
+            .push(") AS d");
+    } else {
+        sql.push("deliveries d");
+    }
+    sql.push(" JOIN feedback_events e ON e.id = d.event_id WHERE 1 = 1");
+    if !residual {
+        sql.push(" AND ");
+        push_indexed(&mut sql, sandbox_id, filter, searching);
+    }
+    match filter.state {
+        Some(DeliveryState::Pending) => {
+            sql.push(" AND d.attempts = 0");
+        }
+        Some(DeliveryState::Retrying) => {
+            sql.push(" AND d.attempts > 0");
+        }
+        _ => {}
+    }
+    if let Some(event_type) = &filter.event_type {
+        sql.push(" AND d.event_type = ")
+            .push_bind(event_type.clone());
+    }
+    if let Some(channel) = &filter.channel {
+        sql.push(" AND d.channel = ").push_bind(channel.clone());
+    }
+    if let Some(search) = &filter.search {
+        sql.push(" AND d.event_id IN (SELECT id FROM feedback_events WHERE sandbox_id = ")
+            .push_bind(sandbox_id.to_string())
+            .push(" AND request_id = ")
+            .push_bind(search.clone())
+            .push(" UNION ALL SELECT id FROM feedback_events WHERE message_execution_id = ")
+            .push_bind(search.clone())
+            .push(
+                " UNION ALL SELECT f.id FROM message_executions m JOIN feedback_events f \
+                 ON f.message_execution_id = m.id WHERE m.address = ",
+            )
+            .push_bind(search.clone())
+            .push(")");
+    }
+    sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
+        .push_bind(filter.limit);
+    let records = sql
+        .build()
+        .fetch_all(readers)
+        .await?
+        .iter()
+        .map(delivery_from_row)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let resume_before = if residual && (records.len() as i64) < filter.limit {
+        // Where the budget ran out, if it did: the oldest row the walk looked at.
+        let mut sql: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT d.created_at, d.id FROM deliveries d WHERE ");
+        push_indexed(&mut sql, sandbox_id, filter, false);
+        sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT 1 OFFSET ")
+            .push_bind(budget - 1);
+        match sql.build().fetch_optional(readers).await? {
+            Some(row) => Some((row.try_get("created_at")?, uuid_column(&row, "id")?)),
+            None => None,
+        }
+    } else {
+        None
+    };
+    Ok(DeliveryList {
+        records,
+        resume_before,
+    })
+}
+
+/// The conditions an index serves: sandbox, webhook, stored state, time range, keyset cursor.
+/// While searching, the search's own indexes drive and these only filter.
+fn push_indexed(
+    sql: &mut QueryBuilder<Sqlite>,
+    sandbox_id: Uuid,
+    filter: &DeliveryFilter,
+    searching: bool,
+) {
     let plus = |indexed: bool| if indexed { "" } else { "+" };
     sql.push(plus(!searching && filter.webhook_id.is_none()))
         .push("d.sandbox_id = ")
@@ -64,38 +161,12 @@ pub(super) async fn list_deliveries(
             .push(plus(!searching))
             .push("d.state = ")
             .push_bind(stored);
-        match state {
-            DeliveryState::Pending => sql.push(" AND d.attempts = 0"),
-            DeliveryState::Retrying => sql.push(" AND d.attempts > 0"),
-            _ => &mut sql,
-        };
-    }
-    if let Some(event_type) = &filter.event_type {
-        sql.push(" AND d.event_type = ")
-            .push_bind(event_type.clone());
-    }
-    if let Some(channel) = &filter.channel {
-        sql.push(" AND d.channel = ").push_bind(channel.clone());
     }
     if let Some(since) = filter.since_ms {
         sql.push(" AND d.created_at >= ").push_bind(since);
     }
     if let Some(until) = filter.until_ms {
         sql.push(" AND d.created_at < ").push_bind(until);
-    }
-    if let Some(search) = &filter.search {
-        sql.push(" AND d.event_id IN (SELECT id FROM feedback_events WHERE sandbox_id = ")
-            .push_bind(sandbox_id.to_string())
-            .push(" AND request_id = ")
-            .push_bind(search.clone())
-            .push(" UNION ALL SELECT id FROM feedback_events WHERE message_execution_id = ")
-            .push_bind(search.clone())
-            .push(
-                " UNION ALL SELECT f.id FROM message_executions m JOIN feedback_events f \
-             ON f.message_execution_id = m.id WHERE m.address = ",
-            )
-            .push_bind(search.clone())
-            .push(")");
     }
     if let Some((at, id)) = filter.before {
         sql.push(" AND (d.created_at, d.id) < (")
@@ -104,14 +175,6 @@ pub(super) async fn list_deliveries(
             .push_bind(id.to_string())
             .push(")");
     }
-    sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
-        .push_bind(filter.limit);
-    sql.build()
-        .fetch_all(readers)
-        .await?
-        .iter()
-        .map(delivery_from_row)
-        .collect()
 }
 
 fn headers_column(row: &SqliteRow, column: &str) -> StoreResult<Vec<(String, String)>> {

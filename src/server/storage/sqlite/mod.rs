@@ -761,7 +761,7 @@ impl Store for SqliteStorage {
         &self,
         sandbox_id: Uuid,
         filter: &DeliveryFilter,
-    ) -> StoreResult<Vec<DeliveryRecord>> {
+    ) -> StoreResult<DeliveryList> {
         history::list_deliveries(&self.readers, sandbox_id, filter).await
     }
 
