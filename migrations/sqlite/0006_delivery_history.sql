@@ -10,13 +10,16 @@ UPDATE deliveries SET
     channel = (SELECT e.channel FROM feedback_events e WHERE e.id = deliveries.event_id),
     last_attempt_at = (SELECT MAX(a.started_at) FROM delivery_attempts a WHERE a.delivery_id = deliveries.id);
 
--- Newest first, per webhook or per sandbox, optionally one state: each list is an index walk
--- that stops after one page, and a keyset page starts with a seek.
+-- Newest first, per webhook or per sandbox: each list is an index walk that stops after one
+-- page, and a keyset page starts with a seek. Event and channel (never changed after insert)
+-- ride along, so filtering on them reads the index, not the rows. Failed deliveries, rare and
+-- the ones people look for, have their own partial indexes, which a delivery that succeeds
+-- never touches.
 DROP INDEX deliveries_by_webhook;
-CREATE INDEX deliveries_history_by_webhook ON deliveries (webhook_id, created_at, id);
-CREATE INDEX deliveries_history_by_webhook_state ON deliveries (webhook_id, state, created_at, id);
-CREATE INDEX deliveries_history_by_sandbox ON deliveries (sandbox_id, created_at, id);
-CREATE INDEX deliveries_history_by_sandbox_state ON deliveries (sandbox_id, state, created_at, id);
+CREATE INDEX deliveries_history_by_webhook ON deliveries (webhook_id, created_at, id, event_type, channel);
+CREATE INDEX deliveries_history_by_sandbox ON deliveries (sandbox_id, created_at, id, event_type, channel);
+CREATE INDEX deliveries_failed_by_webhook ON deliveries (webhook_id, created_at, id, event_type, channel) WHERE state = 'failed';
+CREATE INDEX deliveries_failed_by_sandbox ON deliveries (sandbox_id, created_at, id, event_type, channel) WHERE state = 'failed';
 -- Search by requestId, messageExecutionID or recipient goes through the event.
 CREATE INDEX deliveries_by_event ON deliveries (event_id);
 CREATE INDEX feedback_events_by_message ON feedback_events (message_execution_id);

@@ -173,7 +173,7 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
         }}
         <nav class="pager" aria-label="Pages">
             {page.partial.then(|| view! {
-                <span class="muted">"These filters looked through the 20,000 newest deliveries of this page. "</span>
+                <span class="muted">"These filters look through a bounded number of deliveries per page; older matches may follow. "</span>
             })}
             {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>"← Newest"</a> })}
             {older_href.map(|href| view! { <a class="button secondary small" href=href>{older_label}</a> })}

@@ -32,56 +32,76 @@ fn delivery_from_row(row: &SqliteRow) -> StoreResult<DeliveryRecord> {
     })
 }
 
-/// Rows a filter that no index serves (event, channel, pending vs retrying) may look through
-/// for one page.
+/// Index entries a filter on event or channel may look through for one page.
 const SCAN_BUDGET: i64 = 20_000;
+/// Rows a filter on a state other than failed may look through for one page: each is read
+/// from the table, not the index.
+const ROW_SCAN_BUDGET: i64 = 5_000;
 
 /// One page, newest first. The sandbox, webhook, state and time range are served by the index
 /// walked (a unary `+` keeps SQLite from choosing a less selective one); a search is driven by
-/// its own indexes; other filters are checked on at most `SCAN_BUDGET` rows of the walk, after
-/// which the page ends with where to resume.
+/// its own indexes; other filters are checked on at most `SCAN_BUDGET` rows of the walk (event
+/// and channel from the index itself), after which the page ends with where to resume.
 pub(super) async fn list_deliveries(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     filter: &DeliveryFilter,
 ) -> StoreResult<DeliveryList> {
     let searching = filter.search.is_some();
-    let budget = if filter.scan_budget > 0 {
-        filter.scan_budget
-    } else {
-        SCAN_BUDGET
+    let reads_rows = filter
+        .state
+        .is_some_and(|state| state != DeliveryState::Failed);
+    let budget = match (filter.scan_budget, reads_rows) {
+        (budget, _) if budget > 0 => budget,
+        (_, true) => ROW_SCAN_BUDGET,
+        (_, false) => SCAN_BUDGET,
     };
+    // Only failed deliveries have an index of their own; other states are checked on the walk.
     let residual = !searching
         && (filter.event_type.is_some()
             || filter.channel.is_some()
-            || matches!(
-                filter.state,
-                Some(DeliveryState::Pending | DeliveryState::Retrying)
-            ));
-    let mut sql: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {DELIVERY_COLUMNS} FROM "));
-    if residual {
-        sql.push("(SELECT * FROM deliveries d WHERE ");
+            || filter
+                .state
+                .is_some_and(|state| state != DeliveryState::Failed));
+    // With such a filter, the walk first finds how far `budget` rows reach (an index-only walk),
+    // then looks for matches only within that reach.
+    let reach: Option<(i64, Uuid)> = if residual {
+        let mut sql: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT d.created_at, d.id FROM deliveries d WHERE ");
         push_indexed(&mut sql, sandbox_id, filter, false);
-        sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT ")
-            .push_bind(budget)
-            .push(") AS d");
+        sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT 1 OFFSET ")
+            .push_bind(budget - 1);
+        match sql.build().fetch_optional(readers).await? {
+            Some(row) => Some((row.try_get("created_at")?, uuid_column(&row, "id")?)),
+            None => None,
+        }
     } else {
-        sql.push("deliveries d");
+        None
+    };
+    let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN feedback_events e ON e.id = d.event_id WHERE "
+    ));
+    push_indexed(&mut sql, sandbox_id, filter, searching);
+    if let Some((at, id)) = reach {
+        sql.push(" AND (d.created_at, d.id) >= (")
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id.to_string())
+            .push(")");
     }
-    sql.push(" JOIN feedback_events e ON e.id = d.event_id WHERE 1 = 1");
-    if !residual {
-        sql.push(" AND ");
-        push_indexed(&mut sql, sandbox_id, filter, searching);
-    }
+    // `+`: the engine's partial index of pending deliveries is ordered by due time, not by
+    // creation; walking it would mean sorting every pending delivery.
     match filter.state {
         Some(DeliveryState::Pending) => {
-            sql.push(" AND d.attempts = 0");
+            sql.push(" AND +d.state = 'pending' AND d.attempts = 0");
         }
         Some(DeliveryState::Retrying) => {
-            sql.push(" AND d.attempts > 0");
+            sql.push(" AND +d.state = 'pending' AND d.attempts > 0");
         }
-        _ => {}
+        Some(DeliveryState::Succeeded) => {
+            sql.push(" AND +d.state = 'succeeded'");
+        }
+        Some(DeliveryState::Failed) | None => {}
     }
     if let Some(event_type) = &filter.event_type {
         sql.push(" AND d.event_type = ")
@@ -113,20 +133,8 @@ pub(super) async fn list_deliveries(
         .iter()
         .map(delivery_from_row)
         .collect::<StoreResult<Vec<_>>>()?;
-    let resume_before = if residual && (records.len() as i64) < filter.limit {
-        // Where the budget ran out, if it did: the oldest row the walk looked at.
-        let mut sql: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT d.created_at, d.id FROM deliveries d WHERE ");
-        push_indexed(&mut sql, sandbox_id, filter, false);
-        sql.push(" ORDER BY d.created_at DESC, d.id DESC LIMIT 1 OFFSET ")
-            .push_bind(budget - 1);
-        match sql.build().fetch_optional(readers).await? {
-            Some(row) => Some((row.try_get("created_at")?, uuid_column(&row, "id")?)),
-            None => None,
-        }
-    } else {
-        None
-    };
+    // A short page ended at the reach: older matches may lie beyond it.
+    let resume_before = reach.filter(|_| (records.len() as i64) < filter.limit);
     Ok(DeliveryList {
         records,
         resume_before,
@@ -151,16 +159,9 @@ fn push_indexed(
             .push("d.webhook_id = ")
             .push_bind(webhook_id.to_string());
     }
-    if let Some(state) = filter.state {
-        let stored = match state {
-            DeliveryState::Pending | DeliveryState::Retrying => "pending",
-            DeliveryState::Succeeded => "succeeded",
-            DeliveryState::Failed => "failed",
-        };
-        sql.push(" AND ")
-            .push(plus(!searching))
-            .push("d.state = ")
-            .push_bind(stored);
+    // A literal, so that SQLite can use the partial index of failed deliveries.
+    if filter.state == Some(DeliveryState::Failed) {
+        sql.push(" AND d.state = 'failed'");
     }
     if let Some(since) = filter.since_ms {
         sql.push(" AND d.created_at >= ").push_bind(since);
