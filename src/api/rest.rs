@@ -759,7 +759,7 @@ async fn list_deliveries(
                 .list_deliveries(sandbox.id, &filter)
                 .await
                 .map_err(internal)?;
-            let next_before = list.next_before(limit).map(|(at, id)| format!("{at}_{id}"));
+            let next_before = list.next_before(limit).map(crate::server::history::cursor);
             let records = list.records;
             Ok(json_response(
                 StatusCode::OK,

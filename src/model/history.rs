@@ -115,16 +115,7 @@ impl DeliveryQuery {
 
     /// `?state=failed&…` (empty when nothing is set), values percent-encoded.
     pub fn to_query_string(&self) -> String {
-        let pairs: Vec<String> = self
-            .to_pairs()
-            .into_iter()
-            .map(|(key, value)| format!("{key}={}", encode(&value)))
-            .collect();
-        if pairs.is_empty() {
-            String::new()
-        } else {
-            format!("?{}", pairs.join("&"))
-        }
+        query_string(self.to_pairs())
     }
 
     /// The same filters from the newest row on.
@@ -145,6 +136,19 @@ impl DeliveryQuery {
     }
 }
 
+/// `?key=value&…` of these pairs, values percent-encoded; empty without pairs.
+pub fn query_string(pairs: impl IntoIterator<Item = (&'static str, String)>) -> String {
+    let pairs: Vec<String> = pairs
+        .into_iter()
+        .map(|(key, value)| format!("{key}={}", encode(&value)))
+        .collect();
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
 /// Percent-encodes everything but unreserved characters.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -156,43 +160,6 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
-}
-
-/// `2026-11-28T10:30` (or with seconds, or a full RFC 3339 value) as ms since the epoch, UTC.
-pub fn parse_time_filter(text: &str) -> Option<i64> {
-    let text = text.trim().trim_end_matches('Z');
-    let (date, time) = text.split_once('T').unwrap_or((text, "00:00"));
-    let mut date_parts = date.split('-').map(|part| part.parse::<i64>().ok());
-    let (year, month, day) = (
-        date_parts.next()??,
-        date_parts.next()??,
-        date_parts.next()??,
-    );
-    let mut time_parts = time.split(':');
-    let hour: i64 = time_parts.next()?.parse().ok()?;
-    let minute: i64 = time_parts.next().unwrap_or("0").parse().ok()?;
-    let second: f64 = time_parts.next().unwrap_or("0").parse().ok()?;
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || !(0..24).contains(&hour)
-        || !(0..60).contains(&minute)
-        || !(0.0..61.0).contains(&second)
-    {
-        return None;
-    }
-    let days = days_from_civil(year, month, day);
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + (second * 1000.0) as i64)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = if year >= 0 { year } else { year - 399 } / 400;
-    let year_of_era = year - era * 400;
-    let month_index = (month + 9) % 12;
-    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 /// One row of a deliveries list.
@@ -504,21 +471,6 @@ mod tests {
         assert_eq!(query.to_query_string(), "?state=failed&search=a%20b%26c");
         assert!(query.is_filtered());
         assert_eq!(DeliveryQuery::default().to_query_string(), "");
-    }
-
-    #[test]
-    fn time_filters_are_read_as_utc() {
-        assert_eq!(parse_time_filter("1970-01-01T00:00"), Some(0));
-        assert_eq!(
-            parse_time_filter("2026-11-28T10:30"),
-            Some(1_795_861_800_000)
-        );
-        assert_eq!(
-            parse_time_filter("2026-11-28T10:30:15Z"),
-            Some(1_795_861_815_000)
-        );
-        assert_eq!(parse_time_filter("2026-02-30T25:00"), None);
-        assert_eq!(parse_time_filter("yesterday"), None);
     }
 
     #[test]

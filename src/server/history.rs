@@ -34,9 +34,30 @@ impl From<FilterProblem> for AppError {
     }
 }
 
-/// `<created_at ms>_<delivery id>`: where the next (older) page starts.
-pub fn cursor(record: &DeliveryRecord) -> String {
-    format!("{}_{}", record.created_at_ms, record.id)
+/// `2026-11-28T10:30` as a `datetime-local` input sends it (seconds, a fraction and a trailing
+/// `Z` allowed, or a bare date) as ms since the epoch, read as UTC; impossible dates are `None`.
+pub fn parse_time_filter(text: &str) -> Option<i64> {
+    use time::macros::format_description;
+    let text = text.trim().trim_end_matches('Z');
+    let formats = [
+        format_description!("[year]-[month]-[day]T[hour]:[minute]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond]"),
+    ];
+    let at = formats
+        .iter()
+        .find_map(|format| time::PrimitiveDateTime::parse(text, format).ok())
+        .or_else(|| {
+            time::Date::parse(text, format_description!("[year]-[month]-[day]"))
+                .ok()
+                .map(|date| date.midnight())
+        })?;
+    Some((at.assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+/// `<created_at ms>_<id>`: where the next (older) page of deliveries or executions starts.
+pub fn cursor((at, id): (i64, Uuid)) -> String {
+    format!("{at}_{id}")
 }
 
 pub fn parse_cursor(text: &str) -> Option<(i64, Uuid)> {
@@ -175,9 +196,12 @@ pub async fn page(
     // One row more than a page tells whether an older page exists.
     let (older, partial) = if records.len() as i64 > PAGE_SIZE {
         records.truncate(PAGE_SIZE as usize);
-        (records.last().map(cursor), false)
+        (
+            records.last().map(|r| cursor((r.created_at_ms, r.id))),
+            false,
+        )
     } else {
-        let resume = list.resume_before.map(|(at, id)| format!("{at}_{id}"));
+        let resume = list.resume_before.map(cursor);
         let partial = resume.is_some();
         (resume, partial)
     };
@@ -418,9 +442,7 @@ pub async fn executions(
         .map_err(internal)?;
     let older = if records.len() as i64 > EXECUTIONS_PER_PAGE {
         records.truncate(EXECUTIONS_PER_PAGE as usize);
-        records
-            .last()
-            .map(|r| format!("{}_{}", r.created_at_ms, r.id))
+        records.last().map(|r| cursor((r.created_at_ms, r.id)))
     } else {
         None
     };
@@ -626,6 +648,27 @@ mod tests {
         ] {
             assert_eq!(filter_of(&query(&pairs), 50).unwrap_err().field, field);
         }
+    }
+
+    #[test]
+    fn time_filters_are_read_as_utc() {
+        assert_eq!(parse_time_filter("1970-01-01T00:00"), Some(0));
+        assert_eq!(
+            parse_time_filter("2026-11-28T10:30"),
+            Some(1_795_861_800_000)
+        );
+        assert_eq!(
+            parse_time_filter("2026-11-28T10:30:15Z"),
+            Some(1_795_861_815_000)
+        );
+        assert_eq!(
+            parse_time_filter("2026-11-28T10:30:15.5"),
+            Some(1_795_861_815_500)
+        );
+        assert_eq!(parse_time_filter("2026-11-28"), Some(1_795_824_000_000));
+        assert_eq!(parse_time_filter("2026-02-30T10:00"), None);
+        assert_eq!(parse_time_filter("2026-11-28T25:00"), None);
+        assert_eq!(parse_time_filter("yesterday"), None);
     }
 
     #[test]

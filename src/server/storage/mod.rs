@@ -373,7 +373,7 @@ pub struct DeliveryList {
 }
 
 impl DeliveryList {
-    /// Where the page after `page_rows` rows starts, if anything may be left.
+    /// Where the page after this one (of at most `limit` rows) starts, if anything may be left.
     pub fn next_before(&self, limit: i64) -> Option<(i64, Uuid)> {
         if self.records.len() as i64 >= limit {
             self.records.last().map(|r| (r.created_at_ms, r.id))

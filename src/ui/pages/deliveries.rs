@@ -2,7 +2,9 @@
 //! a page at a time, updating live while the first page is open.
 
 use crate::api::deliveries::{count_failed_since, list_deliveries, ResendFailedSince};
-use crate::model::history::{encode, DeliveryPage, DeliveryQuery, DeliveryRow, DeliveryState};
+use crate::model::history::{
+    query_string, DeliveryPage, DeliveryQuery, DeliveryRow, DeliveryState,
+};
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
 use crate::ui::components::layout::Crumbs;
@@ -114,11 +116,7 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
             pairs.push(("webhook", id.clone()));
         }
         pairs.extend(newest.to_pairs());
-        let encoded: Vec<String> = pairs
-            .into_iter()
-            .map(|(key, value)| format!("{key}={}", encode(&value)))
-            .collect();
-        format!("{}?{}", routes::DELIVERIES_EXPORT, encoded.join("&"))
+        format!("{}{}", routes::DELIVERIES_EXPORT, query_string(pairs))
     };
     let live = query.before.is_none();
     let resent_count = address.read_untracked().get("resent_count");
