@@ -17,8 +17,11 @@ struct Api {
 }
 
 async fn api() -> Api {
-    let app =
-        TestApp::with_admin_and(&["--provider-delay", "50ms", "--retry-schedule", "10ms"]).await;
+    api_with(&["--provider-delay", "50ms", "--retry-schedule", "10ms"]).await
+}
+
+async fn api_with(options: &[&str]) -> Api {
+    let app = TestApp::with_admin_and(options).await;
     assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
     let (status, created) = app
         .call_json("credentials/create", &[("name", "Order service")])
@@ -903,4 +906,58 @@ async fn a_refused_campaign_posted_without_javascript_comes_back_with_what_was_t
     form[3] = ("form[email_subject]", "Your order");
     let response = app.post_plain_form("campaigns/save", &form).await;
     assert!(location(&response).starts_with("/admin/campaigns?saved="));
+}
+
+/// `sent` is the provider's answer to the call itself: its feedback event and delivery are
+/// stored with the execution, so they exist when the 202 arrives; the later outcomes wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sent_feedback_is_stored_with_the_execution() {
+    let api = api_with(&["--provider-delay", "1h"]).await;
+    let receiver = TestReceiver::start().await;
+    let webhook = api
+        .webhook(
+            "Everything",
+            &receiver.url("/all"),
+            &["email"],
+            &["sent", "delivered", "bounce", "error"],
+        )
+        .await;
+    let campaign = api
+        .campaign("Receipts", "email", "live", Some(&webhook))
+        .await;
+    let response = api
+        .execute(&json!({"requestId": "order-1", "campaignId": campaign,
+                         "recipients": [recipient("a@luma.com"), recipient("b@bounce.test")]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+
+    // No waiting: what the list shows was committed before the answer.
+    let (status, listed) = api
+        .app
+        .call_json("deliveries/list", &[("query[search]", "order-1")])
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let events: Vec<&str> = listed["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["sent", "sent"]);
+
+    let arrived = wait_for(&receiver, 2).await;
+    assert_eq!(
+        arrived.len(),
+        2,
+        "the outcomes due in an hour have not gone out"
+    );
+    for event in &arrived {
+        assert_eq!(event["requestId"], "order-1");
+        assert_eq!(
+            event["messageDeliveryFeedback"]["feedbackStatus"]["value"],
+            "sent"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Delivery benchmark: a real server on a temporary SQLite database, a fast receiver on loopback,
-//! events ingested through the outbox entry point, and every arrival timed and counted.
+//! events (with the payload of spec §5) ingested through the outbox entry point, and every
+//! arrival timed and counted.
 //!
 //!   cargo run --release --features ssr --bin bench -- --events 20000
 //!   cargo run --release --features ssr --bin bench -- --events 20000 --rate 4000
@@ -19,6 +20,8 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use clap::Parser;
+use feedback_webhooks::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
+use feedback_webhooks::model::Channel;
 use feedback_webhooks::server::config::Config;
 use feedback_webhooks::server::http::start;
 use feedback_webhooks::server::storage::{NewEvent, WebhookWrite};
@@ -70,19 +73,13 @@ struct Ledger {
 async fn receive(State(ledger): State<Arc<Mutex<Ledger>>>, body: Bytes) -> &'static str {
     let now = clock();
     let value: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-    // In-process events carry a `bench` object; API ones a requestId `bench-<seq>-<ns>`.
-    let from_request_id = value["requestId"]
+    // Every event's requestId is `bench-<seq>-<ingest ns>`.
+    let (seq, sent) = value["requestId"]
         .as_str()
         .and_then(|id| id.strip_prefix("bench-"))
         .and_then(|rest| rest.split_once('-'))
-        .and_then(|(seq, ns)| Some((seq.parse::<u64>().ok()?, ns.parse::<u64>().ok()?)));
-    let (seq, sent) = match from_request_id {
-        Some(found) => found,
-        None => (
-            value["bench"]["seq"].as_u64().unwrap_or(u64::MAX),
-            value["bench"]["ingestedAtNs"].as_u64().unwrap_or(now),
-        ),
-    };
+        .and_then(|(seq, ns)| Some((seq.parse::<u64>().ok()?, ns.parse::<u64>().ok()?)))
+        .unwrap_or((u64::MAX, now));
     let mut ledger = ledger.lock().unwrap();
     let count = ledger.arrivals.entry(seq).or_insert(0);
     *count += 1;
@@ -141,7 +138,6 @@ impl Source {
         hook: uuid::Uuid,
     ) -> Source {
         use feedback_webhooks::model::campaign::{CampaignContent, CampaignStatus};
-        use feedback_webhooks::model::feedback::FeedbackStatus;
         use feedback_webhooks::server::credentials;
         use feedback_webhooks::server::storage::CampaignWrite;
         let state = &server.state;
@@ -159,7 +155,7 @@ impl Source {
                 sandbox.id,
                 &CampaignWrite {
                     name: "bench".into(),
-                    channel: feedback_webhooks::model::Channel::Email,
+                    channel: Channel::Email,
                     status: CampaignStatus::Live,
                     content: CampaignContent {
                         email_subject: "Your {{context.product}}".into(),
@@ -202,18 +198,30 @@ impl Source {
                 sandbox_id,
                 hook,
             } => {
+                // The payload an execution's `delivered` outcome carries (spec §5), so both
+                // modes deliver the same bytes.
+                let request_id = format!("bench-{seq}-{}", clock());
+                let payload = FeedbackPayload::new(FeedbackFacts {
+                    request_id: request_id.clone(),
+                    ims_org: "default-org".into(),
+                    sandbox_id: sandbox_id.to_string(),
+                    sandbox_name: "prod".into(),
+                    channel: Channel::Email,
+                    message_execution_id: format!("MEX-{seq:016X}"),
+                    campaign_id: uuid::Uuid::new_v4().to_string(),
+                    campaign_version_id: uuid::Uuid::new_v4().to_string(),
+                    status: FeedbackStatus::Delivered,
+                    failure: None,
+                    retry_count: 0,
+                    address: format!("user{seq}@luma.com"),
+                });
                 let event = NewEvent {
                     sandbox_id: *sandbox_id,
                     event_type: "delivered".into(),
                     channel: "email".into(),
-                    request_id: format!("bench-{seq}"),
-                    message_execution_id: format!("MEX-{seq}"),
-                    payload: serde_json::json!({
-                        "requestId": format!("bench-{seq}"),
-                        "eventType": "message.feedback",
-                        "bench": {"seq": seq, "ingestedAtNs": clock()},
-                    })
-                    .to_string(),
+                    request_id,
+                    message_execution_id: format!("MEX-{seq:016X}"),
+                    payload: serde_json::to_string(&payload).expect("payload"),
                 };
                 engine.enqueue(&event, &[*hook]).await.expect("enqueue");
             }
@@ -294,7 +302,7 @@ async fn main() {
         url: format!("http://{receiver_addr}/feedback"),
         enabled: true,
         disabled_reason: None,
-        events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
+        events: FeedbackStatus::ALL.to_vec(),
         jwt: None,
         headers: Vec::new(),
     };
@@ -447,7 +455,7 @@ async fn history_bench(
                 url: "https://second.example/feedback".into(),
                 enabled: true,
                 disabled_reason: None,
-                events: feedback_webhooks::model::feedback::FeedbackStatus::ALL.to_vec(),
+                events: FeedbackStatus::ALL.to_vec(),
                 jwt: None,
                 headers: Vec::new(),
             },

@@ -2,7 +2,7 @@
 //! `Authorization: Bearer`), shown once and kept only as a SHA-256 hash. The token carries 256
 //! random bits, so a fast hash is as safe as a slow one and keeps each API call cheap.
 
-use crate::server::storage::{CredentialRecord, Store};
+use crate::server::storage::{CredentialRecord, SandboxRef, Store};
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -39,12 +39,14 @@ pub enum CredentialProblem {
     Invalid,
 }
 
-/// The active credential matching the key and token.
+/// The active credential matching the key and token, with the sandbox of that name in its
+/// organization (when a name is given and such a sandbox exists).
 pub async fn authenticate(
     store: &dyn Store,
     api_key: Option<&str>,
     bearer: Option<&str>,
-) -> Result<CredentialRecord, CredentialProblem> {
+    sandbox_name: Option<&str>,
+) -> Result<(CredentialRecord, Option<SandboxRef>), CredentialProblem> {
     let api_key = api_key
         .map(str::trim)
         .filter(|key| !key.is_empty())
@@ -54,8 +56,8 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .ok_or(CredentialProblem::Missing("Authorization"))?;
-    let record = store
-        .credential_by_key(api_key)
+    let (record, sandbox) = store
+        .caller(api_key, sandbox_name)
         .await
         .ok()
         .flatten()
@@ -67,7 +69,7 @@ pub async fn authenticate(
     if !same || record.revoked_at_ms.is_some() {
         return Err(CredentialProblem::Invalid);
     }
-    Ok(record)
+    Ok((record, sandbox))
 }
 
 #[cfg(test)]

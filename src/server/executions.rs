@@ -1,10 +1,14 @@
 //! Executing a campaign for up to 20 recipients (`POST /im/executions/unitary`): checks the
 //! caller, the campaign and every recipient, stores the execution with its messages and their
-//! provider outcomes in one transaction, and answers 202 (the same answer to a replay).
+//! provider outcomes in one transaction, and answers 202 (the same answer to a replay). Outcomes
+//! due at once (`sent`) go out in that transaction as feedback events with their deliveries;
+//! later ones are emitted by the outcome dispatcher when due.
 
 use crate::model::campaign::{render, CampaignStatus};
 use crate::model::execution::{parse_execution_request, RequestProblem};
+use crate::model::feedback::FeedbackFacts;
 use crate::model::Channel;
+use crate::server::provider::feedback_event;
 use crate::server::public_api::{authorize, CallerHeaders, Refusal};
 use crate::server::state::AppState;
 use crate::server::storage::*;
@@ -67,6 +71,12 @@ pub async fn execute(
         ));
     }
 
+    // The webhook that takes this campaign's feedback, to route the outcomes emitted at once.
+    let webhook = campaign
+        .webhook_route
+        .as_ref()
+        .filter(|_| settings.webhook_enabled);
+
     let now = now_ms();
     let mut messages = Vec::with_capacity(request.recipients.len());
     for (index, recipient) in request.recipients.iter().enumerate() {
@@ -93,12 +103,41 @@ pub async fn execute(
             }),
             Channel::Sms => json!({ "text": fill(&settings.content.sms_text) }),
         };
+        let id = message_execution_id();
+        let mut outcomes = state.provider.plan(settings.channel, &address, now);
+        for outcome in outcomes.iter_mut().filter(|o| o.due_at_ms <= now) {
+            let failure = match outcome.failure.as_deref().map(serde_json::from_str) {
+                Some(Ok(failure)) => Some(failure),
+                // Left to the dispatcher, which sets a malformed outcome aside.
+                Some(Err(_)) => continue,
+                None => None,
+            };
+            let facts = FeedbackFacts {
+                request_id: request.request_id.clone(),
+                ims_org: credential.ims_org.clone(),
+                sandbox_id: sandbox.id.to_string(),
+                sandbox_name: sandbox.name.clone(),
+                channel: settings.channel,
+                message_execution_id: id.clone(),
+                campaign_id: campaign_id.to_string(),
+                campaign_version_id: settings.version_id.clone(),
+                status: outcome.status,
+                failure,
+                retry_count: outcome.retry_count,
+                address: address.clone(),
+            };
+            let route = webhook
+                .filter(|webhook| webhook.receives(settings.channel, outcome.status))
+                .map(|webhook| vec![webhook.id])
+                .unwrap_or_default();
+            outcome.emit_now = feedback_event(sandbox.id, facts).map(|event| (event, route));
+        }
         messages.push(NewMessageExecution {
-            id: message_execution_id(),
+            id,
             recipient_type: recipient.kind.clone(),
             user_id: recipient.user_id.clone(),
             namespace: recipient.namespace.clone(),
-            outcomes: state.provider.plan(settings.channel, &address, now),
+            outcomes,
             address,
             campaign_version_id: settings.version_id.clone(),
             content: content.to_string(),

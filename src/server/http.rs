@@ -134,7 +134,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     });
     let outcomes = crate::server::provider::OutcomeDispatcher::new(store.clone(), delivery.clone());
     let executions = {
-        let (store, outcomes) = (store.clone(), outcomes.clone());
+        let (store, outcomes, delivery) = (store.clone(), outcomes.clone(), delivery.clone());
         crate::server::group_commit::GroupCommit::start(
             move |batch: Vec<crate::server::storage::NewExecution>| {
                 let store = store.clone();
@@ -147,7 +147,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                         .collect())
                 }
             },
-            move || outcomes.wake(),
+            // New deliveries (outcomes emitted at once) and outcomes due later.
+            move || {
+                delivery.wake();
+                outcomes.wake();
+            },
         )
     };
     let state = AppState {

@@ -1,8 +1,9 @@
 //! Channel providers report what happened to each message; their outcomes become feedback events.
 //!
-//! Outcomes are stored with the execution (one transaction) and emitted by the dispatcher when
-//! due, so an accepted execution's feedback survives a crash (at-least-once: an outcome is marked
-//! emitted only after its event is stored).
+//! Outcomes are stored with the execution (one transaction). Those due at once (`sent`) become
+//! feedback events in that transaction; later ones are emitted by the dispatcher when due, the
+//! event stored and the outcome marked emitted in one transaction, so an accepted execution's
+//! feedback survives a crash and each outcome is emitted once.
 
 use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus, MessageFailure};
 use crate::model::Channel;
@@ -55,12 +56,14 @@ impl ChannelProvider for SimulatedProvider {
                 failure: None,
                 retry_count: 0,
                 due_at_ms: now_ms,
+                emit_now: None,
             },
             NewOutcome {
                 status,
                 failure,
                 retry_count,
                 due_at_ms: now_ms + self.delay.as_millis() as i64,
+                emit_now: None,
             },
         ]
     }
@@ -114,84 +117,100 @@ impl OutcomeDispatcher {
     }
 
     async fn emit(&self, due: Vec<DueOutcome>) {
-        let mut webhooks: HashMap<Uuid, Option<WebhookRecord>> = HashMap::new();
-        let mut batch = Vec::with_capacity(due.len());
-        let mut ids = Vec::with_capacity(due.len());
+        let mut webhooks: HashMap<Uuid, Option<WebhookRoute>> = HashMap::new();
+        let mut events = Vec::with_capacity(due.len());
         // A malformed outcome can never become an event: it is set aside (logged), not retried.
-        let mut emitted = Vec::new();
+        let mut set_aside = Vec::new();
         for outcome in due {
+            let Some((channel, status, facts)) = stored_facts(&outcome) else {
+                tracing::error!(
+                    outcome = outcome.id,
+                    "a stored provider outcome is malformed"
+                );
+                set_aside.push(outcome.id);
+                continue;
+            };
             let route = match outcome.webhook_id.filter(|_| outcome.webhook_enabled) {
                 Some(id) => {
                     if let std::collections::hash_map::Entry::Vacant(entry) = webhooks.entry(id) {
-                        entry.insert(self.store.webhook_by_id(id).await.ok().flatten());
+                        let route = self.store.webhook_route(outcome.sandbox_id, id).await;
+                        entry.insert(route.ok().flatten());
                     }
                     webhooks[&id]
                         .as_ref()
-                        .filter(|webhook| receives(webhook, &outcome))
+                        .filter(|webhook| webhook.receives(channel, status))
                         .map(|webhook| webhook.id)
                 }
                 None => None,
             };
-            match feedback_event(&outcome) {
-                Some(event) => {
-                    batch.push((event, route.into_iter().collect::<Vec<_>>()));
-                    ids.push(outcome.id);
-                }
+            match feedback_event(outcome.sandbox_id, facts) {
+                Some(event) => events.push((outcome.id, event, route.into_iter().collect())),
                 None => {
                     tracing::error!(
                         outcome = outcome.id,
-                        "a stored provider outcome is malformed"
+                        "a provider outcome's payload could not be written"
                     );
-                    emitted.push(outcome.id);
+                    set_aside.push(outcome.id);
                 }
             }
         }
-        // The batch is already in hand: one transaction, no round through the group commit.
-        match self.delivery.enqueue_batch(&batch).await {
-            Ok(results) => {
-                for (id, result) in ids.into_iter().zip(results) {
-                    match result {
-                        Ok(_) => emitted.push(id),
+        let progressed = match self.store.emit_outcomes(&events, &set_aside).await {
+            Ok(()) => true,
+            Err(error) if events.len() + set_aside.len() > 1 => {
+                // One at a time, so that one outcome that cannot be stored does not hold back the others.
+                tracing::warn!(%error, "emitting provider outcomes failed; emitting them one by one");
+                let mut any = false;
+                for item in events.chunks(1) {
+                    match self.store.emit_outcomes(item, &[]).await {
+                        Ok(()) => any = true,
                         Err(error) => {
-                            tracing::error!(outcome = id, %error, "storing a feedback event failed; retrying")
+                            tracing::error!(outcome = item[0].0, %error, "emitting a provider outcome failed; retrying")
                         }
                     }
                 }
+                if !set_aside.is_empty() {
+                    any |= self.store.emit_outcomes(&[], &set_aside).await.is_ok();
+                }
+                any
             }
-            Err(error) => tracing::error!(%error, "storing feedback events failed; retrying"),
-        }
-        if let Err(error) = self.store.mark_outcomes_emitted(&emitted, now_ms()).await {
-            // They are emitted again on the next pass: at-least-once.
-            tracing::error!(%error, "marking outcomes emitted failed");
-        }
-        if emitted.is_empty() {
+            Err(error) => {
+                tracing::error!(%error, "emitting provider outcomes failed; retrying");
+                false
+            }
+        };
+        if progressed {
+            self.delivery.wake();
+        } else {
+            // Nothing could be stored: the next pass is the retry, not a busy loop.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
 
-/// Whether the campaign's webhook takes this outcome: enabled, with the channel and the event.
-fn receives(webhook: &WebhookRecord, outcome: &DueOutcome) -> bool {
-    let settings = &webhook.settings;
-    let channel = match Channel::parse(&outcome.channel) {
-        Some(Channel::Email) => settings.email,
-        Some(Channel::Sms) => settings.sms,
-        None => false,
-    };
-    let event = FeedbackStatus::parse(&outcome.status)
-        .is_some_and(|status| settings.events.contains(&status));
-    settings.enabled && channel && event
+/// The feedback event of an outcome, with the exact payload of spec §5.
+pub fn feedback_event(sandbox_id: Uuid, facts: FeedbackFacts) -> Option<NewEvent> {
+    let (event_type, channel) = (facts.status.as_str(), facts.channel.as_str());
+    let (request_id, message_execution_id) =
+        (facts.request_id.clone(), facts.message_execution_id.clone());
+    Some(NewEvent {
+        sandbox_id,
+        event_type: event_type.to_string(),
+        channel: channel.to_string(),
+        request_id,
+        message_execution_id,
+        payload: serde_json::to_string(&FeedbackPayload::new(facts)).ok()?,
+    })
 }
 
-/// The feedback event of an outcome, with the exact payload of spec §5.
-pub fn feedback_event(outcome: &DueOutcome) -> Option<NewEvent> {
+/// What a stored outcome's feedback event says; `None` when the row is malformed.
+fn stored_facts(outcome: &DueOutcome) -> Option<(Channel, FeedbackStatus, FeedbackFacts)> {
     let channel = Channel::parse(&outcome.channel)?;
     let status = FeedbackStatus::parse(&outcome.status)?;
     let failure = match &outcome.failure {
         Some(json) => Some(serde_json::from_str::<MessageFailure>(json).ok()?),
         None => None,
     };
-    let payload = FeedbackPayload::new(FeedbackFacts {
+    let facts = FeedbackFacts {
         request_id: outcome.request_id.clone(),
         ims_org: outcome.ims_org.clone(),
         sandbox_id: outcome.sandbox_id.to_string(),
@@ -204,15 +223,8 @@ pub fn feedback_event(outcome: &DueOutcome) -> Option<NewEvent> {
         failure,
         retry_count: outcome.retry_count.max(0) as u32,
         address: outcome.address.clone(),
-    });
-    Some(NewEvent {
-        sandbox_id: outcome.sandbox_id,
-        event_type: status.as_str().to_string(),
-        channel: channel.as_str().to_string(),
-        request_id: outcome.request_id.clone(),
-        message_execution_id: outcome.message_execution_id.clone(),
-        payload: serde_json::to_string(&payload).ok()?,
-    })
+    };
+    Some((channel, status, facts))
 }
 
 #[cfg(test)]

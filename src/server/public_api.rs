@@ -42,20 +42,29 @@ pub async fn authorize(
     state: &AppState,
     headers: CallerHeaders<'_>,
 ) -> Result<(CredentialRecord, SandboxRef), Refusal> {
-    let credential = authenticate(state.store.as_ref(), headers.api_key, headers.authorization)
-        .await
-        .map_err(|problem| match problem {
-            CredentialProblem::Missing(header) => Refusal::new(
-                401,
-                Some(header),
-                format!("The {header} header is required."),
-            ),
-            CredentialProblem::Invalid => Refusal::new(
-                401,
-                None,
-                "The API key and token are not valid credentials.",
-            ),
-        })?;
+    let named_sandbox = headers
+        .sandbox
+        .map(str::trim)
+        .filter(|name| !name.is_empty());
+    let (credential, sandbox) = authenticate(
+        state.store.as_ref(),
+        headers.api_key,
+        headers.authorization,
+        named_sandbox,
+    )
+    .await
+    .map_err(|problem| match problem {
+        CredentialProblem::Missing(header) => Refusal::new(
+            401,
+            Some(header),
+            format!("The {header} header is required."),
+        ),
+        CredentialProblem::Invalid => Refusal::new(
+            401,
+            None,
+            "The API key and token are not valid credentials.",
+        ),
+    })?;
     let ims_org = required_header(headers.ims_org, "x-gw-ims-org-id")?;
     if ims_org != credential.ims_org {
         return Err(Refusal::new(
@@ -75,17 +84,13 @@ pub async fn authorize(
         let _ = store.touch_credential(credential.id, now).await;
     }
 
-    let sandbox = store
-        .sandbox_by_name(credential.organization_id, sandbox_name)
-        .await
-        .map_err(|_| Refusal::new(500, None, "The sandbox could not be read."))?
-        .ok_or_else(|| {
-            Refusal::new(
-                404,
-                Some("x-sandbox-name"),
-                format!("No sandbox {sandbox_name} in this organization."),
-            )
-        })?;
+    let sandbox = sandbox.ok_or_else(|| {
+        Refusal::new(
+            404,
+            Some("x-sandbox-name"),
+            format!("No sandbox {sandbox_name} in this organization."),
+        )
+    })?;
     Ok((credential, sandbox))
 }
 

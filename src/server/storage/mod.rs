@@ -130,6 +130,32 @@ pub struct WebhookRecord {
     pub updated_at_ms: i64,
 }
 
+/// What routing a feedback event to a webhook reads: whether it is enabled and its channels and
+/// event filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookRoute {
+    pub id: Uuid,
+    pub enabled: bool,
+    pub email: bool,
+    pub sms: bool,
+    pub events: Vec<crate::model::feedback::FeedbackStatus>,
+}
+
+impl WebhookRoute {
+    /// Whether the webhook takes an event: enabled, with the channel and the event.
+    pub fn receives(
+        &self,
+        channel: crate::model::Channel,
+        status: crate::model::feedback::FeedbackStatus,
+    ) -> bool {
+        let channel = match channel {
+            crate::model::Channel::Email => self.email,
+            crate::model::Channel::Sms => self.sms,
+        };
+        self.enabled && channel && self.events.contains(&status)
+    }
+}
+
 /// A feedback event to deliver, with its exact JSON body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
@@ -205,6 +231,8 @@ pub struct CampaignRecord {
     pub id: Uuid,
     pub sandbox_id: Uuid,
     pub settings: CampaignWrite,
+    /// The routing settings of `settings.webhook_id` (whether or not activated), if it exists.
+    pub webhook_route: Option<WebhookRoute>,
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
@@ -257,6 +285,10 @@ pub struct NewOutcome {
     pub failure: Option<String>,
     pub retry_count: u32,
     pub due_at_ms: i64,
+    /// An outcome already due when its execution is stored (the provider's synchronous answer)
+    /// is emitted in that same transaction: its feedback event, with deliveries for these
+    /// webhooks, is written with the execution and the outcome is stored as emitted.
+    pub emit_now: Option<(NewEvent, Vec<Uuid>)>,
 }
 
 /// Whether an execution was stored now or had been already (a replayed `requestId`).
@@ -441,6 +473,8 @@ pub trait Store: Send + Sync + 'static {
     async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;
     /// A webhook of any sandbox, for the delivery workers.
     async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
+    /// The routing settings of a webhook of the sandbox (one cheap read, on the execution path).
+    async fn webhook_route(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRoute>>;
 
     /// Writes the event and one pending delivery per enabled webhook of its sandbox in ONE
     /// transaction: once this returns, the event will be delivered or visibly fail. Returns the
@@ -522,7 +556,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<CredentialRecord>;
     /// Newest first, revoked ones included.
     async fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;
-    async fn credential_by_key(&self, api_key: &str) -> StoreResult<Option<CredentialRecord>>;
+    /// An API caller in one read: the credential with this key and, when `sandbox_name` is
+    /// given, the sandbox of that name in the credential's organization.
+    async fn caller(
+        &self,
+        api_key: &str,
+        sandbox_name: Option<&str>,
+    ) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>>;
     /// `false` when it is not the organization's or was already revoked.
     async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
     /// Notes a use, at most once a minute per credential.
@@ -543,7 +583,14 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Vec<ExecutionStored>>;
     /// Up to `limit` outcomes due by `now_ms` and not emitted yet, oldest first.
     async fn due_outcomes(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueOutcome>>;
-    async fn mark_outcomes_emitted(&self, ids: &[i64], now_ms: i64) -> StoreResult<()>;
+    /// Stores the feedback events of due outcomes, `(outcome id, event, webhooks)`, with their
+    /// deliveries, and marks those outcomes emitted, with the `set_aside` ones (malformed: they
+    /// can never become an event), in one transaction: each outcome is emitted exactly once.
+    async fn emit_outcomes(
+        &self,
+        events: &[(i64, NewEvent, Vec<Uuid>)],
+        set_aside: &[i64],
+    ) -> StoreResult<()>;
     async fn list_deliveries(
         &self,
         sandbox_id: Uuid,

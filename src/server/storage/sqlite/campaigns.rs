@@ -4,14 +4,32 @@ use super::*;
 use crate::model::campaign::{CampaignContent, CampaignStatus};
 use crate::model::Channel;
 
-const CAMPAIGN_COLUMNS: &str = "id, sandbox_id, name, channel, status, email_subject, email_body, \
-     sms_text, campaign_version_id, webhook_enabled, webhook_id, created_at, updated_at";
+/// A campaign with its activated webhook's routing settings (one read on the execution path).
+const CAMPAIGN_COLUMNS: &str = "c.id, c.sandbox_id, c.name, c.channel, c.status, c.email_subject, \
+     c.email_body, c.sms_text, c.campaign_version_id, c.webhook_enabled, c.webhook_id, c.created_at, \
+     c.updated_at, w.enabled AS route_enabled, w.channel_email AS route_email, \
+     w.channel_sms AS route_sms, w.event_filter AS route_events";
+const CAMPAIGN_FROM: &str = "campaigns c LEFT JOIN feedback_webhooks w \
+     ON w.id = c.webhook_id AND w.sandbox_id = c.sandbox_id";
 
 fn campaign_from_row(row: &SqliteRow) -> StoreResult<CampaignRecord> {
     let text = |column: &str| -> StoreResult<String> { Ok(row.try_get(column)?) };
     let channel = text("channel")?;
     let status = text("status")?;
-    let webhook_id: Option<String> = row.try_get("webhook_id")?;
+    let webhook_id = row
+        .try_get::<Option<String>, _>("webhook_id")?
+        .and_then(|id| Uuid::parse_str(&id).ok());
+    let route_events: Option<String> = row.try_get("route_events")?;
+    let webhook_route = match (webhook_id, route_events) {
+        (Some(id), Some(events)) => Some(WebhookRoute {
+            id,
+            enabled: row.try_get("route_enabled")?,
+            email: row.try_get("route_email")?,
+            sms: row.try_get("route_sms")?,
+            events: crate::model::feedback::FeedbackStatus::parse_list(&events),
+        }),
+        _ => None,
+    };
     Ok(CampaignRecord {
         id: uuid_column(row, "id")?,
         sandbox_id: uuid_column(row, "sandbox_id")?,
@@ -28,8 +46,9 @@ fn campaign_from_row(row: &SqliteRow) -> StoreResult<CampaignRecord> {
             },
             version_id: text("campaign_version_id")?,
             webhook_enabled: row.try_get("webhook_enabled")?,
-            webhook_id: webhook_id.and_then(|id| Uuid::parse_str(&id).ok()),
+            webhook_id,
         },
+        webhook_route,
         created_at_ms: row.try_get("created_at")?,
         updated_at_ms: row.try_get("updated_at")?,
     })
@@ -40,7 +59,8 @@ pub(super) async fn list(
     sandbox_id: Uuid,
 ) -> StoreResult<Vec<CampaignRecord>> {
     sqlx::query(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE sandbox_id = ? ORDER BY updated_at DESC, id"
+        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE c.sandbox_id = ? \
+         ORDER BY c.updated_at DESC, c.id"
     ))
     .bind(sandbox_id.to_string())
     .fetch_all(readers)
@@ -56,7 +76,7 @@ pub(super) async fn one(
     id: Uuid,
 ) -> StoreResult<Option<CampaignRecord>> {
     sqlx::query(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = ? AND sandbox_id = ?"
+        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE c.id = ? AND c.sandbox_id = ?"
     ))
     .bind(id.to_string())
     .bind(sandbox_id.to_string())
@@ -142,6 +162,35 @@ pub(super) async fn credentials_where(
     .collect()
 }
 
+pub(super) async fn caller(
+    readers: &SqlitePool,
+    api_key: &str,
+    sandbox_name: Option<&str>,
+) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CREDENTIAL_COLUMNS}, s.id AS sandbox_id, s.name AS sandbox_name \
+         FROM api_credentials c JOIN organizations o ON o.id = c.organization_id \
+         LEFT JOIN sandboxes s ON s.organization_id = c.organization_id AND s.name = ?2 \
+         WHERE c.api_key = ?1"
+    ))
+    .bind(api_key)
+    .bind(sandbox_name)
+    .fetch_optional(readers)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let credential = credential_from_row(&row)?;
+    let sandbox = match row.try_get::<Option<String>, _>("sandbox_id")? {
+        Some(_) => Some(SandboxRef {
+            id: uuid_column(&row, "sandbox_id")?,
+            name: row.try_get("sandbox_name")?,
+            organization_id: credential.organization_id,
+            ims_org: credential.ims_org.clone(),
+        }),
+        None => None,
+    };
+    Ok(Some((credential, sandbox)))
+}
+
 pub(super) async fn store_executions(
     pool: &SqlitePool,
     executions: &[NewExecution],
@@ -205,8 +254,8 @@ pub(super) async fn store_executions(
         .collect();
     for chunk in chunks(&outcomes) {
         let sql = format!(
-            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) VALUES {}",
-            placeholders(chunk.len(), 5, 1)
+            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at, emitted_at) VALUES {}",
+            placeholders(chunk.len(), 6, 1)
         );
         let mut query = sqlx::query(&sql);
         for (message_id, outcome) in chunk {
@@ -215,10 +264,17 @@ pub(super) async fn store_executions(
                 .bind(outcome.status.as_str())
                 .bind(&outcome.failure)
                 .bind(outcome.retry_count as i64)
-                .bind(outcome.due_at_ms);
+                .bind(outcome.due_at_ms)
+                .bind(outcome.emit_now.as_ref().map(|_| now));
         }
         query.execute(&mut *tx).await?;
     }
+    let emitted: Vec<(&NewEvent, &[Uuid])> = outcomes
+        .iter()
+        .filter_map(|(_, outcome)| outcome.emit_now.as_ref())
+        .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
+        .collect();
+    super::outbox::insert_events(&mut tx, &emitted, now).await?;
     let mut stored = Vec::with_capacity(executions.len());
     for execution in executions {
         if created.contains(&execution.id.to_string()) {
@@ -283,17 +339,35 @@ pub(super) async fn due_outcomes(
         .collect()
 }
 
-pub(super) async fn mark_emitted(pool: &SqlitePool, ids: &[i64], now: i64) -> StoreResult<()> {
-    if ids.is_empty() {
+pub(super) async fn emit_outcomes(
+    pool: &SqlitePool,
+    events: &[(i64, NewEvent, Vec<Uuid>)],
+    set_aside: &[i64],
+    now: i64,
+) -> StoreResult<()> {
+    if events.is_empty() && set_aside.is_empty() {
         return Ok(());
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let items: Vec<(&NewEvent, &[Uuid])> = events
+        .iter()
+        .map(|(_, event, webhook_ids)| (event, webhook_ids.as_slice()))
+        .collect();
+    let ids: Vec<String> = events
+        .iter()
+        .map(|(id, _, _)| id)
+        .chain(set_aside)
+        .map(i64::to_string)
+        .collect();
+    let mut tx = pool.begin().await?;
+    super::outbox::insert_events(&mut tx, &items, now).await?;
     // Integers only: formatting them into the statement is safe.
     sqlx::query(&format!(
-        "UPDATE provider_outcomes SET emitted_at = ?1 WHERE id IN ({list})"
+        "UPDATE provider_outcomes SET emitted_at = ?1 WHERE id IN ({})",
+        ids.join(",")
     ))
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(())
 }

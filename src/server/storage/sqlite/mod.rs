@@ -68,15 +68,21 @@ impl SqliteStorage {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
         }
         let pool = SqlitePoolOptions::new()
+            // A connection to a local file cannot go stale: no ping before each use.
+            .test_before_acquire(false)
             .max_connections(1)
             .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let readers = SqlitePoolOptions::new()
+            // A connection to a local file cannot go stale: no ping before each use.
+            .test_before_acquire(false)
             .max_connections(4)
             .connect_with(options.clone().read_only(true))
             .await?;
         let checkpointer = SqlitePoolOptions::new()
+            // A connection to a local file cannot go stale: no ping before each use.
+            .test_before_acquire(false)
             .max_connections(1)
             .connect_with(options)
             .await?;
@@ -532,6 +538,24 @@ impl Store for SqliteStorage {
         }
     }
 
+    async fn webhook_route(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRoute>> {
+        let row: Option<(bool, bool, bool, String)> = sqlx::query_as(
+            "SELECT enabled, channel_email, channel_sms, event_filter FROM feedback_webhooks \
+             WHERE id = ?1 AND sandbox_id = ?2",
+        )
+        .bind(id.to_string())
+        .bind(sandbox_id.to_string())
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.map(|(enabled, email, sms, events)| WebhookRoute {
+            id,
+            enabled,
+            email,
+            sms,
+            events: crate::model::feedback::FeedbackStatus::parse_list(&events),
+        }))
+    }
+
     async fn enqueue_events(
         &self,
         batch: &[(NewEvent, Vec<Uuid>)],
@@ -710,12 +734,12 @@ impl Store for SqliteStorage {
         .await
     }
 
-    async fn credential_by_key(&self, api_key: &str) -> StoreResult<Option<CredentialRecord>> {
-        Ok(
-            campaigns::credentials_where(&self.readers, "c.api_key = ?", api_key.to_string())
-                .await?
-                .pop(),
-        )
+    async fn caller(
+        &self,
+        api_key: &str,
+        sandbox_name: Option<&str>,
+    ) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>> {
+        campaigns::caller(&self.readers, api_key, sandbox_name).await
     }
 
     async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool> {
@@ -753,8 +777,12 @@ impl Store for SqliteStorage {
         campaigns::due_outcomes(&self.readers, now, limit).await
     }
 
-    async fn mark_outcomes_emitted(&self, ids: &[i64], now: i64) -> StoreResult<()> {
-        campaigns::mark_emitted(&self.pool, ids, now).await
+    async fn emit_outcomes(
+        &self,
+        events: &[(i64, NewEvent, Vec<Uuid>)],
+        set_aside: &[i64],
+    ) -> StoreResult<()> {
+        campaigns::emit_outcomes(&self.pool, events, set_aside, now_ms()).await
     }
 
     async fn list_deliveries(

@@ -4,21 +4,36 @@
 
 use super::*;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Row counts of the multi-row statements; a batch is cut into the largest that fit.
 const CHUNKS: [usize; 3] = [64, 8, 1];
 
 /// `(?2,?3),(?4,?5)`: `rows` tuples of `columns` numbered placeholders, the first numbered
 /// `first`. (sqlx numbers a bare `?` by counting bare ones only, so they never mix with `?N`.)
-pub(super) fn placeholders(rows: usize, columns: usize, first: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let start = first + row * columns;
-            let tuple: Vec<String> = (start..start + columns).map(|n| format!("?{n}")).collect();
-            format!("({})", tuple.join(","))
+/// Batches use a few fixed sizes (`CHUNKS`), so each text is built once and kept.
+pub(super) fn placeholders(rows: usize, columns: usize, first: usize) -> Arc<str> {
+    type Shape = (usize, usize, usize);
+    static BUILT: OnceLock<Mutex<HashMap<Shape, Arc<str>>>> = OnceLock::new();
+    let mut built = BUILT
+        .get_or_init(Default::default)
+        .lock()
+        .expect("placeholders");
+    built
+        .entry((rows, columns, first))
+        .or_insert_with(|| {
+            (0..rows)
+                .map(|row| {
+                    let start = first + row * columns;
+                    let tuple: Vec<String> =
+                        (start..start + columns).map(|n| format!("?{n}")).collect();
+                    format!("({})", tuple.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+                .into()
         })
-        .collect::<Vec<_>>()
-        .join(",")
+        .clone()
 }
 
 /// Splits `items` into chunks of the sizes in `CHUNKS`, largest first.
@@ -55,6 +70,23 @@ pub(super) async fn enqueue_all(
     batch: &[(NewEvent, Vec<Uuid>)],
     now: i64,
 ) -> StoreResult<Vec<Vec<Uuid>>> {
+    let items: Vec<(&NewEvent, &[Uuid])> = batch
+        .iter()
+        .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
+        .collect();
+    let mut tx = pool.begin().await?;
+    let ids = insert_events(&mut tx, &items, now).await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Writes the events and their deliveries within the caller's transaction; the ids of the
+/// deliveries created, per event.
+pub(super) async fn insert_events(
+    tx: &mut sqlx::SqliteConnection,
+    batch: &[(&NewEvent, &[Uuid])],
+    now: i64,
+) -> StoreResult<Vec<Vec<Uuid>>> {
     let events: Vec<EventRow> = batch
         .iter()
         .map(|(event, _)| EventRow {
@@ -74,7 +106,6 @@ pub(super) async fn enqueue_all(
             })
         })
         .collect();
-    let mut tx = pool.begin().await?;
     for chunk in chunks(&events) {
         let sql = format!(
             "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) VALUES {}",
@@ -116,7 +147,6 @@ pub(super) async fn enqueue_all(
         }
         created.extend(query.fetch_all(&mut *tx).await?);
     }
-    tx.commit().await?;
     let mut ids = vec![Vec::new(); batch.len()];
     for row in deliveries {
         if created.contains(&row.id.to_string()) {
@@ -354,6 +384,6 @@ mod tests {
         assert_eq!(sizes, [64, 64, 8, 8, 1, 1, 1, 1, 1, 1]);
         assert_eq!(chunks(&items).concat(), items);
         assert!(chunks::<u32>(&[]).is_empty());
-        assert_eq!(placeholders(2, 3, 2), "(?2,?3,?4),(?5,?6,?7)");
+        assert_eq!(&*placeholders(2, 3, 2), "(?2,?3,?4),(?5,?6,?7)");
     }
 }
