@@ -106,12 +106,6 @@ pub async fn execute(
         let id = message_execution_id();
         let mut outcomes = state.provider.plan(settings.channel, &address, now);
         for outcome in outcomes.iter_mut().filter(|o| o.due_at_ms <= now) {
-            let failure = match outcome.failure.as_deref().map(serde_json::from_str) {
-                Some(Ok(failure)) => Some(failure),
-                // Left to the dispatcher, which sets a malformed outcome aside.
-                Some(Err(_)) => continue,
-                None => None,
-            };
             let facts = FeedbackFacts {
                 request_id: request.request_id.clone(),
                 ims_org: credential.ims_org.clone(),
@@ -122,7 +116,7 @@ pub async fn execute(
                 campaign_id: campaign_id.to_string(),
                 campaign_version_id: settings.version_id.clone(),
                 status: outcome.status,
-                failure,
+                failure: outcome.failure.clone(),
                 retry_count: outcome.retry_count,
                 address: address.clone(),
             };

@@ -31,9 +31,7 @@ pub struct SimulatedProvider {
 impl ChannelProvider for SimulatedProvider {
     fn plan(&self, channel: Channel, address: &str, now_ms: i64) -> Vec<NewOutcome> {
         let address = address.trim().to_ascii_lowercase();
-        let failure = |category: &str, code: u16| {
-            MessageFailure::from_code(category, code).and_then(|f| serde_json::to_string(&f).ok())
-        };
+        let failure = MessageFailure::from_code;
         let (status, failure, retry_count) = match channel {
             Channel::Email if address.ends_with("@bounce.test") => {
                 (FeedbackStatus::Bounce, failure("async", 10), 0)
@@ -122,7 +120,7 @@ impl OutcomeDispatcher {
         // A malformed outcome can never become an event: it is set aside (logged), not retried.
         let mut set_aside = Vec::new();
         for outcome in due {
-            let Some((channel, status, facts)) = stored_facts(&outcome) else {
+            let Some(facts) = stored_facts(&outcome) else {
                 tracing::error!(
                     outcome = outcome.id,
                     "a stored provider outcome is malformed"
@@ -138,7 +136,7 @@ impl OutcomeDispatcher {
                     }
                     webhooks[&id]
                         .as_ref()
-                        .filter(|webhook| webhook.receives(channel, status))
+                        .filter(|webhook| webhook.receives(facts.channel, facts.status))
                         .map(|webhook| webhook.id)
                 }
                 None => None,
@@ -203,14 +201,14 @@ pub fn feedback_event(sandbox_id: Uuid, facts: FeedbackFacts) -> Option<NewEvent
 }
 
 /// What a stored outcome's feedback event says; `None` when the row is malformed.
-fn stored_facts(outcome: &DueOutcome) -> Option<(Channel, FeedbackStatus, FeedbackFacts)> {
+fn stored_facts(outcome: &DueOutcome) -> Option<FeedbackFacts> {
     let channel = Channel::parse(&outcome.channel)?;
     let status = FeedbackStatus::parse(&outcome.status)?;
     let failure = match &outcome.failure {
         Some(json) => Some(serde_json::from_str::<MessageFailure>(json).ok()?),
         None => None,
     };
-    let facts = FeedbackFacts {
+    Some(FeedbackFacts {
         request_id: outcome.request_id.clone(),
         ims_org: outcome.ims_org.clone(),
         sandbox_id: outcome.sandbox_id.to_string(),
@@ -223,8 +221,7 @@ fn stored_facts(outcome: &DueOutcome) -> Option<(Channel, FeedbackStatus, Feedba
         failure,
         retry_count: outcome.retry_count.max(0) as u32,
         address: outcome.address.clone(),
-    };
-    Some((channel, status, facts))
+    })
 }
 
 #[cfg(test)]
@@ -233,6 +230,8 @@ mod tests {
 
     #[test]
     fn the_simulated_provider_decides_by_address() {
+        let json =
+            |failure: Option<MessageFailure>| serde_json::to_string(&failure.unwrap()).unwrap();
         let provider = SimulatedProvider {
             delay: Duration::from_millis(500),
         };
@@ -249,12 +248,9 @@ mod tests {
         );
         let hard = final_of(Channel::Email, "x@Bounce.test");
         assert_eq!(hard.status, FeedbackStatus::Bounce);
-        assert!(hard
-            .failure
-            .unwrap()
-            .contains(r#""type":"Hard","code":"10""#));
+        assert!(json(hard.failure).contains(r#""type":"Hard","code":"10""#));
         let soft = final_of(Channel::Email, "x@softbounce.test");
-        assert!(soft.failure.unwrap().contains(r#""code":"22""#));
+        assert!(json(soft.failure).contains(r#""code":"22""#));
         assert_eq!(soft.retry_count, 1);
         assert_eq!(
             final_of(Channel::Email, "x@error.test").status,

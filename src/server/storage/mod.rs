@@ -281,8 +281,8 @@ pub struct NewMessageExecution {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewOutcome {
     pub status: crate::model::feedback::FeedbackStatus,
-    /// The payload's `messageFailure` as JSON.
-    pub failure: Option<String>,
+    /// The payload's `messageFailure` (stored as JSON).
+    pub failure: Option<crate::model::feedback::MessageFailure>,
     pub retry_count: u32,
     pub due_at_ms: i64,
     /// An outcome already due when its execution is stored (the provider's synchronous answer)

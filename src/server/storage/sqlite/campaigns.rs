@@ -262,7 +262,12 @@ pub(super) async fn store_executions(
             query = query
                 .bind(*message_id)
                 .bind(outcome.status.as_str())
-                .bind(&outcome.failure)
+                .bind(
+                    outcome
+                        .failure
+                        .as_ref()
+                        .and_then(|failure| serde_json::to_string(failure).ok()),
+                )
                 .bind(outcome.retry_count as i64)
                 .bind(outcome.due_at_ms)
                 .bind(outcome.emit_now.as_ref().map(|_| now));
