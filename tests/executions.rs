@@ -39,7 +39,20 @@ async fn api_with(options: &[&str]) -> Api {
 
 impl Api {
     async fn webhook(&self, name: &str, url: &str, channels: &[&str], events: &[&str]) -> String {
+        self.save_webhook("", name, url, channels, events).await
+    }
+
+    /// Creates (no id) or edits a webhook through the settings form.
+    async fn save_webhook(
+        &self,
+        id: &str,
+        name: &str,
+        url: &str,
+        channels: &[&str],
+        events: &[&str],
+    ) -> String {
         let mut form: Vec<(String, String)> = vec![
+            ("form[id]".into(), id.into()),
             ("form[name]".into(), name.into()),
             ("form[url]".into(), url.into()),
             ("form[enabled]".into(), "on".into()),
@@ -68,7 +81,20 @@ impl Api {
         status: &str,
         webhook: Option<&str>,
     ) -> String {
+        self.save_campaign("", name, channel, status, webhook).await
+    }
+
+    /// Creates (no id) or edits a campaign through its form.
+    async fn save_campaign(
+        &self,
+        id: &str,
+        name: &str,
+        channel: &str,
+        status: &str,
+        webhook: Option<&str>,
+    ) -> String {
         let mut form = vec![
+            ("form[id]", id.to_string()),
             ("form[name]", name.to_string()),
             ("form[channel]", channel.to_string()),
             ("form[status]", status.to_string()),
@@ -960,4 +986,47 @@ async fn the_sent_feedback_is_stored_with_the_execution() {
             "sent"
         );
     }
+}
+
+/// The API keeps callers and campaigns in memory: a change made in the app applies to the very
+/// next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_to_the_campaign_or_its_webhook_applies_to_the_next_call() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let url = receiver.url("/changing");
+    let webhook = api.webhook("Changing", &url, &["email"], &["bounce"]).await;
+    let campaign = api
+        .campaign("Changing", "email", "live", Some(&webhook))
+        .await;
+    let call = |request: &str| {
+        api.execute(&json!({"requestId": request, "campaignId": campaign,
+                            "recipients": [recipient("x@bounce.test")]}))
+            .send()
+    };
+    assert_eq!(call("c-1").await.unwrap().status(), 202);
+    let events = wait_for(&receiver, 1).await;
+    assert_eq!(
+        events[0]["messageDeliveryFeedback"]["feedbackStatus"]["value"],
+        "bounce"
+    );
+
+    // The webhook now takes `sent` only: the next call's `sent` goes out, its bounce does not.
+    api.save_webhook(&webhook, "Changing", &url, &["email"], &["sent"])
+        .await;
+    assert_eq!(call("c-2").await.unwrap().status(), 202);
+    let events = wait_for(&receiver, 2).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(receiver.received().len(), 2, "{events:?}");
+    assert_eq!(events[1]["requestId"], "c-2");
+    assert_eq!(
+        events[1]["messageDeliveryFeedback"]["feedbackStatus"]["value"],
+        "sent"
+    );
+
+    // A stopped campaign refuses the next call.
+    api.save_campaign(&campaign, "Changing", "email", "stopped", Some(&webhook))
+        .await;
+    let refused = call("c-3").await.unwrap();
+    assert_eq!(refused.status(), 409);
 }

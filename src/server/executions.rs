@@ -138,7 +138,8 @@ pub async fn execute(
         });
     }
 
-    let execution_id = Uuid::new_v4();
+    // Time-ordered, like event and delivery ids: cheap to index.
+    let execution_id = Uuid::now_v7();
     let response = json!({
         "executionId": execution_id.to_string(),
         "requestId": request.request_id,

@@ -138,20 +138,36 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         crate::server::group_commit::GroupCommit::start(
             move |batch: Vec<crate::server::storage::NewExecution>| {
                 let store = store.clone();
+                let (outcomes, delivery) = (outcomes.clone(), delivery.clone());
                 async move {
-                    Ok(store
-                        .store_executions(&batch)
-                        .await?
-                        .into_iter()
-                        .map(Ok)
-                        .collect())
+                    let stored = store.store_executions(&batch).await?;
+                    // Wake only who has new work: the delivery engine for new deliveries, the
+                    // dispatcher for an outcome due before it planned to look.
+                    let planned = || {
+                        batch
+                            .iter()
+                            .flat_map(|execution| &execution.messages)
+                            .flat_map(|message| &message.outcomes)
+                    };
+                    if planned().any(|outcome| {
+                        outcome
+                            .emit_now
+                            .as_ref()
+                            .is_some_and(|(_, webhooks)| !webhooks.is_empty())
+                    }) {
+                        delivery.wake();
+                    }
+                    if let Some(due) = planned()
+                        .filter(|outcome| outcome.emit_now.is_none())
+                        .map(|outcome| outcome.due_at_ms)
+                        .min()
+                    {
+                        outcomes.stored_due_at(due);
+                    }
+                    Ok(stored.into_iter().map(Ok).collect())
                 }
             },
-            // New deliveries (outcomes emitted at once) and outcomes due later.
-            move || {
-                delivery.wake();
-                outcomes.wake();
-            },
+            || {},
         )
     };
     let state = AppState {

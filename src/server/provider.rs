@@ -10,6 +10,7 @@ use crate::model::Channel;
 use crate::server::delivery::worker::DeliveryEngine;
 use crate::server::storage::*;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -72,6 +73,9 @@ pub struct OutcomeDispatcher {
     store: Arc<dyn Store>,
     delivery: DeliveryEngine,
     wake: Notify,
+    /// When the dispatcher next looks for due outcomes (ms); `i64::MAX` while it is looking, so
+    /// an outcome stored meanwhile always wakes it.
+    next_look_ms: AtomicI64,
 }
 
 const BATCH: i64 = 256;
@@ -83,16 +87,21 @@ impl OutcomeDispatcher {
             store,
             delivery,
             wake: Notify::new(),
+            next_look_ms: AtomicI64::new(i64::MAX),
         })
     }
 
-    /// New outcomes were stored: look now rather than at the next poll.
-    pub fn wake(&self) {
-        self.wake.notify_one();
+    /// New outcomes were stored, the earliest due at `at_ms`: wakes the dispatcher only if it
+    /// would otherwise look later than that.
+    pub fn stored_due_at(&self, at_ms: i64) {
+        if at_ms < self.next_look_ms.load(Ordering::Acquire) {
+            self.wake.notify_one();
+        }
     }
 
     pub async fn run(self: Arc<Self>) {
         loop {
+            self.next_look_ms.store(i64::MAX, Ordering::Release);
             let now = now_ms();
             match self.store.due_outcomes(now, BATCH).await {
                 Ok(due) if !due.is_empty() => {
@@ -109,6 +118,8 @@ impl OutcomeDispatcher {
                 _ => IDLE_POLL,
             };
             if !wait.is_zero() {
+                self.next_look_ms
+                    .store(now_ms() + wait.as_millis() as i64, Ordering::Release);
                 let _ = tokio::time::timeout(wait, self.wake.notified()).await;
             }
         }

@@ -1,5 +1,6 @@
 //! Storage behind one trait. SQLite is the embedded default; other databases implement the same trait.
 
+mod lookups;
 mod sqlite;
 
 pub use sqlite::SqliteStorage;

@@ -204,7 +204,7 @@ pub(super) async fn store_executions(
         let sql = format!(
             "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
              VALUES {} ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id",
-            placeholders(chunk.len(), 7, 1)
+            placeholders(chunk.len(), 7)
         );
         let mut query = sqlx::query_scalar::<_, String>(&sql);
         for execution in chunk {
@@ -231,7 +231,7 @@ pub(super) async fn store_executions(
         let sql = format!(
             "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
              address, campaign_version_id, content) VALUES {}",
-            placeholders(chunk.len(), 9, 1)
+            placeholders(chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for (execution, position, message) in chunk {
@@ -252,10 +252,15 @@ pub(super) async fn store_executions(
         .iter()
         .flat_map(|(_, _, m)| m.outcomes.iter().map(move |o| (&m.id, o)))
         .collect();
-    for chunk in chunks(&outcomes) {
+    // Only outcomes still to emit wait in provider_outcomes; the others are events already.
+    let later: Vec<&(&String, &NewOutcome)> = outcomes
+        .iter()
+        .filter(|(_, outcome)| outcome.emit_now.is_none())
+        .collect();
+    for chunk in chunks(&later) {
         let sql = format!(
-            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at, emitted_at) VALUES {}",
-            placeholders(chunk.len(), 6, 1)
+            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) VALUES {}",
+            placeholders(chunk.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for (message_id, outcome) in chunk {
@@ -269,8 +274,7 @@ pub(super) async fn store_executions(
                         .and_then(|failure| serde_json::to_string(failure).ok()),
                 )
                 .bind(outcome.retry_count as i64)
-                .bind(outcome.due_at_ms)
-                .bind(outcome.emit_now.as_ref().map(|_| now));
+                .bind(outcome.due_at_ms);
         }
         query.execute(&mut *tx).await?;
     }

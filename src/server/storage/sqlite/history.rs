@@ -560,7 +560,7 @@ pub(super) async fn record_health(
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column1) \
              ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = succeeded + excluded.succeeded, \
              retried = retried + excluded.retried, failed = failed + excluded.failed",
-            placeholders(chunk.len(), 6, 1)
+            placeholders(chunk.len(), 6)
         );
         let mut query = sqlx::query(&sql);
         for ((webhook_id, hour, bucket), counts) in chunk {

@@ -4,6 +4,7 @@ mod campaigns;
 mod history;
 mod outbox;
 
+use super::lookups::Lookups;
 use super::*;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -20,6 +21,7 @@ use std::time::Duration;
 pub struct SqliteStorage {
     pool: SqlitePool,
     readers: SqlitePool,
+    lookups: Arc<Lookups>,
     _checkpoints: Arc<Checkpointer>,
 }
 
@@ -30,18 +32,38 @@ struct Checkpointer(tokio::task::JoinHandle<()>);
 
 impl Checkpointer {
     const EVERY: Duration = Duration::from_millis(250);
+    /// WAL frames (4 KiB pages) beyond which the WAL is restarted. Under sustained writes a
+    /// PASSIVE checkpoint never copies the last frames before new ones arrive, so the WAL would
+    /// never start over and would grow without bound.
+    const RESTART_ABOVE_FRAMES: i64 = 8192;
 
-    fn start(pool: SqlitePool) -> Checkpointer {
+    fn start(checkpointer: SqlitePool, writer: SqlitePool) -> Checkpointer {
         Checkpointer(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Self::EVERY);
             loop {
                 tick.tick().await;
                 // PASSIVE: never blocks the writer or readers; what it cannot copy now waits.
-                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&pool)
-                    .await
-                {
-                    tracing::warn!(%error, "WAL checkpoint failed");
+                let frames =
+                    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(&checkpointer)
+                        .await
+                    {
+                        Ok((_, frames, _)) => frames,
+                        Err(error) => {
+                            tracing::warn!(%error, "WAL checkpoint failed");
+                            continue;
+                        }
+                    };
+                if frames >= Self::RESTART_ABOVE_FRAMES {
+                    // Through the writing connection: writes queue behind it in the pool rather
+                    // than meet SQLite's sleeping busy handler. Little is left to copy, as the
+                    // PASSIVE pass just copied all it could.
+                    if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                        .execute(&writer)
+                        .await
+                    {
+                        tracing::warn!(%error, "WAL restart failed");
+                    }
                 }
             }
         }))
@@ -71,7 +93,13 @@ impl SqliteStorage {
             // A connection to a local file cannot go stale: no ping before each use.
             .test_before_acquire(false)
             .max_connections(1)
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("wal_autocheckpoint", "0")
+                    // After a burst, a restarted WAL is cut back to 64 MiB.
+                    .pragma("journal_size_limit", "67108864"),
+            )
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let readers = SqlitePoolOptions::new()
@@ -86,10 +114,12 @@ impl SqliteStorage {
             .max_connections(1)
             .connect_with(options)
             .await?;
+        let checkpoints = Arc::new(Checkpointer::start(checkpointer, pool.clone()));
         Ok(SqliteStorage {
             pool,
             readers,
-            _checkpoints: Arc::new(Checkpointer::start(checkpointer)),
+            lookups: Arc::default(),
+            _checkpoints: checkpoints,
         })
     }
 
@@ -342,6 +372,7 @@ impl SqliteStorage {
             .await?;
         }
         tx.commit().await?;
+        self.lookups.changed();
         self.webhook(sandbox_id, id)
             .await?
             .ok_or(StoreError::NotFound)
@@ -381,6 +412,7 @@ impl Store for SqliteStorage {
                 .fetch_one(&mut *tx)
                 .await?;
         tx.commit().await?;
+        self.lookups.changed();
         let parse =
             |text: &str| Uuid::parse_str(text).map_err(|_| StoreError::Corrupt(text.to_string()));
         Ok(SandboxRef {
@@ -489,6 +521,7 @@ impl Store for SqliteStorage {
             .bind(sandbox_id.to_string())
             .execute(&self.pool)
             .await?;
+        self.lookups.changed();
         Ok(result.rows_affected() > 0)
     }
 
@@ -523,6 +556,7 @@ impl Store for SqliteStorage {
             .bind(id.to_string())
             .execute(&self.pool)
             .await?;
+        self.lookups.changed();
         Ok(())
     }
 
@@ -596,7 +630,11 @@ impl Store for SqliteStorage {
         attempts: &[AttemptRecord],
         policy: &AutoDisable,
     ) -> StoreResult<Vec<Uuid>> {
-        outbox::record_attempts(&self.pool, attempts, policy, now_ms()).await
+        let disabled = outbox::record_attempts(&self.pool, attempts, policy, now_ms()).await?;
+        if !disabled.is_empty() {
+            self.lookups.changed();
+        }
+        Ok(disabled)
     }
 
     async fn next_due_ms(&self) -> StoreResult<Option<i64>> {
@@ -638,6 +676,7 @@ impl Store for SqliteStorage {
         .execute(&self.pool)
         .await
         .map_err(map_unique)?;
+        self.lookups.changed();
         self.sandbox_by_name(organization_id, name)
             .await?
             .ok_or(StoreError::NotFound)
@@ -672,7 +711,15 @@ impl Store for SqliteStorage {
     }
 
     async fn campaign(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<CampaignRecord>> {
-        campaigns::one(&self.readers, sandbox_id, id).await
+        if let Some(kept) = self.lookups.campaign(sandbox_id, id) {
+            return Ok(Some(kept));
+        }
+        let read_in = self.lookups.generation();
+        let campaign = campaigns::one(&self.readers, sandbox_id, id).await?;
+        if let Some(campaign) = &campaign {
+            self.lookups.keep_campaign(read_in, campaign);
+        }
+        Ok(campaign)
     }
 
     async fn create_campaign(
@@ -694,6 +741,7 @@ impl Store for SqliteStorage {
         campaign: &CampaignWrite,
     ) -> StoreResult<CampaignRecord> {
         campaigns::write(&self.pool, sandbox_id, id, campaign, false).await?;
+        self.lookups.changed();
         campaigns::one(&self.readers, sandbox_id, id)
             .await?
             .ok_or(StoreError::NotFound)
@@ -739,7 +787,16 @@ impl Store for SqliteStorage {
         api_key: &str,
         sandbox_name: Option<&str>,
     ) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>> {
-        campaigns::caller(&self.readers, api_key, sandbox_name).await
+        if let Some(kept) = self.lookups.caller(api_key, sandbox_name) {
+            return Ok(Some(kept));
+        }
+        let read_in = self.lookups.generation();
+        let caller = campaigns::caller(&self.readers, api_key, sandbox_name).await?;
+        if let Some(caller) = &caller {
+            self.lookups
+                .keep_caller(read_in, api_key, sandbox_name, caller);
+        }
+        Ok(caller)
     }
 
     async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool> {
@@ -751,6 +808,7 @@ impl Store for SqliteStorage {
         .bind(organization_id.to_string())
         .execute(&self.pool)
         .await?;
+        self.lookups.changed();
         Ok(result.rows_affected() > 0)
     }
 
@@ -763,6 +821,8 @@ impl Store for SqliteStorage {
         .bind(id.to_string())
         .execute(&self.pool)
         .await?;
+        // The kept caller carries its last use, which decides when to touch again.
+        self.lookups.changed();
         Ok(())
     }
 
@@ -842,7 +902,9 @@ impl Store for SqliteStorage {
     }
 
     async fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        history::enable_webhook(&self.pool, sandbox_id, id, now_ms()).await
+        let enabled = history::enable_webhook(&self.pool, sandbox_id, id, now_ms()).await?;
+        self.lookups.changed();
+        Ok(enabled)
     }
 
     async fn health_data(

@@ -9,29 +9,22 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// Row counts of the multi-row statements; a batch is cut into the largest that fit.
 const CHUNKS: [usize; 3] = [64, 8, 1];
 
-/// `(?2,?3),(?4,?5)`: `rows` tuples of `columns` numbered placeholders, the first numbered
-/// `first`. (sqlx numbers a bare `?` by counting bare ones only, so they never mix with `?N`.)
-/// Batches use a few fixed sizes (`CHUNKS`), so each text is built once and kept.
-pub(super) fn placeholders(rows: usize, columns: usize, first: usize) -> Arc<str> {
-    type Shape = (usize, usize, usize);
+/// `(?,?),(?,?)`: `rows` tuples of `columns` placeholders. Bare `?` only: SQLite looks up a
+/// numbered parameter's name by a linear scan, so binding `?N` costs O(n²) in a statement's
+/// parameters (sqlx asks each one's name). Batches use a few fixed sizes (`CHUNKS`), so each
+/// text is built once and kept.
+pub(super) fn placeholders(rows: usize, columns: usize) -> Arc<str> {
+    type Shape = (usize, usize);
     static BUILT: OnceLock<Mutex<HashMap<Shape, Arc<str>>>> = OnceLock::new();
     let mut built = BUILT
         .get_or_init(Default::default)
         .lock()
         .expect("placeholders");
     built
-        .entry((rows, columns, first))
+        .entry((rows, columns))
         .or_insert_with(|| {
-            (0..rows)
-                .map(|row| {
-                    let start = first + row * columns;
-                    let tuple: Vec<String> =
-                        (start..start + columns).map(|n| format!("?{n}")).collect();
-                    format!("({})", tuple.join(","))
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-                .into()
+            let tuple = format!("({})", vec!["?"; columns].join(","));
+            vec![tuple; rows].join(",").into()
         })
         .clone()
 }
@@ -89,8 +82,10 @@ pub(super) async fn insert_events(
 ) -> StoreResult<Vec<Vec<Uuid>>> {
     let events: Vec<EventRow> = batch
         .iter()
+        // Time-ordered ids (v7): new rows land at the end of each index on them, so a commit
+        // rewrites a few index pages rather than one page per row.
         .map(|(event, _)| EventRow {
-            id: Uuid::new_v4().to_string(),
+            id: Uuid::now_v7().to_string(),
             event,
         })
         .collect();
@@ -99,7 +94,7 @@ pub(super) async fn insert_events(
         .enumerate()
         .flat_map(|(event_index, (event, webhook_ids))| {
             webhook_ids.iter().map(move |webhook_id| DeliveryRow {
-                id: Uuid::new_v4(),
+                id: Uuid::now_v7(),
                 event_index,
                 webhook_id: webhook_id.to_string(),
                 sandbox_id: event.sandbox_id.to_string(),
@@ -109,7 +104,7 @@ pub(super) async fn insert_events(
     for chunk in chunks(&events) {
         let sql = format!(
             "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) VALUES {}",
-            placeholders(chunk.len(), 8, 1)
+            placeholders(chunk.len(), 8)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -129,12 +124,15 @@ pub(super) async fn insert_events(
     for chunk in chunks(&deliveries) {
         let sql = format!(
             "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?1, ?1, ?1 FROM (VALUES {}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = 1) \
              RETURNING id",
-            placeholders(chunk.len(), 6, 2)
+            placeholders(chunk.len(), 6)
         );
-        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(now);
+        let mut query = sqlx::query_scalar::<_, String>(&sql)
+            .bind(now)
+            .bind(now)
+            .bind(now);
         for row in chunk {
             let event = events[row.event_index].event;
             query = query
@@ -260,7 +258,7 @@ pub(super) async fn record_attempts(
             "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)",
-            placeholders(chunk.len(), 9, 1)
+            placeholders(chunk.len(), 9)
         );
         let mut query = sqlx::query(&sql);
         for attempt in chunk {
@@ -283,9 +281,9 @@ pub(super) async fn record_attempts(
 
         let sql = format!(
             "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
-             claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ?1 \
+             claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ? \
              FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
-            placeholders(chunk.len(), 7, 2)
+            placeholders(chunk.len(), 7)
         );
         let mut query = sqlx::query(&sql).bind(now);
         for attempt in chunk {
@@ -384,6 +382,6 @@ mod tests {
         assert_eq!(sizes, [64, 64, 8, 8, 1, 1, 1, 1, 1, 1]);
         assert_eq!(chunks(&items).concat(), items);
         assert!(chunks::<u32>(&[]).is_empty());
-        assert_eq!(&*placeholders(2, 3, 2), "(?2,?3,?4),(?5,?6,?7)");
+        assert_eq!(&*placeholders(2, 3), "(?,?,?),(?,?,?)");
     }
 }
