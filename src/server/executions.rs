@@ -175,10 +175,26 @@ pub async fn execute(
     })
 }
 
-/// `MEX-` and 16 hex digits: unique, short enough to read out on the phone.
+/// `MEX-` and the first 24 hex digits of a UUIDv7: its 48-bit millisecond time and the counter
+/// that orders ids made in the same millisecond, seeded at random. Time-ordered, so the indexes
+/// on message ids grow at their end.
 fn message_execution_id() -> String {
     format!(
         "MEX-{}",
-        &Uuid::new_v4().simple().to_string()[..16].to_uppercase()
+        &Uuid::now_v7().simple().to_string()[..24].to_uppercase()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_execution_ids_are_unique_and_in_creation_order() {
+        let ids: Vec<String> = (0..2000).map(|_| message_execution_id()).collect();
+        assert!(ids
+            .iter()
+            .all(|id| id.len() == 4 + 24 && id.starts_with("MEX-")));
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
+    }
 }
