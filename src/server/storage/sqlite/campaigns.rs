@@ -195,95 +195,87 @@ pub(super) async fn store_executions(
     pool: &SqlitePool,
     executions: &[NewExecution],
 ) -> StoreResult<Vec<ExecutionStored>> {
-    use super::outbox::{chunks, placeholders};
+    use super::outbox::{chunks, placeholders, push_events, Statements};
     let now = now_ms();
-    let mut tx = pool.begin().await?;
-    // Executions first: a replayed requestId (even twice in this batch) inserts nothing.
-    let mut created = std::collections::HashSet::new();
+    // One query for the whole batch. A replayed requestId (even twice in this batch) inserts no
+    // execution, so nothing else of it is stored: each row below requires its parent row.
+    let mut statements = Statements::default();
     for chunk in chunks(executions) {
-        let sql = format!(
+        statements.push(&format!(
             "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
              VALUES {} ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id",
             placeholders(chunk.len(), 7)
-        );
-        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        ));
         for execution in chunk {
-            query = query
-                .bind(execution.id.to_string())
-                .bind(execution.sandbox_id.to_string())
-                .bind(execution.campaign_id.to_string())
-                .bind(&execution.request_id)
-                .bind(&execution.created_by)
-                .bind(&execution.response)
-                .bind(now);
+            statements.bind(execution.id.to_string());
+            statements.bind(execution.sandbox_id.to_string());
+            statements.bind(execution.campaign_id.to_string());
+            statements.bind(execution.request_id.as_str());
+            statements.bind(execution.created_by.as_str());
+            statements.bind(execution.response.as_str());
+            statements.bind(now);
         }
-        created.extend(query.fetch_all(&mut *tx).await?);
     }
-    let fresh: Vec<&NewExecution> = executions
+    let messages: Vec<(&NewExecution, usize, &NewMessageExecution)> = executions
         .iter()
-        .filter(|e| created.contains(&e.id.to_string()))
-        .collect();
-    let messages: Vec<(&NewExecution, usize, &NewMessageExecution)> = fresh
-        .iter()
-        .flat_map(|e| e.messages.iter().enumerate().map(move |(i, m)| (*e, i, m)))
+        .flat_map(|e| e.messages.iter().enumerate().map(move |(i, m)| (e, i, m)))
         .collect();
     for chunk in chunks(&messages) {
-        let sql = format!(
+        statements.push(&format!(
             "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
-             address, campaign_version_id, content) VALUES {}",
+             address, campaign_version_id, content) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 \
+             FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM executions e WHERE e.id = v.column2)",
             placeholders(chunk.len(), 9)
-        );
-        let mut query = sqlx::query(&sql);
+        ));
         for (execution, position, message) in chunk {
-            query = query
-                .bind(&message.id)
-                .bind(execution.id.to_string())
-                .bind(*position as i64)
-                .bind(&message.recipient_type)
-                .bind(&message.user_id)
-                .bind(&message.namespace)
-                .bind(&message.address)
-                .bind(&message.campaign_version_id)
-                .bind(&message.content);
+            statements.bind(message.id.as_str());
+            statements.bind(execution.id.to_string());
+            statements.bind(*position as i64);
+            statements.bind(message.recipient_type.as_str());
+            statements.bind(message.user_id.as_str());
+            statements.bind(message.namespace.as_str());
+            statements.bind(message.address.as_str());
+            statements.bind(message.campaign_version_id.as_str());
+            statements.bind(message.content.as_str());
         }
-        query.execute(&mut *tx).await?;
     }
-    let outcomes: Vec<(&String, &NewOutcome)> = messages
+    // Only outcomes still to emit wait in provider_outcomes; the others are events already.
+    let later: Vec<(&String, &NewOutcome)> = messages
         .iter()
         .flat_map(|(_, _, m)| m.outcomes.iter().map(move |o| (&m.id, o)))
-        .collect();
-    // Only outcomes still to emit wait in provider_outcomes; the others are events already.
-    let later: Vec<&(&String, &NewOutcome)> = outcomes
-        .iter()
         .filter(|(_, outcome)| outcome.emit_now.is_none())
         .collect();
     for chunk in chunks(&later) {
-        let sql = format!(
-            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) VALUES {}",
+        statements.push(&format!(
+            "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {}) AS v \
+             WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column1)",
             placeholders(chunk.len(), 5)
-        );
-        let mut query = sqlx::query(&sql);
+        ));
         for (message_id, outcome) in chunk {
-            query = query
-                .bind(*message_id)
-                .bind(outcome.status.as_str())
-                .bind(
-                    outcome
-                        .failure
-                        .as_ref()
-                        .and_then(|failure| serde_json::to_string(failure).ok()),
-                )
-                .bind(outcome.retry_count as i64)
-                .bind(outcome.due_at_ms);
+            statements.bind(message_id.as_str());
+            statements.bind(outcome.status.as_str());
+            statements.bind(
+                outcome
+                    .failure
+                    .as_ref()
+                    .and_then(|failure| serde_json::to_string(failure).ok()),
+            );
+            statements.bind(outcome.retry_count as i64);
+            statements.bind(outcome.due_at_ms);
         }
-        query.execute(&mut *tx).await?;
     }
-    let emitted: Vec<(&NewEvent, &[Uuid])> = outcomes
+    let emitted: Vec<(&NewEvent, &[Uuid])> = messages
         .iter()
-        .filter_map(|(_, outcome)| outcome.emit_now.as_ref())
+        .flat_map(|(_, _, m)| &m.outcomes)
+        .filter_map(|outcome| outcome.emit_now.as_ref())
         .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
-    super::outbox::insert_events(&mut tx, &emitted, now).await?;
+    push_events(&mut statements, &emitted, now, true);
+
+    let mut tx = pool.begin().await?;
+    let created = statements.run(&mut tx).await?;
     let mut stored = Vec::with_capacity(executions.len());
     for execution in executions {
         if created.contains(&execution.id.to_string()) {

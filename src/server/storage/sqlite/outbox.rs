@@ -3,7 +3,8 @@
 //! prepared-statement cache keeps them all.
 
 use super::*;
-use std::collections::HashMap;
+use sqlx::sqlite::SqliteArguments;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Row counts of the multi-row statements; a batch is cut into the largest that fit.
@@ -73,18 +74,74 @@ pub(super) async fn enqueue_all(
     Ok(ids)
 }
 
-/// Writes the events and their deliveries within the caller's transaction; the ids of the
-/// deliveries created, per event.
-pub(super) async fn insert_events(
-    tx: &mut sqlx::SqliteConnection,
-    batch: &[(&NewEvent, &[Uuid])],
+/// Statements sent to SQLite as one query: one round trip to sqlx's worker thread for all of
+/// them, where each statement would cost one (two thread wake-ups). Bare `?` placeholders take
+/// the arguments in order across the statements.
+#[derive(Default)]
+pub(super) struct Statements<'q> {
+    sql: String,
+    args: SqliteArguments<'q>,
+}
+
+impl<'q> Statements<'q> {
+    pub(super) fn push(&mut self, statement: &str) {
+        self.sql.push_str(statement);
+        self.sql.push_str(";\n");
+    }
+
+    pub(super) fn bind<T>(&mut self, value: T)
+    where
+        T: sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + 'q,
+    {
+        // Encoding into SQLite's argument list cannot fail for the types bound here.
+        let _ = sqlx::Arguments::add(&mut self.args, value);
+    }
+
+    /// Runs the statements; the `id`s their `RETURNING` clauses gave.
+    pub(super) async fn run(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<HashSet<String>> {
+        if self.sql.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let Statements { sql, args } = self;
+        let ids: Vec<String> = sqlx::query_scalar_with(&sql, args)
+            .fetch_all(&mut *tx)
+            .await?;
+        Ok(ids.into_iter().collect())
+    }
+}
+
+/// The deliveries `push_events` asked for, to be matched with the ids the statements returned.
+pub(super) struct PlannedDeliveries {
+    events: usize,
+    rows: Vec<(Uuid, usize)>,
+}
+
+impl PlannedDeliveries {
+    /// The ids of the deliveries created, per event.
+    pub(super) fn created(self, returned: &HashSet<String>) -> Vec<Vec<Uuid>> {
+        let mut ids = vec![Vec::new(); self.events];
+        for (id, event_index) in self.rows {
+            if returned.contains(&id.to_string()) {
+                ids[event_index].push(id);
+            }
+        }
+        ids
+    }
+}
+
+/// Adds the statements writing the events and their deliveries. With `of_stored_messages`, an
+/// event is only written if its message execution is (a replayed execution stores none).
+pub(super) fn push_events<'q>(
+    statements: &mut Statements<'q>,
+    batch: &[(&'q NewEvent, &'q [Uuid])],
     now: i64,
-) -> StoreResult<Vec<Vec<Uuid>>> {
+    of_stored_messages: bool,
+) -> PlannedDeliveries {
     let events: Vec<EventRow> = batch
         .iter()
         // Time-ordered ids (v7): new rows land at the end of each index on them, so a commit
         // rewrites a few index pages rather than one page per row.
-        .map(|(event, _)| EventRow {
+        .map(|&(event, _)| EventRow {
             id: Uuid::now_v7().to_string(),
             event,
         })
@@ -101,57 +158,70 @@ pub(super) async fn insert_events(
             })
         })
         .collect();
+    let condition = if of_stored_messages {
+        " WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column6)"
+    } else {
+        ""
+    };
     for chunk in chunks(&events) {
-        let sql = format!(
-            "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) VALUES {}",
+        statements.push(&format!(
+            "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES {}) AS v{condition}",
             placeholders(chunk.len(), 8)
-        );
-        let mut query = sqlx::query(&sql);
+        ));
         for row in chunk {
-            query = query
-                .bind(&row.id)
-                .bind(row.event.sandbox_id.to_string())
-                .bind(&row.event.event_type)
-                .bind(&row.event.channel)
-                .bind(&row.event.request_id)
-                .bind(&row.event.message_execution_id)
-                .bind(&row.event.payload)
-                .bind(now);
+            statements.bind(row.id.clone());
+            statements.bind(row.event.sandbox_id.to_string());
+            statements.bind(row.event.event_type.as_str());
+            statements.bind(row.event.channel.as_str());
+            statements.bind(row.event.request_id.as_str());
+            statements.bind(row.event.message_execution_id.as_str());
+            statements.bind(row.event.payload.as_str());
+            statements.bind(now);
         }
-        query.execute(&mut *tx).await?;
     }
-    let mut created = std::collections::HashSet::new();
     for chunk in chunks(&deliveries) {
-        let sql = format!(
+        statements.push(&format!(
             "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = 1) \
+             AND EXISTS (SELECT 1 FROM feedback_events e WHERE e.id = v.column2) \
              RETURNING id",
             placeholders(chunk.len(), 6)
-        );
-        let mut query = sqlx::query_scalar::<_, String>(&sql)
-            .bind(now)
-            .bind(now)
-            .bind(now);
+        ));
+        statements.bind(now);
+        statements.bind(now);
+        statements.bind(now);
         for row in chunk {
-            let event = events[row.event_index].event;
-            query = query
-                .bind(row.id.to_string())
-                .bind(&events[row.event_index].id)
-                .bind(&row.webhook_id)
-                .bind(&row.sandbox_id)
-                .bind(&event.event_type)
-                .bind(&event.channel);
-        }
-        created.extend(query.fetch_all(&mut *tx).await?);
-    }
-    let mut ids = vec![Vec::new(); batch.len()];
-    for row in deliveries {
-        if created.contains(&row.id.to_string()) {
-            ids[row.event_index].push(row.id);
+            let event = &events[row.event_index];
+            statements.bind(row.id.to_string());
+            statements.bind(event.id.clone());
+            statements.bind(row.webhook_id.clone());
+            statements.bind(row.sandbox_id.clone());
+            statements.bind(event.event.event_type.as_str());
+            statements.bind(event.event.channel.as_str());
         }
     }
-    Ok(ids)
+    PlannedDeliveries {
+        events: batch.len(),
+        rows: deliveries
+            .into_iter()
+            .map(|row| (row.id, row.event_index))
+            .collect(),
+    }
+}
+
+/// Writes the events and their deliveries within the caller's transaction; the ids of the
+/// deliveries created, per event.
+pub(super) async fn insert_events(
+    tx: &mut sqlx::SqliteConnection,
+    batch: &[(&NewEvent, &[Uuid])],
+    now: i64,
+) -> StoreResult<Vec<Vec<Uuid>>> {
+    let mut statements = Statements::default();
+    let planned = push_events(&mut statements, batch, now, false);
+    let returned = statements.run(tx).await?;
+    Ok(planned.created(&returned))
 }
 
 /// The slow path after a failed batch: each event in its own transaction, so one bad event
