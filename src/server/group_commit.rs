@@ -25,8 +25,8 @@ impl<T, R> Clone for GroupCommit<T, R> {
 
 impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
     /// Starts the writer task (within the Tokio runtime). `write` stores a batch in one
-    /// transaction, with one answer per item; `committed` runs after each batch.
-    pub fn start<W, F>(write: W, committed: impl Fn() + Send + 'static) -> Self
+    /// transaction, with one answer per item.
+    pub fn start<W, F>(write: W) -> Self
     where
         W: Fn(Vec<T>) -> F + Send + 'static,
         F: Future<Output = StoreResult<Vec<StoreResult<R>>>> + Send,
@@ -50,7 +50,6 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
                         }
                     }
                 }
-                committed();
             }
         });
         GroupCommit { sender }

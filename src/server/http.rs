@@ -167,7 +167,6 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                     Ok(stored.into_iter().map(Ok).collect())
                 }
             },
-            || {},
         )
     };
     let state = AppState {

@@ -139,14 +139,15 @@ impl DeliveryEngine {
         let wake = Arc::new(Notify::new());
         let ingest = {
             let (store, wake) = (store.clone(), wake.clone());
-            GroupCommit::start(
-                move |batch: Vec<(NewEvent, Vec<Uuid>)>| {
-                    let store = store.clone();
-                    async move { store.enqueue_events(&batch).await }
-                },
-                // New work: the claim loop looks now.
-                move || wake.notify_one(),
-            )
+            GroupCommit::start(move |batch: Vec<(NewEvent, Vec<Uuid>)>| {
+                let (store, wake) = (store.clone(), wake.clone());
+                async move {
+                    let stored = store.enqueue_events(&batch).await;
+                    // New work: the claim loop looks now.
+                    wake.notify_one();
+                    stored
+                }
+            })
         };
         let engine = DeliveryEngine {
             inner: Arc::new(Inner {

@@ -44,6 +44,21 @@ impl Lookups {
         self.campaigns.clear();
     }
 
+    /// A credential's last use was noted. Kept callers carry it (it decides when to note the
+    /// next one), and nothing else changed, so the kept answers stay.
+    pub fn touched(&self, credential_id: Uuid, at_ms: i64) {
+        let mut callers = self
+            .callers
+            .entries
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for entry in callers.values_mut() {
+            if entry.value.0.id == credential_id {
+                entry.value.0.last_used_at_ms = Some(at_ms);
+            }
+        }
+    }
+
     pub fn caller(&self, api_key: &str, sandbox_name: Option<&str>) -> Option<Caller> {
         self.callers.get(
             &(api_key.to_string(), sandbox_name.map(str::to_string)),
@@ -163,6 +178,21 @@ mod tests {
         assert_eq!(lookups.caller("fwk_key", Some("dev")), None);
         lookups.changed();
         assert_eq!(lookups.caller("fwk_key", Some("prod")), None);
+    }
+
+    #[test]
+    fn a_noted_use_updates_the_kept_caller() {
+        let lookups = Lookups::default();
+        let kept = caller("used");
+        lookups.keep_caller(lookups.generation(), "fwk_key", None, &kept);
+        lookups.touched(kept.0.id, 42);
+        let served = lookups.caller("fwk_key", None).expect("still kept");
+        assert_eq!(served.0.last_used_at_ms, Some(42));
+        lookups.touched(Uuid::new_v4(), 99);
+        assert_eq!(
+            lookups.caller("fwk_key", None).unwrap().0.last_used_at_ms,
+            Some(42)
+        );
     }
 
     #[test]

@@ -288,7 +288,7 @@ pub struct NewOutcome {
     pub due_at_ms: i64,
     /// An outcome already due when its execution is stored (the provider's synchronous answer)
     /// is emitted in that same transaction: its feedback event, with deliveries for these
-    /// webhooks, is written with the execution and the outcome is stored as emitted.
+    /// webhooks, is written with the execution, and the outcome itself is not queued.
     pub emit_now: Option<(NewEvent, Vec<Uuid>)>,
 }
 
@@ -474,7 +474,8 @@ pub trait Store: Send + Sync + 'static {
     async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;
     /// A webhook of any sandbox, for the delivery workers.
     async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
-    /// The routing settings of a webhook of the sandbox (one cheap read, on the execution path).
+    /// The routing settings of a webhook of the sandbox (one cheap read, for the outcome
+    /// dispatcher; the execution path gets them with the campaign).
     async fn webhook_route(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRoute>>;
 
     /// Writes the event and one pending delivery per enabled webhook of its sandbox in ONE

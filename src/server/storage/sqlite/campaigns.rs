@@ -359,16 +359,16 @@ pub(super) async fn emit_outcomes(
         .chain(set_aside)
         .map(i64::to_string)
         .collect();
-    let mut tx = pool.begin().await?;
-    super::outbox::insert_events(&mut tx, &items, now).await?;
+    let mut statements = super::outbox::Statements::default();
+    super::outbox::push_events(&mut statements, &items, now, false);
     // Integers only: formatting them into the statement is safe.
-    sqlx::query(&format!(
-        "UPDATE provider_outcomes SET emitted_at = ?1 WHERE id IN ({})",
+    statements.push(&format!(
+        "UPDATE provider_outcomes SET emitted_at = ? WHERE id IN ({})",
         ids.join(",")
-    ))
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    ));
+    statements.bind(now);
+    let mut tx = pool.begin().await?;
+    statements.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -25,8 +25,8 @@ pub struct SqliteStorage {
     _checkpoints: Arc<Checkpointer>,
 }
 
-/// Copies the WAL into the database file in the background (the writer never checkpoints, so
-/// it never waits for the disk); stops with the storage.
+/// Copies the WAL into the database file in the background, so writes never wait for it except
+/// when the WAL has to start over (see `RESTART_ABOVE_FRAMES`); stops with the storage.
 #[derive(Debug)]
 struct Checkpointer(tokio::task::JoinHandle<()>);
 
@@ -821,8 +821,7 @@ impl Store for SqliteStorage {
         .bind(id.to_string())
         .execute(&self.pool)
         .await?;
-        // The kept caller carries its last use, which decides when to touch again.
-        self.lookups.changed();
+        self.lookups.touched(id, now);
         Ok(())
     }
 
