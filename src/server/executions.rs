@@ -124,7 +124,8 @@ pub async fn execute(
                 .filter(|webhook| webhook.receives(settings.channel, outcome.status))
                 .map(|webhook| vec![webhook.id])
                 .unwrap_or_default();
-            outcome.emit_now = feedback_event(sandbox.id, facts).map(|event| (event, route));
+            outcome.emit_now =
+                feedback_event(sandbox.id, facts, !route.is_empty()).map(|event| (event, route));
         }
         messages.push(NewMessageExecution {
             id,

@@ -152,7 +152,7 @@ impl OutcomeDispatcher {
                 }
                 None => None,
             };
-            match feedback_event(outcome.sandbox_id, facts) {
+            match feedback_event(outcome.sandbox_id, facts, route.is_some()) {
                 Some(event) => events.push((outcome.id, event, route.into_iter().collect())),
                 None => {
                     tracing::error!(
@@ -196,8 +196,10 @@ impl OutcomeDispatcher {
     }
 }
 
-/// The feedback event of an outcome, with the exact payload of spec §5.
-pub fn feedback_event(sandbox_id: Uuid, facts: FeedbackFacts) -> Option<NewEvent> {
+/// The feedback event of an outcome, with the exact payload of spec §5 when some webhook
+/// receives it. An event no webhook receives keeps no payload: only deliveries send one, and
+/// the message's timeline needs only the event's type and time.
+pub fn feedback_event(sandbox_id: Uuid, facts: FeedbackFacts, routed: bool) -> Option<NewEvent> {
     let (event_type, channel) = (facts.status.as_str(), facts.channel.as_str());
     let (request_id, message_execution_id) =
         (facts.request_id.clone(), facts.message_execution_id.clone());
@@ -207,7 +209,11 @@ pub fn feedback_event(sandbox_id: Uuid, facts: FeedbackFacts) -> Option<NewEvent
         channel: channel.to_string(),
         request_id,
         message_execution_id,
-        payload: serde_json::to_string(&FeedbackPayload::new(facts)).ok()?,
+        payload: if routed {
+            serde_json::to_string(&FeedbackPayload::new(facts)).ok()?
+        } else {
+            String::new()
+        },
     })
 }
 

@@ -165,6 +165,7 @@ pub struct NewEvent {
     pub channel: String,
     pub request_id: String,
     pub message_execution_id: String,
+    /// Empty when no webhook receives the event.
     pub payload: String,
 }
 

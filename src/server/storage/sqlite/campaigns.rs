@@ -274,24 +274,23 @@ pub(super) async fn store_executions(
         .collect();
     push_events(&mut statements, &emitted, now, true);
 
-    let mut tx = pool.begin().await?;
-    let created = statements.run(&mut tx).await?;
+    let created = statements.run_in_transaction(pool).await?;
     let mut stored = Vec::with_capacity(executions.len());
     for execution in executions {
         if created.contains(&execution.id.to_string()) {
             stored.push(ExecutionStored::Created);
             continue;
         }
+        // A replay: the answer given to the first call, committed by now.
         let response: String = sqlx::query_scalar(
             "SELECT response FROM executions WHERE campaign_id = ?1 AND request_id = ?2",
         )
         .bind(execution.campaign_id.to_string())
         .bind(&execution.request_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(pool)
         .await?;
         stored.push(ExecutionStored::Replayed { response });
     }
-    tx.commit().await?;
     Ok(stored)
 }
 
@@ -367,8 +366,6 @@ pub(super) async fn emit_outcomes(
         ids.join(",")
     ));
     statements.bind(now);
-    let mut tx = pool.begin().await?;
-    statements.run(&mut tx).await?;
-    tx.commit().await?;
+    statements.run_in_transaction(pool).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The delivery history in SQLite: filtered lists, one delivery, resends, health, executions and
 //! retention.
 
-use super::outbox::placeholders;
+use super::outbox::{placeholders, Statements};
 use super::*;
 use crate::model::history::{AttemptCounts, DeliveryState, ResendOutcome};
 use sqlx::{QueryBuilder, Sqlite};
@@ -521,11 +521,9 @@ pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreRe
     Ok(Pruned { events, executions })
 }
 
-/// Adds a batch of attempts to the hourly statistics and keeps each webhook's last error.
-pub(super) async fn record_health(
-    tx: &mut sqlx::SqliteConnection,
-    attempts: &[AttemptRecord],
-) -> StoreResult<()> {
+/// Adds the statements that add a batch of attempts to the hourly statistics and keep each
+/// webhook's last error.
+pub(super) fn push_health(statements: &mut Statements<'_>, attempts: &[AttemptRecord]) {
     use crate::model::history::latency_bucket;
     let mut cells: HashMap<(Uuid, i64, i64), AttemptCounts> = HashMap::new();
     let mut last_errors: HashMap<Uuid, (String, i64)> = HashMap::new();
@@ -554,35 +552,28 @@ pub(super) async fn record_health(
     }
     let cells: Vec<_> = cells.into_iter().collect();
     for chunk in super::outbox::chunks(&cells) {
-        let sql = format!(
+        statements.push(&format!(
             "INSERT INTO webhook_hourly_stats (webhook_id, hour, bucket, succeeded, retried, failed) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column1) \
              ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = succeeded + excluded.succeeded, \
              retried = retried + excluded.retried, failed = failed + excluded.failed",
             placeholders(chunk.len(), 6)
-        );
-        let mut query = sqlx::query(&sql);
+        ));
         for ((webhook_id, hour, bucket), counts) in chunk {
-            query = query
-                .bind(webhook_id.to_string())
-                .bind(hour)
-                .bind(bucket)
-                .bind(counts.succeeded)
-                .bind(counts.retried)
-                .bind(counts.failed);
+            statements.bind(webhook_id.to_string());
+            statements.bind(*hour);
+            statements.bind(*bucket);
+            statements.bind(counts.succeeded);
+            statements.bind(counts.retried);
+            statements.bind(counts.failed);
         }
-        query.execute(&mut *tx).await?;
     }
     for (webhook_id, (error, at)) in last_errors {
-        sqlx::query(
-            "UPDATE feedback_webhooks SET last_error = ?1, last_error_at = ?2 WHERE id = ?3",
-        )
-        .bind(error)
-        .bind(at)
-        .bind(webhook_id.to_string())
-        .execute(&mut *tx)
-        .await?;
+        statements
+            .push("UPDATE feedback_webhooks SET last_error = ?, last_error_at = ? WHERE id = ?");
+        statements.bind(error);
+        statements.bind(at);
+        statements.bind(webhook_id.to_string());
     }
-    Ok(())
 }

@@ -68,10 +68,10 @@ pub(super) async fn enqueue_all(
         .iter()
         .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
-    let mut tx = pool.begin().await?;
-    let ids = insert_events(&mut tx, &items, now).await?;
-    tx.commit().await?;
-    Ok(ids)
+    let mut statements = Statements::default();
+    let planned = push_events(&mut statements, &items, now, false);
+    let returned = statements.run_in_transaction(pool).await?;
+    Ok(planned.created(&returned))
 }
 
 /// Statements sent to SQLite as one query: one round trip to sqlx's worker thread for all of
@@ -97,16 +97,64 @@ impl<'q> Statements<'q> {
         let _ = sqlx::Arguments::add(&mut self.args, value);
     }
 
-    /// Runs the statements; the `id`s their `RETURNING` clauses gave.
-    pub(super) async fn run(self, tx: &mut sqlx::SqliteConnection) -> StoreResult<HashSet<String>> {
+    /// Runs the statements as one transaction, in one round trip: BEGIN and COMMIT travel with
+    /// them. Each round trip holds the only writing connection until a busy Tokio worker polls
+    /// the task again, so under load three of them cost more than the statements. The `id`s
+    /// their `RETURNING` clauses gave.
+    pub(super) async fn run_in_transaction(
+        self,
+        pool: &SqlitePool,
+    ) -> StoreResult<HashSet<String>> {
         if self.sql.is_empty() {
             return Ok(HashSet::new());
         }
         let Statements { sql, args } = self;
-        let ids: Vec<String> = sqlx::query_scalar_with(&sql, args)
-            .fetch_all(&mut *tx)
-            .await?;
-        Ok(ids.into_iter().collect())
+        let sql = format!("BEGIN IMMEDIATE;\n{sql}COMMIT;");
+        let mut connection = WritingConnection(Some(pool.acquire().await?));
+        let result = sqlx::query_scalar_with::<_, String, _>(&sql, args)
+            .fetch_all(connection.get())
+            .await;
+        match result {
+            Ok(ids) => {
+                connection.release();
+                Ok(ids.into_iter().collect())
+            }
+            Err(error) => {
+                // A failed statement leaves the transaction open.
+                match sqlx::query("ROLLBACK").execute(connection.get()).await {
+                    Ok(_) => connection.release(),
+                    Err(e) if e.to_string().contains("no transaction is active") => {
+                        connection.release()
+                    }
+                    Err(_) => {}
+                }
+                Err(error.into())
+            }
+        }
+    }
+}
+
+/// The writing connection while a transaction begun by `run_in_transaction` may be open. Unless
+/// released, it is closed on drop rather than returned to the pool (SQLite rolls back what it
+/// had begun), so an interrupted query never leaves its transaction to the next writer.
+struct WritingConnection(Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>);
+
+impl WritingConnection {
+    fn get(&mut self) -> &mut sqlx::SqliteConnection {
+        self.0.as_mut().expect("connection held until released")
+    }
+
+    /// The transaction has ended: the connection goes back to the pool.
+    fn release(mut self) {
+        self.0.take();
+    }
+}
+
+impl Drop for WritingConnection {
+    fn drop(&mut self) {
+        if let Some(connection) = self.0.take() {
+            drop(connection.detach());
+        }
     }
 }
 
@@ -211,19 +259,6 @@ pub(super) fn push_events<'q>(
     }
 }
 
-/// Writes the events and their deliveries within the caller's transaction; the ids of the
-/// deliveries created, per event.
-pub(super) async fn insert_events(
-    tx: &mut sqlx::SqliteConnection,
-    batch: &[(&NewEvent, &[Uuid])],
-    now: i64,
-) -> StoreResult<Vec<Vec<Uuid>>> {
-    let mut statements = Statements::default();
-    let planned = push_events(&mut statements, batch, now, false);
-    let returned = statements.run(tx).await?;
-    Ok(planned.created(&returned))
-}
-
 /// The slow path after a failed batch: each event in its own transaction, so one bad event
 /// (an unknown sandbox) fails alone.
 pub(super) async fn enqueue_each(
@@ -313,67 +348,61 @@ pub(super) async fn next_due(pool: &SqlitePool) -> StoreResult<Option<i64>> {
 }
 
 /// Stores the attempts, moves their deliveries on, keeps each webhook's failing streak, and
-/// disables the webhooks failing since before the policy's cutoff. One transaction.
+/// disables the webhooks failing since before the policy's cutoff. One transaction, one round
+/// trip.
 pub(super) async fn record_attempts(
     pool: &SqlitePool,
     attempts: &[AttemptRecord],
     policy: &AutoDisable,
     now: i64,
 ) -> StoreResult<Vec<Uuid>> {
-    let mut tx = pool.begin().await?;
+    let json = |headers: &[(String, String)]| {
+        serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
+    };
+    let mut statements = Statements::default();
     for chunk in chunks(attempts) {
-        let sql = format!(
+        statements.push(&format!(
             // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
             // others of the batch must not fail with it.
             "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM (VALUES {}) AS v \
              WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)",
             placeholders(chunk.len(), 9)
-        );
-        let mut query = sqlx::query(&sql);
+        ));
         for attempt in chunk {
-            let json = |headers: &[(String, String)]| {
-                serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
-            };
-            let headers = json(&attempt.response_headers);
-            query = query
-                .bind(attempt.delivery_id.to_string())
-                .bind(attempt.attempt)
-                .bind(attempt.started_at_ms)
-                .bind(attempt.duration_ms)
-                .bind(attempt.status.map(i64::from))
-                .bind(&attempt.error_code)
-                .bind(headers)
-                .bind(&attempt.body_excerpt)
-                .bind(json(&attempt.request_headers));
+            statements.bind(attempt.delivery_id.to_string());
+            statements.bind(attempt.attempt);
+            statements.bind(attempt.started_at_ms);
+            statements.bind(attempt.duration_ms);
+            statements.bind(attempt.status.map(i64::from));
+            statements.bind(attempt.error_code.as_deref());
+            statements.bind(json(&attempt.response_headers));
+            statements.bind(attempt.body_excerpt.as_str());
+            statements.bind(json(&attempt.request_headers));
         }
-        query.execute(&mut *tx).await?;
-
-        let sql = format!(
+        statements.push(&format!(
             "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
              claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ? \
              FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
             placeholders(chunk.len(), 7)
-        );
-        let mut query = sqlx::query(&sql).bind(now);
+        ));
+        statements.bind(now);
         for attempt in chunk {
             let (state, next_at) = match attempt.next {
                 NextStep::Succeeded => ("succeeded", now),
                 NextStep::RetryAt(at) => ("pending", at),
                 NextStep::Failed => ("failed", now),
             };
-            query = query
-                .bind(attempt.delivery_id.to_string())
-                .bind(state)
-                .bind(attempt.attempt)
-                .bind(next_at)
-                .bind(attempt.status.map(i64::from))
-                .bind(&attempt.error_code)
-                .bind(attempt.started_at_ms);
+            statements.bind(attempt.delivery_id.to_string());
+            statements.bind(state);
+            statements.bind(attempt.attempt);
+            statements.bind(next_at);
+            statements.bind(attempt.status.map(i64::from));
+            statements.bind(attempt.error_code.as_deref());
+            statements.bind(attempt.started_at_ms);
         }
-        query.execute(&mut *tx).await?;
     }
-    super::history::record_health(&mut tx, attempts).await?;
+    super::history::push_health(&mut statements, attempts);
 
     // Per webhook: a success ends the failing streak; otherwise the streak starts (or goes on).
     let mut streaks: HashMap<Uuid, (bool, i64)> = HashMap::new();
@@ -384,40 +413,36 @@ pub(super) async fn record_attempts(
         entry.0 |= attempt.next == NextStep::Succeeded;
         entry.1 = entry.1.min(attempt.started_at_ms);
     }
-    let mut disabled = Vec::new();
-    for (webhook_id, (succeeded, first_failure)) in streaks {
+    for (webhook_id, (succeeded, first_failure)) in &streaks {
         let id = webhook_id.to_string();
-        if succeeded {
-            sqlx::query("UPDATE feedback_webhooks SET failing_since = NULL, last_success_at = ?1 WHERE id = ?2")
-                .bind(now)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
+        if *succeeded {
+            statements.push(
+                "UPDATE feedback_webhooks SET failing_since = NULL, last_success_at = ? WHERE id = ?",
+            );
+            statements.bind(now);
+            statements.bind(id);
             continue;
         }
-        sqlx::query(
-            "UPDATE feedback_webhooks SET failing_since = COALESCE(failing_since, ?1) WHERE id = ?2",
-        )
-        .bind(first_failure)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-        let result = sqlx::query(
-            "UPDATE feedback_webhooks SET enabled = 0, disabled_reason = ?1, updated_at = ?2 \
-             WHERE id = ?3 AND enabled = 1 AND failing_since <= ?4",
-        )
-        .bind(&policy.reason)
-        .bind(now)
-        .bind(&id)
-        .bind(policy.failing_since_before_ms)
-        .execute(&mut *tx)
-        .await?;
-        if result.rows_affected() > 0 {
-            disabled.push(webhook_id);
-        }
+        statements.push(
+            "UPDATE feedback_webhooks SET failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+        );
+        statements.bind(*first_failure);
+        statements.bind(id.clone());
+        // The only RETURNING of these statements: the ids returned are the webhooks disabled.
+        statements.push(
+            "UPDATE feedback_webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? \
+             WHERE id = ? AND enabled = 1 AND failing_since <= ? RETURNING id",
+        );
+        statements.bind(policy.reason.as_str());
+        statements.bind(now);
+        statements.bind(id);
+        statements.bind(policy.failing_since_before_ms);
     }
-    tx.commit().await?;
-    Ok(disabled)
+    let disabled = statements.run_in_transaction(pool).await?;
+    Ok(streaks
+        .into_keys()
+        .filter(|webhook_id| disabled.contains(&webhook_id.to_string()))
+        .collect())
 }
 
 /// Marks failed (`E_EXPIRED`) up to `limit` deliveries that have waited for a disabled webhook
