@@ -479,4 +479,42 @@ mod tests {
         assert!(chunks::<u32>(&[]).is_empty());
         assert_eq!(&*placeholders(2, 3), "(?,?,?),(?,?,?)");
     }
+
+    #[tokio::test]
+    async fn a_connection_dropped_inside_its_transaction_never_returns_to_the_pool() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(
+                SqliteConnectOptions::new()
+                    .filename(dir.path().join("writer.db"))
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let mut connection = WritingConnection(Some(pool.acquire().await.unwrap()));
+        sqlx::query("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
+            .execute(connection.get())
+            .await
+            .unwrap();
+        // Interrupted: neither committed nor released.
+        drop(connection);
+        // The next writer starts its own transaction, and the interrupted insert is gone.
+        let mut tx = pool.begin().await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (2)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let kept: Vec<i64> = sqlx::query_scalar("SELECT x FROM t")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, vec![2]);
+    }
 }
