@@ -108,6 +108,20 @@ fn peak_rss() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// The process's CPU time so far (user and system), from /proc (Linux, USER_HZ = 100). Steadier
+/// than a rate on a shared machine, whose speed can change from one run to the next.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            // The fields after the command name: utime and stime are the 12th and 13th.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+            Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
 fn percentile(sorted: &[u64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -411,6 +425,7 @@ async fn main() {
         args.per_webhook_concurrency
     );
     let ingest_started = clock();
+    let cpu_at_start = cpu_seconds();
     match args.rate {
         None => {
             let tasks: Vec<_> = (0..args.ingest_tasks)
@@ -447,6 +462,7 @@ async fn main() {
     while ledger.lock().unwrap().arrivals.len() < args.events && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let cpu = cpu_seconds() - cpu_at_start;
     tokio::time::sleep(Duration::from_millis(200)).await; // let late duplicates show
     server.stop().await;
     let ledger = ledger.lock().unwrap();
@@ -493,6 +509,10 @@ async fn main() {
             errors.load(std::sync::atomic::Ordering::Relaxed)
         );
     }
+    println!(
+        "cpu:        {cpu:.2} s user+sys, {:.0} µs per delivery (everything: server, load generator, receiver)",
+        cpu * 1e6 / arrived.max(1) as f64
+    );
     println!("memory:     peak RSS {}", peak_rss());
     let missing = args.events - arrived;
     println!(
