@@ -120,13 +120,14 @@ impl<'q> Statements<'q> {
                 Ok(ids.into_iter().collect())
             }
             Err(error) => {
-                // A failed statement leaves the transaction open.
-                match sqlx::query("ROLLBACK").execute(connection.get()).await {
-                    Ok(_) => connection.release(),
-                    Err(e) if e.to_string().contains("no transaction is active") => {
-                        connection.release()
-                    }
-                    Err(_) => {}
+                // A failed statement leaves the transaction open. Should ROLLBACK fail too (the
+                // BEGIN itself failed, or the connection broke), the connection is closed.
+                if sqlx::query("ROLLBACK")
+                    .execute(connection.get())
+                    .await
+                    .is_ok()
+                {
+                    connection.release();
                 }
                 Err(error.into())
             }
