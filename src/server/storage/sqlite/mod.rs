@@ -98,7 +98,10 @@ impl SqliteStorage {
                     .clone()
                     .pragma("wal_autocheckpoint", "0")
                     // After a burst, a restarted WAL is cut back to 64 MiB.
-                    .pragma("journal_size_limit", "67108864"),
+                    .pragma("journal_size_limit", "67108864")
+                    // A multi-row statement inside a transaction keeps a statement journal (to
+                    // undo just that statement); in memory it costs no file writes.
+                    .pragma("temp_store", "memory"),
             )
             .await?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
