@@ -70,18 +70,21 @@ pub fn parse_execution_request(
         field: None,
         message: format!("The body is not valid JSON: {error}."),
     })?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| RequestProblem::invalid("$", "The body must be a JSON object."))?;
-    let request_id = required_string(object, "requestId", "requestId")?;
+    let Value::Object(mut object) = value else {
+        return Err(RequestProblem::invalid(
+            "$",
+            "The body must be a JSON object.",
+        ));
+    };
+    let request_id = required_string(&object, "", "requestId")?;
     if request_id.chars().count() > REQUEST_ID_MAX_CHARS {
         return Err(RequestProblem::invalid(
             "requestId",
             format!("requestId is longer than {REQUEST_ID_MAX_CHARS} characters."),
         ));
     }
-    let campaign_id = required_string(object, "campaignId", "campaignId")?;
-    let recipients = match object.get("recipients") {
+    let campaign_id = required_string(&object, "", "campaignId")?;
+    let recipients = match object.remove("recipients") {
         None | Some(Value::Null) => {
             return Err(RequestProblem::invalid(
                 "recipients",
@@ -107,26 +110,28 @@ pub fn parse_execution_request(
     }
     let mut parsed = Vec::with_capacity(recipients.len());
     let mut has_channel_data = Vec::with_capacity(recipients.len());
-    for (index, recipient) in recipients.iter().enumerate() {
-        let at = |field: &str| format!("recipients[{index}].{field}");
-        let object = recipient.as_object().ok_or_else(|| {
-            RequestProblem::invalid(
+    for (index, recipient) in recipients.into_iter().enumerate() {
+        let Value::Object(mut object) = recipient else {
+            return Err(RequestProblem::invalid(
                 format!("recipients[{index}]"),
                 "Each recipient must be a JSON object.",
-            )
-        })?;
-        let kind = required_string(object, "type", &at("type"))?;
+            ));
+        };
+        let prefix = format!("recipients[{index}].");
+        let at = |field: &str| format!("{prefix}{field}");
+        let kind = required_string(&object, &prefix, "type")?;
         if kind != "aep" && kind != "external" {
             return Err(RequestProblem::invalid(
                 at("type"),
                 format!("{} must be \"aep\" or \"external\".", at("type")),
             ));
         }
-        let user_id = required_string(object, "userId", &at("userId"))?;
-        let namespace = required_string(object, "namespace", &at("namespace"))?;
-        let channel_data = optional_object(object, "channelData", &at("channelData"))?;
-        let email_address = match channel_data {
-            Some(data) => optional_string(data, "emailAddress", &at("channelData.emailAddress"))?,
+        let user_id = required_string(&object, &prefix, "userId")?;
+        let namespace = required_string(&object, &prefix, "namespace")?;
+        let channel_data = take_optional_object(&mut object, &prefix, "channelData")?;
+        let data_prefix = || format!("{prefix}channelData.");
+        let email_address = match &channel_data {
+            Some(data) => optional_string(data, &data_prefix(), "emailAddress")?,
             None => None,
         };
         if let Some(email) = &email_address {
@@ -140,12 +145,8 @@ pub fn parse_execution_request(
                 ));
             }
         }
-        let phone_number = match channel_data {
-            Some(data) => optional_string(
-                data,
-                "mobilePhoneNumber",
-                &at("channelData.mobilePhoneNumber"),
-            )?,
+        let phone_number = match &channel_data {
+            Some(data) => optional_string(data, &data_prefix(), "mobilePhoneNumber")?,
             None => None,
         };
         if let Some(phone) = &phone_number {
@@ -164,12 +165,12 @@ pub fn parse_execution_request(
                 ));
             }
         }
-        let profile = optional_object(object, "profile", &at("profile"))?
-            .map(|o| Value::Object(o.clone()))
-            .unwrap_or(Value::Object(Map::new()));
-        let context = optional_object(object, "context", &at("context"))?
-            .map(|o| Value::Object(o.clone()))
-            .unwrap_or(Value::Object(Map::new()));
+        let profile = Value::Object(
+            take_optional_object(&mut object, &prefix, "profile")?.unwrap_or_default(),
+        );
+        let context = Value::Object(
+            take_optional_object(&mut object, &prefix, "context")?.unwrap_or_default(),
+        );
         has_channel_data.push(channel_data.is_some());
         parsed.push(Recipient {
             kind,
@@ -191,60 +192,63 @@ pub fn parse_execution_request(
     ))
 }
 
+/// `prefix` + `key` names the field in a refusal; the name is only built for one.
 fn required_string(
     object: &Map<String, Value>,
+    prefix: &str,
     key: &str,
-    path: &str,
 ) -> Result<String, RequestProblem> {
+    let path = || format!("{prefix}{key}");
     match object.get(key) {
         Some(Value::String(text)) if !text.trim().is_empty() => {
             if text.chars().any(char::is_control) {
                 Err(RequestProblem::invalid(
-                    path,
-                    format!("{path} contains control characters."),
+                    path(),
+                    format!("{} contains control characters.", path()),
                 ))
             } else {
                 Ok(text.trim().to_string())
             }
         }
         Some(Value::String(_)) | None | Some(Value::Null) => Err(RequestProblem::invalid(
-            path,
-            format!("{path} is required."),
+            path(),
+            format!("{} is required.", path()),
         )),
         Some(_) => Err(RequestProblem::invalid(
-            path,
-            format!("{path} must be a string."),
+            path(),
+            format!("{} must be a string.", path()),
         )),
     }
 }
 
 fn optional_string(
     object: &Map<String, Value>,
+    prefix: &str,
     key: &str,
-    path: &str,
 ) -> Result<Option<String>, RequestProblem> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) if text.trim().is_empty() => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.trim().to_string())),
         Some(_) => Err(RequestProblem::invalid(
-            path,
-            format!("{path} must be a string."),
+            format!("{prefix}{key}"),
+            format!("{prefix}{key} must be a string."),
         )),
     }
 }
 
-fn optional_object<'a>(
-    object: &'a Map<String, Value>,
+/// The object under `key`, taken out of `object` (the request is read once).
+fn take_optional_object(
+    object: &mut Map<String, Value>,
+    prefix: &str,
     key: &str,
-    path: &str,
-) -> Result<Option<&'a Map<String, Value>>, RequestProblem> {
-    match object.get(key) {
+) -> Result<Option<Map<String, Value>>, RequestProblem> {
+    match object.remove(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Object(inner)) => Ok(Some(inner)),
         Some(_) => Err(RequestProblem::invalid(
-            path,
-            format!("{path} must be a JSON object."),
+            format!("{prefix}{key}"),
+            format!("{prefix}{key} must be a JSON object."),
         )),
     }
 }

@@ -26,10 +26,14 @@ pub fn generate() -> NewCredential {
 }
 
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(token.as_bytes());
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for byte in digest {
+        hex.push(HEX[usize::from(byte >> 4)] as char);
+        hex.push(HEX[usize::from(byte & 0x0f)] as char);
+    }
+    hex
 }
 
 /// Why a caller is refused; the message never says which half was wrong.
@@ -84,6 +88,11 @@ mod tests {
         assert_eq!(a.token.len(), 4 + 43);
         assert_eq!(token_hash(&a.token), token_hash(&a.token));
         assert_eq!(token_hash(&a.token).len(), 64);
+        // SHA-256 in lowercase hex, as stored: the published test vector.
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert!(!token_hash(&a.token).contains(&a.token));
     }
 }

@@ -180,10 +180,9 @@ pub async fn execute(
 /// that orders ids made in the same millisecond, seeded at random. Time-ordered, so the indexes
 /// on message ids grow at their end.
 fn message_execution_id() -> String {
-    format!(
-        "MEX-{}",
-        &Uuid::now_v7().simple().to_string()[..24].to_uppercase()
-    )
+    let mut hex = [0u8; 32];
+    let hex = Uuid::now_v7().simple().encode_upper(&mut hex);
+    format!("MEX-{}", &hex[..24])
 }
 
 #[cfg(test)]

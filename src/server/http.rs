@@ -7,7 +7,7 @@ use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::{DeliveryClient, Timeouts};
 use crate::server::delivery::worker::{DeliveryEngine, EngineSettings};
-use crate::server::state::AppState;
+use crate::server::state::{AppState, SharedState};
 use crate::server::storage::{SqliteStorage, Store};
 use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
@@ -169,7 +169,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             },
         )
     };
-    let state = AppState {
+    let state = AppState::new(SharedState {
         leptos_options: leptos_options(&config, addr),
         config: Arc::new(config),
         store,
@@ -181,7 +181,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         provider,
         outcomes: outcomes.clone(),
         executions,
-    };
+    });
     prepare_first_admin(&state, addr).await?;
 
     let worker = tokio::spawn(delivery.run());

@@ -11,8 +11,31 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::{Arc, Mutex};
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cloned for every request (axum hands each handler its own), so it is one shared pointer.
+#[derive(Clone)]
+pub struct AppState(Arc<SharedState>);
+
+impl AppState {
+    pub fn new(shared: SharedState) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// Leptos's handlers read their options from the state.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct SharedState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
