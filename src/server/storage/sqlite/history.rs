@@ -115,6 +115,8 @@ pub(super) async fn list_deliveries(
             .push_bind(sandbox_id.to_string())
             .push(" AND request_id = ")
             .push_bind(search.clone())
+            // The index holds only events with a payload: the ones that have deliveries.
+            .push(" AND payload <> ''")
             .push(" UNION ALL SELECT id FROM feedback_events WHERE message_execution_id = ")
             .push_bind(search.clone())
             .push(
