@@ -26,14 +26,7 @@ pub fn generate() -> NewCredential {
 }
 
 pub fn token_hash(token: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(token.as_bytes());
-    let mut hex = String::with_capacity(digest.len() * 2);
-    for byte in digest {
-        hex.push(HEX[usize::from(byte >> 4)] as char);
-        hex.push(HEX[usize::from(byte & 0x0f)] as char);
-    }
-    hex
+    crate::server::crypto::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Why a caller is refused; the message never says which half was wrong.

@@ -98,11 +98,7 @@ impl SecretBox {
         mac.update(b"fingerprint:");
         mac.update(secret.as_bytes());
         let digest = mac.finalize().into_bytes();
-        digest[..8]
-            .chunks(2)
-            .map(|pair| format!("{:02x}{:02x}", pair[0], pair[1]))
-            .collect::<Vec<_>>()
-            .join(":")
+        digest[..8].chunks(2).map(hex).collect::<Vec<_>>().join(":")
     }
 }
 
@@ -121,6 +117,17 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     std::fs::write(path, content)
+}
+
+/// Lowercase hex, two digits a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        hex.push(DIGITS[usize::from(byte >> 4)] as char);
+        hex.push(DIGITS[usize::from(byte & 0x0f)] as char);
+    }
+    hex
 }
 
 /// Whether two secrets are equal, comparing every byte so the time taken does not tell how

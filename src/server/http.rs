@@ -267,7 +267,7 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
         _ => {
             let mut bytes = [0u8; 24];
             rand::rngs::OsRng.fill_bytes(&mut bytes);
-            let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let token = crate::server::crypto::hex(&bytes);
             // Printed on stdout on purpose: this link is how the first person gets in.
             println!("No administrator yet. Create one at: http://{addr}/setup?token={token}");
             *state.setup_token.lock().expect("setup token lock") = Some(token);
