@@ -300,29 +300,42 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         ))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(session_layer);
-    // The public API authenticates each call with its credentials: no session, no cookies.
-    Router::new()
-        .merge(crate::api::executions::routes())
-        .merge(crate::api::rest::routes())
-        .merge(pages)
-        // No request may hang a connection: pages and server functions answer well within this.
-        .layer(TimeoutLayer::with_status_code(
+    // No request may hang a connection: pages and server functions answer well within this.
+    let timeout = || {
+        TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             std::time::Duration::from_secs(30),
-        ))
+        )
+    };
+    let nosniff = || {
+        SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        )
+    };
+    // The public API authenticates each call with its credentials: no session, no cookies. The
+    // execution call is the hot path and answers a few hundred bytes of JSON, never framed:
+    // only the layers that matter to it.
+    let executions = crate::api::executions::routes()
+        .layer(timeout())
+        .layer(nosniff());
+    let rest_and_pages = Router::new()
+        .merge(crate::api::rest::routes())
+        .merge(pages)
+        .layer(timeout())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(nosniff())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
         // The wasm bundle shrinks to about a third with gzip.
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new());
+    Router::new()
+        .merge(executions)
+        .merge(rest_and_pages)
         .with_state(state)
 }

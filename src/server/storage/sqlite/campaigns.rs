@@ -195,40 +195,50 @@ pub(super) async fn store_executions(
     pool: &SqlitePool,
     executions: &[NewExecution],
 ) -> StoreResult<Vec<ExecutionStored>> {
-    use super::outbox::{chunks, placeholders, push_events, Statements};
+    use super::outbox::{push_events, push_rows, Statements};
     let now = now_ms();
     // One query for the whole batch. A replayed requestId (even twice in this batch) inserts no
     // execution, so nothing else of it is stored: each row below requires its parent row.
     let mut statements = Statements::default();
-    for chunk in chunks(executions) {
-        statements.push(&format!(
+    push_rows(
+        &mut statements,
+        executions,
+        6,
+        |values| {
+            format!(
             "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
-             VALUES {} ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id",
-            placeholders(chunk.len(), 7)
-        ));
-        for execution in chunk {
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, ? FROM (VALUES {values}) AS v \
+             WHERE v.column1 IS NOT NULL ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id"
+        )
+        },
+        &[now],
+        |statements, execution| {
             statements.bind(execution.id.to_string());
             statements.bind(execution.sandbox_id.to_string());
             statements.bind(execution.campaign_id.to_string());
             statements.bind(execution.request_id.as_str());
             statements.bind(execution.created_by.as_str());
             statements.bind(execution.response.as_str());
-            statements.bind(now);
-        }
-    }
+        },
+    );
     let messages: Vec<(&NewExecution, usize, &NewMessageExecution)> = executions
         .iter()
         .flat_map(|e| e.messages.iter().enumerate().map(move |(i, m)| (e, i, m)))
         .collect();
-    for chunk in chunks(&messages) {
-        statements.push(&format!(
+    push_rows(
+        &mut statements,
+        &messages,
+        9,
+        |values| {
+            format!(
             "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
              address, campaign_version_id, content) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 \
-             FROM (VALUES {}) AS v WHERE EXISTS (SELECT 1 FROM executions e WHERE e.id = v.column2)",
-            placeholders(chunk.len(), 9)
-        ));
-        for (execution, position, message) in chunk {
+             FROM (VALUES {values}) AS v WHERE EXISTS (SELECT 1 FROM executions e WHERE e.id = v.column2)"
+        )
+        },
+        &[],
+        |statements, (execution, position, message)| {
             statements.bind(message.id.as_str());
             statements.bind(execution.id.to_string());
             statements.bind(*position as i64);
@@ -238,22 +248,27 @@ pub(super) async fn store_executions(
             statements.bind(message.address.as_str());
             statements.bind(message.campaign_version_id.as_str());
             statements.bind(message.content.as_str());
-        }
-    }
+        },
+    );
     // Only outcomes still to emit wait in provider_outcomes; the others are events already.
     let later: Vec<(&String, &NewOutcome)> = messages
         .iter()
         .flat_map(|(_, _, m)| m.outcomes.iter().map(move |o| (&m.id, o)))
         .filter(|(_, outcome)| outcome.emit_now.is_none())
         .collect();
-    for chunk in chunks(&later) {
-        statements.push(&format!(
+    push_rows(
+        &mut statements,
+        &later,
+        5,
+        |values| {
+            format!(
             "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {}) AS v \
-             WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column1)",
-            placeholders(chunk.len(), 5)
-        ));
-        for (message_id, outcome) in chunk {
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {values}) AS v \
+             WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column1)"
+        )
+        },
+        &[],
+        |statements, (message_id, outcome)| {
             statements.bind(message_id.as_str());
             statements.bind(outcome.status.as_str());
             statements.bind(
@@ -264,8 +279,8 @@ pub(super) async fn store_executions(
             );
             statements.bind(outcome.retry_count as i64);
             statements.bind(outcome.due_at_ms);
-        }
-    }
+        },
+    );
     let emitted: Vec<(&NewEvent, &[Uuid])> = messages
         .iter()
         .flat_map(|(_, _, m)| &m.outcomes)
@@ -352,20 +367,19 @@ pub(super) async fn emit_outcomes(
         .iter()
         .map(|(_, event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
-    let ids: Vec<String> = events
+    let ids: Vec<i64> = events
         .iter()
-        .map(|(id, _, _)| id)
-        .chain(set_aside)
-        .map(i64::to_string)
+        .map(|(id, _, _)| *id)
+        .chain(set_aside.iter().copied())
         .collect();
     let mut statements = super::outbox::Statements::default();
     super::outbox::push_events(&mut statements, &items, now, false);
-    // Integers only: formatting them into the statement is safe.
-    statements.push(&format!(
-        "UPDATE provider_outcomes SET emitted_at = ? WHERE id IN ({})",
-        ids.join(",")
-    ));
+    // The ids as one JSON array: one statement text whatever their number.
+    statements.push(
+        "UPDATE provider_outcomes SET emitted_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+    );
     statements.bind(now);
+    statements.bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()));
     statements.run_in_transaction(pool).await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The delivery history in SQLite: filtered lists, one delivery, resends, health, executions and
 //! retention.
 
-use super::outbox::{placeholders, Statements};
+use super::outbox::{push_rows, Statements};
 use super::*;
 use crate::model::history::{AttemptCounts, DeliveryState, ResendOutcome};
 use sqlx::{QueryBuilder, Sqlite};
@@ -553,24 +553,29 @@ pub(super) fn push_health(statements: &mut Statements<'_>, attempts: &[AttemptRe
         }
     }
     let cells: Vec<_> = cells.into_iter().collect();
-    for chunk in super::outbox::chunks(&cells) {
-        statements.push(&format!(
+    push_rows(
+        statements,
+        &cells,
+        6,
+        |values| {
+            format!(
             "INSERT INTO webhook_hourly_stats (webhook_id, hour, bucket, succeeded, retried, failed) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES {}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES {values}) AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column1) \
              ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = succeeded + excluded.succeeded, \
-             retried = retried + excluded.retried, failed = failed + excluded.failed",
-            placeholders(chunk.len(), 6)
-        ));
-        for ((webhook_id, hour, bucket), counts) in chunk {
+             retried = retried + excluded.retried, failed = failed + excluded.failed"
+        )
+        },
+        &[],
+        |statements, ((webhook_id, hour, bucket), counts)| {
             statements.bind(webhook_id.to_string());
             statements.bind(*hour);
             statements.bind(*bucket);
             statements.bind(counts.succeeded);
             statements.bind(counts.retried);
             statements.bind(counts.failed);
-        }
-    }
+        },
+    );
     for (webhook_id, (error, at)) in last_errors {
         statements
             .push("UPDATE feedback_webhooks SET last_error = ?, last_error_at = ? WHERE id = ?");

@@ -7,13 +7,15 @@ use sqlx::sqlite::SqliteArguments;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// Row counts of the multi-row statements; a batch is cut into the largest that fit.
-const CHUNKS: [usize; 3] = [64, 8, 1];
+/// Row counts of the multi-row statements. A batch's rows are cut into statements of at most
+/// the largest count, each padded with rows of NULLs up to the next count (every statement
+/// skips rows whose first column is NULL). A transaction's text then takes few shapes, so the
+/// statement cache keeps them: preparing a statement of many rows costs more than running it.
+const ROW_COUNTS: [usize; 6] = [1, 4, 16, 64, 256, 1024];
 
 /// `(?,?),(?,?)`: `rows` tuples of `columns` placeholders. Bare `?` only: SQLite looks up a
 /// numbered parameter's name by a linear scan, so binding `?N` costs O(n²) in a statement's
-/// parameters (sqlx asks each one's name). Batches use a few fixed sizes (`CHUNKS`), so each
-/// text is built once and kept.
+/// parameters (sqlx asks each one's name). Each shape is built once and kept.
 pub(super) fn placeholders(rows: usize, columns: usize) -> Arc<str> {
     type Shape = (usize, usize);
     static BUILT: OnceLock<Mutex<HashMap<Shape, Arc<str>>>> = OnceLock::new();
@@ -30,19 +32,50 @@ pub(super) fn placeholders(rows: usize, columns: usize) -> Arc<str> {
         .clone()
 }
 
-/// Splits `items` into chunks of the sizes in `CHUNKS`, largest first.
-pub(super) fn chunks<T>(mut items: &[T]) -> Vec<&[T]> {
-    let mut out = Vec::new();
-    while !items.is_empty() {
-        let size = CHUNKS
-            .into_iter()
-            .find(|size| *size <= items.len())
-            .unwrap_or(1);
-        let (head, tail) = items.split_at(size);
-        out.push(head);
-        items = tail;
+/// The row counts of the statements writing `rows` rows: full statements of the largest
+/// count, then one padded to the smallest count that holds the rest.
+fn statement_sizes(rows: usize) -> Vec<usize> {
+    let largest = ROW_COUNTS[ROW_COUNTS.len() - 1];
+    let mut sizes = vec![largest; rows / largest];
+    let rest = rows % largest;
+    if rest > 0 {
+        sizes.push(
+            ROW_COUNTS
+                .into_iter()
+                .find(|count| *count >= rest)
+                .unwrap_or(largest),
+        );
     }
-    out
+    sizes
+}
+
+/// Adds the statements writing `rows`: `sql` makes a statement's text from its `VALUES`
+/// list, `leading` are the parameters its text has before that list, and `bind` binds one
+/// row's `columns` values. Padding rows are all NULL: the statement's `WHERE` must require
+/// `v.column1 IS NOT NULL` (or compare it with `=`).
+pub(super) fn push_rows<'q, 'r, T>(
+    statements: &mut Statements<'q>,
+    rows: &'r [T],
+    columns: usize,
+    sql: impl Fn(&str) -> String,
+    leading: &[i64],
+    mut bind: impl FnMut(&mut Statements<'q>, &'r T),
+) {
+    let mut rest = rows;
+    for size in statement_sizes(rows.len()) {
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        rest = tail;
+        statements.push(&sql(&placeholders(size, columns)));
+        for value in leading {
+            statements.bind(*value);
+        }
+        for row in chunk {
+            bind(statements, row);
+        }
+        for _ in 0..(size - chunk.len()) * columns {
+            statements.bind(None::<i64>);
+        }
+    }
 }
 
 struct EventRow<'a> {
@@ -208,17 +241,23 @@ pub(super) fn push_events<'q>(
         })
         .collect();
     let condition = if of_stored_messages {
-        " WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column6)"
+        " AND EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column6)"
     } else {
         ""
     };
-    for chunk in chunks(&events) {
-        statements.push(&format!(
+    push_rows(
+        statements,
+        &events,
+        7,
+        |values| {
+            format!(
             "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (VALUES {}) AS v{condition}",
-            placeholders(chunk.len(), 8)
-        ));
-        for row in chunk {
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, ? FROM (VALUES {values}) AS v \
+             WHERE v.column1 IS NOT NULL{condition}"
+        )
+        },
+        &[now],
+        |statements, row| {
             statements.bind(row.id.clone());
             statements.bind(row.event.sandbox_id.to_string());
             statements.bind(row.event.event_type.as_str());
@@ -226,22 +265,23 @@ pub(super) fn push_events<'q>(
             statements.bind(row.event.request_id.as_str());
             statements.bind(row.event.message_execution_id.as_str());
             statements.bind(row.event.payload.as_str());
-            statements.bind(now);
-        }
-    }
-    for chunk in chunks(&deliveries) {
-        statements.push(&format!(
+        },
+    );
+    push_rows(
+        statements,
+        &deliveries,
+        6,
+        |values| {
+            format!(
             "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM (VALUES {}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM (VALUES {values}) AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = 1) \
              AND EXISTS (SELECT 1 FROM feedback_events e WHERE e.id = v.column2) \
-             RETURNING id",
-            placeholders(chunk.len(), 6)
-        ));
-        statements.bind(now);
-        statements.bind(now);
-        statements.bind(now);
-        for row in chunk {
+             RETURNING id"
+        )
+        },
+        &[now, now, now],
+        |statements, row| {
             let event = &events[row.event_index];
             statements.bind(row.id.to_string());
             statements.bind(event.id.clone());
@@ -249,8 +289,8 @@ pub(super) fn push_events<'q>(
             statements.bind(row.sandbox_id.clone());
             statements.bind(event.event.event_type.as_str());
             statements.bind(event.event.channel.as_str());
-        }
-    }
+        },
+    );
     PlannedDeliveries {
         events: batch.len(),
         rows: deliveries
@@ -361,16 +401,21 @@ pub(super) async fn record_attempts(
         serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
     };
     let mut statements = Statements::default();
-    for chunk in chunks(attempts) {
-        statements.push(&format!(
-            // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
-            // others of the batch must not fail with it.
+    push_rows(
+        &mut statements,
+        attempts,
+        9,
+        // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
+        // others of the batch must not fail with it.
+        |values| {
+            format!(
             "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM (VALUES {}) AS v \
-             WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)",
-            placeholders(chunk.len(), 9)
-        ));
-        for attempt in chunk {
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM (VALUES {values}) AS v \
+             WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)"
+        )
+        },
+        &[],
+        |statements, attempt| {
             statements.bind(attempt.delivery_id.to_string());
             statements.bind(attempt.attempt);
             statements.bind(attempt.started_at_ms);
@@ -380,15 +425,21 @@ pub(super) async fn record_attempts(
             statements.bind(json(&attempt.response_headers));
             statements.bind(attempt.body_excerpt.as_str());
             statements.bind(json(&attempt.request_headers));
-        }
-        statements.push(&format!(
+        },
+    );
+    push_rows(
+        &mut statements,
+        attempts,
+        7,
+        |values| {
+            format!(
             "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
              claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ? \
-             FROM (VALUES {}) AS v WHERE deliveries.id = v.column1",
-            placeholders(chunk.len(), 7)
-        ));
-        statements.bind(now);
-        for attempt in chunk {
+             FROM (VALUES {values}) AS v WHERE deliveries.id = v.column1"
+        )
+        },
+        &[now],
+        |statements, attempt| {
             let (state, next_at) = match attempt.next {
                 NextStep::Succeeded => ("succeeded", now),
                 NextStep::RetryAt(at) => ("pending", at),
@@ -401,8 +452,8 @@ pub(super) async fn record_attempts(
             statements.bind(attempt.status.map(i64::from));
             statements.bind(attempt.error_code.as_deref());
             statements.bind(attempt.started_at_ms);
-        }
-    }
+        },
+    );
     super::history::push_health(&mut statements, attempts);
 
     // Per webhook: a success ends the failing streak; otherwise the streak starts (or goes on).
@@ -472,13 +523,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn batches_are_cut_into_the_fixed_statement_sizes() {
-        let items: Vec<u32> = (0..150).collect();
-        let sizes: Vec<usize> = chunks(&items).iter().map(|c| c.len()).collect();
-        assert_eq!(sizes, [64, 64, 8, 8, 1, 1, 1, 1, 1, 1]);
-        assert_eq!(chunks(&items).concat(), items);
-        assert!(chunks::<u32>(&[]).is_empty());
+    fn batches_are_cut_into_padded_statements_of_the_fixed_sizes() {
+        assert!(statement_sizes(0).is_empty());
+        assert_eq!(statement_sizes(1), [1]);
+        assert_eq!(statement_sizes(3), [4]);
+        assert_eq!(statement_sizes(17), [64]);
+        assert_eq!(statement_sizes(1024), [1024]);
+        assert_eq!(statement_sizes(1030), [1024, 16]);
         assert_eq!(&*placeholders(2, 3), "(?,?,?),(?,?,?)");
+    }
+
+    #[tokio::test]
+    async fn padding_rows_are_never_written() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (id TEXT NOT NULL, n INTEGER, at INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let rows: Vec<(String, Option<i64>)> = (0..19)
+            .map(|i| (format!("r{i}"), (i % 2 == 0).then_some(i)))
+            .collect();
+        let mut statements = Statements::default();
+        push_rows(
+            &mut statements,
+            &rows,
+            2,
+            |values| {
+                format!(
+                    "INSERT INTO t (id, n, at) SELECT v.column1, v.column2, ? FROM (VALUES {values}) AS v \
+                     WHERE v.column1 IS NOT NULL RETURNING id"
+                )
+            },
+            &[7],
+            |statements, (id, n)| {
+                statements.bind(id.clone());
+                statements.bind(*n);
+            },
+        );
+        let returned = statements.run_in_transaction(&pool).await.unwrap();
+        assert_eq!(returned.len(), 19);
+        let stored: Vec<(String, Option<i64>, i64)> =
+            sqlx::query_as("SELECT id, n, at FROM t ORDER BY rowid")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        let expected: Vec<(String, Option<i64>, i64)> =
+            rows.into_iter().map(|(id, n)| (id, n, 7)).collect();
+        assert_eq!(stored, expected);
     }
 
     #[tokio::test]
