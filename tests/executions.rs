@@ -389,6 +389,41 @@ async fn the_webhooks_channel_and_event_filter_decide_what_it_receives() {
         "bounce"
     );
     assert_eq!(events[0]["requestId"], "r-1");
+
+    // Each message's timeline keeps every event, whether a webhook received it or not.
+    let timeline = |page: &Value, message: usize| -> Vec<(String, usize)> {
+        page["executions"][0]["messages"][message]["events"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"))
+            .iter()
+            .map(|event| {
+                (
+                    event["event"].as_str().unwrap().to_string(),
+                    event["deliveries"].as_array().unwrap().len(),
+                )
+            })
+            .collect()
+    };
+    let named = |pairs: &[(&str, usize)]| -> Vec<(String, usize)> {
+        pairs.iter().map(|(e, n)| (e.to_string(), *n)).collect()
+    };
+    let (status, filtered) = api
+        .app
+        .call_json("campaigns/executions", &[("campaign", &campaign)])
+        .await;
+    assert_eq!(status, 200, "{filtered}");
+    assert_eq!(
+        timeline(&filtered, 0),
+        named(&[("sent", 0), ("delivered", 0)])
+    );
+    assert_eq!(timeline(&filtered, 1), named(&[("sent", 0), ("bounce", 1)]));
+    let (status, quiet) = api
+        .app
+        .call_json("campaigns/executions", &[("campaign", &no_webhook)])
+        .await;
+    assert_eq!(status, 200, "{quiet}");
+    assert_eq!(timeline(&quiet, 0), named(&[("sent", 0), ("delivered", 0)]));
+    assert_eq!(timeline(&quiet, 1), named(&[("sent", 0), ("bounce", 0)]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

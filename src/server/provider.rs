@@ -198,7 +198,8 @@ impl OutcomeDispatcher {
 
 /// The feedback event of an outcome, with the exact payload of spec §5 when some webhook
 /// receives it. An event no webhook receives keeps no payload: only deliveries send one, and
-/// the message's timeline needs only the event's type and time.
+/// the message's timeline needs only the event's type and time (storage keeps those on the
+/// message itself).
 pub fn feedback_event(sandbox_id: Uuid, facts: FeedbackFacts, routed: bool) -> Option<NewEvent> {
     let (event_type, channel) = (facts.status.as_str(), facts.channel.as_str());
     let (request_id, message_execution_id) =

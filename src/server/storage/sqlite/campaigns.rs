@@ -228,13 +228,14 @@ pub(super) async fn store_executions(
     push_rows(
         &mut statements,
         &messages,
-        9,
+        10,
         |values| {
             format!(
             "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
-             address, campaign_version_id, content) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 \
-             FROM (VALUES {values}) AS v WHERE EXISTS (SELECT 1 FROM executions e WHERE e.id = v.column2)"
+             address, campaign_version_id, content, unrouted_events) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, \
+             v.column9, v.column10 FROM (VALUES {values}) AS v \
+             WHERE EXISTS (SELECT 1 FROM executions e WHERE e.id = v.column2)"
         )
         },
         &[],
@@ -248,6 +249,14 @@ pub(super) async fn store_executions(
             statements.bind(message.address.as_str());
             statements.bind(message.campaign_version_id.as_str());
             statements.bind(message.content.as_str());
+            let unrouted = message
+                .outcomes
+                .iter()
+                .filter_map(|outcome| outcome.emit_now.as_ref())
+                .filter(|(_, webhook_ids)| webhook_ids.is_empty())
+                .map(|(event, _)| unrouted_entry(&event.event_type, now))
+                .collect::<String>();
+            statements.bind(unrouted);
         },
     );
     // Only outcomes still to emit wait in provider_outcomes; the others are events already.
@@ -281,10 +290,12 @@ pub(super) async fn store_executions(
             statements.bind(outcome.due_at_ms);
         },
     );
+    // The message row keeps the events no webhook receives.
     let emitted: Vec<(&NewEvent, &[Uuid])> = messages
         .iter()
         .flat_map(|(_, _, m)| &m.outcomes)
         .filter_map(|outcome| outcome.emit_now.as_ref())
+        .filter(|(_, webhook_ids)| !webhook_ids.is_empty())
         .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
     push_events(&mut statements, &emitted, now, true);
@@ -354,6 +365,21 @@ pub(super) async fn due_outcomes(
         .collect()
 }
 
+/// One event of a message's `unrouted_events`: `sent@1732800000000;`.
+pub(super) fn unrouted_entry(event_type: &str, at_ms: i64) -> String {
+    format!("{event_type}@{at_ms};")
+}
+
+/// The events of a message's `unrouted_events`, oldest first; a malformed entry is skipped.
+pub(super) fn unrouted_events(text: &str) -> Vec<(String, i64)> {
+    text.split(';')
+        .filter_map(|entry| {
+            let (event_type, at) = entry.split_once('@')?;
+            Some((event_type.to_string(), at.parse().ok()?))
+        })
+        .collect()
+}
+
 pub(super) async fn emit_outcomes(
     pool: &SqlitePool,
     events: &[(i64, NewEvent, Vec<Uuid>)],
@@ -365,8 +391,18 @@ pub(super) async fn emit_outcomes(
     }
     let items: Vec<(&NewEvent, &[Uuid])> = events
         .iter()
+        .filter(|(_, _, webhook_ids)| !webhook_ids.is_empty())
         .map(|(_, event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
+    // An event no webhook receives joins its message's timeline, all of a message's in one row.
+    let mut by_message: std::collections::HashMap<&str, String> = Default::default();
+    for (_, event, _) in events.iter().filter(|(_, _, ids)| ids.is_empty()) {
+        by_message
+            .entry(&event.message_execution_id)
+            .or_default()
+            .push_str(&unrouted_entry(&event.event_type, now));
+    }
+    let unrouted: Vec<(&str, String)> = by_message.into_iter().collect();
     let ids: Vec<i64> = events
         .iter()
         .map(|(id, _, _)| *id)
@@ -374,6 +410,22 @@ pub(super) async fn emit_outcomes(
         .collect();
     let mut statements = super::outbox::Statements::default();
     super::outbox::push_events(&mut statements, &items, now, false);
+    super::outbox::push_rows(
+        &mut statements,
+        &unrouted,
+        2,
+        |values| {
+            format!(
+                "UPDATE message_executions SET unrouted_events = unrouted_events || v.column2 \
+                 FROM (VALUES {values}) AS v WHERE message_executions.id = v.column1"
+            )
+        },
+        &[],
+        |statements, (message, entries)| {
+            statements.bind(*message);
+            statements.bind(entries.as_str());
+        },
+    );
     // The ids as one JSON array: one statement text whatever their number.
     statements.push(
         "UPDATE provider_outcomes SET emitted_at = ? WHERE id IN (SELECT value FROM json_each(?))",
@@ -382,4 +434,87 @@ pub(super) async fn emit_outcomes(
     statements.bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()));
     statements.run_in_transaction(pool).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unrouted_events_read_back_in_order() {
+        let text = [
+            ("sent", 1_732_800_000_000),
+            ("delivered", 1_732_800_000_500),
+        ]
+        .map(|(event, at)| unrouted_entry(event, at))
+        .concat();
+        assert_eq!(text, "sent@1732800000000;delivered@1732800000500;");
+        assert_eq!(
+            unrouted_events(&text),
+            [
+                ("sent".to_string(), 1_732_800_000_000),
+                ("delivered".to_string(), 1_732_800_000_500)
+            ]
+        );
+        assert!(unrouted_events("").is_empty());
+        assert_eq!(
+            unrouted_events("sent@x;bounce@7;"),
+            [("bounce".to_string(), 7)]
+        );
+    }
+
+    /// Before 0008, an event no webhook received was a row of its own, without payload.
+    #[tokio::test]
+    async fn the_migration_moves_unrouted_events_onto_their_message() {
+        // One connection: each would have its own in-memory database.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let mut migrator = sqlx::migrate!("./migrations/sqlite");
+        let all = migrator.migrations.to_vec();
+        let before = all.iter().position(|m| m.version == 8).unwrap();
+        migrator.migrations = std::borrow::Cow::Owned(all[..before].to_vec());
+        migrator.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO organizations VALUES ('o', 'ORG@AdobeOrg', 0); \
+             INSERT INTO sandboxes VALUES ('s', 'o', 'prod', 0); \
+             INSERT INTO campaigns (id, sandbox_id, name, name_key, channel, status, campaign_version_id, created_at, updated_at) \
+                 VALUES ('c', 's', 'C', 'c', 'email', 'live', 'v', 0, 0); \
+             INSERT INTO executions VALUES ('x', 's', 'c', 'r', 'k', '{}', 0); \
+             INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, address, campaign_version_id, content) \
+                 VALUES ('m', 'x', 0, 'aep', 'u', 'email', 'a@b.c', 'v', '{}'); \
+             INSERT INTO feedback_events VALUES ('e2', 's', 'delivered', 'email', 'r', 'm', '', 20); \
+             INSERT INTO feedback_events VALUES ('e1', 's', 'sent', 'email', 'r', 'm', '', 10); \
+             INSERT INTO feedback_events VALUES ('e3', 's', 'bounce', 'email', 'r', 'm', '{\"routed\":true}', 30); \
+             INSERT INTO feedback_events VALUES ('e4', 's', 'sent', 'email', 'r2', 'not-a-message', '', 40);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .unwrap();
+
+        let unrouted: String =
+            sqlx::query_scalar("SELECT unrouted_events FROM message_executions WHERE id = 'm'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            unrouted_events(&unrouted),
+            [("sent".to_string(), 10), ("delivered".to_string(), 20)]
+        );
+        let kept: Vec<String> = sqlx::query_scalar("SELECT id FROM feedback_events ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            kept,
+            ["e3", "e4"],
+            "routed events, and events of no message, keep their rows"
+        );
+    }
 }

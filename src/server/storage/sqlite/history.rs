@@ -420,7 +420,7 @@ pub(super) async fn list_executions(
     }
     let ids: Vec<String> = executions.iter().map(|e| e.id.to_string()).collect();
     let sql = format!(
-        "SELECT id, execution_id, namespace, address FROM message_executions \
+        "SELECT id, execution_id, namespace, address, unrouted_events FROM message_executions \
          WHERE execution_id IN ({}) ORDER BY execution_id, position",
         in_list(ids.len(), 1)
     );
@@ -430,13 +430,21 @@ pub(super) async fn list_executions(
     }
     let mut messages: Vec<(String, MessageRecord)> = Vec::new();
     for row in query.fetch_all(readers).await? {
+        let unrouted: String = row.try_get("unrouted_events")?;
         messages.push((
             row.try_get("execution_id")?,
             MessageRecord {
                 id: row.try_get("id")?,
                 namespace: row.try_get("namespace")?,
                 address: row.try_get("address")?,
-                events: Vec::new(),
+                events: super::campaigns::unrouted_events(&unrouted)
+                    .into_iter()
+                    .map(|(event_type, created_at_ms)| MessageEventRecord {
+                        event_type,
+                        created_at_ms,
+                        deliveries: Vec::new(),
+                    })
+                    .collect(),
             },
         ));
     }
@@ -478,6 +486,12 @@ pub(super) async fn list_executions(
                     .push((id, row.try_get("state")?, row.try_get("attempts")?));
             }
         }
+        // Oldest first; `sent` comes first among events of the same millisecond.
+        for (_, message) in &mut messages {
+            message
+                .events
+                .sort_by_key(|event| (event.created_at_ms, event.event_type != "sent"));
+        }
     }
     for (execution_id, message) in messages {
         if let Some(execution) = executions
@@ -503,11 +517,13 @@ pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreRe
     .await?
     .rows_affected();
     // Messages and outcomes go with their execution; one with outcomes still to emit stays.
+    // Campaign by campaign, through executions_by_campaign (campaigns are few).
     let executions = sqlx::query(
-        "DELETE FROM executions WHERE id IN (SELECT x.id FROM executions x WHERE x.created_at < ?1 \
+        "DELETE FROM executions WHERE id IN (SELECT x.id FROM campaigns c CROSS JOIN executions x \
+             WHERE x.campaign_id = c.id AND x.created_at < ?1 \
              AND NOT EXISTS (SELECT 1 FROM message_executions m JOIN provider_outcomes o ON o.message_execution_id = m.id \
                  WHERE m.execution_id = x.id AND o.emitted_at IS NULL) \
-             ORDER BY x.created_at LIMIT ?2)",
+             LIMIT ?2)",
     )
     .bind(before)
     .bind(limit)

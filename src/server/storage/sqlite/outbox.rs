@@ -535,7 +535,12 @@ mod tests {
 
     #[tokio::test]
     async fn padding_rows_are_never_written() {
-        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        // One connection: each would have its own in-memory database.
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .unwrap();
         sqlx::query("CREATE TABLE t (id TEXT NOT NULL, n INTEGER, at INTEGER NOT NULL)")
             .execute(&pool)
             .await
