@@ -204,11 +204,12 @@ pub(super) async fn store_executions(
         &mut statements,
         executions,
         6,
-        |values| {
+        // `WHERE true`: after a SELECT, SQLite's parser needs a WHERE before ON CONFLICT.
+        |source| {
             format!(
             "INSERT INTO executions (id, sandbox_id, campaign_id, request_id, created_by, response, created_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, ? FROM (VALUES {values}) AS v \
-             WHERE v.column1 IS NOT NULL ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id"
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, ? FROM {source} AS v \
+             WHERE true ON CONFLICT (campaign_id, request_id) DO NOTHING RETURNING id"
         )
         },
         &[now],
@@ -229,12 +230,12 @@ pub(super) async fn store_executions(
         &mut statements,
         &messages,
         10,
-        |values| {
+        |source| {
             format!(
             "INSERT INTO message_executions (id, execution_id, position, recipient_type, user_id, namespace, \
              address, campaign_version_id, content, unrouted_events) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, \
-             v.column9, v.column10 FROM (VALUES {values}) AS v \
+             v.column9, v.column10 FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM executions e WHERE e.id = v.column2)"
         )
         },
@@ -269,10 +270,10 @@ pub(super) async fn store_executions(
         &mut statements,
         &later,
         5,
-        |values| {
+        |source| {
             format!(
             "INSERT INTO provider_outcomes (message_execution_id, status, failure, retry_count, due_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM (VALUES {values}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5 FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column1)"
         )
         },
@@ -414,10 +415,10 @@ pub(super) async fn emit_outcomes(
         &mut statements,
         &unrouted,
         2,
-        |values| {
+        |source| {
             format!(
                 "UPDATE message_executions SET unrouted_events = unrouted_events || v.column2 \
-                 FROM (VALUES {values}) AS v WHERE message_executions.id = v.column1"
+                 FROM {source} AS v WHERE message_executions.id = v.column1"
             )
         },
         &[],

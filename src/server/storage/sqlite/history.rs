@@ -3,6 +3,7 @@
 
 use super::outbox::{push_rows, Statements};
 use super::*;
+use crate::model::feedback::FeedbackStatus;
 use crate::model::history::{AttemptCounts, DeliveryState, ResendOutcome};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::HashMap;
@@ -488,9 +489,12 @@ pub(super) async fn list_executions(
         }
         // Oldest first; `sent` comes first among events of the same millisecond.
         for (_, message) in &mut messages {
-            message
-                .events
-                .sort_by_key(|event| (event.created_at_ms, event.event_type != "sent"));
+            message.events.sort_by_key(|event| {
+                (
+                    event.created_at_ms,
+                    event.event_type != FeedbackStatus::Sent.as_str(),
+                )
+            });
         }
     }
     for (execution_id, message) in messages {
@@ -573,10 +577,10 @@ pub(super) fn push_health(statements: &mut Statements<'_>, attempts: &[AttemptRe
         statements,
         &cells,
         6,
-        |values| {
+        |source| {
             format!(
             "INSERT INTO webhook_hourly_stats (webhook_id, hour, bucket, succeeded, retried, failed) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES {values}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column1) \
              ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = succeeded + excluded.succeeded, \
              retried = retried + excluded.retried, failed = failed + excluded.failed"

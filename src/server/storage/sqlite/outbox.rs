@@ -8,26 +8,28 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Row counts of the multi-row statements. A batch's rows are cut into statements of at most
-/// the largest count, each padded with rows of NULLs up to the next count (every statement
-/// skips rows whose first column is NULL). A transaction's text then takes few shapes, so the
+/// the largest count, each padded with rows of NULLs up to the next count (the row source a
+/// statement reads leaves them out). A transaction's text then takes few shapes, so the
 /// statement cache keeps them: preparing a statement of many rows costs more than running it.
 const ROW_COUNTS: [usize; 6] = [1, 4, 16, 64, 256, 1024];
 
-/// `(?,?),(?,?)`: `rows` tuples of `columns` placeholders. Bare `?` only: SQLite looks up a
-/// numbered parameter's name by a linear scan, so binding `?N` costs O(n²) in a statement's
-/// parameters (sqlx asks each one's name). Each shape is built once and kept.
-pub(super) fn placeholders(rows: usize, columns: usize) -> Arc<str> {
+/// `(SELECT * FROM (VALUES (?,?),(?,?)) WHERE column1 IS NOT NULL)`: `rows` tuples of `columns`
+/// placeholders, without the padding rows. Bare `?` only: SQLite looks up a numbered
+/// parameter's name by a linear scan, so binding `?N` costs O(n²) in a statement's parameters
+/// (sqlx asks each one's name). Each shape is built once and kept.
+fn row_source(rows: usize, columns: usize) -> Arc<str> {
     type Shape = (usize, usize);
     static BUILT: OnceLock<Mutex<HashMap<Shape, Arc<str>>>> = OnceLock::new();
     let mut built = BUILT
         .get_or_init(Default::default)
         .lock()
-        .expect("placeholders");
+        .expect("row sources");
     built
         .entry((rows, columns))
         .or_insert_with(|| {
             let tuple = format!("({})", vec!["?"; columns].join(","));
-            vec![tuple; rows].join(",").into()
+            let tuples = vec![tuple; rows].join(",");
+            format!("(SELECT * FROM (VALUES {tuples}) WHERE column1 IS NOT NULL)").into()
         })
         .clone()
 }
@@ -49,10 +51,10 @@ fn statement_sizes(rows: usize) -> Vec<usize> {
     sizes
 }
 
-/// Adds the statements writing `rows`: `sql` makes a statement's text from its `VALUES`
-/// list, `leading` are the parameters its text has before that list, and `bind` binds one
-/// row's `columns` values. Padding rows are all NULL: the statement's `WHERE` must require
-/// `v.column1 IS NOT NULL` (or compare it with `=`).
+/// Adds the statements writing `rows`: `sql` makes a statement's text from its row source, a
+/// subquery of columns `column1`, `column2`, … without the padding rows; `leading` are the
+/// parameters its text has before that source, and `bind` binds one row's `columns` values
+/// (never NULL in the first column).
 pub(super) fn push_rows<'q, 'r, T>(
     statements: &mut Statements<'q>,
     rows: &'r [T],
@@ -65,7 +67,7 @@ pub(super) fn push_rows<'q, 'r, T>(
     for size in statement_sizes(rows.len()) {
         let (chunk, tail) = rest.split_at(size.min(rest.len()));
         rest = tail;
-        statements.push(&sql(&placeholders(size, columns)));
+        statements.push(&sql(&row_source(size, columns)));
         for value in leading {
             statements.bind(*value);
         }
@@ -241,7 +243,7 @@ pub(super) fn push_events<'q>(
         })
         .collect();
     let condition = if of_stored_messages {
-        " AND EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column6)"
+        " WHERE EXISTS (SELECT 1 FROM message_executions m WHERE m.id = v.column6)"
     } else {
         ""
     };
@@ -249,11 +251,10 @@ pub(super) fn push_events<'q>(
         statements,
         &events,
         7,
-        |values| {
+        |source| {
             format!(
             "INSERT INTO feedback_events (id, sandbox_id, event_type, channel, request_id, message_execution_id, payload, created_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, ? FROM (VALUES {values}) AS v \
-             WHERE v.column1 IS NOT NULL{condition}"
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, ? FROM {source} AS v{condition}"
         )
         },
         &[now],
@@ -271,10 +272,10 @@ pub(super) fn push_events<'q>(
         statements,
         &deliveries,
         6,
-        |values| {
+        |source| {
             format!(
             "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM (VALUES {values}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = 1) \
              AND EXISTS (SELECT 1 FROM feedback_events e WHERE e.id = v.column2) \
              RETURNING id"
@@ -407,10 +408,10 @@ pub(super) async fn record_attempts(
         9,
         // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
         // others of the batch must not fail with it.
-        |values| {
+        |source| {
             format!(
             "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM (VALUES {values}) AS v \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)"
         )
         },
@@ -431,11 +432,11 @@ pub(super) async fn record_attempts(
         &mut statements,
         attempts,
         7,
-        |values| {
+        |source| {
             format!(
             "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
              claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ? \
-             FROM (VALUES {values}) AS v WHERE deliveries.id = v.column1"
+             FROM {source} AS v WHERE deliveries.id = v.column1"
         )
         },
         &[now],
@@ -530,7 +531,10 @@ mod tests {
         assert_eq!(statement_sizes(17), [64]);
         assert_eq!(statement_sizes(1024), [1024]);
         assert_eq!(statement_sizes(1030), [1024, 16]);
-        assert_eq!(&*placeholders(2, 3), "(?,?,?),(?,?,?)");
+        assert_eq!(
+            &*row_source(2, 3),
+            "(SELECT * FROM (VALUES (?,?,?),(?,?,?)) WHERE column1 IS NOT NULL)"
+        );
     }
 
     #[tokio::test]
@@ -553,10 +557,9 @@ mod tests {
             &mut statements,
             &rows,
             2,
-            |values| {
+            |source| {
                 format!(
-                    "INSERT INTO t (id, n, at) SELECT v.column1, v.column2, ? FROM (VALUES {values}) AS v \
-                     WHERE v.column1 IS NOT NULL RETURNING id"
+                    "INSERT INTO t (id, n, at) SELECT v.column1, v.column2, ? FROM {source} AS v RETURNING id"
                 )
             },
             &[7],
