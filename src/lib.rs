@@ -6,6 +6,8 @@ pub mod app;
 pub mod error;
 pub mod model;
 #[cfg(feature = "ssr")]
+pub mod serve;
+#[cfg(feature = "ssr")]
 pub mod server;
 pub mod ui;
 

@@ -1,5 +1,5 @@
 use clap::Parser;
-use feedback_webhooks::server::{config::Config, http};
+use feedback_webhooks::{serve, server::config::Config};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -10,7 +10,7 @@ async fn main() {
         )
         .init();
     let config = Config::parse();
-    let server = match http::start(config).await {
+    let server = match serve::start(config).await {
         Ok(server) => server,
         Err(error) => {
             eprintln!("feedback-webhooks cannot start: {error}");

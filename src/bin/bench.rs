@@ -22,8 +22,8 @@ use axum::extract::State;
 use clap::Parser;
 use feedback_webhooks::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
 use feedback_webhooks::model::Channel;
+use feedback_webhooks::serve::start;
 use feedback_webhooks::server::config::Config;
-use feedback_webhooks::server::http::start;
 use feedback_webhooks::server::storage::{NewEvent, WebhookWrite};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -151,10 +151,7 @@ enum Source {
 
 impl Source {
     /// A live email campaign with the webhook (filtered to `delivered`) and a credential.
-    async fn api(
-        server: &feedback_webhooks::server::http::RunningServer,
-        hook: uuid::Uuid,
-    ) -> Source {
+    async fn api(server: &feedback_webhooks::serve::RunningServer, hook: uuid::Uuid) -> Source {
         use feedback_webhooks::model::campaign::{CampaignContent, CampaignStatus};
         use feedback_webhooks::server::credentials;
         use feedback_webhooks::server::storage::CampaignWrite;
@@ -529,7 +526,7 @@ async fn main() {
 
 /// Seeds `attempts` attempts straight into the database, then times the deliveries list.
 async fn history_bench(
-    server: &feedback_webhooks::server::http::RunningServer,
+    server: &feedback_webhooks::serve::RunningServer,
     hook: uuid::Uuid,
     attempts: u64,
     requests: usize,

@@ -9,7 +9,6 @@ pub mod delivery;
 pub mod executions;
 pub mod group_commit;
 pub mod history;
-pub mod http;
 pub mod provider;
 pub mod public_api;
 pub mod state;

@@ -1,8 +1,11 @@
-//! Campaigns, API credentials and executions in SQLite.
+//! Campaigns, their executions and the provider outcomes waiting to be emitted, in SQLite.
 
+use super::batch::{push_rows, Statements};
+use super::outbox::push_events;
 use super::*;
 use crate::model::campaign::{CampaignContent, CampaignStatus};
 use crate::model::Channel;
+use crate::server::storage::plan::{EmissionPlan, EventsPlan, ExecutionsPlan};
 
 /// A campaign with its activated webhook's routing settings (one read on the execution path).
 const CAMPAIGN_COLUMNS: &str = "c.id, c.sandbox_id, c.name, c.channel, c.status, c.email_subject, \
@@ -54,12 +57,9 @@ fn campaign_from_row(row: &SqliteRow) -> StoreResult<CampaignRecord> {
     })
 }
 
-pub(super) async fn list(
-    readers: &SqlitePool,
-    sandbox_id: Uuid,
-) -> StoreResult<Vec<CampaignRecord>> {
+async fn list(readers: &SqlitePool, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>> {
     sqlx::query(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE c.sandbox_id = ? \
+        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE c.sandbox_id = $1 \
          ORDER BY c.updated_at DESC, c.id"
     ))
     .bind(sandbox_id.to_string())
@@ -70,13 +70,13 @@ pub(super) async fn list(
     .collect()
 }
 
-pub(super) async fn one(
+async fn one(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     id: Uuid,
 ) -> StoreResult<Option<CampaignRecord>> {
     sqlx::query(&format!(
-        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE c.id = ? AND c.sandbox_id = ?"
+        "SELECT {CAMPAIGN_COLUMNS} FROM {CAMPAIGN_FROM} WHERE c.id = $1 AND c.sandbox_id = $2"
     ))
     .bind(id.to_string())
     .bind(sandbox_id.to_string())
@@ -87,7 +87,7 @@ pub(super) async fn one(
     .transpose()
 }
 
-pub(super) async fn write(
+async fn write(
     pool: &SqlitePool,
     sandbox_id: Uuid,
     id: Uuid,
@@ -98,11 +98,11 @@ pub(super) async fn write(
     let sql = if create {
         "INSERT INTO campaigns (name, name_key, channel, status, email_subject, email_body, sms_text, \
          campaign_version_id, webhook_enabled, webhook_id, updated_at, id, sandbox_id, created_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?11)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $11)"
     } else {
-        "UPDATE campaigns SET name = ?1, name_key = ?2, channel = ?3, status = ?4, email_subject = ?5, \
-         email_body = ?6, sms_text = ?7, campaign_version_id = ?8, webhook_enabled = ?9, webhook_id = ?10, \
-         updated_at = ?11 WHERE id = ?12 AND sandbox_id = ?13"
+        "UPDATE campaigns SET name = $1, name_key = $2, channel = $3, status = $4, email_subject = $5, \
+         email_body = $6, sms_text = $7, campaign_version_id = $8, webhook_enabled = $9, webhook_id = $10, \
+         updated_at = $11 WHERE id = $12 AND sandbox_id = $13"
     };
     let result = sqlx::query(sql)
         .bind(&campaign.name)
@@ -127,76 +127,12 @@ pub(super) async fn write(
     Ok(())
 }
 
-const CREDENTIAL_COLUMNS: &str =
-    "c.id, c.organization_id, o.ims_org, c.name, c.api_key, c.token_hash, \
-     c.created_at, c.last_used_at, c.revoked_at";
-
-fn credential_from_row(row: &SqliteRow) -> StoreResult<CredentialRecord> {
-    Ok(CredentialRecord {
-        id: uuid_column(row, "id")?,
-        organization_id: uuid_column(row, "organization_id")?,
-        ims_org: row.try_get("ims_org")?,
-        name: row.try_get("name")?,
-        api_key: row.try_get("api_key")?,
-        token_hash: row.try_get("token_hash")?,
-        created_at_ms: row.try_get("created_at")?,
-        last_used_at_ms: row.try_get("last_used_at")?,
-        revoked_at_ms: row.try_get("revoked_at")?,
-    })
-}
-
-pub(super) async fn credentials_where(
-    readers: &SqlitePool,
-    condition: &str,
-    value: String,
-) -> StoreResult<Vec<CredentialRecord>> {
-    sqlx::query(&format!(
-        "SELECT {CREDENTIAL_COLUMNS} FROM api_credentials c JOIN organizations o ON o.id = c.organization_id \
-         WHERE {condition} ORDER BY c.created_at DESC, c.id"
-    ))
-    .bind(value)
-    .fetch_all(readers)
-    .await?
-    .iter()
-    .map(credential_from_row)
-    .collect()
-}
-
-pub(super) async fn caller(
-    readers: &SqlitePool,
-    api_key: &str,
-    sandbox_name: Option<&str>,
-) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>> {
-    let row = sqlx::query(&format!(
-        "SELECT {CREDENTIAL_COLUMNS}, s.id AS sandbox_id, s.name AS sandbox_name \
-         FROM api_credentials c JOIN organizations o ON o.id = c.organization_id \
-         LEFT JOIN sandboxes s ON s.organization_id = c.organization_id AND s.name = ?2 \
-         WHERE c.api_key = ?1"
-    ))
-    .bind(api_key)
-    .bind(sandbox_name)
-    .fetch_optional(readers)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let credential = credential_from_row(&row)?;
-    let sandbox = match row.try_get::<Option<String>, _>("sandbox_id")? {
-        Some(_) => Some(SandboxRef {
-            id: uuid_column(&row, "sandbox_id")?,
-            name: row.try_get("sandbox_name")?,
-            organization_id: credential.organization_id,
-            ims_org: credential.ims_org.clone(),
-        }),
-        None => None,
-    };
-    Ok(Some((credential, sandbox)))
-}
-
-pub(super) async fn store_executions(
+async fn store_executions(
     pool: &SqlitePool,
     executions: &[NewExecution],
 ) -> StoreResult<Vec<ExecutionStored>> {
-    use super::outbox::{push_events, push_rows, Statements};
     let now = now_ms();
+    let plan = ExecutionsPlan::new(executions, now);
     // One query for the whole batch. A replayed requestId (even twice in this batch) inserts no
     // execution, so nothing else of it is stored: each row below requires its parent row.
     let mut statements = Statements::default();
@@ -222,13 +158,9 @@ pub(super) async fn store_executions(
             statements.bind(execution.response.as_str());
         },
     );
-    let messages: Vec<(&NewExecution, usize, &NewMessageExecution)> = executions
-        .iter()
-        .flat_map(|e| e.messages.iter().enumerate().map(move |(i, m)| (e, i, m)))
-        .collect();
     push_rows(
         &mut statements,
-        &messages,
+        &plan.messages,
         10,
         |source| {
             format!(
@@ -240,35 +172,23 @@ pub(super) async fn store_executions(
         )
         },
         &[],
-        |statements, (execution, position, message)| {
+        |statements, row| {
+            let message = row.message;
             statements.bind(message.id.as_str());
-            statements.bind(execution.id.to_string());
-            statements.bind(*position as i64);
+            statements.bind(row.execution.id.to_string());
+            statements.bind(row.position as i64);
             statements.bind(message.recipient_type.as_str());
             statements.bind(message.user_id.as_str());
             statements.bind(message.namespace.as_str());
             statements.bind(message.address.as_str());
             statements.bind(message.campaign_version_id.as_str());
             statements.bind(message.content.as_str());
-            let unrouted = message
-                .outcomes
-                .iter()
-                .filter_map(|outcome| outcome.emit_now.as_ref())
-                .filter(|(_, webhook_ids)| webhook_ids.is_empty())
-                .map(|(event, _)| unrouted_entry(&event.event_type, now))
-                .collect::<String>();
-            statements.bind(unrouted);
+            statements.bind(row.unrouted.as_str());
         },
     );
-    // Only outcomes still to emit wait in provider_outcomes; the others are events already.
-    let later: Vec<(&String, &NewOutcome)> = messages
-        .iter()
-        .flat_map(|(_, _, m)| m.outcomes.iter().map(move |o| (&m.id, o)))
-        .filter(|(_, outcome)| outcome.emit_now.is_none())
-        .collect();
     push_rows(
         &mut statements,
-        &later,
+        &plan.later,
         5,
         |source| {
             format!(
@@ -279,7 +199,7 @@ pub(super) async fn store_executions(
         },
         &[],
         |statements, (message_id, outcome)| {
-            statements.bind(message_id.as_str());
+            statements.bind(*message_id);
             statements.bind(outcome.status.as_str());
             statements.bind(
                 outcome
@@ -291,15 +211,8 @@ pub(super) async fn store_executions(
             statements.bind(outcome.due_at_ms);
         },
     );
-    // The message row keeps the events no webhook receives.
-    let emitted: Vec<(&NewEvent, &[Uuid])> = messages
-        .iter()
-        .flat_map(|(_, _, m)| &m.outcomes)
-        .filter_map(|outcome| outcome.emit_now.as_ref())
-        .filter(|(_, webhook_ids)| !webhook_ids.is_empty())
-        .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
-        .collect();
-    push_events(&mut statements, &emitted, now, true);
+    let events = EventsPlan::new(&plan.routed);
+    push_events(&mut statements, &events, now, true);
 
     let created = statements.run_in_transaction(pool).await?;
     let mut stored = Vec::with_capacity(executions.len());
@@ -310,7 +223,7 @@ pub(super) async fn store_executions(
         }
         // A replay: the answer given to the first call, committed by now.
         let response: String = sqlx::query_scalar(
-            "SELECT response FROM executions WHERE campaign_id = ?1 AND request_id = ?2",
+            "SELECT response FROM executions WHERE campaign_id = $1 AND request_id = $2",
         )
         .bind(execution.campaign_id.to_string())
         .bind(&execution.request_id)
@@ -321,11 +234,7 @@ pub(super) async fn store_executions(
     Ok(stored)
 }
 
-pub(super) async fn due_outcomes(
-    readers: &SqlitePool,
-    now: i64,
-    limit: i64,
-) -> StoreResult<Vec<DueOutcome>> {
+async fn due_outcomes(readers: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
     let rows = sqlx::query(
         "SELECT p.id, p.status, p.failure, p.retry_count, m.id AS message_execution_id, m.address, \
              m.campaign_version_id, e.request_id, e.campaign_id, c.channel, s.id AS sandbox_id, \
@@ -336,7 +245,7 @@ pub(super) async fn due_outcomes(
          JOIN campaigns c ON c.id = e.campaign_id \
          JOIN sandboxes s ON s.id = e.sandbox_id \
          JOIN organizations o ON o.id = s.organization_id \
-         WHERE p.emitted_at IS NULL AND p.due_at <= ?1 ORDER BY p.due_at, p.id LIMIT ?2",
+         WHERE p.emitted_at IS NULL AND p.due_at <= $1 ORDER BY p.due_at, p.id LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -366,22 +275,7 @@ pub(super) async fn due_outcomes(
         .collect()
 }
 
-/// One event of a message's `unrouted_events`: `sent@1732800000000;`.
-pub(super) fn unrouted_entry(event_type: &str, at_ms: i64) -> String {
-    format!("{event_type}@{at_ms};")
-}
-
-/// The events of a message's `unrouted_events`, oldest first; a malformed entry is skipped.
-pub(super) fn unrouted_events(text: &str) -> Vec<(String, i64)> {
-    text.split(';')
-        .filter_map(|entry| {
-            let (event_type, at) = entry.split_once('@')?;
-            Some((event_type.to_string(), at.parse().ok()?))
-        })
-        .collect()
-}
-
-pub(super) async fn emit_outcomes(
+async fn emit_outcomes(
     pool: &SqlitePool,
     events: &[(i64, NewEvent, Vec<Uuid>)],
     set_aside: &[i64],
@@ -390,30 +284,13 @@ pub(super) async fn emit_outcomes(
     if events.is_empty() && set_aside.is_empty() {
         return Ok(());
     }
-    let items: Vec<(&NewEvent, &[Uuid])> = events
-        .iter()
-        .filter(|(_, _, webhook_ids)| !webhook_ids.is_empty())
-        .map(|(_, event, webhook_ids)| (event, webhook_ids.as_slice()))
-        .collect();
-    // An event no webhook receives joins its message's timeline, all of a message's in one row.
-    let mut by_message: std::collections::HashMap<&str, String> = Default::default();
-    for (_, event, _) in events.iter().filter(|(_, _, ids)| ids.is_empty()) {
-        by_message
-            .entry(&event.message_execution_id)
-            .or_default()
-            .push_str(&unrouted_entry(&event.event_type, now));
-    }
-    let unrouted: Vec<(&str, String)> = by_message.into_iter().collect();
-    let ids: Vec<i64> = events
-        .iter()
-        .map(|(id, _, _)| *id)
-        .chain(set_aside.iter().copied())
-        .collect();
-    let mut statements = super::outbox::Statements::default();
-    super::outbox::push_events(&mut statements, &items, now, false);
-    super::outbox::push_rows(
+    let emission = EmissionPlan::new(events, set_aside, now);
+    let routed = EventsPlan::new(&emission.routed);
+    let mut statements = Statements::default();
+    push_events(&mut statements, &routed, now, false);
+    push_rows(
         &mut statements,
-        &unrouted,
+        &emission.unrouted,
         2,
         |source| {
             format!(
@@ -432,38 +309,77 @@ pub(super) async fn emit_outcomes(
         "UPDATE provider_outcomes SET emitted_at = ? WHERE id IN (SELECT value FROM json_each(?))",
     );
     statements.bind(now);
-    statements.bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()));
+    statements.bind(serde_json::to_string(&emission.emitted).unwrap_or_else(|_| "[]".into()));
     statements.run_in_transaction(pool).await?;
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unrouted_events_read_back_in_order() {
-        let text = [
-            ("sent", 1_732_800_000_000),
-            ("delivered", 1_732_800_000_500),
-        ]
-        .map(|(event, at)| unrouted_entry(event, at))
-        .concat();
-        assert_eq!(text, "sent@1732800000000;delivered@1732800000500;");
-        assert_eq!(
-            unrouted_events(&text),
-            [
-                ("sent".to_string(), 1_732_800_000_000),
-                ("delivered".to_string(), 1_732_800_000_500)
-            ]
-        );
-        assert!(unrouted_events("").is_empty());
-        assert_eq!(
-            unrouted_events("sent@x;bounce@7;"),
-            [("bounce".to_string(), 7)]
-        );
+#[async_trait]
+impl CampaignStore for SqliteStorage {
+    async fn list_campaigns(&self, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>> {
+        list(&self.readers, sandbox_id).await
     }
 
+    async fn campaign(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<CampaignRecord>> {
+        one(&self.readers, sandbox_id, id).await
+    }
+
+    async fn create_campaign(
+        &self,
+        sandbox_id: Uuid,
+        campaign: &CampaignWrite,
+    ) -> StoreResult<CampaignRecord> {
+        let id = Uuid::new_v4();
+        write(&self.pool, sandbox_id, id, campaign, true).await?;
+        one(&self.readers, sandbox_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn update_campaign(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        campaign: &CampaignWrite,
+    ) -> StoreResult<CampaignRecord> {
+        write(&self.pool, sandbox_id, id, campaign, false).await?;
+        one(&self.readers, sandbox_id, id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn store_executions(
+        &self,
+        executions: &[NewExecution],
+    ) -> StoreResult<Vec<ExecutionStored>> {
+        store_executions(&self.pool, executions).await
+    }
+
+    async fn due_outcomes(&self, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
+        due_outcomes(&self.readers, now, limit).await
+    }
+
+    async fn emit_outcomes(
+        &self,
+        events: &[(i64, NewEvent, Vec<Uuid>)],
+        set_aside: &[i64],
+    ) -> StoreResult<()> {
+        emit_outcomes(&self.pool, events, set_aside, now_ms()).await
+    }
+
+    async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar(
+                "SELECT MIN(due_at) FROM provider_outcomes WHERE emitted_at IS NULL",
+            )
+            .fetch_one(&self.readers)
+            .await?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
     /// Before 0008, an event no webhook received was a row of its own, without payload.
     #[tokio::test]
     async fn the_migration_moves_unrouted_events_onto_their_message() {
@@ -505,7 +421,7 @@ mod tests {
                 .await
                 .unwrap();
         assert_eq!(
-            unrouted_events(&unrouted),
+            crate::server::storage::plan::unrouted_events(&unrouted),
             [("sent".to_string(), 10), ("delivered".to_string(), 20)]
         );
         let kept: Vec<String> = sqlx::query_scalar("SELECT id FROM feedback_events ORDER BY id")

@@ -1,12 +1,11 @@
 //! The delivery history in SQLite: filtered lists, one delivery, resends, health, executions and
 //! retention.
 
-use super::outbox::{push_rows, Statements};
+use super::batch::{push_rows, Statements};
 use super::*;
-use crate::model::feedback::FeedbackStatus;
 use crate::model::history::{AttemptCounts, DeliveryState, ResendOutcome};
+use crate::server::storage::plan::{self, EventDeliveryRow, HealthChanges, MessageRow};
 use sqlx::{QueryBuilder, Sqlite};
-use std::collections::HashMap;
 
 const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, d.event_type, d.channel, e.request_id, e.message_execution_id, \
      d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.last_attempt_at, d.created_at, d.updated_at";
@@ -43,7 +42,7 @@ const ROW_SCAN_BUDGET: i64 = 5_000;
 /// walked (a unary `+` keeps SQLite from choosing a less selective one); a search is driven by
 /// its own indexes; other filters are checked on at most `SCAN_BUDGET` rows of the walk (event
 /// and channel from the index itself), after which the page ends with where to resume.
-pub(super) async fn list_deliveries(
+async fn list_deliveries(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     filter: &DeliveryFilter,
@@ -186,14 +185,14 @@ fn headers_column(row: &SqliteRow, column: &str) -> StoreResult<Vec<(String, Str
     Ok(serde_json::from_str(&text).unwrap_or_default())
 }
 
-pub(super) async fn delivery(
+async fn delivery(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     id: Uuid,
 ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
     let Some(row) = sqlx::query(&format!(
         "SELECT {DELIVERY_COLUMNS}, e.payload FROM deliveries d JOIN feedback_events e ON e.id = d.event_id \
-         WHERE d.id = ?1 AND d.sandbox_id = ?2"
+         WHERE d.id = $1 AND d.sandbox_id = $2"
     ))
     .bind(id.to_string())
     .bind(sandbox_id.to_string())
@@ -206,7 +205,7 @@ pub(super) async fn delivery(
     let payload: String = row.try_get("payload")?;
     let attempts = sqlx::query(
         "SELECT attempt, started_at, duration_ms, status, error_code, request_headers, response_headers, body_excerpt \
-         FROM delivery_attempts WHERE delivery_id = ?1 ORDER BY attempt, id",
+         FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt, id",
     )
     .bind(id.to_string())
     .fetch_all(readers)
@@ -228,7 +227,7 @@ pub(super) async fn delivery(
     Ok(Some((record, payload, attempts)))
 }
 
-pub(super) async fn resend_delivery(
+async fn resend_delivery(
     pool: &SqlitePool,
     sandbox_id: Uuid,
     id: Uuid,
@@ -237,7 +236,7 @@ pub(super) async fn resend_delivery(
     let mut tx = pool.begin().await?;
     let Some(enabled) = sqlx::query_scalar::<_, bool>(
         "SELECT w.enabled FROM deliveries d JOIN feedback_webhooks w ON w.id = d.webhook_id \
-         WHERE d.id = ?1 AND d.sandbox_id = ?2",
+         WHERE d.id = $1 AND d.sandbox_id = $2",
     )
     .bind(id.to_string())
     .bind(sandbox_id.to_string())
@@ -252,8 +251,8 @@ pub(super) async fn resend_delivery(
     // A delivery in flight (claimed, lease running) is being attempted already: left alone, so
     // it is never sent twice at once.
     sqlx::query(
-        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?1, claimed_until = NULL, updated_at = ?1 \
-         WHERE id = ?2 AND NOT (state = 'pending' AND claimed_until IS NOT NULL AND claimed_until > ?1)",
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, claimed_until = NULL, updated_at = $1 \
+         WHERE id = $2 AND NOT (state = 'pending' AND claimed_until IS NOT NULL AND claimed_until > $1)",
     )
     .bind(now)
     .bind(id.to_string())
@@ -263,15 +262,15 @@ pub(super) async fn resend_delivery(
     Ok(Some(ResendOutcome::Queued))
 }
 
-pub(super) async fn count_failed_since(
+async fn count_failed_since(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     webhook_id: Uuid,
     since: i64,
 ) -> StoreResult<u64> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM deliveries WHERE webhook_id = ?1 AND state = 'failed' AND created_at >= ?2 \
-         AND +sandbox_id = ?3",
+        "SELECT COUNT(*) FROM deliveries WHERE webhook_id = $1 AND state = 'failed' AND created_at >= $2 \
+         AND +sandbox_id = $3",
     )
     .bind(webhook_id.to_string())
     .bind(since)
@@ -281,7 +280,7 @@ pub(super) async fn count_failed_since(
     Ok(count as u64)
 }
 
-pub(super) async fn resend_failed_since(
+async fn resend_failed_since(
     pool: &SqlitePool,
     sandbox_id: Uuid,
     webhook_id: Uuid,
@@ -290,9 +289,9 @@ pub(super) async fn resend_failed_since(
     now: i64,
 ) -> StoreResult<u64> {
     let result = sqlx::query(
-        "UPDATE deliveries SET state = 'pending', next_attempt_at = ?1, claimed_until = NULL, updated_at = ?1 \
-         WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ?2 AND state = 'failed' AND created_at >= ?3 \
-             AND +sandbox_id = ?4 LIMIT ?5)",
+        "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, claimed_until = NULL, updated_at = $1 \
+         WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $2 AND state = 'failed' AND created_at >= $3 \
+             AND +sandbox_id = $4 LIMIT $5)",
     )
     .bind(now)
     .bind(webhook_id.to_string())
@@ -304,25 +303,7 @@ pub(super) async fn resend_failed_since(
     Ok(result.rows_affected())
 }
 
-pub(super) async fn enable_webhook(
-    pool: &SqlitePool,
-    sandbox_id: Uuid,
-    id: Uuid,
-    now: i64,
-) -> StoreResult<bool> {
-    let result = sqlx::query(
-        "UPDATE feedback_webhooks SET enabled = 1, disabled_reason = NULL, failing_since = NULL, updated_at = ?1 \
-         WHERE id = ?2 AND sandbox_id = ?3",
-    )
-    .bind(now)
-    .bind(id.to_string())
-    .bind(sandbox_id.to_string())
-    .execute(pool)
-    .await?;
-    Ok(result.rows_affected() > 0)
-}
-
-pub(super) async fn health_data(
+async fn health_data(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     webhook_id: Option<Uuid>,
@@ -331,8 +312,8 @@ pub(super) async fn health_data(
     let webhook = webhook_id.map(|id| id.to_string());
     let cells = sqlx::query(
         "SELECT s.webhook_id, s.hour, s.bucket, s.succeeded, s.retried, s.failed \
-         FROM feedback_webhooks w JOIN webhook_hourly_stats s ON s.webhook_id = w.id AND s.hour >= ?1 \
-         WHERE w.sandbox_id = ?2 AND (?3 IS NULL OR w.id = ?3)",
+         FROM feedback_webhooks w JOIN webhook_hourly_stats s ON s.webhook_id = w.id AND s.hour >= $1 \
+         WHERE w.sandbox_id = $2 AND ($3 IS NULL OR w.id = $3)",
     )
     .bind(from_hour)
     .bind(sandbox_id.to_string())
@@ -358,7 +339,7 @@ pub(super) async fn health_data(
     .collect::<StoreResult<Vec<_>>>()?;
     let last_errors = sqlx::query(
         "SELECT id, last_error, last_error_at FROM feedback_webhooks \
-         WHERE sandbox_id = ?1 AND (?2 IS NULL OR id = ?2) AND last_error IS NOT NULL",
+         WHERE sandbox_id = $1 AND ($2 IS NULL OR id = $2) AND last_error IS NOT NULL",
     )
     .bind(sandbox_id.to_string())
     .bind(&webhook)
@@ -376,15 +357,15 @@ pub(super) async fn health_data(
     Ok(HealthData { cells, last_errors })
 }
 
-/// `?1,?2,…` for an `IN` list of `count` values starting at `first`.
+/// `$1,$2,…` for an `IN` list of `count` values starting at `first`.
 fn in_list(count: usize, first: usize) -> String {
     (first..first + count)
-        .map(|n| format!("?{n}"))
+        .map(|n| format!("${n}"))
         .collect::<Vec<_>>()
         .join(",")
 }
 
-pub(super) async fn list_executions(
+async fn list_executions(
     readers: &SqlitePool,
     sandbox_id: Uuid,
     campaign_id: Uuid,
@@ -394,10 +375,10 @@ pub(super) async fn list_executions(
     let (before_at, before_id) = before
         .map(|(at, id)| (at, id.to_string()))
         .unwrap_or((i64::MAX, String::new()));
-    let mut executions: Vec<ExecutionRecord> = sqlx::query(
+    let executions: Vec<ExecutionRecord> = sqlx::query(
         "SELECT id, request_id, created_at FROM executions \
-         WHERE campaign_id = ?1 AND +sandbox_id = ?2 AND (created_at, id) < (?3, ?4) \
-         ORDER BY created_at DESC, id DESC LIMIT ?5",
+         WHERE campaign_id = $1 AND +sandbox_id = $2 AND (created_at, id) < ($3, $4) \
+         ORDER BY created_at DESC, id DESC LIMIT $5",
     )
     .bind(campaign_id.to_string())
     .bind(sandbox_id.to_string())
@@ -419,101 +400,68 @@ pub(super) async fn list_executions(
     if executions.is_empty() {
         return Ok(executions);
     }
-    let ids: Vec<String> = executions.iter().map(|e| e.id.to_string()).collect();
     let sql = format!(
         "SELECT id, execution_id, namespace, address, unrouted_events FROM message_executions \
          WHERE execution_id IN ({}) ORDER BY execution_id, position",
-        in_list(ids.len(), 1)
+        in_list(executions.len(), 1)
     );
     let mut query = sqlx::query(&sql);
-    for id in &ids {
-        query = query.bind(id);
+    for execution in &executions {
+        query = query.bind(execution.id.to_string());
     }
-    let mut messages: Vec<(String, MessageRecord)> = Vec::new();
-    for row in query.fetch_all(readers).await? {
-        let unrouted: String = row.try_get("unrouted_events")?;
-        messages.push((
-            row.try_get("execution_id")?,
-            MessageRecord {
+    let messages = query
+        .fetch_all(readers)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(MessageRow {
+                execution_id: uuid_column(row, "execution_id")?,
                 id: row.try_get("id")?,
                 namespace: row.try_get("namespace")?,
                 address: row.try_get("address")?,
-                events: super::campaigns::unrouted_events(&unrouted)
-                    .into_iter()
-                    .map(|(event_type, created_at_ms)| MessageEventRecord {
-                        event_type,
-                        created_at_ms,
-                        deliveries: Vec::new(),
-                    })
-                    .collect(),
-            },
-        ));
-    }
+                unrouted_events: row.try_get("unrouted_events")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut events = Vec::new();
     if !messages.is_empty() {
         let sql = format!(
-            "SELECT e.message_execution_id, e.event_type, e.created_at, d.id AS delivery_id, d.state, d.attempts \
+            "SELECT e.id AS event_id, e.message_execution_id, e.event_type, e.created_at, d.id AS delivery_id, d.state, d.attempts \
              FROM feedback_events e LEFT JOIN deliveries d ON d.event_id = e.id \
-             WHERE e.message_execution_id IN ({}) AND e.sandbox_id = ?1 ORDER BY e.created_at, e.id",
+             WHERE e.message_execution_id IN ({}) AND e.sandbox_id = $1 ORDER BY e.created_at, e.id",
             in_list(messages.len(), 2)
         );
         let mut query = sqlx::query(&sql).bind(sandbox_id.to_string());
-        for (_, message) in &messages {
+        for message in &messages {
             query = query.bind(&message.id);
         }
-        let mut last_event: Option<(String, String, i64)> = None;
         for row in query.fetch_all(readers).await? {
-            let message_id: String = row.try_get("message_execution_id")?;
-            let event: String = row.try_get("event_type")?;
-            let created_at: i64 = row.try_get("created_at")?;
-            let Some((_, message)) = messages.iter_mut().find(|(_, m)| m.id == message_id) else {
-                continue;
+            let delivery = match row.try_get::<Option<String>, _>("delivery_id")? {
+                Some(_) => Some((
+                    uuid_column(&row, "delivery_id")?,
+                    row.try_get("state")?,
+                    row.try_get("attempts")?,
+                )),
+                None => None,
             };
-            // One row per delivery: rows of the same event follow one another.
-            let key = (message_id.clone(), event.clone(), created_at);
-            if last_event.as_ref() != Some(&key) || message.events.is_empty() {
-                message.events.push(MessageEventRecord {
-                    event_type: event,
-                    created_at_ms: created_at,
-                    deliveries: Vec::new(),
-                });
-                last_event = Some(key);
-            }
-            let delivery: Option<String> = row.try_get("delivery_id")?;
-            if let (Some(delivery), Some(current)) = (delivery, message.events.last_mut()) {
-                let id = Uuid::parse_str(&delivery)
-                    .map_err(|_| StoreError::Corrupt(format!("delivery id {delivery}")))?;
-                current
-                    .deliveries
-                    .push((id, row.try_get("state")?, row.try_get("attempts")?));
-            }
-        }
-        // Oldest first; `sent` comes first among events of the same millisecond.
-        for (_, message) in &mut messages {
-            message.events.sort_by_key(|event| {
-                (
-                    event.created_at_ms,
-                    event.event_type != FeedbackStatus::Sent.as_str(),
-                )
+            events.push(EventDeliveryRow {
+                event_id: uuid_column(&row, "event_id")?,
+                message_execution_id: row.try_get("message_execution_id")?,
+                event_type: row.try_get("event_type")?,
+                created_at_ms: row.try_get("created_at")?,
+                delivery,
             });
         }
     }
-    for (execution_id, message) in messages {
-        if let Some(execution) = executions
-            .iter_mut()
-            .find(|e| e.id.to_string() == execution_id)
-        {
-            execution.messages.push(message);
-        }
-    }
-    Ok(executions)
+    Ok(plan::execution_tree(executions, messages, events))
 }
 
-pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreResult<Pruned> {
+async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreResult<Pruned> {
     // Deliveries and attempts go with their event (ON DELETE CASCADE).
     let events = sqlx::query(
-        "DELETE FROM feedback_events WHERE id IN (SELECT e.id FROM feedback_events e WHERE e.created_at < ?1 \
+        "DELETE FROM feedback_events WHERE id IN (SELECT e.id FROM feedback_events e WHERE e.created_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.state = 'pending') \
-             ORDER BY e.created_at LIMIT ?2)",
+             ORDER BY e.created_at LIMIT $2)",
     )
     .bind(before)
     .bind(limit)
@@ -524,10 +472,10 @@ pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreRe
     // Campaign by campaign, through executions_by_campaign (campaigns are few).
     let executions = sqlx::query(
         "DELETE FROM executions WHERE id IN (SELECT x.id FROM campaigns c CROSS JOIN executions x \
-             WHERE x.campaign_id = c.id AND x.created_at < ?1 \
+             WHERE x.campaign_id = c.id AND x.created_at < $1 \
              AND NOT EXISTS (SELECT 1 FROM message_executions m JOIN provider_outcomes o ON o.message_execution_id = m.id \
                  WHERE m.execution_id = x.id AND o.emitted_at IS NULL) \
-             LIMIT ?2)",
+             LIMIT $2)",
     )
     .bind(before)
     .bind(limit)
@@ -535,7 +483,7 @@ pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreRe
     .await?
     .rows_affected();
     sqlx::query(
-        "DELETE FROM webhook_hourly_stats WHERE webhook_id IN (SELECT id FROM feedback_webhooks) AND hour < ?1",
+        "DELETE FROM webhook_hourly_stats WHERE webhook_id IN (SELECT id FROM feedback_webhooks) AND hour < $1",
     )
     .bind(before)
     .execute(pool)
@@ -545,62 +493,106 @@ pub(super) async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreRe
 
 /// Adds the statements that add a batch of attempts to the hourly statistics and keep each
 /// webhook's last error.
-pub(super) fn push_health(statements: &mut Statements<'_>, attempts: &[AttemptRecord]) {
-    use crate::model::history::latency_bucket;
-    let mut cells: HashMap<(Uuid, i64, i64), AttemptCounts> = HashMap::new();
-    let mut last_errors: HashMap<Uuid, (String, i64)> = HashMap::new();
-    for attempt in attempts {
-        let hour = attempt.started_at_ms - attempt.started_at_ms.rem_euclid(3_600_000);
-        let bucket = latency_bucket(attempt.duration_ms) as i64;
-        let counts = cells.entry((attempt.webhook_id, hour, bucket)).or_default();
-        match attempt.next {
-            NextStep::Succeeded => counts.succeeded += 1,
-            NextStep::RetryAt(_) => counts.retried += 1,
-            NextStep::Failed => counts.failed += 1,
-        }
-        if attempt.next != NextStep::Succeeded {
-            let error = match (&attempt.error_code, attempt.status) {
-                (Some(code), _) => code.clone(),
-                (None, Some(status)) => format!("HTTP {status}"),
-                (None, None) => "E_CONNECT".to_string(),
-            };
-            let entry = last_errors
-                .entry(attempt.webhook_id)
-                .or_insert((error.clone(), attempt.started_at_ms));
-            if attempt.started_at_ms >= entry.1 {
-                *entry = (error, attempt.started_at_ms);
-            }
-        }
-    }
-    let cells: Vec<_> = cells.into_iter().collect();
+pub(super) fn push_health(statements: &mut Statements<'_>, changes: &HealthChanges) {
     push_rows(
         statements,
-        &cells,
+        &changes.cells,
         6,
         |source| {
             format!(
             "INSERT INTO webhook_hourly_stats (webhook_id, hour, bucket, succeeded, retried, failed) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column1) \
-             ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = succeeded + excluded.succeeded, \
-             retried = retried + excluded.retried, failed = failed + excluded.failed"
+             ON CONFLICT (webhook_id, hour, bucket) DO UPDATE SET succeeded = webhook_hourly_stats.succeeded + excluded.succeeded, \
+             retried = webhook_hourly_stats.retried + excluded.retried, failed = webhook_hourly_stats.failed + excluded.failed"
         )
         },
         &[],
-        |statements, ((webhook_id, hour, bucket), counts)| {
-            statements.bind(webhook_id.to_string());
-            statements.bind(*hour);
-            statements.bind(*bucket);
-            statements.bind(counts.succeeded);
-            statements.bind(counts.retried);
-            statements.bind(counts.failed);
+        |statements, cell| {
+            statements.bind(cell.webhook_id.to_string());
+            statements.bind(cell.hour_ms);
+            statements.bind(cell.bucket);
+            statements.bind(cell.counts.succeeded);
+            statements.bind(cell.counts.retried);
+            statements.bind(cell.counts.failed);
         },
     );
-    for (webhook_id, (error, at)) in last_errors {
+    for (webhook_id, error, at) in &changes.last_errors {
         statements
             .push("UPDATE feedback_webhooks SET last_error = ?, last_error_at = ? WHERE id = ?");
-        statements.bind(error);
-        statements.bind(at);
+        statements.bind(error.clone());
+        statements.bind(*at);
         statements.bind(webhook_id.to_string());
+    }
+}
+
+#[async_trait]
+impl HistoryStore for SqliteStorage {
+    async fn list_deliveries(
+        &self,
+        sandbox_id: Uuid,
+        filter: &DeliveryFilter,
+    ) -> StoreResult<DeliveryList> {
+        list_deliveries(&self.readers, sandbox_id, filter).await
+    }
+
+    async fn delivery(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
+        delivery(&self.readers, sandbox_id, id).await
+    }
+
+    async fn resend_delivery(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        now_ms: i64,
+    ) -> StoreResult<Option<ResendOutcome>> {
+        resend_delivery(&self.pool, sandbox_id, id, now_ms).await
+    }
+
+    async fn count_failed_since(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Uuid,
+        since_ms: i64,
+    ) -> StoreResult<u64> {
+        count_failed_since(&self.readers, sandbox_id, webhook_id, since_ms).await
+    }
+
+    async fn resend_failed_since(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Uuid,
+        since_ms: i64,
+        limit: i64,
+        now_ms: i64,
+    ) -> StoreResult<u64> {
+        resend_failed_since(&self.pool, sandbox_id, webhook_id, since_ms, limit, now_ms).await
+    }
+
+    async fn health_data(
+        &self,
+        sandbox_id: Uuid,
+        webhook_id: Option<Uuid>,
+        from_hour_ms: i64,
+    ) -> StoreResult<HealthData> {
+        health_data(&self.readers, sandbox_id, webhook_id, from_hour_ms).await
+    }
+
+    async fn list_executions(
+        &self,
+        sandbox_id: Uuid,
+        campaign_id: Uuid,
+        before: Option<(i64, Uuid)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ExecutionRecord>> {
+        list_executions(&self.readers, sandbox_id, campaign_id, before, limit).await
+    }
+
+    async fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned> {
+        prune(&self.pool, before_ms, limit).await
     }
 }

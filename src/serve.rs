@@ -1,4 +1,6 @@
-//! Start-up and the HTTP stack: storage, sessions, request guards, Leptos pages and server functions.
+//! The composition root: opens storage, builds the delivery engine, the outcome dispatcher and
+//! the router (request guards, sessions, Leptos pages, server functions, REST and execution
+//! APIs). The only room that imports `api` and `app`: it sits on top of all the others.
 
 use crate::app::{shell, App};
 use crate::model::{email_problem_or_password, Role};
@@ -8,22 +10,19 @@ use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::{DeliveryClient, Timeouts};
 use crate::server::delivery::worker::{DeliveryEngine, EngineSettings};
 use crate::server::state::{AppState, SharedState};
-use crate::server::storage::{SqliteStorage, Store};
+use crate::server::storage::sessions::Sessions;
 use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
 use leptos::config::{Env, LeptosOptions};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use rand::RngCore;
-use sqlx::sqlite::SqliteConnectOptions;
 use std::net::SocketAddr;
-use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -31,6 +30,8 @@ pub enum StartError {
     Database { url: String, source: sqlx::Error },
     #[error("encryption key: {0}")]
     Key(#[from] crate::server::crypto::KeyError),
+    #[error("this database keeps no key file beside it: set --encryption-key (FW_ENCRYPTION_KEY)")]
+    KeyRequired,
     #[error("first administrator: {0}")]
     Admin(String),
     #[error("cannot listen on {addr}: {source}")]
@@ -79,26 +80,18 @@ impl Drop for RunningServer {
 
 /// Opens storage, prepares the first administrator, binds and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let storage = SqliteStorage::open(&config.database_url)
+    let opened = crate::server::storage::open(&config.database_url)
         .await
         .map_err(|source| StartError::Database {
             url: config.database_url.clone(),
             source,
         })?;
-    let sessions = SqliteStore::new(storage.pool().clone());
-    sessions
-        .migrate()
-        .await
-        .map_err(|source| StartError::Database {
-            url: config.database_url.clone(),
-            source,
-        })?;
-
-    let secrets = match &config.encryption_key {
-        Some(key) => SecretBox::from_base64(key)?,
-        None => SecretBox::from_key_file(&key_file_beside(&config.database_url))?,
+    let secrets = match (&config.encryption_key, &opened.key_file) {
+        (Some(key), _) => SecretBox::from_base64(key)?,
+        (None, Some(file)) => SecretBox::from_key_file(file)?,
+        (None, None) => return Err(StartError::KeyRequired),
     };
-    let store: Arc<dyn Store> = Arc::new(storage);
+    let (store, sessions) = (opened.store, opened.sessions);
     let sandbox = store
         .ensure_sandbox(&config.ims_org, &config.sandbox)
         .await
@@ -233,17 +226,6 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// `data/feedback-webhooks.db` keeps its key in `data/encryption.key`.
-fn key_file_beside(database_url: &str) -> std::path::PathBuf {
-    let db_path = SqliteConnectOptions::from_str(database_url)
-        .map(|options| options.get_filename().to_path_buf())
-        .unwrap_or_default();
-    db_path
-        .parent()
-        .map(|dir| dir.join("encryption.key"))
-        .unwrap_or_else(|| "encryption.key".into())
-}
-
 /// With no user yet: the administrator from the environment, or a one-time setup link.
 async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), StartError> {
     let users = state
@@ -276,7 +258,7 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
     Ok(())
 }
 
-pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+pub fn router(state: AppState, sessions: Sessions) -> Router {
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("fw_session")
         .with_http_only(true)

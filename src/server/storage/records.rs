@@ -1,0 +1,414 @@
+//! The records the storage traits take and return: plain data, no database types.
+
+use uuid::Uuid;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SandboxRef {
+    pub id: Uuid,
+    pub name: String,
+    pub organization_id: Uuid,
+    pub ims_org: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub organization_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+}
+
+/// The JWT settings of a webhook as stored: the key sealed, never in clear.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredJwt {
+    pub algorithm: String,
+    pub key_kind: String,
+    pub secret_sealed: Vec<u8>,
+    pub secret_fingerprint: String,
+    pub key_id: Option<String>,
+    pub issuer: Option<String>,
+    pub subject: Option<String>,
+    pub audience: Option<String>,
+    pub extra_claims: Option<String>,
+    pub lifetime_secs: i64,
+}
+
+impl StoredJwt {
+    pub fn claims(&self) -> crate::model::JwtClaims {
+        crate::model::JwtClaims {
+            key_id: self.key_id.clone(),
+            issuer: self.issuer.clone(),
+            subject: self.subject.clone(),
+            audience: self.audience.clone(),
+            extra_claims: self.extra_claims.clone(),
+            lifetime_secs: self.lifetime_secs.clamp(0, u32::MAX as i64) as u32,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoredHeaderValue {
+    Plain(String),
+    Sealed {
+        sealed: Vec<u8>,
+        fingerprint: String,
+        len: usize,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredHeader {
+    pub id: Uuid,
+    pub name: String,
+    pub value: StoredHeaderValue,
+}
+
+/// Everything a webhook holds, as written by a save.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookWrite {
+    pub name: String,
+    pub email: bool,
+    pub sms: bool,
+    pub url: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    /// The feedback events it receives.
+    pub events: Vec<crate::model::feedback::FeedbackStatus>,
+    pub jwt: Option<StoredJwt>,
+    pub headers: Vec<StoredHeader>,
+}
+
+/// The Standard Webhooks signing secret, sealed, with the previous one while a rotation lasts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredSigning {
+    pub secret_sealed: Vec<u8>,
+    pub fingerprint: String,
+    /// The secret before the last rotation and when it stops being used (ms).
+    pub previous: Option<(Vec<u8>, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookRecord {
+    pub id: Uuid,
+    pub sandbox_id: Uuid,
+    pub settings: WebhookWrite,
+    /// Changed only by generating, rotating or removing the secret, never by a form save.
+    pub signing: Option<StoredSigning>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// What routing a feedback event to a webhook reads: whether it is enabled and its channels and
+/// event filter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookRoute {
+    pub id: Uuid,
+    pub enabled: bool,
+    pub email: bool,
+    pub sms: bool,
+    pub events: Vec<crate::model::feedback::FeedbackStatus>,
+}
+
+impl WebhookRoute {
+    /// Whether the webhook takes an event: enabled, with the channel and the event.
+    pub fn receives(
+        &self,
+        channel: crate::model::Channel,
+        status: crate::model::feedback::FeedbackStatus,
+    ) -> bool {
+        let channel = match channel {
+            crate::model::Channel::Email => self.email,
+            crate::model::Channel::Sms => self.sms,
+        };
+        self.enabled && channel && self.events.contains(&status)
+    }
+}
+
+/// A feedback event to deliver, with its exact JSON body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    pub sandbox_id: Uuid,
+    pub event_type: String,
+    pub channel: String,
+    pub request_id: String,
+    pub message_execution_id: String,
+    /// Empty when no webhook receives the event.
+    pub payload: String,
+}
+
+/// A due delivery handed to a worker until `claimed_until`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimedDelivery {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub webhook_id: Uuid,
+    /// The webhook's `updated_at`: prepared settings are reused while it is unchanged.
+    pub webhook_version: i64,
+    pub attempts: i64,
+    pub payload: String,
+}
+
+/// How an attempt ended for its delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NextStep {
+    Succeeded,
+    RetryAt(i64),
+    Failed,
+}
+
+/// One attempt to record, with what happens to its delivery next.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRecord {
+    pub delivery_id: Uuid,
+    pub webhook_id: Uuid,
+    /// 1 for the first attempt of the delivery.
+    pub attempt: i64,
+    pub started_at_ms: i64,
+    pub duration_ms: i64,
+    pub status: Option<u16>,
+    pub error_code: Option<String>,
+    /// The request headers as sent, secret values already masked.
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub body_excerpt: String,
+    pub next: NextStep,
+}
+
+/// When failing webhooks are turned off: those whose failing streak began before the cutoff.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AutoDisable {
+    pub failing_since_before_ms: i64,
+    /// Shown to people on the webhook.
+    pub reason: String,
+}
+
+/// A campaign as written by a save.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignWrite {
+    pub name: String,
+    pub channel: crate::model::Channel,
+    pub status: crate::model::campaign::CampaignStatus,
+    pub content: crate::model::campaign::CampaignContent,
+    /// Changes whenever the content does.
+    pub version_id: String,
+    pub webhook_enabled: bool,
+    pub webhook_id: Option<Uuid>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignRecord {
+    pub id: Uuid,
+    pub sandbox_id: Uuid,
+    pub settings: CampaignWrite,
+    /// The routing settings of `settings.webhook_id` (whether or not activated), if it exists.
+    pub webhook_route: Option<WebhookRoute>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+/// An API credential: the key is public, the token is kept only as its hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CredentialRecord {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub ims_org: String,
+    pub name: String,
+    pub api_key: String,
+    pub token_hash: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// An accepted execution request with its messages and the provider outcomes they will report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewExecution {
+    pub id: Uuid,
+    pub sandbox_id: Uuid,
+    pub campaign_id: Uuid,
+    pub request_id: String,
+    pub created_by: String,
+    /// The 202 body, answered again to a replay.
+    pub response: String,
+    pub messages: Vec<NewMessageExecution>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewMessageExecution {
+    /// The `messageExecutionID`.
+    pub id: String,
+    pub recipient_type: String,
+    pub user_id: String,
+    pub namespace: String,
+    pub address: String,
+    pub campaign_version_id: String,
+    /// The rendered message as JSON.
+    pub content: String,
+    pub outcomes: Vec<NewOutcome>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewOutcome {
+    pub status: crate::model::feedback::FeedbackStatus,
+    /// The payload's `messageFailure` (stored as JSON).
+    pub failure: Option<crate::model::feedback::MessageFailure>,
+    pub retry_count: u32,
+    pub due_at_ms: i64,
+    /// An outcome already due when its execution is stored (the provider's synchronous answer)
+    /// is emitted in that same transaction: its feedback event, with deliveries for these
+    /// webhooks, is written with the execution, and the outcome itself is not queued.
+    pub emit_now: Option<(NewEvent, Vec<Uuid>)>,
+}
+
+/// Whether an execution was stored now or had been already (a replayed `requestId`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExecutionStored {
+    Created,
+    /// The stored answer to the first request.
+    Replayed {
+        response: String,
+    },
+}
+
+/// A provider outcome that is due, with what its feedback event needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueOutcome {
+    pub id: i64,
+    pub status: String,
+    pub failure: Option<String>,
+    pub retry_count: i64,
+    pub message_execution_id: String,
+    pub address: String,
+    pub campaign_version_id: String,
+    pub request_id: String,
+    pub campaign_id: Uuid,
+    pub channel: String,
+    pub sandbox_id: Uuid,
+    pub sandbox_name: String,
+    pub ims_org: String,
+    pub webhook_enabled: bool,
+    pub webhook_id: Option<Uuid>,
+}
+
+/// A delivery as its history shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliveryRecord {
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    pub event_type: String,
+    pub channel: String,
+    pub request_id: String,
+    pub message_execution_id: String,
+    /// pending, succeeded or failed.
+    pub state: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub next_attempt_at_ms: Option<i64>,
+    pub last_attempt_at_ms: Option<i64>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AttemptRow {
+    pub attempt: i64,
+    pub started_at_ms: i64,
+    pub duration_ms: i64,
+    pub status: Option<i64>,
+    pub error_code: Option<String>,
+    pub request_headers: Vec<(String, String)>,
+    pub response_headers: Vec<(String, String)>,
+    pub body_excerpt: String,
+}
+
+/// A stored execution with its messages, their events and those events' deliveries.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutionRecord {
+    pub id: Uuid,
+    pub request_id: String,
+    pub created_at_ms: i64,
+    pub messages: Vec<MessageRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRecord {
+    pub id: String,
+    pub namespace: String,
+    pub address: String,
+    /// Oldest first.
+    pub events: Vec<MessageEventRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageEventRecord {
+    pub event_type: String,
+    pub created_at_ms: i64,
+    /// (delivery id, stored state, attempts).
+    pub deliveries: Vec<(Uuid, String, i64)>,
+}
+
+/// A webhook's health inputs: statistics cells and its last error.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HealthData {
+    pub cells: Vec<(Uuid, crate::model::history::StatsCell)>,
+    /// (webhook, error, at ms).
+    pub last_errors: Vec<(Uuid, String, i64)>,
+}
+
+/// What retention removed in one batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Pruned {
+    pub events: u64,
+    pub executions: u64,
+}
+
+/// A page of deliveries, newest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeliveryList {
+    pub records: Vec<DeliveryRecord>,
+    /// Set when a filter that no index serves looked through its whole budget of rows before
+    /// filling the page: the next page starts before this `(created_at, id)`. Every page
+    /// thus costs at most one budget, even when nothing matches.
+    pub resume_before: Option<(i64, Uuid)>,
+}
+
+impl DeliveryList {
+    /// Where the page after this one (of at most `limit` rows) starts, if anything may be left.
+    pub fn next_before(&self, limit: i64) -> Option<(i64, Uuid)> {
+        if self.records.len() as i64 >= limit {
+            self.records.last().map(|r| (r.created_at_ms, r.id))
+        } else {
+            self.resume_before
+        }
+    }
+}
+
+/// Which deliveries a list shows, newest first; `before` continues after the last row seen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DeliveryFilter {
+    pub webhook_id: Option<Uuid>,
+    pub state: Option<crate::model::history::DeliveryState>,
+    pub event_type: Option<String>,
+    pub channel: Option<String>,
+    /// Created at or after (ms).
+    pub since_ms: Option<i64>,
+    /// Created before (ms).
+    pub until_ms: Option<i64>,
+    /// A requestId, messageExecutionID or recipient address, matched exactly.
+    pub search: Option<String>,
+    /// (created_at, id) of the last row of the previous page.
+    pub before: Option<(i64, Uuid)>,
+    pub limit: i64,
+    /// Rows a filter that no index serves may look through for this page; 0: the store's own.
+    pub scan_budget: i64,
+}
