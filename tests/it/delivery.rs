@@ -1,25 +1,25 @@
 //! Deliveries end to end: outbox → worker → a real receiver, with a millisecond retry schedule.
-#![cfg(feature = "ssr")]
 
-mod support;
-
-use feedback_webhooks::server::http::{start, RunningServer};
+use crate::support::receiver::{Scripted, TestReceiver};
+use crate::support::JWT_SECRET;
+use feedback_webhooks::serve::{start, RunningServer};
 use feedback_webhooks::server::storage::*;
 use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
-use support::receiver::{Scripted, TestReceiver};
-use support::JWT_SECRET;
 use uuid::Uuid;
 
 async fn server(dir: &std::path::Path) -> RunningServer {
-    start(support::config_for(dir, &["--retry-schedule", "10ms,10ms"]))
-        .await
-        .unwrap()
+    start(crate::support::config_for(
+        dir,
+        &["--retry-schedule", "10ms,10ms"],
+    ))
+    .await
+    .unwrap()
 }
 
 async fn webhook(server: &RunningServer, url: &str) -> Uuid {
     let state = &server.state;
-    let write = support::webhook_write(state, &format!("hook-{}", Uuid::new_v4()), url);
+    let write = crate::support::webhook_write(state, &format!("hook-{}", Uuid::new_v4()), url);
     state
         .store
         .create_webhook(state.default_sandbox.id, &write)
@@ -47,15 +47,21 @@ async fn wait_for(mut done: impl FnMut() -> bool) {
     }
 }
 
-async fn delivery_row(server: &RunningServer, id: Uuid) -> (String, i64) {
-    let pool = sqlx::SqlitePool::connect(&server.state.config.database_url)
-        .await
-        .unwrap();
-    sqlx::query_as("SELECT state, attempts FROM deliveries WHERE id = ?")
-        .bind(id.to_string())
-        .fetch_one(&pool)
+/// The delivery as its history shows it, read through the store.
+async fn delivery_record(server: &RunningServer, id: Uuid) -> DeliveryRecord {
+    let state = &server.state;
+    let (record, _, _) = state
+        .store
+        .delivery(state.default_sandbox.id, id)
         .await
         .unwrap()
+        .expect("the delivery exists");
+    record
+}
+
+async fn delivery_row(server: &RunningServer, id: Uuid) -> (String, i64) {
+    let record = delivery_record(server, id).await;
+    (record.state, record.attempts)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -136,12 +142,8 @@ async fn failures_are_retried_per_schedule_then_fail() {
         .enqueue(&event(&server, "req-2"), &[recovering])
         .await
         .unwrap()[0];
-    wait_for(|| receiver.received().len() == 3).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        delivery_row(&server, id).await,
-        ("succeeded".to_string(), 3)
-    );
+    assert_eq!(wait_for_state(&server, id, "succeeded").await, 3);
+    assert_eq!(receiver.received().len(), 3);
 
     let failing = TestReceiver::start().await;
     failing.script((0..10).map(|_| Scripted::status(500)));
@@ -152,14 +154,13 @@ async fn failures_are_retried_per_schedule_then_fail() {
         .enqueue(&event(&server, "req-3"), &[hook])
         .await
         .unwrap()[0];
-    wait_for(|| failing.received().len() >= 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Failed is final: once recorded, the worker never claims the delivery again.
+    assert_eq!(wait_for_state(&server, id, "failed").await, 3);
     assert_eq!(
         failing.received().len(),
         3,
         "1 attempt + 2 retries, then no more"
     );
-    assert_eq!(delivery_row(&server, id).await, ("failed".to_string(), 3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,12 +170,12 @@ async fn gone_disables_the_webhook() {
     let receiver = TestReceiver::start().await;
     receiver.script([Scripted::status(410)]);
     let hook = webhook(&server, &receiver.url("/gone")).await;
-    server
+    let id = server
         .state
         .delivery
         .enqueue(&event(&server, "req-4"), &[hook])
         .await
-        .unwrap();
+        .unwrap()[0];
     wait_for(|| !receiver.received().is_empty()).await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
@@ -196,7 +197,15 @@ async fn gone_disables_the_webhook() {
         assert!(Instant::now() < deadline);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The webhook is disabled before its attempt is recorded, and only enabled webhooks'
+    // deliveries are claimed: once recorded, the retry it schedules never goes out.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while delivery_record(&server, id).await.attempts < 1 {
+        assert!(Instant::now() < deadline, "the attempt was never recorded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let record = delivery_record(&server, id).await;
+    assert_eq!((record.state.as_str(), record.attempts), ("pending", 1));
     assert_eq!(
         receiver.received().len(),
         1,
@@ -310,7 +319,7 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_after_is_honoured_within_one_to_two_steps() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(support::config_for(
+    let server = start(crate::support::config_for(
         dir.path(),
         &["--retry-schedule", "1s,1s"],
     ))
@@ -361,7 +370,7 @@ async fn wait_for_state(server: &RunningServer, id: Uuid, wanted: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_failing_too_long_is_disabled_then_its_waiting_deliveries_expire() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start(support::config_for(
+    let server = start(crate::support::config_for(
         dir.path(),
         &[
             "--retry-schedule",
@@ -415,15 +424,7 @@ async fn a_webhook_failing_too_long_is_disabled_then_its_waiting_deliveries_expi
         .unwrap();
     assert!(more.is_empty());
     wait_for_state(&server, id, "failed").await;
-    let pool = sqlx::SqlitePool::connect(&server.state.config.database_url)
-        .await
-        .unwrap();
-    let last_error: Option<String> =
-        sqlx::query_scalar("SELECT last_error FROM deliveries WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let last_error = delivery_record(&server, id).await.last_error;
     assert_eq!(last_error.as_deref(), Some("E_EXPIRED"));
     assert_eq!(receiver.received().len(), attempts_when_disabled);
 }
@@ -501,14 +502,19 @@ async fn a_test_event_reports_the_endpoints_answer_and_has_the_real_structure() 
     assert!(failed.explanation.contains("500"));
 
     // Nothing was stored: a test is not a delivery.
-    let pool = sqlx::SqlitePool::connect(&server.state.config.database_url)
+    let deliveries = server
+        .state
+        .store
+        .list_deliveries(
+            server.state.default_sandbox.id,
+            &DeliveryFilter {
+                limit: 10,
+                ..DeliveryFilter::default()
+            },
+        )
         .await
         .unwrap();
-    let deliveries: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM deliveries")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(deliveries, 0);
+    assert!(deliveries.records.is_empty());
 
     // A private target is refused before any connection, with its code explained.
     let private = webhook(&server, "https://10.0.0.1/hook").await;

@@ -1,13 +1,10 @@
 //! A server process killed mid-delivery loses nothing: after a restart every event arrives.
-#![cfg(feature = "ssr")]
 
-mod support;
-
+use crate::support::receiver::{Scripted, TestReceiver};
 use feedback_webhooks::server::storage::*;
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::receiver::{Scripted, TestReceiver};
 
 const EVENTS: usize = 40;
 

@@ -4,8 +4,8 @@
 pub mod receiver;
 
 use clap::Parser;
+use feedback_webhooks::serve::{start, RunningServer};
 use feedback_webhooks::server::config::Config;
-use feedback_webhooks::server::http::{start, RunningServer};
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use reqwest::redirect::Policy;
 use serde_json::Value;

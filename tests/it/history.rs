@@ -1,15 +1,12 @@
 //! The delivery history through a real server: filters, stable pages, resend with the same
 //! webhook-id, bulk resend, health, enabling, the CSV/JSONL export, roles and retention.
-#![cfg(feature = "ssr")]
 
-mod support;
-
+use crate::support::receiver::{Scripted, TestReceiver};
+use crate::support::*;
 use feedback_webhooks::model::Role;
 use feedback_webhooks::server::storage::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::receiver::{Scripted, TestReceiver};
-use support::*;
 use uuid::Uuid;
 
 async fn signed_in_with(extra: &[&str]) -> TestApp {

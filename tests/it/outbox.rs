@@ -1,5 +1,4 @@
 //! The outbox in a real SQLite database: one transaction per event, leases, attempts.
-#![cfg(feature = "ssr")]
 
 use feedback_webhooks::server::storage::*;
 use std::collections::HashSet;

@@ -1,14 +1,11 @@
 //! The whole loop over HTTP: a webhook, a live campaign with it activated, credentials, and
 //! `POST /im/executions/unitary`; the receiver gets each message's feedback with the exact
 //! payload of spec §5.
-#![cfg(feature = "ssr")]
 
-mod support;
-
+use crate::support::receiver::TestReceiver;
+use crate::support::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-use support::receiver::TestReceiver;
-use support::*;
 
 struct Api {
     app: TestApp,

@@ -1,14 +1,11 @@
 //! The delivery HTTP client against a real receiver on loopback.
-#![cfg(feature = "ssr")]
 
-mod support;
-
+use crate::support::receiver::{Scripted, TestReceiver};
 use feedback_webhooks::model::network::PrivateTargetAllowList;
 use feedback_webhooks::server::delivery::client::{DeliveryClient, Timeouts, BODY_EXCERPT_LIMIT};
 use feedback_webhooks::server::delivery::outcome::AttemptError;
 use reqwest::header::HeaderMap;
 use std::time::Duration;
-use support::receiver::{Scripted, TestReceiver};
 
 fn client(allow: &str) -> DeliveryClient {
     let timeouts = Timeouts {

@@ -1,0 +1,12 @@
+//! The integration tests, one binary: real servers on loopback over a temporary database, real
+//! HTTP receivers, and the server binary itself where a test kills and restarts it.
+#![cfg(feature = "ssr")]
+
+mod crash_recovery;
+mod delivery;
+mod delivery_client;
+mod executions;
+mod history;
+mod outbox;
+mod support;
+mod webhooks;
