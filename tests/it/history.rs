@@ -498,8 +498,8 @@ async fn retention_prunes_finished_history_and_keeps_what_is_still_pending() {
     failing.script([Scripted::status(500)]);
     let good = webhook(&app, "Kept short", &ok.url("/ok")).await;
     let bad = webhook(&app, "Retrying", &failing.url("/retry")).await;
-    enqueue(&app, event(&app, "sent", "email", "old-done"), &[good]).await;
-    enqueue(&app, event(&app, "sent", "email", "old-waiting"), &[bad]).await;
+    let done = enqueue(&app, event(&app, "sent", "email", "old-done"), &[good]).await[0];
+    let waiting = enqueue(&app, event(&app, "sent", "email", "old-waiting"), &[bad]).await[0];
     settle(&app, &[("search", "old-waiting")], |page| {
         page["rows"][0]["state"] == "Retrying"
     })
@@ -510,18 +510,19 @@ async fn retention_prunes_finished_history_and_keeps_what_is_still_pending() {
         page["rows"][0]["state"], "Retrying",
         "a pending delivery is never pruned"
     );
-    let pool = sqlx::SqlitePool::connect(&app.server.state.config.database_url)
-        .await
-        .unwrap();
-    let (events, attempts): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM feedback_events), (SELECT COUNT(*) FROM delivery_attempts)",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let state = &app.server.state;
+    let sandbox = state.default_sandbox.id;
     assert_eq!(
-        (events, attempts),
-        (1, 1),
+        state.store.delivery(sandbox, done).await.unwrap(),
+        None,
         "the finished delivery went with its event and attempt"
     );
+    let (_, payload, attempts) = state
+        .store
+        .delivery(sandbox, waiting)
+        .await
+        .unwrap()
+        .expect("the pending delivery is kept");
+    assert!(payload.contains("old-waiting"), "with its event: {payload}");
+    assert_eq!(attempts.len(), 1, "and its attempt");
 }
