@@ -2,6 +2,8 @@
 # Installs what building and testing need, once; every step is skipped when already done.
 #   scripts/bootstrap.sh          build tools (wasm target, wasm-bindgen, wasm-opt, cargo-leptos)
 #   scripts/bootstrap.sh --e2e    also Chromium and the browser-test packages
+#   scripts/bootstrap.sh --postgres  also Debian's PostgreSQL server and client, for the tests
+#                                    that start a cluster of their own when none answers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,16 @@ if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTO
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
 fi
 
-if [ "${1:-}" = "--e2e" ]; then
+flags=" $* "
+
+if [ "${flags#* --postgres }" != "$flags" ] && ! { command -v psql >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }; then
+  say "installing Debian's PostgreSQL server and client"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq postgresql >/dev/null
+fi
+
+if [ "${flags#* --e2e }" != "$flags" ]; then
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's Chromium"
     export DEBIAN_FRONTEND=noninteractive

@@ -83,7 +83,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let opened = crate::server::storage::open(&config.database_url)
         .await
         .map_err(|source| StartError::Database {
-            url: config.database_url.clone(),
+            url: without_password(&config.database_url),
             source,
         })?;
     let secrets = match (&config.encryption_key, &opened.key_file) {
@@ -226,6 +226,17 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// The database URL as it may be printed: a password in it is masked.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// With no user yet: the administrator from the environment, or a one-time setup link.
 async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), StartError> {
     let users = state
@@ -320,4 +331,19 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .merge(executions)
         .merge(rest_and_pages)
         .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_password_is_never_printed() {
+        assert_eq!(
+            super::without_password("postgres://fw:s3cret@db.internal:5432/fw"),
+            "postgres://fw:***@db.internal:5432/fw"
+        );
+        assert_eq!(
+            super::without_password("sqlite://data/feedback-webhooks.db"),
+            "sqlite://data/feedback-webhooks.db"
+        );
+    }
 }

@@ -414,9 +414,8 @@ async fn secrets_never_appear_in_any_response() {
         "the edit page shows the fingerprint"
     );
     // And at rest, the database holds only sealed values.
-    let raw = std::fs::read(app.dir.path().join("test.db")).unwrap();
-    let wal = std::fs::read(app.dir.path().join("test.db-wal")).unwrap_or_default();
-    for bytes in [raw, wal] {
+    let url = &app.server.state.config.database_url;
+    for bytes in crate::support::database::stored_webhook_bytes(url).await {
         assert!(!bytes
             .windows(HMAC_SECRET.len())
             .any(|w| w == HMAC_SECRET.as_bytes()));

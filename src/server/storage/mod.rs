@@ -1,5 +1,5 @@
-//! Storage behind role traits, with [`Store`] as their sum. SQLite is the embedded default; every
-//! backend implements the same traits, and the domain rules they share live above the backends
+//! Storage behind role traits, with [`Store`] as their sum. SQLite is the embedded default,
+//! PostgreSQL the backend several instances share; both implement the same traits, and the domain rules they share live above the backends
 //! ([`plan`]), so a backend only translates plain rows to its SQL.
 //!
 //! Who owns the clock: the caller passes every time that decides what a call does (a due time, a
@@ -9,11 +9,13 @@
 mod cached;
 mod lookups;
 pub mod plan;
+mod postgres;
 mod records;
 pub mod sessions;
 mod sqlite;
 
 pub use cached::Cached;
+pub use postgres::PostgresStorage;
 pub use records::*;
 pub use sqlite::SqliteStorage;
 
@@ -298,8 +300,9 @@ pub struct Opened {
 pub async fn open(url: &str) -> Result<Opened, sqlx::Error> {
     match url.split_once(':').map(|(scheme, _)| scheme) {
         Some("sqlite") => sqlite::open(url).await,
+        Some("postgres" | "postgresql") => postgres::open(url).await,
         _ => Err(sqlx::Error::Configuration(
-            format!("unsupported database URL {url:?}: expected sqlite://…").into(),
+            "unsupported database URL: expected sqlite://… or postgres://…".into(),
         )),
     }
 }

@@ -1,6 +1,8 @@
-//! A real server on port 0 over a temporary SQLite file, and an HTTP client that keeps cookies.
+//! A real server on port 0 over a temporary database (SQLite, or PostgreSQL when
+//! `TEST_DATABASE_URL` says so), and an HTTP client that keeps cookies.
 #![allow(dead_code)]
 
+pub mod database;
 pub mod receiver;
 
 use clap::Parser;
@@ -69,7 +71,7 @@ pub struct TestApp {
 }
 
 pub fn config_for(dir: &std::path::Path, extra: &[&str]) -> Config {
-    let database_url = format!("sqlite://{}/test.db", dir.display());
+    let database_url = database::database_url(dir);
     let mut args = vec![
         "feedback-webhooks".to_string(),
         "--database-url".into(),
@@ -81,6 +83,9 @@ pub fn config_for(dir: &std::path::Path, extra: &[&str]) -> Config {
         "--site-root".into(),
         dir.join("site").display().to_string(),
     ];
+    if database::is_postgres() {
+        args.extend(["--encryption-key".into(), database::ENCRYPTION_KEY.into()]);
+    }
     args.extend(extra.iter().map(|s| s.to_string()));
     Config::parse_from(args)
 }

@@ -1,0 +1,75 @@
+//! The PostgreSQL store, for several server instances sharing one database: batched writes as
+//! one statement per table over `UNNEST` arrays in a real transaction, claims with
+//! `FOR UPDATE SKIP LOCKED` in short transactions, unique violations by constraint name. One
+//! file per role trait, as in `sqlite/`.
+
+mod campaigns;
+mod history;
+mod outbox;
+mod tenancy;
+mod webhooks;
+
+use super::*;
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct PostgresStorage {
+    pool: PgPool,
+}
+
+impl PostgresStorage {
+    /// Connects and migrates. A connection is checked before use, so a restarted server's dead
+    /// connections are replaced instead of failing a request.
+    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(1)
+            // While the database is away, a request waits this long for a connection and then
+            // fails (the API answers 503) instead of hanging.
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(PostgresStorage { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// The store and its sessions; the key is given (`--encryption-key`), not a file beside the
+/// database, so that every instance seals and opens secrets alike.
+pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
+    let storage = PostgresStorage::open(url).await?;
+    let sessions = tower_sessions_sqlx_store::PostgresStore::new(storage.pool().clone());
+    sessions.migrate().await?;
+    Ok(Opened {
+        store: Arc::new(Cached::new(storage)),
+        sessions: super::sessions::Sessions::new(sessions),
+        key_file: None,
+    })
+}
+
+/// Unique violations by the constraint the driver names.
+fn map_unique(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return StoreError::Duplicate(db.constraint().unwrap_or("unique").to_string());
+        }
+    }
+    StoreError::Database(error)
+}
+
+fn headers_column(row: &PgRow, column: &str) -> StoreResult<Vec<(String, String)>> {
+    let text: String = row.try_get(column)?;
+    Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+fn uuid_column(row: &PgRow, column: &str) -> StoreResult<Uuid> {
+    Ok(row.try_get(column)?)
+}

@@ -1,0 +1,283 @@
+//! Organizations, sandboxes, users and API credentials in PostgreSQL.
+
+use super::*;
+
+fn user_from_row(row: &PgRow) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: uuid_column(row, "id")?,
+        organization_id: uuid_column(row, "organization_id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        role: row.try_get("role")?,
+    })
+}
+
+const CREDENTIAL_COLUMNS: &str =
+    "c.id, c.organization_id, o.ims_org, c.name, c.api_key, c.token_hash, \
+     c.created_at, c.last_used_at, c.revoked_at";
+
+fn credential_from_row(row: &PgRow) -> StoreResult<CredentialRecord> {
+    Ok(CredentialRecord {
+        id: uuid_column(row, "id")?,
+        organization_id: uuid_column(row, "organization_id")?,
+        ims_org: row.try_get("ims_org")?,
+        name: row.try_get("name")?,
+        api_key: row.try_get("api_key")?,
+        token_hash: row.try_get("token_hash")?,
+        created_at_ms: row.try_get("created_at")?,
+        last_used_at_ms: row.try_get("last_used_at")?,
+        revoked_at_ms: row.try_get("revoked_at")?,
+    })
+}
+
+async fn credentials_where(
+    pool: &PgPool,
+    condition: &str,
+    value: Uuid,
+) -> StoreResult<Vec<CredentialRecord>> {
+    sqlx::query(&format!(
+        "SELECT {CREDENTIAL_COLUMNS} FROM api_credentials c JOIN organizations o ON o.id = c.organization_id \
+         WHERE {condition} ORDER BY c.created_at DESC, c.id"
+    ))
+    .bind(value)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(credential_from_row)
+    .collect()
+}
+
+async fn caller(
+    pool: &PgPool,
+    api_key: &str,
+    sandbox_name: Option<&str>,
+) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {CREDENTIAL_COLUMNS}, s.id AS sandbox_id, s.name AS sandbox_name \
+         FROM api_credentials c JOIN organizations o ON o.id = c.organization_id \
+         LEFT JOIN sandboxes s ON s.organization_id = c.organization_id AND s.name = $2 \
+         WHERE c.api_key = $1"
+    ))
+    .bind(api_key)
+    .bind(sandbox_name)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let credential = credential_from_row(&row)?;
+    let sandbox = match row.try_get::<Option<Uuid>, _>("sandbox_id")? {
+        Some(_) => Some(SandboxRef {
+            id: uuid_column(&row, "sandbox_id")?,
+            name: row.try_get("sandbox_name")?,
+            organization_id: credential.organization_id,
+            ims_org: credential.ims_org.clone(),
+        }),
+        None => None,
+    };
+    Ok(Some((credential, sandbox)))
+}
+
+impl PostgresStorage {
+    async fn user_where<V>(&self, column: &'static str, value: V) -> StoreResult<Option<UserRecord>>
+    where
+        V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+    {
+        sqlx::query(&format!(
+            "SELECT id, organization_id, email, password_hash, role FROM users WHERE {column} = $1"
+        ))
+        .bind(value)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from_row)
+        .transpose()
+    }
+}
+
+#[async_trait]
+impl TenancyStore for PostgresStorage {
+    async fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("INSERT INTO organizations (id, ims_org, created_at) VALUES ($1, $2, $3) ON CONFLICT (ims_org) DO NOTHING")
+            .bind(Uuid::new_v4())
+            .bind(ims_org)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let organization_id: Uuid =
+            sqlx::query_scalar("SELECT id FROM organizations WHERE ims_org = $1")
+                .bind(ims_org)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "INSERT INTO sandboxes (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (organization_id, name) DO NOTHING",
+        )
+        .bind(Uuid::new_v4())
+        .bind(organization_id)
+        .bind(sandbox)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let sandbox_id: Uuid =
+            sqlx::query_scalar("SELECT id FROM sandboxes WHERE organization_id = $1 AND name = $2")
+                .bind(organization_id)
+                .bind(sandbox)
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(SandboxRef {
+            id: sandbox_id,
+            name: sandbox.to_string(),
+            organization_id,
+            ims_org: ims_org.to_string(),
+        })
+    }
+
+    async fn list_sandboxes(&self, organization_id: Uuid) -> StoreResult<Vec<SandboxRef>> {
+        let rows: Vec<(Uuid, String, String)> = sqlx::query_as(
+            "SELECT s.id, s.name, o.ims_org FROM sandboxes s JOIN organizations o ON o.id = s.organization_id \
+             WHERE s.organization_id = $1 ORDER BY s.name",
+        )
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, ims_org)| SandboxRef {
+                id,
+                name,
+                organization_id,
+                ims_org,
+            })
+            .collect())
+    }
+
+    async fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef> {
+        sqlx::query(
+            "INSERT INTO sandboxes (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(organization_id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(map_unique)?;
+        self.sandbox_by_name(organization_id, name)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn sandbox_by_name(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+    ) -> StoreResult<Option<SandboxRef>> {
+        let row: Option<(Uuid, String)> = sqlx::query_as(
+            "SELECT s.id, o.ims_org FROM sandboxes s JOIN organizations o ON o.id = s.organization_id \
+             WHERE s.organization_id = $1 AND s.name = $2",
+        )
+        .bind(organization_id)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(id, ims_org)| SandboxRef {
+            id,
+            name: name.to_string(),
+            organization_id,
+            ims_org,
+        }))
+    }
+
+    async fn user_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
+        let id = Uuid::new_v4();
+        sqlx::query("INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id)
+            .bind(user.organization_id)
+            .bind(user.email.to_lowercase())
+            .bind(&user.password_hash)
+            .bind(&user.role)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await
+            .map_err(map_unique)?;
+        self.user_by_id(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        self.user_where("email", email.trim().to_lowercase()).await
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
+        self.user_where("id", id).await
+    }
+
+    async fn create_credential(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+        api_key: &str,
+        token_hash: &str,
+    ) -> StoreResult<CredentialRecord> {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO api_credentials (id, organization_id, name, api_key, token_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(organization_id)
+        .bind(name)
+        .bind(api_key)
+        .bind(token_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        credentials_where(&self.pool, "c.id = $1", id)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>> {
+        credentials_where(&self.pool, "c.organization_id = $1", organization_id).await
+    }
+
+    async fn caller(
+        &self,
+        api_key: &str,
+        sandbox_name: Option<&str>,
+    ) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>> {
+        caller(&self.pool, api_key, sandbox_name).await
+    }
+
+    async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool> {
+        let result = sqlx::query(
+            "UPDATE api_credentials SET revoked_at = $1 WHERE id = $2 AND organization_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(organization_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    async fn touch_credential(&self, id: Uuid, now: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE api_credentials SET last_used_at = $1 WHERE id = $2 \
+             AND (last_used_at IS NULL OR last_used_at < $1 - 60000)",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
