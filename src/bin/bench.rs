@@ -1,4 +1,5 @@
-//! Delivery benchmark: a real server on a temporary SQLite database, a fast receiver on loopback,
+//! Delivery benchmark: a real server on a temporary SQLite database (or, with `--database-url`,
+//! a database of its own on a PostgreSQL server), a fast receiver on loopback,
 //! events (with the payload of spec §5) ingested through the outbox entry point, and every
 //! arrival timed and counted.
 //!
@@ -54,6 +55,54 @@ struct Args {
     /// Requests per case of the history benchmark.
     #[arg(long, default_value_t = 200)]
     history_requests: usize,
+    /// A PostgreSQL server (`postgres://user@host:port/db`) to run on instead of a temporary
+    /// SQLite file: the bench creates a database of its own there and drops it afterwards.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+/// A database of the bench's own on a PostgreSQL server, dropped when the bench ends.
+struct BenchDatabase {
+    server: String,
+    name: String,
+}
+
+impl BenchDatabase {
+    async fn create(server: &str) -> (BenchDatabase, String) {
+        use sqlx::Connection;
+        let name = format!("fw_bench_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(server)
+            .await
+            .expect("the PostgreSQL server answers");
+        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut admin)
+            .await
+            .expect("an old bench database is dropped");
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await
+            .expect("the bench database is created");
+        let mut url = url::Url::parse(server).expect("--database-url is a URL");
+        url.set_path(&name);
+        let url = url.to_string();
+        (
+            BenchDatabase {
+                server: server.to_string(),
+                name,
+            },
+            url,
+        )
+    }
+
+    async fn drop_now(self) {
+        use sqlx::Connection;
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.server).await {
+            let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+            if let Err(error) = sqlx::query(&drop).execute(&mut admin).await {
+                eprintln!("bench database {} not dropped: {error}", self.name);
+            }
+        }
+    }
 }
 
 /// Nanoseconds since the benchmark started; the payload carries its ingest time.
@@ -363,9 +412,22 @@ async fn main() {
     let receiver_addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
 
+    if args.history.is_some() && args.database_url.is_some() {
+        eprintln!("--history seeds a SQLite database: run it without --database-url");
+        std::process::exit(2);
+    }
+    let (database, database_url) = match &args.database_url {
+        Some(server) => {
+            let (database, url) = BenchDatabase::create(server).await;
+            (Some(database), url)
+        }
+        None => (None, format!("sqlite://{}/bench.db", dir.path().display())),
+    };
     let config = Config::parse_from([
         "bench".to_string(),
-        format!("--database-url=sqlite://{}/bench.db", dir.path().display()),
+        format!("--database-url={database_url}"),
+        // PostgreSQL keeps no key file beside the database.
+        "--encryption-key=YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMzI=".into(),
         "--listen=127.0.0.1:0".into(),
         "--allow-private-targets=127.0.0.1/32".into(),
         format!("--per-webhook-concurrency={}", args.per_webhook_concurrency),
@@ -464,6 +526,9 @@ async fn main() {
     let cpu = cpu_seconds() - cpu_at_start;
     tokio::time::sleep(Duration::from_millis(200)).await; // let late duplicates show
     server.stop().await;
+    if let Some(database) = database {
+        database.drop_now().await;
+    }
     let ledger = ledger.lock().unwrap();
     let mut latencies = ledger.latencies_ns.clone();
     latencies.sort_unstable();
