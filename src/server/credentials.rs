@@ -34,6 +34,10 @@ pub fn token_hash(token: &str) -> String {
 pub enum CredentialProblem {
     Missing(&'static str),
     Invalid,
+    /// The credential could not be read; `unavailable`: the database is away.
+    Unreadable {
+        unavailable: bool,
+    },
 }
 
 /// The active credential matching the key and token, with the sandbox of that name in its
@@ -56,8 +60,12 @@ pub async fn authenticate(
     let (record, sandbox) = store
         .caller(api_key, sandbox_name)
         .await
-        .ok()
-        .flatten()
+        .map_err(|error| {
+            tracing::error!(%error, "reading an API caller failed");
+            CredentialProblem::Unreadable {
+                unavailable: error.is_unavailable(),
+            }
+        })?
         .ok_or(CredentialProblem::Invalid)?;
     let same = crate::server::crypto::same_secret(
         record.token_hash.as_bytes(),

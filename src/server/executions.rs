@@ -56,7 +56,10 @@ pub async fn execute(
     let campaign = store
         .campaign(sandbox.id, campaign_id)
         .await
-        .map_err(|_| refuse(500, None, "The campaign could not be read.".into()))?
+        .map_err(|error| {
+            let status = if error.is_unavailable() { 503 } else { 500 };
+            refuse(status, None, "The campaign could not be read.".into())
+        })?
         .ok_or_else(not_found)?;
     let settings = &campaign.settings;
     if settings.status != CampaignStatus::Live {
@@ -162,7 +165,15 @@ pub async fn execute(
         .await
         .map_err(|error| {
             tracing::error!(%error, "storing an execution failed");
-            refuse(500, None, "The execution could not be stored.".into())
+            if error.is_unavailable() {
+                refuse(
+                    503,
+                    None,
+                    "The database is unavailable; nothing was stored. Try again shortly.".into(),
+                )
+            } else {
+                refuse(500, None, "The execution could not be stored.".into())
+            }
         })?;
     Ok(match stored {
         ExecutionStored::Created => Accepted {

@@ -46,7 +46,7 @@ impl<T: Send + 'static, R: Send + 'static> GroupCommit<T, R> {
                     Err(error) => {
                         tracing::error!(%error, items = count, "a group commit failed");
                         for reply in replies {
-                            let _ = reply.send(Err(StoreError::Batch(error.to_string())));
+                            let _ = reply.send(Err(error.for_a_waiter()));
                         }
                     }
                 }

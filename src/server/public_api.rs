@@ -64,6 +64,14 @@ pub async fn authorize(
             None,
             "The API key and token are not valid credentials.",
         ),
+        CredentialProblem::Unreadable { unavailable: true } => Refusal::new(
+            503,
+            None,
+            "The database is unavailable; nothing was done. Try again shortly.",
+        ),
+        CredentialProblem::Unreadable { unavailable: false } => {
+            Refusal::new(500, None, "The credentials could not be read.")
+        }
     })?;
     let ims_org = required_header(headers.ims_org, "x-gw-ims-org-id")?;
     if ims_org != credential.ims_org {

@@ -34,8 +34,42 @@ pub enum StoreError {
     /// The transaction holding this write failed as a whole.
     #[error("batch write failed: {0}")]
     Batch(String),
+    /// The database cannot be reached: down, restarting, or every connection busy past the
+    /// wait. The caller may try again shortly.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the failure is the database being away rather than the request.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unavailable(_) => true,
+            StoreError::Database(error) => match error {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::WorkerCrashed => true,
+                // PostgreSQL's connection exceptions (08…) and shutdowns (57P01–57P03).
+                sqlx::Error::Database(db) => db
+                    .code()
+                    .is_some_and(|code| code.starts_with("08") || code.starts_with("57P0")),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// What each waiter of a batch that failed as a whole is told: the same kind of failure.
+    pub fn for_a_waiter(&self) -> StoreError {
+        if self.is_unavailable() {
+            StoreError::Unavailable(self.to_string())
+        } else {
+            StoreError::Batch(self.to_string())
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -304,5 +338,22 @@ pub async fn open(url: &str) -> Result<Opened, sqlx::Error> {
         _ => Err(sqlx::Error::Configuration(
             "unsupported database URL: expected sqlite://… or postgres://…".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_away_is_told_apart_from_a_bad_request() {
+        let away = StoreError::Database(sqlx::Error::PoolTimedOut);
+        assert!(away.is_unavailable());
+        let refused = StoreError::Database(sqlx::Error::RowNotFound);
+        assert!(!refused.is_unavailable());
+        assert!(!StoreError::NotFound.is_unavailable());
+        // Every waiter of a failed group commit learns the same kind of failure.
+        assert!(matches!(away.for_a_waiter(), StoreError::Unavailable(_)));
+        assert!(matches!(refused.for_a_waiter(), StoreError::Batch(_)));
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod database;
+pub mod proxy;
 pub mod receiver;
 
 use clap::Parser;
@@ -106,7 +107,11 @@ impl TestApp {
 
     /// The same with extra command-line settings.
     pub async fn with_admin_and(extra: &[&str]) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
+        TestApp::with_admin_in(tempfile::tempdir().unwrap(), extra).await
+    }
+
+    /// The same in a folder prepared by the caller (its `database-url`, say).
+    pub async fn with_admin_in(dir: tempfile::TempDir, extra: &[&str]) -> TestApp {
         let mut config = config_for(dir.path(), extra);
         config.admin_email = Some(ADMIN_EMAIL.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
