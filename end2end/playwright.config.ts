@@ -26,7 +26,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `../target/debug/feedback-webhooks --listen 127.0.0.1:${port} --database-url sqlite://${process.env.FW_E2E_DIR}/e2e.db`,
+    // FW_E2E_DATABASE_URL runs the same tests on another database (a fresh PostgreSQL one, say).
+    command: `../target/debug/feedback-webhooks --listen 127.0.0.1:${port} --database-url ${process.env.FW_E2E_DATABASE_URL ?? `sqlite://${process.env.FW_E2E_DIR}/e2e.db`}`,
     url: `${baseURL}/login`,
     reuseExistingServer: false,
     timeout: 60_000,
@@ -37,6 +38,8 @@ export default defineConfig({
       FW_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32',
       // Failing deliveries fail for good within a second, so the history tests need not wait.
       FW_RETRY_SCHEDULE: '300ms',
+      // A PostgreSQL database keeps no key file beside it.
+      FW_ENCRYPTION_KEY: 'ZTJlLWtleS1lMmUta2V5LWUyZS1rZXktZTJlLWtleTM=',
     },
   },
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test: formatting, clippy (server and browser builds), unit tests, the
 # integration suite twice (SQLite, then PostgreSQL: each test on a fresh database of its own,
-# all of them dropped at the end, after a failure too), then browser tests in Debian's Chromium.
+# all of them dropped at the end, after a failure too), then the browser tests in Debian's
+# Chromium, on each backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --e2e --postgres
@@ -56,5 +57,11 @@ else
 fi
 TEST_DATABASE_URL=$pg_url TEST_DATABASE_PREFIX=$prefix cargo test --features ssr --test it
 
-step "browser tests"
+step "browser tests on SQLite"
 (cd end2end && npx playwright test)
+
+step "browser tests on PostgreSQL"
+e2e_db="${prefix}e2e"
+psql "$pg_url" -qc "CREATE DATABASE \"$e2e_db\""
+e2e_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$pg_url" "$e2e_db")
+(cd end2end && FW_E2E_DATABASE_URL=$e2e_url npx playwright test)
