@@ -5,6 +5,7 @@ use feedback_webhooks::server::storage::*;
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use uuid::Uuid;
 
 const EVENTS: usize = 40;
 /// Deliveries of the one webhook in flight at once (`--per-webhook-concurrency`).
@@ -39,15 +40,24 @@ fn spawn_server(db_url: &str, dir: &std::path::Path) -> Child {
         .expect("the server binary starts")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_server_delivers_the_rest_after_restart() {
+/// A database with one webhook pointing at a receiver whose answers take `answer_after`, and
+/// `events` events waiting for it.
+async fn prepare(
+    events: usize,
+    answer_after: Duration,
+) -> (
+    tempfile::TempDir,
+    String,
+    std::sync::Arc<dyn Store>,
+    Uuid,
+    TestReceiver,
+) {
     let dir = tempfile::tempdir().unwrap();
     let db_url = crate::support::database::database_url(dir.path());
     let store = open(&db_url).await.unwrap().store;
     let sandbox = store.ensure_sandbox("default-org", "prod").await.unwrap();
     let receiver = TestReceiver::start().await;
-    // Slow answers keep deliveries in flight when the process dies.
-    receiver.script((0..EVENTS).map(|_| Scripted::status(200).delay(Duration::from_millis(150))));
+    receiver.script((0..events * 2).map(|_| Scripted::status(200).delay(answer_after)));
     let write = WebhookWrite {
         name: "crash".into(),
         email: true,
@@ -60,18 +70,70 @@ async fn a_killed_server_delivers_the_rest_after_restart() {
         headers: Vec::new(),
     };
     let hook = store.create_webhook(sandbox.id, &write).await.unwrap().id;
-    for i in 0..EVENTS {
-        let event = NewEvent {
-            sandbox_id: sandbox.id,
-            event_type: "sent".into(),
-            channel: "email".into(),
-            request_id: format!("req-{i}"),
-            message_execution_id: format!("MEX-{i}"),
-            payload: format!(r#"{{"requestId":"req-{i}"}}"#),
-        };
-        store.enqueue_event(&event, &[hook]).await.unwrap();
+    let batch: Vec<(NewEvent, Vec<Uuid>)> = (0..events)
+        .map(|i| {
+            let event = NewEvent {
+                sandbox_id: sandbox.id,
+                event_type: "sent".into(),
+                channel: "email".into(),
+                request_id: format!("req-{i}"),
+                message_execution_id: format!("MEX-{i}"),
+                payload: format!(r#"{{"requestId":"req-{i}"}}"#),
+            };
+            (event, vec![hook])
+        })
+        .collect();
+    for result in store.enqueue_events(&batch).await.unwrap() {
+        assert_eq!(result.unwrap().len(), 1);
     }
+    (dir, db_url, store, sandbox.id, receiver)
+}
 
+/// The distinct bodies that arrived.
+fn arrived(receiver: &TestReceiver) -> HashSet<String> {
+    receiver
+        .received()
+        .iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect()
+}
+
+/// Waits until every delivery of the sandbox is recorded as succeeded.
+async fn wait_until_all_succeeded(store: &dyn Store, sandbox_id: Uuid, events: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let listed = store
+            .list_deliveries(
+                sandbox_id,
+                &DeliveryFilter {
+                    limit: events as i64 + 1,
+                    ..DeliveryFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(listed.records.len(), events, "one delivery per event");
+        let pending = listed
+            .records
+            .iter()
+            .filter(|record| record.state != "succeeded")
+            .count();
+        if pending == 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pending} deliveries not succeeded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_delivers_the_rest_after_restart() {
+    // Slow answers keep deliveries in flight when the process dies.
+    let (dir, db_url, store, sandbox_id, receiver) =
+        prepare(EVENTS, Duration::from_millis(150)).await;
     let mut first = spawn_server(&db_url, dir.path());
     let deadline = Instant::now() + Duration::from_secs(20);
     while receiver.received().is_empty() {
@@ -90,55 +152,79 @@ async fn a_killed_server_delivers_the_rest_after_restart() {
     );
 
     let mut second = spawn_server(&db_url, dir.path());
-    let arrived = |receiver: &TestReceiver| -> HashSet<String> {
-        receiver
-            .received()
-            .iter()
-            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-            .collect()
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while arrived(&receiver).len() < EVENTS {
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {EVENTS} arrived",
-            arrived(&receiver).len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_all_arrived(&receiver, EVENTS).await;
     // Every delivery ends succeeded; at-least-once means an in-flight one may have arrived twice.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let listed = store
-            .list_deliveries(
-                sandbox.id,
-                &DeliveryFilter {
-                    limit: EVENTS as i64 + 1,
-                    ..DeliveryFilter::default()
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(listed.records.len(), EVENTS, "one delivery per event");
-        let pending = listed
-            .records
-            .iter()
-            .filter(|record| record.state != "succeeded")
-            .count();
-        if pending == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{pending} deliveries not succeeded"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_all_succeeded(store.as_ref(), sandbox_id, EVENTS).await;
     second.kill().unwrap();
     second.wait().unwrap();
     let total = receiver.received().len();
     assert!(
         (EVENTS..=EVENTS + MAX_DUPLICATES).contains(&total),
         "{total} requests for {EVENTS} events"
+    );
+}
+
+async fn wait_until_all_arrived(receiver: &TestReceiver, events: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while arrived(receiver).len() < events {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {events} arrived",
+            arrived(receiver).len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Two instances on one PostgreSQL database share the outbox: claims are row locks, so while
+/// both live no delivery goes out twice. One is killed mid-load; the other claims its leased
+/// deliveries once the lease ends and finishes them all: every event arrives, and duplicates
+/// are at most what the killed one can have sent unrecorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_the_outbox_and_one_killed_loses_nothing() {
+    if !crate::support::database::is_postgres() {
+        eprintln!("a PostgreSQL test: SQLite has one writer process");
+        return;
+    }
+    const MANY: usize = 300;
+    let (dir, db_url, store, sandbox_id, receiver) = prepare(MANY, Duration::from_millis(20)).await;
+    let mut first = spawn_server(&db_url, dir.path());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.received().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the first instance delivered nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Started once the first is up: both then claim from the same outbox.
+    let mut second = spawn_server(&db_url, dir.path());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while receiver.received().len() < MANY / 2 {
+        assert!(Instant::now() < deadline, "the instances stalled");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let distinct_while_both = arrived(&receiver).len();
+    let sent_while_both = receiver.received().len();
+    first.kill().unwrap(); // SIGKILL: no shutdown, leases left behind
+    first.wait().unwrap();
+    assert!(
+        sent_while_both - distinct_while_both <= MAX_DUPLICATES,
+        "{} duplicates while both instances lived",
+        sent_while_both - distinct_while_both
+    );
+    assert!(
+        distinct_while_both < MANY,
+        "killed while deliveries were still pending"
+    );
+
+    wait_until_all_arrived(&receiver, MANY).await;
+    wait_until_all_succeeded(store.as_ref(), sandbox_id, MANY).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let total = receiver.received().len();
+    assert!(
+        (MANY..=MANY + MAX_DUPLICATES).contains(&total),
+        "{total} requests for {MANY} events"
     );
 }
