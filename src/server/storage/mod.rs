@@ -11,6 +11,7 @@ mod lookups;
 pub mod plan;
 mod postgres;
 mod records;
+mod rows;
 pub mod sessions;
 mod sqlite;
 

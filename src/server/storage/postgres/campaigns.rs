@@ -2,57 +2,7 @@
 
 use super::outbox::insert_events;
 use super::*;
-use crate::model::campaign::{CampaignContent, CampaignStatus};
-use crate::model::Channel;
 use crate::server::storage::plan::{EmissionPlan, EventsPlan, ExecutionsPlan, PlannedMessage};
-
-/// A campaign with its activated webhook's routing settings (one read on the execution path).
-const CAMPAIGN_COLUMNS: &str = "c.id, c.sandbox_id, c.name, c.channel, c.status, c.email_subject, \
-     c.email_body, c.sms_text, c.campaign_version_id, c.webhook_enabled, c.webhook_id, c.created_at, \
-     c.updated_at, w.enabled AS route_enabled, w.channel_email AS route_email, \
-     w.channel_sms AS route_sms, w.event_filter AS route_events";
-const CAMPAIGN_FROM: &str = "campaigns c LEFT JOIN feedback_webhooks w \
-     ON w.id = c.webhook_id AND w.sandbox_id = c.sandbox_id";
-
-fn campaign_from_row(row: &PgRow) -> StoreResult<CampaignRecord> {
-    let text = |column: &str| -> StoreResult<String> { Ok(row.try_get(column)?) };
-    let channel = text("channel")?;
-    let status = text("status")?;
-    let webhook_id: Option<Uuid> = row.try_get("webhook_id")?;
-    let route_events: Option<String> = row.try_get("route_events")?;
-    let webhook_route = match (webhook_id, route_events) {
-        (Some(id), Some(events)) => Some(WebhookRoute {
-            id,
-            enabled: row.try_get("route_enabled")?,
-            email: row.try_get("route_email")?,
-            sms: row.try_get("route_sms")?,
-            events: crate::model::feedback::FeedbackStatus::parse_list(&events),
-        }),
-        _ => None,
-    };
-    Ok(CampaignRecord {
-        id: uuid_column(row, "id")?,
-        sandbox_id: uuid_column(row, "sandbox_id")?,
-        settings: CampaignWrite {
-            name: text("name")?,
-            channel: Channel::parse(&channel)
-                .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
-            status: CampaignStatus::parse(&status)
-                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
-            content: CampaignContent {
-                email_subject: text("email_subject")?,
-                email_body: text("email_body")?,
-                sms_text: text("sms_text")?,
-            },
-            version_id: text("campaign_version_id")?,
-            webhook_enabled: row.try_get("webhook_enabled")?,
-            webhook_id,
-        },
-        webhook_route,
-        created_at_ms: row.try_get("created_at")?,
-        updated_at_ms: row.try_get("updated_at")?,
-    })
-}
 
 async fn list(pool: &PgPool, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>> {
     sqlx::query(&format!(

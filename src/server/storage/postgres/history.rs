@@ -7,31 +7,6 @@ use crate::server::storage::plan::{self, EventDeliveryRow, HealthChanges, Messag
 use sqlx::PgConnection;
 use sqlx::{Postgres, QueryBuilder};
 
-const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, d.event_type, d.channel, e.request_id, e.message_execution_id, \
-     d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.last_attempt_at, d.created_at, d.updated_at";
-
-fn delivery_from_row(row: &PgRow) -> StoreResult<DeliveryRecord> {
-    let state: String = row.try_get("state")?;
-    Ok(DeliveryRecord {
-        id: uuid_column(row, "id")?,
-        webhook_id: uuid_column(row, "webhook_id")?,
-        event_type: row.try_get("event_type")?,
-        channel: row.try_get("channel")?,
-        request_id: row.try_get("request_id")?,
-        message_execution_id: row.try_get("message_execution_id")?,
-        next_attempt_at_ms: (state == "pending")
-            .then(|| row.try_get("next_attempt_at"))
-            .transpose()?,
-        state,
-        attempts: row.try_get("attempts")?,
-        last_status: row.try_get("last_status")?,
-        last_error: row.try_get("last_error")?,
-        last_attempt_at_ms: row.try_get("last_attempt_at")?,
-        created_at_ms: row.try_get("created_at")?,
-        updated_at_ms: row.try_get("updated_at")?,
-    })
-}
-
 /// Index entries a filter on event or channel may look through for one page.
 const SCAN_BUDGET: i64 = 20_000;
 /// Rows a filter on a state other than failed may look through for one page: each is read

@@ -9,6 +9,7 @@ mod outbox;
 mod tenancy;
 mod webhooks;
 
+use super::rows::*;
 use super::*;
 use async_trait::async_trait;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
@@ -65,9 +66,18 @@ fn map_unique(error: sqlx::Error) -> StoreError {
     StoreError::Database(error)
 }
 
-fn headers_column(row: &PgRow, column: &str) -> StoreResult<Vec<(String, String)>> {
-    let text: String = row.try_get(column)?;
-    Ok(serde_json::from_str(&text).unwrap_or_default())
+impl Columns for PgRow {
+    fn column<T: Portable>(&self, name: &str) -> StoreResult<T> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn id(&self, name: &str) -> StoreResult<Uuid> {
+        Ok(self.try_get(name)?)
+    }
+
+    fn opt_id(&self, name: &str) -> StoreResult<Option<Uuid>> {
+        Ok(self.try_get(name)?)
+    }
 }
 
 fn uuid_column(row: &PgRow, column: &str) -> StoreResult<Uuid> {

@@ -8,6 +8,7 @@ mod outbox;
 mod tenancy;
 mod webhooks;
 
+use super::rows::*;
 use super::*;
 use async_trait::async_trait;
 use sqlx::sqlite::{
@@ -171,6 +172,24 @@ fn map_unique(error: sqlx::Error) -> StoreError {
         }
     }
     StoreError::Database(error)
+}
+
+impl Columns for SqliteRow {
+    fn column<T: Portable>(&self, name: &str) -> StoreResult<T> {
+        Ok(self.try_get(name)?)
+    }
+
+    /// Ids are stored as text.
+    fn id(&self, name: &str) -> StoreResult<Uuid> {
+        uuid_column(self, name)
+    }
+
+    fn opt_id(&self, name: &str) -> StoreResult<Option<Uuid>> {
+        match self.try_get::<Option<String>, _>(name)? {
+            Some(_) => uuid_column(self, name).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 fn uuid_column(row: &SqliteRow, column: &str) -> StoreResult<Uuid> {

@@ -2,34 +2,6 @@
 
 use super::*;
 
-fn user_from_row(row: &SqliteRow) -> StoreResult<UserRecord> {
-    Ok(UserRecord {
-        id: uuid_column(row, "id")?,
-        organization_id: uuid_column(row, "organization_id")?,
-        email: row.try_get("email")?,
-        password_hash: row.try_get("password_hash")?,
-        role: row.try_get("role")?,
-    })
-}
-
-const CREDENTIAL_COLUMNS: &str =
-    "c.id, c.organization_id, o.ims_org, c.name, c.api_key, c.token_hash, \
-     c.created_at, c.last_used_at, c.revoked_at";
-
-fn credential_from_row(row: &SqliteRow) -> StoreResult<CredentialRecord> {
-    Ok(CredentialRecord {
-        id: uuid_column(row, "id")?,
-        organization_id: uuid_column(row, "organization_id")?,
-        ims_org: row.try_get("ims_org")?,
-        name: row.try_get("name")?,
-        api_key: row.try_get("api_key")?,
-        token_hash: row.try_get("token_hash")?,
-        created_at_ms: row.try_get("created_at")?,
-        last_used_at_ms: row.try_get("last_used_at")?,
-        revoked_at_ms: row.try_get("revoked_at")?,
-    })
-}
-
 async fn credentials_where(
     readers: &SqlitePool,
     condition: &str,
@@ -64,9 +36,9 @@ async fn caller(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let credential = credential_from_row(&row)?;
-    let sandbox = match row.try_get::<Option<String>, _>("sandbox_id")? {
-        Some(_) => Some(SandboxRef {
-            id: uuid_column(&row, "sandbox_id")?,
+    let sandbox = match row.opt_id("sandbox_id")? {
+        Some(id) => Some(SandboxRef {
+            id,
             name: row.try_get("sandbox_name")?,
             organization_id: credential.organization_id,
             ims_org: credential.ims_org.clone(),

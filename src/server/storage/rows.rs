@@ -1,0 +1,225 @@
+//! Reading the product's rows, written once for both backends: a backend says how it reads a
+//! column (an id is text in SQLite, a uuid in PostgreSQL) and the records are put together here.
+
+use super::records::*;
+use super::{StoreError, StoreResult};
+use crate::model::campaign::{CampaignContent, CampaignStatus};
+use crate::model::Channel;
+use uuid::Uuid;
+
+/// A column type both drivers decode alike: text, integers, booleans, bytes and their options.
+pub(super) trait Portable:
+    for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+{
+}
+
+impl<T> Portable for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'r> sqlx::Decode<'r, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+{
+}
+
+/// How a backend's row gives its columns.
+pub(super) trait Columns {
+    fn column<T: Portable>(&self, name: &str) -> StoreResult<T>;
+    fn id(&self, name: &str) -> StoreResult<Uuid>;
+    fn opt_id(&self, name: &str) -> StoreResult<Option<Uuid>>;
+}
+
+/// JSON arrays of `[name, value]` pairs (an attempt's headers); unreadable ones read as none.
+pub(super) fn headers_column(row: &impl Columns, name: &str) -> StoreResult<Vec<(String, String)>> {
+    let text: String = row.column(name)?;
+    Ok(serde_json::from_str(&text).unwrap_or_default())
+}
+
+pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<UserRecord> {
+    Ok(UserRecord {
+        id: row.id("id")?,
+        organization_id: row.id("organization_id")?,
+        email: row.column("email")?,
+        password_hash: row.column("password_hash")?,
+        role: row.column("role")?,
+    })
+}
+
+pub(super) const CREDENTIAL_COLUMNS: &str =
+    "c.id, c.organization_id, o.ims_org, c.name, c.api_key, c.token_hash, \
+     c.created_at, c.last_used_at, c.revoked_at";
+
+pub(super) fn credential_from_row(row: &impl Columns) -> StoreResult<CredentialRecord> {
+    Ok(CredentialRecord {
+        id: row.id("id")?,
+        organization_id: row.id("organization_id")?,
+        ims_org: row.column("ims_org")?,
+        name: row.column("name")?,
+        api_key: row.column("api_key")?,
+        token_hash: row.column("token_hash")?,
+        created_at_ms: row.column("created_at")?,
+        last_used_at_ms: row.column("last_used_at")?,
+        revoked_at_ms: row.column("revoked_at")?,
+    })
+}
+
+pub(super) const WEBHOOK_COLUMNS: &str = "id, sandbox_id, name, channel_email, channel_sms, url, enabled, disabled_reason, event_filter, \
+     jwt_algorithm, jwt_key_kind, jwt_secret_sealed, jwt_secret_fingerprint, jwt_key_id, jwt_issuer, \
+     jwt_subject, jwt_audience, jwt_extra_claims, jwt_lifetime_secs, created_at, updated_at, \
+     signing_secret_sealed, signing_secret_fingerprint, previous_signing_secret_sealed, previous_signing_secret_expires_at";
+
+pub(super) fn webhook_from_row(
+    row: &impl Columns,
+    headers: Vec<StoredHeader>,
+) -> StoreResult<WebhookRecord> {
+    let algorithm: Option<String> = row.column("jwt_algorithm")?;
+    let jwt = match algorithm {
+        None => None,
+        Some(algorithm) => Some(StoredJwt {
+            algorithm,
+            key_kind: row.column("jwt_key_kind")?,
+            secret_sealed: row.column("jwt_secret_sealed")?,
+            secret_fingerprint: row.column("jwt_secret_fingerprint")?,
+            key_id: row.column("jwt_key_id")?,
+            issuer: row.column("jwt_issuer")?,
+            subject: row.column("jwt_subject")?,
+            audience: row.column("jwt_audience")?,
+            extra_claims: row.column("jwt_extra_claims")?,
+            lifetime_secs: row.column("jwt_lifetime_secs")?,
+        }),
+    };
+    Ok(WebhookRecord {
+        id: row.id("id")?,
+        sandbox_id: row.id("sandbox_id")?,
+        settings: WebhookWrite {
+            name: row.column("name")?,
+            email: row.column("channel_email")?,
+            sms: row.column("channel_sms")?,
+            url: row.column("url")?,
+            enabled: row.column("enabled")?,
+            disabled_reason: row.column("disabled_reason")?,
+            events: crate::model::feedback::FeedbackStatus::parse_list(
+                &row.column::<String>("event_filter")?,
+            ),
+            jwt,
+            headers,
+        },
+        signing: signing_from_row(row)?,
+        created_at_ms: row.column("created_at")?,
+        updated_at_ms: row.column("updated_at")?,
+    })
+}
+
+pub(super) fn signing_from_row(row: &impl Columns) -> StoreResult<Option<StoredSigning>> {
+    let Some(secret_sealed) = row.column::<Option<Vec<u8>>>("signing_secret_sealed")? else {
+        return Ok(None);
+    };
+    let previous_sealed: Option<Vec<u8>> = row.column("previous_signing_secret_sealed")?;
+    let previous_until: Option<i64> = row.column("previous_signing_secret_expires_at")?;
+    Ok(Some(StoredSigning {
+        secret_sealed,
+        fingerprint: row
+            .column::<Option<String>>("signing_secret_fingerprint")?
+            .unwrap_or_default(),
+        previous: previous_sealed.zip(previous_until),
+    }))
+}
+
+pub(super) fn header_from_row(row: &impl Columns) -> StoreResult<(Uuid, StoredHeader)> {
+    let sealed: Option<Vec<u8>> = row.column("value_sealed")?;
+    let value = match sealed {
+        Some(sealed) => StoredHeaderValue::Sealed {
+            sealed,
+            fingerprint: row
+                .column::<Option<String>>("value_fingerprint")?
+                .unwrap_or_default(),
+            len: row.column::<i64>("value_len")? as usize,
+        },
+        None => {
+            StoredHeaderValue::Plain(row.column::<Option<String>>("value")?.unwrap_or_default())
+        }
+    };
+    Ok((
+        row.id("webhook_id")?,
+        StoredHeader {
+            id: row.id("id")?,
+            name: row.column("name")?,
+            value,
+        },
+    ))
+}
+
+/// A campaign with its activated webhook's routing settings (one read on the execution path).
+pub(super) const CAMPAIGN_COLUMNS: &str = "c.id, c.sandbox_id, c.name, c.channel, c.status, c.email_subject, \
+     c.email_body, c.sms_text, c.campaign_version_id, c.webhook_enabled, c.webhook_id, c.created_at, \
+     c.updated_at, w.enabled AS route_enabled, w.channel_email AS route_email, \
+     w.channel_sms AS route_sms, w.event_filter AS route_events";
+pub(super) const CAMPAIGN_FROM: &str = "campaigns c LEFT JOIN feedback_webhooks w \
+     ON w.id = c.webhook_id AND w.sandbox_id = c.sandbox_id";
+
+pub(super) fn campaign_from_row(row: &impl Columns) -> StoreResult<CampaignRecord> {
+    let text = |column: &str| -> StoreResult<String> { row.column(column) };
+    let channel = text("channel")?;
+    let status = text("status")?;
+    let webhook_id = row.opt_id("webhook_id")?;
+    let route_events: Option<String> = row.column("route_events")?;
+    let webhook_route = match (webhook_id, route_events) {
+        (Some(id), Some(events)) => Some(WebhookRoute {
+            id,
+            enabled: row.column("route_enabled")?,
+            email: row.column("route_email")?,
+            sms: row.column("route_sms")?,
+            events: crate::model::feedback::FeedbackStatus::parse_list(&events),
+        }),
+        _ => None,
+    };
+    Ok(CampaignRecord {
+        id: row.id("id")?,
+        sandbox_id: row.id("sandbox_id")?,
+        settings: CampaignWrite {
+            name: text("name")?,
+            channel: Channel::parse(&channel)
+                .ok_or_else(|| StoreError::Corrupt(format!("channel {channel}")))?,
+            status: CampaignStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status {status}")))?,
+            content: CampaignContent {
+                email_subject: text("email_subject")?,
+                email_body: text("email_body")?,
+                sms_text: text("sms_text")?,
+            },
+            version_id: text("campaign_version_id")?,
+            webhook_enabled: row.column("webhook_enabled")?,
+            webhook_id,
+        },
+        webhook_route,
+        created_at_ms: row.column("created_at")?,
+        updated_at_ms: row.column("updated_at")?,
+    })
+}
+
+pub(super) const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, d.event_type, d.channel, e.request_id, e.message_execution_id, \
+     d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.last_attempt_at, d.created_at, d.updated_at";
+
+pub(super) fn delivery_from_row(row: &impl Columns) -> StoreResult<DeliveryRecord> {
+    let state: String = row.column("state")?;
+    Ok(DeliveryRecord {
+        id: row.id("id")?,
+        webhook_id: row.id("webhook_id")?,
+        event_type: row.column("event_type")?,
+        channel: row.column("channel")?,
+        request_id: row.column("request_id")?,
+        message_execution_id: row.column("message_execution_id")?,
+        next_attempt_at_ms: (state == "pending")
+            .then(|| row.column("next_attempt_at"))
+            .transpose()?,
+        state,
+        attempts: row.column("attempts")?,
+        last_status: row.column("last_status")?,
+        last_error: row.column("last_error")?,
+        last_attempt_at_ms: row.column("last_attempt_at")?,
+        created_at_ms: row.column("created_at")?,
+        updated_at_ms: row.column("updated_at")?,
+    })
+}
