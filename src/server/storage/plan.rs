@@ -277,17 +277,22 @@ impl<'a> EmissionPlan<'a> {
         }
         let mut unrouted: Vec<(&str, String)> = by_message.into_iter().collect();
         unrouted.sort();
-        let emitted = events
-            .iter()
-            .map(|(id, _, _)| *id)
-            .chain(set_aside.iter().copied())
-            .collect();
+        let emitted = emitted_outcomes(events, set_aside);
         EmissionPlan {
             routed,
             unrouted,
             emitted,
         }
     }
+}
+
+/// Every outcome a batch marks emitted: those with events, and those set aside.
+pub fn emitted_outcomes(events: &[(i64, NewEvent, Vec<Uuid>)], set_aside: &[i64]) -> Vec<i64> {
+    events
+        .iter()
+        .map(|(id, _, _)| *id)
+        .chain(set_aside.iter().copied())
+        .collect()
 }
 
 /// One event of a message's `unrouted_events`: `sent@1732800000000;`.

@@ -2,7 +2,9 @@
 
 use super::outbox::insert_events;
 use super::*;
-use crate::server::storage::plan::{EmissionPlan, EventsPlan, ExecutionsPlan, PlannedMessage};
+use crate::server::storage::plan::{
+    self, EmissionPlan, EventsPlan, ExecutionsPlan, PlannedMessage,
+};
 
 async fn list(pool: &PgPool, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>> {
     sqlx::query(&format!(
@@ -230,11 +232,7 @@ async fn emit_outcomes(
         return Ok(());
     }
     let mut tx = pool.begin().await?;
-    let ids: Vec<i64> = events
-        .iter()
-        .map(|(id, _, _)| *id)
-        .chain(set_aside.iter().copied())
-        .collect();
+    let ids = plan::emitted_outcomes(events, set_aside);
     let marked: std::collections::HashSet<i64> = sqlx::query_scalar(
         "UPDATE provider_outcomes SET emitted_at = $1 WHERE id = ANY($2) AND emitted_at IS NULL RETURNING id",
     )
