@@ -148,13 +148,19 @@ async fn delivery(
     sandbox_id: Uuid,
     id: Uuid,
 ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
+    // The delivery and its attempts from one snapshot: read apart, a recorder committing in
+    // between would show the new attempt beside the old state.
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
     let Some(row) = sqlx::query(&format!(
         "SELECT {DELIVERY_COLUMNS}, e.payload FROM deliveries d JOIN feedback_events e ON e.id = d.event_id \
          WHERE d.id = $1 AND d.sandbox_id = $2"
     ))
     .bind(id)
     .bind(sandbox_id)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(None);
@@ -166,7 +172,7 @@ async fn delivery(
          FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt, id",
     )
     .bind(id)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(|row| {

@@ -160,13 +160,16 @@ async fn delivery(
     sandbox_id: Uuid,
     id: Uuid,
 ) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>> {
+    // The delivery and its attempts from one snapshot: read apart, a recorder committing in
+    // between would show the new attempt beside the old state.
+    let mut tx = readers.begin().await?;
     let Some(row) = sqlx::query(&format!(
         "SELECT {DELIVERY_COLUMNS}, e.payload FROM deliveries d JOIN feedback_events e ON e.id = d.event_id \
          WHERE d.id = $1 AND d.sandbox_id = $2"
     ))
     .bind(id.to_string())
     .bind(sandbox_id.to_string())
-    .fetch_optional(readers)
+    .fetch_optional(&mut *tx)
     .await?
     else {
         return Ok(None);
@@ -178,7 +181,7 @@ async fn delivery(
          FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt, id",
     )
     .bind(id.to_string())
-    .fetch_all(readers)
+    .fetch_all(&mut *tx)
     .await?
     .iter()
     .map(|row| {
