@@ -9,8 +9,10 @@ use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::{DeliveryClient, Timeouts};
 use crate::server::delivery::worker::{DeliveryEngine, EngineSettings};
+use crate::server::provider::OutcomeDispatcher;
 use crate::server::state::{AppState, SharedState};
 use crate::server::storage::sessions::Sessions;
+use crate::server::storage::Wakeup;
 use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
 use leptos::config::{Env, LeptosOptions};
@@ -49,8 +51,8 @@ pub struct RunningServer {
     pub state: AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
-    worker: tokio::task::JoinHandle<()>,
-    dispatcher: tokio::task::JoinHandle<()>,
+    /// The delivery workers and the outcome dispatcher (by role), and the wake-ups router.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
@@ -61,8 +63,7 @@ impl RunningServer {
         let _ = (&mut self.task).await;
         // Deliveries in flight keep their lease and are sent again after a restart; outcomes
         // not yet marked emitted are emitted again.
-        self.worker.abort();
-        self.dispatcher.abort();
+        self.background.iter().for_each(|task| task.abort());
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -73,8 +74,7 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.task.abort();
-        self.worker.abort();
-        self.dispatcher.abort();
+        self.background.iter().for_each(|task| task.abort());
     }
 }
 
@@ -91,7 +91,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         (None, Some(file)) => SecretBox::from_key_file(file)?,
         (None, None) => return Err(StartError::KeyRequired),
     };
-    let (store, sessions) = (opened.store, opened.sessions);
+    let (store, sessions, wakeups) = (opened.store, opened.sessions, opened.wakeups);
     let sandbox = store
         .ensure_sandbox(&config.ims_org, &config.sandbox)
         .await
@@ -120,12 +120,17 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         disable_after_failing: config.disable_after_failing,
         expire_waiting_after: config.expire_waiting_after,
         retention: config.retention,
+        poll: config.poll_interval,
     };
     let delivery = DeliveryEngine::new(store.clone(), client, settings, secrets.clone());
     let provider = Arc::new(crate::server::provider::SimulatedProvider {
         delay: config.provider_delay,
     });
-    let outcomes = crate::server::provider::OutcomeDispatcher::new(store.clone(), delivery.clone());
+    let outcomes = crate::server::provider::OutcomeDispatcher::new(
+        store.clone(),
+        delivery.clone(),
+        config.poll_interval,
+    );
     let executions = {
         let (store, outcomes, delivery) = (store.clone(), outcomes.clone(), delivery.clone());
         crate::server::group_commit::GroupCommit::start(
@@ -169,17 +174,34 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         secrets,
         default_sandbox: Arc::new(sandbox),
         setup_token: Arc::new(Mutex::new(None)),
-        login_throttle: Arc::default(),
         delivery: delivery.clone(),
         provider,
         outcomes: outcomes.clone(),
         executions,
+        background: Arc::default(),
     });
     prepare_first_admin(&state, addr).await?;
 
-    let worker = tokio::spawn(delivery.run());
-    let dispatcher = tokio::spawn(outcomes.run());
-    let app = router(state.clone(), sessions);
+    // The wake-ups router runs in every role: it also keeps the channel over which the store
+    // learns that another instance changed what the execution API keeps in memory.
+    let mut background = vec![tokio::spawn(route_wakeups(
+        wakeups,
+        delivery.clone(),
+        outcomes.clone(),
+    ))];
+    let role = state.config.role;
+    if role.delivers() {
+        background.push(tokio::spawn(delivery.run()));
+        background.push(tokio::spawn(outcomes.run()));
+    }
+    state
+        .background
+        .watch(background.iter().map(|task| task.abort_handle()));
+    let app = if role.serves_pages_and_apis() {
+        router(state.clone(), sessions)
+    } else {
+        crate::api::health::routes().with_state(state.clone())
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let shutdown = async move {
@@ -199,15 +221,34 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             tracing::error!(%error, "server stopped");
         }
     });
-    tracing::info!("listening on http://{addr}");
+    tracing::info!(role = ?role, "listening on http://{addr}");
     Ok(RunningServer {
         addr,
         state,
         stop: Some(stop),
         task,
-        worker,
-        dispatcher,
+        background,
     })
+}
+
+/// Hands what other instances made due to this one's workers and dispatcher.
+async fn route_wakeups(
+    mut wakeups: tokio::sync::mpsc::Receiver<Wakeup>,
+    delivery: DeliveryEngine,
+    outcomes: Arc<OutcomeDispatcher>,
+) {
+    while let Some(wakeup) = wakeups.recv().await {
+        match wakeup {
+            Wakeup::Deliveries => delivery.wake(),
+            Wakeup::OutcomeDue(at_ms) => outcomes.stored_due_at(at_ms),
+            Wakeup::Everything => {
+                delivery.wake();
+                outcomes.stored_due_at(i64::MIN);
+            }
+        }
+    }
+    // The backend has no other instance to hear from: nothing more will come.
+    std::future::pending::<()>().await
 }
 
 fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
@@ -328,6 +369,7 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         // The wasm bundle shrinks to about a third with gzip.
         .layer(CompressionLayer::new());
     Router::new()
+        .merge(crate::api::health::routes())
         .merge(executions)
         .merge(rest_and_pages)
         .with_state(state)

@@ -24,21 +24,27 @@ pub async fn login(
             let state = AppState::current()?;
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
             let target = safe_next(next.as_deref());
-            let key = email.trim().to_lowercase();
-            if let Err(wait) = state.login_throttle.check(&key) {
+            let key = LoginThrottle::key(&email);
+            if let Some(wait) = LoginThrottle::check(&state, &key).await.map_err(internal)? {
                 return Err(AppError::TooManyAttempts(format!(
                     "Too many failed sign-ins for this account. Try again in {} minutes.",
                     wait.as_secs().div_ceil(60)
                 )));
             }
-            let user = state.store.user_by_email(&key).await.map_err(internal)?;
+            let user = state
+                .store
+                .user_by_email(&email.trim().to_lowercase())
+                .await
+                .map_err(internal)?;
             let hash = user
                 .as_ref()
                 .map(|u| u.password_hash.clone())
                 .unwrap_or_else(|| dummy_hash().to_string());
             let verified = verify_password(password, hash).await && user.is_some();
             let Some(user) = user.filter(|_| verified) else {
-                state.login_throttle.failed(&key);
+                LoginThrottle::failed(&state, &key)
+                    .await
+                    .map_err(internal)?;
                 redirect_plain_post(&format!(
                     "/login?error=credentials&email={}&next={}",
                     encode(&email),
@@ -46,7 +52,9 @@ pub async fn login(
                 ));
                 return Err(AppError::InvalidCredentials);
             };
-            state.login_throttle.succeeded(&key);
+            LoginThrottle::succeeded(&state, &key)
+                .await
+                .map_err(internal)?;
             start_session(&session, user.id).await?;
             redirect_plain_post(&target);
             Ok(target)

@@ -7,6 +7,8 @@ pub mod deliveries;
 #[cfg(feature = "ssr")]
 pub mod executions;
 #[cfg(feature = "ssr")]
+pub mod health;
+#[cfg(feature = "ssr")]
 pub mod rest;
 pub mod sandboxes;
 pub mod webhooks;

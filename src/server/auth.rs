@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use crate::model::{Role, UserView};
 use crate::server::state::AppState;
-use crate::server::storage::{NewUser, SandboxRef, StoreError, UserRecord};
+use crate::server::storage::{now_ms, NewUser, SandboxRef, StoreError, UserRecord};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -14,6 +14,7 @@ use axum::extract::Request;
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::time::Duration;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -317,43 +318,51 @@ mod tests {
     }
 }
 
-/// Slows password guessing: after `MAX_FAILURES` failed sign-ins for one email within the window,
-/// that email is refused until the window has passed.
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>,
-}
+/// Slows password guessing: after [`MAX_FAILURES`](Self::MAX_FAILURES) failed sign-ins for one
+/// email within the window, that email is refused until the window has passed. The failures are
+/// counted in the database, so every instance sharing it counts them alike.
+pub struct LoginThrottle;
 
 impl LoginThrottle {
-    const MAX_FAILURES: u32 = 10;
-    const WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+    pub const MAX_FAILURES: i64 = 10;
+    pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+    /// Longest email key counted: longer input is cut, so no sign-in stores more than this.
+    const KEY_CHARS: usize = 320;
 
-    /// `Err(wait)` while the email is locked.
-    pub fn check(&self, email: &str) -> Result<(), std::time::Duration> {
-        let failures = self.failures.lock().expect("throttle lock");
-        match failures.get(email) {
-            Some((count, since))
-                if *count >= Self::MAX_FAILURES && since.elapsed() < Self::WINDOW =>
-            {
-                Err(Self::WINDOW - since.elapsed())
-            }
-            _ => Ok(()),
-        }
+    /// The key failures are counted under: the trimmed, lower-cased email, cut to a bound.
+    pub fn key(email: &str) -> String {
+        email
+            .trim()
+            .to_lowercase()
+            .chars()
+            .take(Self::KEY_CHARS)
+            .collect()
     }
 
-    pub fn failed(&self, email: &str) {
-        let mut failures = self.failures.lock().expect("throttle lock");
-        let entry = failures
-            .entry(email.to_string())
-            .or_insert((0, std::time::Instant::now()));
-        if entry.1.elapsed() >= Self::WINDOW {
-            *entry = (0, std::time::Instant::now());
-        }
-        entry.0 += 1;
+    /// How long an email stays refused, given the failures noted in its window.
+    pub fn locked_for(failures: i64, window_started_ms: i64, now_ms: i64) -> Option<Duration> {
+        let left = window_started_ms + Self::WINDOW_MS - now_ms;
+        (failures >= Self::MAX_FAILURES && left > 0).then(|| Duration::from_millis(left as u64))
     }
 
-    pub fn succeeded(&self, email: &str) {
-        self.failures.lock().expect("throttle lock").remove(email);
+    /// `Some(wait)` while the email is refused.
+    pub async fn check(state: &AppState, key: &str) -> Result<Option<Duration>, StoreError> {
+        Ok(state
+            .store
+            .login_failures(key)
+            .await?
+            .and_then(|(failures, started)| Self::locked_for(failures, started, now_ms())))
+    }
+
+    pub async fn failed(state: &AppState, key: &str) -> Result<(), StoreError> {
+        state
+            .store
+            .note_login_failure(key, now_ms(), Self::WINDOW_MS)
+            .await
+    }
+
+    pub async fn succeeded(state: &AppState, key: &str) -> Result<(), StoreError> {
+        state.store.clear_login_failures(key).await
     }
 }
 
@@ -362,16 +371,19 @@ mod throttle_tests {
     use super::LoginThrottle;
 
     #[test]
-    fn ten_failures_lock_the_email_and_success_clears_it() {
-        let throttle = LoginThrottle::default();
-        for _ in 0..9 {
-            throttle.failed("a@example.com");
-        }
-        assert!(throttle.check("a@example.com").is_ok());
-        throttle.failed("a@example.com");
-        assert!(throttle.check("a@example.com").is_err());
-        assert!(throttle.check("b@example.com").is_ok());
-        throttle.succeeded("a@example.com");
-        assert!(throttle.check("a@example.com").is_ok());
+    fn ten_failures_in_the_window_lock_the_email_until_it_ends() {
+        let started = 1_000_000;
+        assert_eq!(LoginThrottle::locked_for(9, started, started + 1), None);
+        let wait = LoginThrottle::locked_for(10, started, started + 60_000).expect("locked");
+        assert_eq!(wait.as_millis() as i64, LoginThrottle::WINDOW_MS - 60_000);
+        // The window over, the email may try again.
+        let over = started + LoginThrottle::WINDOW_MS;
+        assert_eq!(LoginThrottle::locked_for(10, started, over), None);
+    }
+
+    #[test]
+    fn the_key_ignores_case_and_spaces_and_is_bounded() {
+        assert_eq!(LoginThrottle::key("  A@Example.COM "), "a@example.com");
+        assert_eq!(LoginThrottle::key(&"a".repeat(10_000)).len(), 320);
     }
 }

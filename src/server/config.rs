@@ -93,6 +93,39 @@ pub struct Config {
     /// Directory of the compiled site (wasm, CSS, public files).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
+
+    /// What this instance does: `all`, or, for several instances sharing one PostgreSQL,
+    /// `web` (the UI and the APIs, nothing delivered) or `worker` (deliveries and provider
+    /// outcomes; it serves only /healthz and /readyz).
+    #[arg(long, env = "FW_ROLE", value_enum, default_value_t = InstanceRole::All)]
+    pub role: InstanceRole,
+
+    /// The longest the delivery workers and the outcome dispatcher sleep without looking for
+    /// work: the backstop for work no wake-up told of.
+    #[arg(long, env = "FW_POLL_INTERVAL", default_value = "1s", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub poll_interval: std::time::Duration,
+}
+
+/// What an instance runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceRole {
+    /// The UI, the APIs, the delivery workers and the outcome dispatcher.
+    All,
+    /// The UI and the APIs.
+    Web,
+    /// The delivery workers and the outcome dispatcher.
+    Worker,
+}
+
+impl InstanceRole {
+    pub fn serves_pages_and_apis(self) -> bool {
+        self != InstanceRole::Worker
+    }
+
+    pub fn delivers(self) -> bool {
+        self != InstanceRole::Web
+    }
 }
 
 impl Config {

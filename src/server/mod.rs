@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod delivery;
 pub mod executions;
 pub mod group_commit;
+pub mod health;
 pub mod history;
 pub mod provider;
 pub mod public_api;

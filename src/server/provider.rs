@@ -76,18 +76,20 @@ pub struct OutcomeDispatcher {
     /// When the dispatcher next looks for due outcomes (ms); `i64::MAX` while it is looking, so
     /// an outcome stored meanwhile always wakes it.
     next_look_ms: AtomicI64,
+    /// The longest sleep without looking: the backstop for outcomes no wake-up told of.
+    poll: Duration,
 }
 
 const BATCH: i64 = 256;
-const IDLE_POLL: Duration = Duration::from_secs(1);
 
 impl OutcomeDispatcher {
-    pub fn new(store: Arc<dyn Store>, delivery: DeliveryEngine) -> Arc<Self> {
+    pub fn new(store: Arc<dyn Store>, delivery: DeliveryEngine, poll: Duration) -> Arc<Self> {
         Arc::new(OutcomeDispatcher {
             store,
             delivery,
             wake: Notify::new(),
             next_look_ms: AtomicI64::new(i64::MAX),
+            poll,
         })
     }
 
@@ -113,9 +115,9 @@ impl OutcomeDispatcher {
             }
             let wait = match self.store.next_outcome_due_ms().await {
                 Ok(Some(due)) => {
-                    Duration::from_millis((due - now_ms()).max(0) as u64).min(IDLE_POLL)
+                    Duration::from_millis((due - now_ms()).max(0) as u64).min(self.poll)
                 }
-                _ => IDLE_POLL,
+                _ => self.poll,
             };
             if !wait.is_zero() {
                 self.next_look_ms

@@ -1,6 +1,5 @@
 //! What every handler and server function reaches: configuration, storage, keys.
 
-use crate::server::auth::LoginThrottle;
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::worker::DeliveryEngine;
@@ -44,7 +43,6 @@ pub struct SharedState {
     pub default_sandbox: Arc<SandboxRef>,
     /// The one-time token of the first-run setup link, while no user exists.
     pub setup_token: Arc<Mutex<Option<String>>>,
-    pub login_throttle: Arc<LoginThrottle>,
     pub delivery: DeliveryEngine,
     /// Decides what each executed message reports.
     pub provider: Arc<dyn ChannelProvider>,
@@ -52,6 +50,33 @@ pub struct SharedState {
     pub outcomes: Arc<OutcomeDispatcher>,
     /// Accepted executions, written by group commit.
     pub executions: GroupCommit<NewExecution, ExecutionStored>,
+    /// The tasks this instance runs beside its requests, for readiness.
+    pub background: Arc<BackgroundTasks>,
+}
+
+/// Whether the tasks that deliver, dispatch and listen are still running.
+#[derive(Debug, Default)]
+pub struct BackgroundTasks {
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+}
+
+impl BackgroundTasks {
+    pub fn watch(&self, tasks: impl IntoIterator<Item = tokio::task::AbortHandle>) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(tasks);
+    }
+
+    /// How many of them have stopped (each runs for the life of the server).
+    pub fn stopped(&self) -> usize {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|task| task.is_finished())
+            .count()
+    }
 }
 
 impl AppState {

@@ -35,8 +35,8 @@ const REQUEST_BUDGET_MS: i64 = 16_000;
 const MAX_IN_FLIGHT: usize = 4096;
 /// Most attempts (or events) written by one group commit.
 const COMMIT_BATCH: usize = 512;
-/// The longest sleep without looking at the queue, in case another process added work.
-const IDLE_POLL: Duration = Duration::from_secs(1);
+/// The pause after the queue could not be read (the database away).
+const AFTER_ERROR: Duration = Duration::from_secs(1);
 /// Events (or executions) removed by one retention statement, and the most statements per
 /// maintenance round; the pause between them lets delivery writes through.
 const PRUNE_BATCH: i64 = 500;
@@ -56,6 +56,9 @@ pub struct EngineSettings {
     pub expire_waiting_after: Duration,
     /// History older than this is pruned.
     pub retention: Duration,
+    /// The longest sleep without looking at the queue: the backstop for work no wake-up told
+    /// of (another process on the same SQLite file, a notification lost).
+    pub poll: Duration,
 }
 
 impl EngineSettings {
@@ -225,7 +228,8 @@ impl DeliveryEngine {
             }
             let (skip, room) = self.capacity();
             if room == 0 {
-                let _ = tokio::time::timeout(IDLE_POLL, self.inner.wake.notified()).await;
+                let _ = tokio::time::timeout(self.inner.settings.poll, self.inner.wake.notified())
+                    .await;
                 continue;
             }
             let now = now_ms();
@@ -245,7 +249,7 @@ impl DeliveryEngine {
                 Ok(claimed) => claimed,
                 Err(error) => {
                     tracing::error!(%error, "claiming deliveries failed");
-                    tokio::time::sleep(IDLE_POLL).await;
+                    tokio::time::sleep(AFTER_ERROR).await;
                     continue;
                 }
             };
@@ -278,14 +282,13 @@ impl DeliveryEngine {
 
     async fn idle(&self, some_webhook_full: bool) {
         // A full webhook's due work is taken when one of its slots frees, which wakes us.
+        let poll = self.inner.settings.poll;
         let wait = if some_webhook_full {
-            IDLE_POLL
+            poll
         } else {
             match self.inner.store.next_due_ms().await {
-                Ok(Some(due)) => {
-                    Duration::from_millis((due - now_ms()).max(0) as u64).min(IDLE_POLL)
-                }
-                _ => IDLE_POLL,
+                Ok(Some(due)) => Duration::from_millis((due - now_ms()).max(0) as u64).min(poll),
+                _ => poll,
             }
         };
         if !wait.is_zero() {

@@ -24,6 +24,11 @@ impl<S: Store> Cached<S> {
         &self.inner
     }
 
+    /// Another instance sharing the database changed what kept answers depend on.
+    pub fn changed_elsewhere(&self) {
+        self.lookups.changed();
+    }
+
     /// Runs a write, then drops the kept answers whatever its result: a failed write may still
     /// have changed something (a batch partly written before its error surfaced).
     async fn changing<T>(&self, write: impl std::future::Future<Output = T>) -> T {
@@ -69,6 +74,9 @@ decorate! {TenancyStore {
         fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
         fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
         fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;
+        fn login_failures(&self, email_key: &str) -> StoreResult<Option<(i64, i64)>>;
+        fn note_login_failure(&self, email_key: &str, now_ms: i64, window_ms: i64) -> StoreResult<()>;
+        fn clear_login_failures(&self, email_key: &str) -> StoreResult<()>;
     }
     change {
         fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef>;

@@ -2,9 +2,10 @@
 //! routing) kept in memory, so a call reads nothing from the database when nothing changed.
 //!
 //! Every write in this process that could change a kept answer moves the generation on, and an
-//! answer read under an older generation is never served again. Answers also expire after
-//! [`TTL`], which bounds how long a change made by another process sharing the database can go
-//! unseen.
+//! answer read under an older generation is never served again. A change made by another
+//! instance sharing a PostgreSQL database does the same when its notification arrives
+//! (milliseconds). Answers also expire after [`TTL`]: the bound when no notification can come
+//! (another process on the same SQLite file) or one is late.
 
 use super::{CampaignRecord, CredentialRecord, SandboxRef};
 use std::collections::HashMap;

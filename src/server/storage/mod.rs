@@ -122,6 +122,18 @@ pub trait TenancyStore: Send + Sync + 'static {
     async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
     /// Notes a use, at most once a minute per credential.
     async fn touch_credential(&self, id: Uuid, now_ms: i64) -> StoreResult<()>;
+    /// The failed sign-ins noted for an email in its current window: (failures, window start).
+    async fn login_failures(&self, email_key: &str) -> StoreResult<Option<(i64, i64)>>;
+    /// Notes a failed sign-in at `now_ms`: a window started `window_ms` ago or more starts
+    /// afresh, and windows already over are dropped (so the table holds only the last
+    /// `window_ms` of emails tried).
+    async fn note_login_failure(
+        &self,
+        email_key: &str,
+        now_ms: i64,
+        window_ms: i64,
+    ) -> StoreResult<()>;
+    async fn clear_login_failures(&self, email_key: &str) -> StoreResult<()>;
 }
 
 /// Feedback webhooks and their settings, signing secrets and on/off state.
@@ -322,13 +334,30 @@ pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// Work another instance sharing the database made due, as the database told this one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wakeup {
+    /// Deliveries were queued, put back by a resend, or freed by enabling their webhook.
+    Deliveries,
+    /// Provider outcomes were stored; the earliest falls due at this time (ms).
+    OutcomeDue(i64),
+    /// Notifications may have been missed (the connection carrying them was lost): look again
+    /// at everything.
+    Everything,
+}
+
 /// A database opened for the server: its store (with the API lookups kept in memory), the
-/// session store beside it, and where the encryption key lives when none is given.
+/// session store beside it, where the encryption key lives when none is given, and what
+/// other instances sharing the database say they changed.
 pub struct Opened {
     pub store: std::sync::Arc<dyn Store>,
     pub sessions: sessions::Sessions,
     /// The key file beside the database, for a backend that has a folder of its own.
     pub key_file: Option<std::path::PathBuf>,
+    /// Work made due by other instances. A backend no other instance can share closes it at
+    /// once; the kept API answers are dropped by the store itself when another instance
+    /// changes what they depend on.
+    pub wakeups: tokio::sync::mpsc::Receiver<Wakeup>,
 }
 
 /// Opens and migrates the database the URL names, choosing the backend by its scheme.

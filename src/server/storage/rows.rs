@@ -223,3 +223,18 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> StoreResult<DeliveryRecor
         updated_at_ms: row.column("updated_at")?,
     })
 }
+
+/// Failed sign-ins, the same SQL on both backends: `$1` email key, `$2` now, `$3` window.
+pub(super) const NOTE_LOGIN_FAILURE: &str =
+    "INSERT INTO login_failures (email_key, failures, window_started_at) VALUES ($1, 1, $2) \
+     ON CONFLICT (email_key) DO UPDATE SET \
+     failures = CASE WHEN login_failures.window_started_at <= $2 - $3 THEN 1 \
+                ELSE login_failures.failures + 1 END, \
+     window_started_at = CASE WHEN login_failures.window_started_at <= $2 - $3 THEN $2 \
+                ELSE login_failures.window_started_at END";
+/// `$1`: windows started at or before this are over.
+pub(super) const DROP_OVER_LOGIN_FAILURES: &str =
+    "DELETE FROM login_failures WHERE window_started_at <= $1";
+pub(super) const LOGIN_FAILURES: &str =
+    "SELECT failures, window_started_at FROM login_failures WHERE email_key = $1";
+pub(super) const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE email_key = $1";

@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` says so), and an HTTP client that keeps cookies.
 #![allow(dead_code)]
 
+pub mod api;
+pub mod cluster;
 pub mod database;
 pub mod proxy;
 pub mod receiver;
@@ -121,6 +123,15 @@ impl TestApp {
             dir,
             client: client(),
         }
+    }
+
+    /// Another server on the same database: a folder of its own, the database URL shared
+    /// (and, beside a SQLite file, its key file).
+    pub async fn beside(&self, extra: &[&str]) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let url = std::fs::read_to_string(self.dir.path().join("database-url")).unwrap();
+        std::fs::write(dir.path().join("database-url"), url).unwrap();
+        TestApp::with_admin_in(dir, extra).await
     }
 
     pub async fn signed_in() -> TestApp {

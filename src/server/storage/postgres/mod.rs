@@ -5,6 +5,7 @@
 
 mod campaigns;
 mod history;
+mod notifications;
 mod outbox;
 mod tenancy;
 mod webhooks;
@@ -12,8 +13,9 @@ mod webhooks;
 use super::rows::*;
 use super::*;
 use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::Row;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,16 +25,18 @@ pub struct PostgresStorage {
 }
 
 impl PostgresStorage {
-    /// Connects and migrates. A connection is checked before use, so a restarted server's dead
-    /// connections are replaced instead of failing a request.
-    pub async fn open(url: &str) -> Result<Self, sqlx::Error> {
+    /// Connects as the instance named `instance` (its `application_name`, which also signs
+    /// its notifications) and migrates. A connection is checked before use, so a restarted
+    /// server's dead connections are replaced instead of failing a request.
+    pub async fn open(url: &str, instance: &str) -> Result<Self, sqlx::Error> {
+        let options = PgConnectOptions::from_str(url)?.application_name(instance);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .min_connections(1)
             // While the database is away, a request waits this long for a connection and then
             // fails (the API answers 503) instead of hanging.
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(PostgresStorage { pool })
@@ -43,16 +47,29 @@ impl PostgresStorage {
     }
 }
 
-/// The store and its sessions; the key is given (`--encryption-key`), not a file beside the
-/// database, so that every instance seals and opens secrets alike.
+/// The store and its sessions, and what the other instances tell this one; the key is given
+/// (`--encryption-key`), not a file beside the database, so that every instance seals and
+/// opens secrets alike.
 pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
-    let storage = PostgresStorage::open(url).await?;
-    let sessions = tower_sessions_sqlx_store::PostgresStore::new(storage.pool().clone());
+    let instance = format!("fw-{}", Uuid::new_v4().simple());
+    let storage = PostgresStorage::open(url, &instance).await?;
+    let pool = storage.pool().clone();
+    let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
     sessions.migrate().await?;
+    let store = Arc::new(Cached::new(storage));
+    // Room for a burst; beyond it a wake-up already queued covers the rest.
+    let (wakeups, told) = tokio::sync::mpsc::channel(256);
+    tokio::spawn(notifications::listen(
+        pool,
+        instance,
+        store.clone(),
+        wakeups,
+    ));
     Ok(Opened {
-        store: Arc::new(Cached::new(storage)),
+        store,
         sessions: super::sessions::Sessions::new(sessions),
         key_file: None,
+        wakeups: told,
     })
 }
 

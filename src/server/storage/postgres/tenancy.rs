@@ -252,4 +252,40 @@ impl TenancyStore for PostgresStorage {
         .await?;
         Ok(())
     }
+
+    async fn login_failures(&self, email_key: &str) -> StoreResult<Option<(i64, i64)>> {
+        Ok(sqlx::query_as(LOGIN_FAILURES)
+            .bind(email_key)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn note_login_failure(
+        &self,
+        email_key: &str,
+        now_ms: i64,
+        window_ms: i64,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(DROP_OVER_LOGIN_FAILURES)
+            .bind(now_ms - window_ms)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(NOTE_LOGIN_FAILURE)
+            .bind(email_key)
+            .bind(now_ms)
+            .bind(window_ms)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn clear_login_failures(&self, email_key: &str) -> StoreResult<()> {
+        sqlx::query(CLEAR_LOGIN_FAILURES)
+            .bind(email_key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
 }

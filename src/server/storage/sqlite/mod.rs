@@ -146,10 +146,13 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
         .parent()
         .map(|dir| dir.join("encryption.key"))
         .unwrap_or_else(|| "encryption.key".into());
+    // No other instance can tell this one anything: the channel is closed at once.
+    let (_, wakeups) = tokio::sync::mpsc::channel(1);
     Ok(Opened {
         store: Arc::new(Cached::new(storage)),
         sessions: super::sessions::Sessions::new(sessions),
         key_file: Some(key_file),
+        wakeups,
     })
 }
 

@@ -1,0 +1,194 @@
+//! The execution API's caller: a signed-in app with an API credential, webhooks and campaigns
+//! made through their forms, and calls to `POST /im/executions/unitary`.
+
+use super::receiver::TestReceiver;
+use super::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+pub struct Api {
+    pub app: TestApp,
+    pub api_key: String,
+    pub token: String,
+}
+
+pub async fn api() -> Api {
+    api_with(&["--provider-delay", "50ms", "--retry-schedule", "10ms"]).await
+}
+
+pub async fn api_with(options: &[&str]) -> Api {
+    api_on(TestApp::with_admin_and(options).await).await
+}
+
+/// Signs in to the app and creates an API credential.
+pub async fn api_on(app: TestApp) -> Api {
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
+    let (status, created) = app
+        .call_json("credentials/create", &[("name", "Order service")])
+        .await;
+    assert_eq!(status, 200, "{created}");
+    Api {
+        api_key: created["credential"]["api_key"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+        token: created["token"].as_str().unwrap().to_string(),
+        app,
+    }
+}
+
+impl Api {
+    /// The same credential, called on another server of the same database.
+    pub fn on(&self, app: TestApp) -> Api {
+        Api {
+            app,
+            api_key: self.api_key.clone(),
+            token: self.token.clone(),
+        }
+    }
+
+    pub async fn webhook(
+        &self,
+        name: &str,
+        url: &str,
+        channels: &[&str],
+        events: &[&str],
+    ) -> String {
+        self.save_webhook("", name, url, channels, events).await
+    }
+
+    /// Creates (no id) or edits a webhook through the settings form.
+    pub async fn save_webhook(
+        &self,
+        id: &str,
+        name: &str,
+        url: &str,
+        channels: &[&str],
+        events: &[&str],
+    ) -> String {
+        let mut form: Vec<(String, String)> = vec![
+            ("form[id]".into(), id.into()),
+            ("form[name]".into(), name.into()),
+            ("form[url]".into(), url.into()),
+            ("form[enabled]".into(), "on".into()),
+            ("form[auth]".into(), "none".into()),
+        ];
+        form.extend(
+            channels
+                .iter()
+                .map(|c| (format!("form[{c}]"), "on".to_string())),
+        );
+        form.extend(
+            events
+                .iter()
+                .map(|e| (format!("form[event_{e}]"), "on".to_string())),
+        );
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (status, body) = self.app.call_json("webhooks/save", &pairs).await;
+        assert_eq!(status, 200, "{body}");
+        body["Saved"]["id"].as_str().unwrap().to_string()
+    }
+
+    pub async fn campaign(
+        &self,
+        name: &str,
+        channel: &str,
+        status: &str,
+        webhook: Option<&str>,
+    ) -> String {
+        self.save_campaign("", name, channel, status, webhook).await
+    }
+
+    /// Creates (no id) or edits a campaign through its form.
+    pub async fn save_campaign(
+        &self,
+        id: &str,
+        name: &str,
+        channel: &str,
+        status: &str,
+        webhook: Option<&str>,
+    ) -> String {
+        let mut form = vec![
+            ("form[id]", id.to_string()),
+            ("form[name]", name.to_string()),
+            ("form[channel]", channel.to_string()),
+            ("form[status]", status.to_string()),
+            (
+                "form[email_subject]",
+                "Your {{context.product}}".to_string(),
+            ),
+            (
+                "form[email_body]",
+                "Hello {{profile.firstName}}".to_string(),
+            ),
+            (
+                "form[sms_text]",
+                "Your {{context.product}} shipped".to_string(),
+            ),
+        ];
+        if let Some(webhook) = webhook {
+            form.push(("form[webhook_enabled]", "on".into()));
+            form.push(("form[webhook_id]", webhook.to_string()));
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = self.app.call_json("campaigns/save", &pairs).await;
+        assert_eq!(status, 200, "{body}");
+        body["Saved"]["id"].as_str().unwrap().to_string()
+    }
+
+    pub fn execute(&self, body: &Value) -> reqwest::RequestBuilder {
+        self.execute_with(body, &[])
+    }
+
+    /// The call with some headers replaced (`Some`) or left out (`None`).
+    pub fn execute_with(
+        &self,
+        body: &Value,
+        changes: &[(&str, Option<&str>)],
+    ) -> reqwest::RequestBuilder {
+        let bearer = format!("Bearer {}", self.token);
+        let headers = [
+            ("authorization", bearer.as_str()),
+            ("x-api-key", self.api_key.as_str()),
+            ("x-gw-ims-org-id", "default-org"),
+            ("x-sandbox-name", "prod"),
+        ];
+        let mut request = reqwest::Client::new()
+            .post(self.app.url("/im/executions/unitary"))
+            .json(body);
+        for (name, value) in headers {
+            let value = match changes.iter().find(|(changed, _)| *changed == name) {
+                Some((_, replacement)) => *replacement,
+                None => Some(value),
+            };
+            if let Some(value) = value {
+                request = request.header(name, value);
+            }
+        }
+        request
+    }
+}
+
+pub fn recipient(email: &str) -> Value {
+    json!({"type": "aep", "userId": email, "namespace": "email",
+           "channelData": {"emailAddress": email},
+           "profile": {"firstName": "John"}, "context": {"product": "Gaming Laptop"}})
+}
+
+pub async fn wait_for(receiver: &TestReceiver, count: usize) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while receiver.received().len() < count {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {count} arrived",
+            receiver.received().len()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    receiver
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
