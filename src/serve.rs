@@ -293,10 +293,14 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
             if let Some(problem) = email_problem_or_password(email, password) {
                 return Err(StartError::Admin(problem));
             }
-            create_user(state, email, password.clone(), Role::Admin)
-                .await
-                .map_err(|error| StartError::Admin(error.to_string()))?;
-            tracing::info!(email = %email.trim().to_lowercase(), "created the first administrator");
+            match create_user(state, email, password.clone(), Role::Admin).await {
+                Ok(_) => {
+                    tracing::info!(email = %email.trim().to_lowercase(), "created the first administrator")
+                }
+                // Instances started together on a new database race to create it; one wins.
+                Err(_) if state.store.user_count().await.is_ok_and(|users| users > 0) => {}
+                Err(error) => return Err(StartError::Admin(error.to_string())),
+            }
         }
         _ => {
             let mut bytes = [0u8; 24];

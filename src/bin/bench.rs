@@ -17,6 +17,13 @@
 //! without filters, through the server function the page calls and the server-rendered page:
 //!
 //!   cargo run --release --features ssr --bin bench -- --history 1000000
+//!
+//! With `--instances N` (and `--api --database-url`), the server runs as N processes of its own
+//! binary sharing the PostgreSQL database, and the calls are spread over them in turn; CPU and
+//! peak memory are then reported per process:
+//!
+//!   cargo build --release --features ssr --bins
+//!   target/release/bench --api --database-url postgres://postgres@127.0.0.1:5432/postgres --instances 2
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -25,7 +32,7 @@ use feedback_webhooks::model::feedback::{FeedbackFacts, FeedbackPayload, Feedbac
 use feedback_webhooks::model::Channel;
 use feedback_webhooks::serve::start;
 use feedback_webhooks::server::config::Config;
-use feedback_webhooks::server::storage::{NewEvent, WebhookWrite};
+use feedback_webhooks::server::storage::{open, NewEvent, SandboxRef, Store, WebhookWrite};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -59,6 +66,97 @@ struct Args {
     /// SQLite file: the bench creates a database of its own there and drops it afterwards.
     #[arg(long)]
     database_url: Option<String>,
+    /// Run the server as this many separate processes sharing `--database-url` (with `--api`),
+    /// instead of in the bench's own process.
+    #[arg(long)]
+    instances: Option<usize>,
+}
+
+/// The server: in this process, or as separate processes sharing the database.
+enum Servers {
+    InProcess(feedback_webhooks::serve::RunningServer),
+    Processes(Vec<std::process::Child>),
+}
+
+impl Servers {
+    /// Starts `count` server processes (the `feedback-webhooks` binary beside this one) on the
+    /// database, each on a free port, and waits until each is ready.
+    async fn spawn(count: usize, server_args: &[String]) -> (Servers, Vec<std::net::SocketAddr>) {
+        let binary = std::env::current_exe()
+            .expect("the bench's own path")
+            .with_file_name("feedback-webhooks");
+        assert!(
+            binary.exists(),
+            "{} is missing: build it too (cargo build --release --features ssr --bins)",
+            binary.display()
+        );
+        let mut children = Vec::new();
+        let mut addresses = Vec::new();
+        for _ in 0..count {
+            let address = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free port");
+            let child = std::process::Command::new(&binary)
+                .args(
+                    server_args
+                        .iter()
+                        .filter(|arg| !arg.starts_with("--listen=")),
+                )
+                .arg(format!("--listen={address}"))
+                .env("RUST_LOG", "warn")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("the server binary starts");
+            children.push(child);
+            addresses.push(address);
+        }
+        for address in &addresses {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !ready(*address).await {
+                assert!(
+                    Instant::now() < deadline,
+                    "the instance on {address} never got ready"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        (Servers::Processes(children), addresses)
+    }
+
+    /// CPU seconds and peak memory of each server process, the bench's own when in process.
+    fn usage(&self) -> Vec<(f64, String)> {
+        match self {
+            Servers::InProcess(_) => vec![(cpu_seconds("self"), peak_rss("self"))],
+            Servers::Processes(children) => children
+                .iter()
+                .map(|child| {
+                    let pid = child.id().to_string();
+                    (cpu_seconds(&pid), peak_rss(&pid))
+                })
+                .collect(),
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Servers::InProcess(server) => server.stop().await,
+            Servers::Processes(children) => {
+                for mut child in children {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
+            }
+        }
+    }
+}
+
+/// Whether the server on `address` answers `GET /readyz` with 200.
+async fn ready(address: std::net::SocketAddr) -> bool {
+    let Ok(mut connection) = ApiConnection::open(address).await else {
+        return false;
+    };
+    let request = format!("GET /readyz HTTP/1.1\r\nhost: {address}\r\n\r\n");
+    matches!(connection.exchange(request.as_bytes()).await, Ok(200))
 }
 
 /// A database of the bench's own on a PostgreSQL server, dropped when the bench ends.
@@ -143,9 +241,9 @@ async fn receive(State(ledger): State<Arc<Mutex<Ledger>>>, body: Bytes) -> &'sta
     "ok"
 }
 
-/// The process's peak resident memory, from /proc (Linux).
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
+/// A process's peak resident memory (`pid`, or `self`), from /proc (Linux).
+fn peak_rss(pid: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|status| {
             status
@@ -157,10 +255,11 @@ fn peak_rss() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// The process's CPU time so far (user and system), from /proc (Linux, USER_HZ = 100). Steadier
-/// than a rate on a shared machine, whose speed can change from one run to the next.
-fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
+/// A process's CPU time so far (user and system; `pid`, or `self`), from /proc (Linux,
+/// USER_HZ = 100). Steadier than a rate on a shared machine, whose speed can change from one
+/// run to the next.
+fn cpu_seconds(pid: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|stat| {
             // The fields after the command name: utime and stime are the 12th and 13th.
@@ -187,9 +286,11 @@ enum Source {
         hook: uuid::Uuid,
     },
     Api {
-        address: std::net::SocketAddr,
-        /// Idle keep-alive connections; a call takes one (or opens one) and puts it back.
-        connections: Mutex<Vec<ApiConnection>>,
+        /// One server address per instance; call `seq` goes to instance `seq % len`.
+        addresses: Vec<std::net::SocketAddr>,
+        /// Idle keep-alive connections per instance; a call takes one (or opens one) and puts
+        /// it back.
+        connections: Vec<Mutex<Vec<ApiConnection>>>,
         /// The request line and headers every call shares.
         head: String,
         campaign_id: String,
@@ -199,22 +300,24 @@ enum Source {
 }
 
 impl Source {
-    /// A live email campaign with the webhook (filtered to `delivered`) and a credential.
-    async fn api(server: &feedback_webhooks::serve::RunningServer, hook: uuid::Uuid) -> Source {
+    /// A live email campaign with the webhook (filtered to `delivered`) and a credential,
+    /// called on the servers at `addresses`.
+    async fn api(
+        store: &dyn Store,
+        sandbox: &SandboxRef,
+        hook: uuid::Uuid,
+        addresses: Vec<std::net::SocketAddr>,
+    ) -> Source {
         use feedback_webhooks::model::campaign::{CampaignContent, CampaignStatus};
         use feedback_webhooks::server::credentials;
         use feedback_webhooks::server::storage::CampaignWrite;
-        let state = &server.state;
-        let sandbox = &state.default_sandbox;
-        let mut webhook = state.store.webhook_by_id(hook).await.unwrap().unwrap();
+        let mut webhook = store.webhook_by_id(hook).await.unwrap().unwrap();
         webhook.settings.events = vec![FeedbackStatus::Delivered];
-        state
-            .store
+        store
             .update_webhook(sandbox.id, hook, &webhook.settings)
             .await
             .unwrap();
-        let campaign = state
-            .store
+        let campaign = store
             .create_campaign(
                 sandbox.id,
                 &CampaignWrite {
@@ -234,8 +337,7 @@ impl Source {
             .await
             .unwrap();
         let new = credentials::generate();
-        state
-            .store
+        store
             .create_credential(
                 sandbox.organization_id,
                 "bench",
@@ -244,16 +346,15 @@ impl Source {
             )
             .await
             .unwrap();
-        let address = server.addr;
         Source::Api {
-            address,
-            connections: Mutex::new(Vec::new()),
+            connections: addresses.iter().map(|_| Mutex::default()).collect(),
             head: format!(
-                "POST /im/executions/unitary HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {}\r\n\
+                "POST /im/executions/unitary HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {}\r\n\
                  x-api-key: {}\r\nx-gw-ims-org-id: default-org\r\nx-sandbox-name: prod\r\n\
                  content-type: application/json\r\n",
-                new.token, new.api_key
+                addresses[0], new.token, new.api_key
             ),
+            addresses,
             campaign_id: campaign.id.to_string(),
             latencies_ns: Mutex::new(Vec::new()),
             errors: Default::default(),
@@ -295,7 +396,7 @@ impl Source {
                 engine.enqueue(&event, &[*hook]).await.expect("enqueue");
             }
             Source::Api {
-                address,
+                addresses,
                 connections,
                 head,
                 campaign_id,
@@ -309,10 +410,12 @@ impl Source {
                     r#"{{"requestId":"bench-{seq}-{started}","campaignId":"{campaign_id}","recipients":[{{"type":"aep","userId":"user{seq}@luma.com","namespace":"email","channelData":{{"emailAddress":"user{seq}@luma.com"}},"profile":{{"firstName":"Bench"}},"context":{{"product":"Laptop"}}}}]}}"#
                 );
                 let request = format!("{head}content-length: {}\r\n\r\n{body}", body.len());
+                let instance = seq % addresses.len();
+                let connections = &connections[instance];
                 let idle = connections.lock().unwrap().pop();
                 let connection = match idle {
                     Some(connection) => Ok(connection),
-                    None => ApiConnection::open(*address).await,
+                    None => ApiConnection::open(addresses[instance]).await,
                 };
                 let answer = match connection {
                     Ok(mut connection) => connection
@@ -423,7 +526,7 @@ async fn main() {
         }
         None => (None, format!("sqlite://{}/bench.db", dir.path().display())),
     };
-    let config = Config::parse_from([
+    let server_args = vec![
         "bench".to_string(),
         format!("--database-url={database_url}"),
         // PostgreSQL keeps no key file beside the database.
@@ -436,9 +539,7 @@ async fn main() {
         "--admin-password=benchmark password".into(),
         // Outcomes are due at once: the latency measured is the product's, not a simulated wait.
         "--provider-delay=0ms".into(),
-    ]);
-    let server = start(config).await.expect("server starts");
-    let state = server.state.clone();
+    ];
     let webhook = WebhookWrite {
         name: "bench".into(),
         email: true,
@@ -450,6 +551,24 @@ async fn main() {
         jwt: None,
         headers: Vec::new(),
     };
+    if let Some(count) = args.instances {
+        if !args.api || database.is_none() || count == 0 {
+            eprintln!("--instances N needs --api and --database-url (a shared PostgreSQL), N ≥ 1");
+            std::process::exit(2);
+        }
+        // Prepared through a store of the bench's own, then served by the instances.
+        let store = open(&database_url).await.expect("the database opens").store;
+        let sandbox = store.ensure_sandbox("default-org", "prod").await.unwrap();
+        let hook = store.create_webhook(sandbox.id, &webhook).await.unwrap().id;
+        let (servers, addresses) = Servers::spawn(count, &server_args[1..]).await;
+        let source = Source::api(store.as_ref(), &sandbox, hook, addresses).await;
+        run(&args, source, servers, database, &ledger).await;
+        return;
+    }
+    let server = start(Config::parse_from(&server_args))
+        .await
+        .expect("server starts");
+    let state = server.state.clone();
     let hook = state
         .store
         .create_webhook(state.default_sandbox.id, &webhook)
@@ -459,21 +578,38 @@ async fn main() {
     if let Some(attempts) = args.history {
         history_bench(&server, hook, attempts, args.history_requests).await;
         server.stop().await;
-        println!("memory:     peak RSS {}", peak_rss());
+        println!("memory:     peak RSS {}", peak_rss("self"));
         return;
     }
-    let source = Arc::new(if args.api {
-        Source::api(&server, hook).await
+    let source = if args.api {
+        Source::api(
+            state.store.as_ref(),
+            &state.default_sandbox,
+            hook,
+            vec![server.addr],
+        )
+        .await
     } else {
         Source::InProcess {
             engine: state.delivery.clone(),
             sandbox_id: state.default_sandbox.id,
             hook,
         }
-    });
+    };
+    run(&args, source, Servers::InProcess(server), database, &ledger).await;
+}
 
+/// Sends the events, waits for their arrival, and reports.
+async fn run(
+    args: &Args,
+    source: Source,
+    servers: Servers,
+    database: Option<BenchDatabase>,
+    ledger: &Mutex<Ledger>,
+) {
+    let source = Arc::new(source);
     println!(
-        "bench: {} events {}, {}, per-webhook concurrency {}",
+        "bench: {} events {}, {}, per-webhook concurrency {}, {}",
         args.events,
         if args.api {
             "through POST /im/executions/unitary"
@@ -483,10 +619,16 @@ async fn main() {
         args.rate
             .map(|r| format!("{r}/s"))
             .unwrap_or_else(|| "flat out".into()),
-        args.per_webhook_concurrency
+        args.per_webhook_concurrency,
+        match (args.instances, &args.database_url) {
+            (Some(count), _) => format!("{count} server processes on PostgreSQL"),
+            (None, Some(_)) => "server in process on PostgreSQL".into(),
+            (None, None) => "server in process on SQLite".into(),
+        }
     );
     let ingest_started = clock();
-    let cpu_at_start = cpu_seconds();
+    let cpu_at_start = cpu_seconds("self");
+    let servers_cpu_at_start: Vec<f64> = servers.usage().iter().map(|(cpu, _)| *cpu).collect();
     match args.rate {
         None => {
             let tasks: Vec<_> = (0..args.ingest_tasks)
@@ -523,9 +665,10 @@ async fn main() {
     while ledger.lock().unwrap().arrivals.len() < args.events && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let cpu = cpu_seconds() - cpu_at_start;
+    let cpu = cpu_seconds("self") - cpu_at_start;
     tokio::time::sleep(Duration::from_millis(200)).await; // let late duplicates show
-    server.stop().await;
+    let usage = servers.usage();
+    servers.stop().await;
     if let Some(database) = database {
         database.drop_now().await;
     }
@@ -573,11 +716,35 @@ async fn main() {
             errors.load(std::sync::atomic::Ordering::Relaxed)
         );
     }
-    println!(
-        "cpu:        {cpu:.2} s user+sys, {:.0} µs per delivery (everything: server, load generator, receiver)",
-        cpu * 1e6 / arrived.max(1) as f64
-    );
-    println!("memory:     peak RSS {}", peak_rss());
+    match &usage[..] {
+        [_] if args.instances.is_none() => {
+            println!(
+                "cpu:        {cpu:.2} s user+sys, {:.0} µs per delivery (everything: server, load generator, receiver)",
+                cpu * 1e6 / arrived.max(1) as f64
+            );
+            println!("memory:     peak RSS {}", peak_rss("self"));
+        }
+        instances => {
+            let servers_cpu: f64 = instances
+                .iter()
+                .zip(&servers_cpu_at_start)
+                .map(|((now, _), then)| now - then)
+                .sum();
+            println!(
+                "cpu:        {:.2} s user+sys, {:.0} µs per delivery (servers {servers_cpu:.2} s; load generator and receiver {cpu:.2} s)",
+                cpu + servers_cpu,
+                (cpu + servers_cpu) * 1e6 / arrived.max(1) as f64
+            );
+            for (i, ((now, rss), then)) in instances.iter().zip(&servers_cpu_at_start).enumerate() {
+                println!(
+                    "instance {}: cpu {:.2} s, peak RSS {rss}",
+                    i + 1,
+                    now - then
+                );
+            }
+            println!("memory:     bench process peak RSS {}", peak_rss("self"));
+        }
+    }
     let missing = args.events - arrived;
     println!(
         "ledger:     {arrived}/{} arrived, {missing} missing, {duplicates} duplicates: {}",

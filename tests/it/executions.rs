@@ -921,12 +921,7 @@ async fn while_the_database_is_away_calls_are_refused_with_503_and_nothing_accep
     std::fs::write(dir.path().join("database-url"), proxied.as_str()).unwrap();
     let api = api_on(TestApp::with_admin_in(dir, &["--provider-delay", "50ms"]).await).await;
     let receiver = TestReceiver::start().await;
-    let webhook = api
-        .webhook("Feedback", &receiver.url("/fb"), &["email"], &["delivered"])
-        .await;
-    let campaign = api
-        .campaign("Order shipped", "email", "live", Some(&webhook))
-        .await;
+    let campaign = api.live_campaign_to(&receiver, &["delivered"]).await;
     let call = |request_id: &str| {
         api.execute(&json!({"requestId": request_id, "campaignId": campaign,
                             "recipients": [recipient("john.doe@luma.com")]}))

@@ -44,12 +44,7 @@ async fn a_credential_revoked_on_one_instance_is_refused_by_the_other_at_once() 
     }
     let first = api_with(&["--provider-delay", "50ms"]).await;
     let receiver = TestReceiver::start().await;
-    let webhook = first
-        .webhook("Feedback", &receiver.url("/fb"), &["email"], &["sent"])
-        .await;
-    let campaign = first
-        .campaign("Order shipped", "email", "live", Some(&webhook))
-        .await;
+    let campaign = first.live_campaign_to(&receiver, &["sent"]).await;
     let second = first.on(first.app.beside(&["--provider-delay", "50ms"]).await);
     // The second instance now keeps this caller and campaign in memory.
     let kept = second.execute(&call_body(&campaign, "kept")).send().await;
@@ -94,16 +89,8 @@ async fn a_web_instance_accepts_and_a_worker_instance_delivers_when_told() {
     }
     let web = api_with(&["--role", "web", "--provider-delay", "300ms"]).await;
     let receiver = TestReceiver::start().await;
-    let webhook = web
-        .webhook(
-            "Feedback",
-            &receiver.url("/fb"),
-            &["email"],
-            &["sent", "delivered"],
-        )
-        .await;
     let campaign = web
-        .campaign("Order shipped", "email", "live", Some(&webhook))
+        .live_campaign_to(&receiver, &["sent", "delivered"])
         .await;
     let accepted = web.execute(&call_body(&campaign, "first")).send().await;
     assert_eq!(accepted.unwrap().status(), 202);
@@ -214,12 +201,7 @@ async fn a_restarted_postgresql_loses_nothing_accepted_and_both_instances_recove
     ];
     let first = api_on(TestApp::with_admin_in(dir, &options).await).await;
     let receiver = TestReceiver::start().await;
-    let webhook = first
-        .webhook("Feedback", &receiver.url("/fb"), &["email"], &["sent"])
-        .await;
-    let campaign = first
-        .campaign("Order shipped", "email", "live", Some(&webhook))
-        .await;
+    let campaign = first.live_campaign_to(&receiver, &["sent"]).await;
     let second = std::sync::Arc::new(first.on(first.app.beside(&options).await));
     let first = std::sync::Arc::new(first);
 
@@ -289,5 +271,24 @@ async fn a_restarted_postgresql_loses_nothing_accepted_and_both_instances_recove
             &missing[..missing.len().min(5)]
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Instances started at the same moment on a new database all start: the schema, the session
+/// table and the first administrator are created once, whoever comes first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_started_together_on_a_new_database_all_start() {
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let url = crate::support::database::database_url(dirs[0].path());
+    for dir in &dirs[1..] {
+        std::fs::write(dir.path().join("database-url"), &url).unwrap();
+    }
+    let starting: Vec<_> = dirs
+        .into_iter()
+        .map(|dir| tokio::spawn(TestApp::with_admin_in(dir, &[])))
+        .collect();
+    for started in starting {
+        let app = started.await.expect("every instance starts");
+        assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
     }
 }

@@ -38,6 +38,16 @@ pub async fn api_on(app: TestApp) -> Api {
 }
 
 impl Api {
+    /// A live email campaign "Order shipped" with a webhook "Feedback" activated, sending the
+    /// `events` to the receiver; the campaign's id.
+    pub async fn live_campaign_to(&self, receiver: &TestReceiver, events: &[&str]) -> String {
+        let webhook = self
+            .webhook("Feedback", &receiver.url("/fb"), &["email"], events)
+            .await;
+        self.campaign("Order shipped", "email", "live", Some(&webhook))
+            .await
+    }
+
     /// The same credential, called on another server of the same database.
     pub fn on(&self, app: TestApp) -> Api {
         Api {

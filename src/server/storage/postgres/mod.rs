@@ -47,6 +47,9 @@ impl PostgresStorage {
     }
 }
 
+/// The advisory lock key under which the session table is created ("fw-sess").
+const SESSIONS_MIGRATION_LOCK: i64 = 0x66_772d_7365_7373;
+
 /// The store and its sessions, and what the other instances tell this one; the key is given
 /// (`--encryption-key`), not a file beside the database, so that every instance seals and
 /// opens secrets alike.
@@ -55,7 +58,19 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
     let storage = PostgresStorage::open(url, &instance).await?;
     let pool = storage.pool().clone();
     let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-    sessions.migrate().await?;
+    // Its CREATE … IF NOT EXISTS statements collide when instances start together on a new
+    // database (a unique violation in the catalog): one instance at a time, under a lock.
+    let mut lock = pool.acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(SESSIONS_MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await?;
+    let migrated = sessions.migrate().await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(SESSIONS_MIGRATION_LOCK)
+        .execute(&mut *lock)
+        .await?;
+    migrated?;
     let store = Arc::new(Cached::new(storage));
     // Room for a burst; beyond it a wake-up already queued covers the rest.
     let (wakeups, told) = tokio::sync::mpsc::channel(256);

@@ -138,6 +138,9 @@ impl SqliteStorage {
 /// The store, its sessions (through the writing connection) and the key file beside the
 /// database: `data/feedback-webhooks.db` keeps its key in `data/encryption.key`.
 pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
+    // Processes started together on a new file would each create the schema and all but one
+    // fail ("table already exists"): one at a time, under a lock on a file beside it.
+    let _migrating = migration_lock(url).await?;
     let storage = SqliteStorage::open(url).await?;
     let sessions = tower_sessions_sqlx_store::SqliteStore::new(storage.pool().clone());
     sessions.migrate().await?;
@@ -154,6 +157,27 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
         key_file: Some(key_file),
         wakeups,
     })
+}
+
+/// An exclusive lock on `<database file>.lock`, held until dropped (none for a database in
+/// memory, which no other process can open).
+async fn migration_lock(url: &str) -> Result<Option<std::fs::File>, sqlx::Error> {
+    let options = SqliteConnectOptions::from_str(url)?;
+    let database = options.get_filename();
+    if database.as_os_str() == ":memory:" || url.contains("mode=memory") {
+        return Ok(None);
+    }
+    if let Some(dir) = database.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+    }
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    let file = std::fs::File::create(std::path::PathBuf::from(name)).map_err(sqlx::Error::Io)?;
+    tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+        .await
+        .map_err(|error| sqlx::Error::Io(std::io::Error::other(error)))?
+        .map(Some)
+        .map_err(sqlx::Error::Io)
 }
 
 fn map_unique(error: sqlx::Error) -> StoreError {
