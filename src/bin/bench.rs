@@ -75,7 +75,19 @@ struct Args {
 /// The server: in this process, or as separate processes sharing the database.
 enum Servers {
     InProcess(feedback_webhooks::serve::RunningServer),
-    Processes(Vec<std::process::Child>),
+    Processes(Children),
+}
+
+/// Server processes, killed when dropped: after a failure too, none outlives the bench.
+struct Children(Vec<std::process::Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Servers {
@@ -90,7 +102,7 @@ impl Servers {
             "{} is missing: build it too (cargo build --release --features ssr --bins)",
             binary.display()
         );
-        let mut children = Vec::new();
+        let mut children = Children(Vec::new());
         let mut addresses = Vec::new();
         for _ in 0..count {
             let address = std::net::TcpListener::bind("127.0.0.1:0")
@@ -107,7 +119,7 @@ impl Servers {
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .expect("the server binary starts");
-            children.push(child);
+            children.0.push(child);
             addresses.push(address);
         }
         for address in &addresses {
@@ -128,6 +140,7 @@ impl Servers {
         match self {
             Servers::InProcess(_) => vec![(cpu_seconds("self"), peak_rss("self"))],
             Servers::Processes(children) => children
+                .0
                 .iter()
                 .map(|child| {
                     let pid = child.id().to_string();
@@ -140,12 +153,7 @@ impl Servers {
     async fn stop(self) {
         match self {
             Servers::InProcess(server) => server.stop().await,
-            Servers::Processes(children) => {
-                for mut child in children {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                }
-            }
+            Servers::Processes(children) => drop(children),
         }
     }
 }
@@ -191,14 +199,28 @@ impl BenchDatabase {
             url,
         )
     }
+}
 
-    async fn drop_now(self) {
+/// Dropped when the bench ends, after a failure too (on a thread of its own: the drop may run
+/// inside the runtime).
+impl Drop for BenchDatabase {
+    fn drop(&mut self) {
         use sqlx::Connection;
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&self.server).await {
-            let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
-            if let Err(error) = sqlx::query(&drop).execute(&mut admin).await {
-                eprintln!("bench database {} not dropped: {error}", self.name);
-            }
+        let (server, name) = (self.server.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(async {
+                    let mut admin = sqlx::PgConnection::connect(&server).await?;
+                    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    sqlx::query(&drop).execute(&mut admin).await.map(|_| ())
+                })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("bench database {} not dropped", self.name);
         }
     }
 }
@@ -669,9 +691,7 @@ async fn run(
     tokio::time::sleep(Duration::from_millis(200)).await; // let late duplicates show
     let usage = servers.usage();
     servers.stop().await;
-    if let Some(database) = database {
-        database.drop_now().await;
-    }
+    drop(database);
     let ledger = ledger.lock().unwrap();
     let mut latencies = ledger.latencies_ns.clone();
     latencies.sort_unstable();
