@@ -965,3 +965,98 @@ async fn while_the_database_is_away_calls_are_refused_with_503_and_nothing_accep
         "each accepted call delivered once, the refused one never"
     );
 }
+
+/// Every (requestId, feedback status) that arrived, sorted.
+fn arrived_statuses(receiver: &TestReceiver) -> Vec<(String, String)> {
+    let mut seen: Vec<(String, String)> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            let event: Value = serde_json::from_slice(&r.body).unwrap();
+            let status = &event["messageDeliveryFeedback"]["feedbackStatus"]["value"];
+            (
+                event["requestId"].as_str().unwrap().to_string(),
+                status.as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
+/// Waits until exactly `expected` (sorted) has arrived: one more or one less fails at the
+/// deadline.
+async fn wait_until_arrived(receiver: &TestReceiver, expected: &[(&str, &str)]) {
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(id, status)| (id.to_string(), status.to_string()))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = arrived_statuses(receiver);
+        if now == expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{now:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A provider outcome already emitted is not emitted again after a restart, and one still
+/// waiting when the server stops is emitted by the restarted server, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_outcomes_are_emitted_exactly_once_across_a_restart() {
+    const DELAY: Duration = Duration::from_millis(1500);
+    let options = ["--provider-delay", "1500ms"];
+    let api = api_with(&options).await;
+    let receiver = TestReceiver::start().await;
+    let campaign = api
+        .live_campaign_to(&receiver, &["sent", "delivered"])
+        .await;
+    let call = |api: &Api, request_id: &str| {
+        api.execute(&json!({"requestId": request_id, "campaignId": campaign,
+                            "recipients": [recipient("john.doe@luma.com")]}))
+            .send()
+    };
+    assert_eq!(call(&api, "emitted").await.unwrap().status(), 202);
+    wait_until_arrived(&receiver, &[("emitted", "delivered"), ("emitted", "sent")]).await;
+    assert_eq!(call(&api, "waiting").await.unwrap().status(), 202);
+    let stopped_at = Instant::now();
+    wait_until_arrived(
+        &receiver,
+        &[
+            ("emitted", "delivered"),
+            ("emitted", "sent"),
+            ("waiting", "sent"),
+        ],
+    )
+    .await;
+
+    let Api {
+        app,
+        api_key,
+        token,
+    } = api;
+    let TestApp { server, dir, .. } = app;
+    server.stop().await;
+    assert!(
+        stopped_at.elapsed() < DELAY,
+        "stopped before the waiting outcome fell due"
+    );
+    let restarted = TestApp::with_admin_in(dir, &options).await;
+    let _api = Api {
+        app: restarted,
+        api_key,
+        token,
+    };
+    let all = [
+        ("emitted", "delivered"),
+        ("emitted", "sent"),
+        ("waiting", "delivered"),
+        ("waiting", "sent"),
+    ];
+    wait_until_arrived(&receiver, &all).await;
+    // Anything emitted twice would arrive within a provider delay and a delivery more.
+    tokio::time::sleep(DELAY + Duration::from_millis(500)).await;
+    wait_until_arrived(&receiver, &all).await;
+}
