@@ -190,6 +190,7 @@ mod tests {
 
     const PUBLIC_RSA: &str = include_str!("../../../tests/fixtures/keys/rsa.pub.pem");
     const PUBLIC_EC256: &str = include_str!("../../../tests/fixtures/keys/ec256.pub.pem");
+    const PUBLIC_EC384: &str = include_str!("../../../tests/fixtures/keys/ec384.pub.pem");
     const PUBLIC_ED25519: &str = include_str!("../../../tests/fixtures/keys/ed25519.pub.pem");
     const HMAC_KEY: &str = "0123456789abcdef0123456789abcdef";
 
@@ -209,10 +210,13 @@ mod tests {
         token: &str,
         key: jsonwebtoken::DecodingKey,
     ) -> Map<String, Value> {
-        let mut validation = jsonwebtoken::Validation::new(to_jsonwebtoken(algorithm));
+        // The algorithm by its published name, not through the mapping under test.
+        let named: jsonwebtoken::Algorithm = algorithm.as_str().parse().unwrap();
+        let mut validation = jsonwebtoken::Validation::new(named);
         validation.set_audience(&["acme"]);
         validation.validate_exp = false;
         let header = jsonwebtoken::decode_header(token).unwrap();
+        assert_eq!(header.alg, named);
         assert_eq!(header.kid.as_deref(), Some("key-1"));
         jsonwebtoken::decode::<Map<String, Value>>(token, &key, &validation)
             .unwrap()
@@ -222,21 +226,27 @@ mod tests {
     #[test]
     fn tokens_verify_with_the_matching_public_key() {
         use jsonwebtoken::DecodingKey;
+        let secret = || DecodingKey::from_secret(HMAC_KEY.as_bytes());
+        let rsa = || DecodingKey::from_rsa_pem(PUBLIC_RSA.as_bytes()).unwrap();
+        // Every algorithm the settings offer; the verifier accepts only the one named, so a
+        // token signed or labelled with another fails.
         let cases = [
-            (
-                JwtAlgorithm::HS256,
-                HMAC_KEY,
-                DecodingKey::from_secret(HMAC_KEY.as_bytes()),
-            ),
-            (
-                JwtAlgorithm::RS256,
-                RSA,
-                DecodingKey::from_rsa_pem(PUBLIC_RSA.as_bytes()).unwrap(),
-            ),
+            (JwtAlgorithm::HS256, HMAC_KEY, secret()),
+            (JwtAlgorithm::HS384, HMAC_KEY, secret()),
+            (JwtAlgorithm::HS512, HMAC_KEY, secret()),
+            (JwtAlgorithm::RS256, RSA, rsa()),
+            (JwtAlgorithm::RS384, RSA, rsa()),
+            (JwtAlgorithm::RS512, RSA, rsa()),
+            (JwtAlgorithm::PS256, RSA, rsa()),
             (
                 JwtAlgorithm::ES256,
                 EC256,
                 DecodingKey::from_ec_pem(PUBLIC_EC256.as_bytes()).unwrap(),
+            ),
+            (
+                JwtAlgorithm::ES384,
+                EC384,
+                DecodingKey::from_ec_pem(PUBLIC_EC384.as_bytes()).unwrap(),
             ),
             (
                 JwtAlgorithm::EdDSA,
@@ -244,6 +254,8 @@ mod tests {
                 DecodingKey::from_ed_pem(PUBLIC_ED25519.as_bytes()).unwrap(),
             ),
         ];
+        let covered: Vec<JwtAlgorithm> = cases.iter().map(|(algorithm, ..)| *algorithm).collect();
+        assert_eq!(covered, JwtAlgorithm::ALL, "every offered algorithm");
         for (algorithm, key, decoding) in cases {
             let signer = JwtSigner::new(algorithm, key, &claims()).unwrap();
             let token = signer.token("delivery-42", 1_700_000_000).unwrap();
