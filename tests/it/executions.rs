@@ -1060,3 +1060,102 @@ async fn provider_outcomes_are_emitted_exactly_once_across_a_restart() {
     tokio::time::sleep(DELAY + Duration::from_millis(500)).await;
     wait_until_arrived(&receiver, &all).await;
 }
+
+/// Retention removes a finished execution with its messages, its emitted outcomes, its events
+/// with their deliveries and attempts, and the hourly statistics before the cutoff; an
+/// execution whose outcome is still to be emitted stays, with what it holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_prunes_finished_executions_and_keeps_one_still_to_report() {
+    use feedback_webhooks::server::storage::now_ms;
+    let api = api_with(&["--provider-delay", "2s"]).await;
+    let receiver = TestReceiver::start().await;
+    let campaign = api
+        .live_campaign_to(&receiver, &["sent", "delivered"])
+        .await;
+    let call = |request_id: &str| {
+        api.execute(&json!({"requestId": request_id, "campaignId": campaign,
+                            "recipients": [recipient("john.doe@luma.com")]}))
+            .send()
+    };
+    assert_eq!(call("done").await.unwrap().status(), 202);
+    wait_until_arrived(&receiver, &[("done", "delivered"), ("done", "sent")]).await;
+    let url = crate::support::database::database_url(api.app.dir.path());
+    let count = |table: &'static str| {
+        let url = url.clone();
+        async move {
+            crate::support::database::count(&url, &format!("SELECT COUNT(*) FROM {table}")).await
+        }
+    };
+    assert!(
+        count("webhook_hourly_stats").await > 0,
+        "attempts were counted"
+    );
+
+    assert_eq!(call("waiting").await.unwrap().status(), 202);
+    // Its sent event delivered and recorded, no attempt is written until its outcome is due.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while count("deliveries WHERE state = 'pending'").await > 0
+        || !arrived_statuses(&receiver).contains(&("waiting".into(), "sent".into()))
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the sent event was never delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Everything so far is older than the cutoff; only the waiting outcome holds its execution.
+    let pruned = api
+        .app
+        .server
+        .state
+        .store
+        .prune(now_ms() + 60_000, 500)
+        .await
+        .unwrap();
+    assert_eq!(
+        pruned.executions, 1,
+        "the finished execution, not the waiting one"
+    );
+    assert_eq!(count("executions").await, 1);
+    assert_eq!(count("message_executions").await, 1);
+    assert_eq!(
+        count("provider_outcomes").await,
+        1,
+        "the emitted outcome went with its execution; the one to emit stays"
+    );
+    assert_eq!(
+        crate::support::database::count(
+            &url,
+            "SELECT COUNT(*) FROM feedback_events WHERE request_id = 'done'"
+        )
+        .await,
+        0,
+        "the finished execution's events went, with their deliveries"
+    );
+    for orphans in [
+        "SELECT COUNT(*) FROM deliveries d WHERE NOT EXISTS \
+         (SELECT 1 FROM feedback_events e WHERE e.id = d.event_id)",
+        "SELECT COUNT(*) FROM delivery_attempts a WHERE NOT EXISTS \
+         (SELECT 1 FROM deliveries d WHERE d.id = a.delivery_id)",
+        "SELECT COUNT(*) FROM message_executions m WHERE NOT EXISTS \
+         (SELECT 1 FROM executions x WHERE x.id = m.execution_id)",
+    ] {
+        assert_eq!(
+            crate::support::database::count(&url, orphans).await,
+            0,
+            "{orphans}"
+        );
+    }
+    assert_eq!(count("webhook_hourly_stats").await, 0);
+    // The waiting outcome is still emitted when due.
+    wait_until_arrived(
+        &receiver,
+        &[
+            ("done", "delivered"),
+            ("done", "sent"),
+            ("waiting", "delivered"),
+            ("waiting", "sent"),
+        ],
+    )
+    .await;
+}
