@@ -923,8 +923,7 @@ async fn while_the_database_is_away_calls_are_refused_with_503_and_nothing_accep
     let receiver = TestReceiver::start().await;
     let campaign = api.live_campaign_to(&receiver, &["delivered"]).await;
     let call = |request_id: &str| {
-        api.execute(&json!({"requestId": request_id, "campaignId": campaign,
-                            "recipients": [recipient("john.doe@luma.com")]}))
+        api.execute(&one_recipient_call(&campaign, request_id))
             .timeout(Duration::from_secs(30))
             .send()
     };
@@ -966,24 +965,6 @@ async fn while_the_database_is_away_calls_are_refused_with_503_and_nothing_accep
     );
 }
 
-/// Every (requestId, feedback status) that arrived, sorted.
-fn arrived_statuses(receiver: &TestReceiver) -> Vec<(String, String)> {
-    let mut seen: Vec<(String, String)> = receiver
-        .received()
-        .iter()
-        .map(|r| {
-            let event: Value = serde_json::from_slice(&r.body).unwrap();
-            let status = &event["messageDeliveryFeedback"]["feedbackStatus"]["value"];
-            (
-                event["requestId"].as_str().unwrap().to_string(),
-                status.as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    seen.sort();
-    seen
-}
-
 /// Waits until exactly `expected` (sorted) has arrived: one more or one less fails at the
 /// deadline.
 async fn wait_until_arrived(receiver: &TestReceiver, expected: &[(&str, &str)]) {
@@ -1014,8 +995,7 @@ async fn provider_outcomes_are_emitted_exactly_once_across_a_restart() {
         .live_campaign_to(&receiver, &["sent", "delivered"])
         .await;
     let call = |api: &Api, request_id: &str| {
-        api.execute(&json!({"requestId": request_id, "campaignId": campaign,
-                            "recipients": [recipient("john.doe@luma.com")]}))
+        api.execute(&one_recipient_call(&campaign, request_id))
             .send()
     };
     assert_eq!(call(&api, "emitted").await.unwrap().status(), 202);
@@ -1073,8 +1053,7 @@ async fn retention_prunes_finished_executions_and_keeps_one_still_to_report() {
         .live_campaign_to(&receiver, &["sent", "delivered"])
         .await;
     let call = |request_id: &str| {
-        api.execute(&json!({"requestId": request_id, "campaignId": campaign,
-                            "recipients": [recipient("john.doe@luma.com")]}))
+        api.execute(&one_recipient_call(&campaign, request_id))
             .send()
     };
     assert_eq!(call("done").await.unwrap().status(), 202);

@@ -6,35 +6,11 @@ use crate::support::cluster::Cluster;
 use crate::support::database::is_postgres;
 use crate::support::receiver::TestReceiver;
 use crate::support::*;
-use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// How long a kept answer is served when no notification comes (`storage::lookups::TTL`).
 const KEPT_ANSWER_TTL: Duration = Duration::from_secs(2);
-
-fn call_body(campaign: &str, request_id: &str) -> Value {
-    json!({"requestId": request_id, "campaignId": campaign,
-           "recipients": [recipient("john.doe@luma.com")]})
-}
-
-/// The (request id, event type) of every feedback that arrived.
-fn arrived(receiver: &TestReceiver) -> Vec<(String, String)> {
-    receiver
-        .received()
-        .iter()
-        .map(|r| {
-            let event: Value = serde_json::from_slice(&r.body).unwrap();
-            (
-                event["requestId"].as_str().unwrap().to_string(),
-                event["messageDeliveryFeedback"]["feedbackStatus"]["value"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            )
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_credential_revoked_on_one_instance_is_refused_by_the_other_at_once() {
@@ -47,7 +23,10 @@ async fn a_credential_revoked_on_one_instance_is_refused_by_the_other_at_once() 
     let campaign = first.live_campaign_to(&receiver, &["sent"]).await;
     let second = first.on(first.app.beside(&["--provider-delay", "50ms"]).await);
     // The second instance now keeps this caller and campaign in memory.
-    let kept = second.execute(&call_body(&campaign, "kept")).send().await;
+    let kept = second
+        .execute(&one_recipient_call(&campaign, "kept"))
+        .send()
+        .await;
     assert_eq!(kept.unwrap().status(), 202);
 
     let (_, list) = first.app.call_json("credentials/list", &[]).await;
@@ -62,7 +41,7 @@ async fn a_credential_revoked_on_one_instance_is_refused_by_the_other_at_once() 
     loop {
         calls += 1;
         let status = second
-            .execute(&call_body(&campaign, &format!("after-{calls}")))
+            .execute(&one_recipient_call(&campaign, &format!("after-{calls}")))
             .send()
             .await
             .unwrap()
@@ -92,7 +71,10 @@ async fn a_web_instance_accepts_and_a_worker_instance_delivers_when_told() {
     let campaign = web
         .live_campaign_to(&receiver, &["sent", "delivered"])
         .await;
-    let accepted = web.execute(&call_body(&campaign, "first")).send().await;
+    let accepted = web
+        .execute(&one_recipient_call(&campaign, "first"))
+        .send()
+        .await;
     assert_eq!(accepted.unwrap().status(), 202);
     let (status, ready) = web.app.get_text("/readyz").await;
     assert_eq!(status, 200, "{ready}");
@@ -123,7 +105,7 @@ async fn a_web_instance_accepts_and_a_worker_instance_delivers_when_told() {
     assert!(ready.contains(r#""role":"worker""#), "{ready}");
     let call = reqwest::Client::new()
         .post(worker.url("/im/executions/unitary"))
-        .json(&call_body(&campaign, "refused"))
+        .json(&one_recipient_call(&campaign, "refused"))
         .send()
         .await
         .unwrap();
@@ -132,14 +114,21 @@ async fn a_web_instance_accepts_and_a_worker_instance_delivers_when_told() {
     wait_for(&receiver, 2).await;
 
     let told = Instant::now();
-    let accepted = web.execute(&call_body(&campaign, "second")).send().await;
+    let accepted = web
+        .execute(&one_recipient_call(&campaign, "second"))
+        .send()
+        .await;
     assert_eq!(accepted.unwrap().status(), 202);
     let deadline = told + Duration::from_secs(10);
     while receiver.received().len() < 4 {
-        assert!(Instant::now() < deadline, "{:?}", arrived(&receiver));
+        assert!(
+            Instant::now() < deadline,
+            "{:?}",
+            arrived_statuses(&receiver)
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let events: HashSet<(String, String)> = arrived(&receiver).into_iter().collect();
+    let events: HashSet<(String, String)> = arrived_statuses(&receiver).into_iter().collect();
     let expected: HashSet<(String, String)> = [
         ("first", "sent"),
         ("first", "delivered"),
@@ -214,7 +203,7 @@ async fn a_restarted_postgresql_loses_nothing_accepted_and_both_instances_recove
                 let request_id = format!("{name}-{i}");
                 let sent_at = Instant::now();
                 let answer = api
-                    .execute(&call_body(&campaign, &request_id))
+                    .execute(&one_recipient_call(&campaign, &request_id))
                     .timeout(Duration::from_secs(20))
                     .send()
                     .await
@@ -259,7 +248,10 @@ async fn a_restarted_postgresql_loses_nothing_accepted_and_both_instances_recove
     eprintln!("{} accepted, {refused} refused while away", accepted.len());
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let delivered: HashSet<String> = arrived(&receiver).into_iter().map(|(id, _)| id).collect();
+        let delivered: HashSet<String> = arrived_statuses(&receiver)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
         let missing: Vec<&String> = accepted.difference(&delivered).collect();
         if missing.is_empty() {
             break;

@@ -185,6 +185,30 @@ pub fn recipient(email: &str) -> Value {
            "profile": {"firstName": "John"}, "context": {"product": "Gaming Laptop"}})
 }
 
+/// An execution call for the campaign with one email recipient, John Doe.
+pub fn one_recipient_call(campaign: &str, request_id: &str) -> Value {
+    json!({"requestId": request_id, "campaignId": campaign,
+           "recipients": [recipient("john.doe@luma.com")]})
+}
+
+/// Every (requestId, feedback status) that arrived, sorted.
+pub fn arrived_statuses(receiver: &TestReceiver) -> Vec<(String, String)> {
+    let mut seen: Vec<(String, String)> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            let event: Value = serde_json::from_slice(&r.body).unwrap();
+            let status = &event["messageDeliveryFeedback"]["feedbackStatus"]["value"];
+            (
+                event["requestId"].as_str().unwrap().to_string(),
+                status.as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.sort();
+    seen
+}
+
 pub async fn wait_for(receiver: &TestReceiver, count: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while receiver.received().len() < count {
