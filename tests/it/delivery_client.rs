@@ -162,3 +162,64 @@ async fn unknown_hosts_and_closed_ports_have_their_own_codes() {
     };
     assert_eq!(closed.error, Some(AttemptError::Connect), "{closed:?}");
 }
+
+/// Proxy variables name a proxy that would then see (and resolve) every target itself, past
+/// the guard: the client ignores them. Run in a child process of this test binary, so the
+/// variables reach no other test.
+#[tokio::test]
+async fn proxy_variables_in_the_environment_are_ignored() {
+    const CHILD: &str = "FW_TEST_PROXY_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        let receiver = TestReceiver::start().await;
+        receiver.script([Scripted::status(200)]);
+        let result = client("127.0.0.1/32")
+            .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+            .await;
+        assert!(result.is_success(), "{result:?}");
+        assert_eq!(receiver.received().len(), 1);
+        return;
+    }
+    let trap = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy = format!("http://{}", trap.local_addr().unwrap());
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = trap.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args([
+            "--exact",
+            "delivery_client::proxy_variables_in_the_environment_are_ignored",
+            "--nocapture",
+        ])
+        .env(CHILD, "1");
+    for name in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        child.env(name, &proxy);
+    }
+    child.env_remove("NO_PROXY").env_remove("no_proxy");
+    let output = tokio::task::spawn_blocking(move || child.output().unwrap())
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("1 passed"),
+        "the child ran the test: {stdout}"
+    );
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+}

@@ -96,6 +96,9 @@ impl DeliveryClient {
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy from HTTP(S)_PROXY or ALL_PROXY would resolve and reach each target
+            // itself, and the guard below would vet only the proxy.
+            .no_proxy()
             .dns_resolver(Arc::new(GuardedResolver {
                 allow: allow.clone(),
             }))
