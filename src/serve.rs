@@ -214,6 +214,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                 tracing::debug!(%error, "TCP_NODELAY not set");
             }
         });
+        // The TCP peer's address counts sign-in attempts (see server/peer.rs).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(error) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

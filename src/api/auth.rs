@@ -13,6 +13,9 @@ use {
 };
 
 /// Where to go after signing in (a local path).
+///
+/// Refused before any lookup or hashing when a field is longer than any account's, or when
+/// the client has tried too often (`429` with `Retry-After`); see [`LoginThrottle`].
 #[server(endpoint = "login")]
 pub async fn login(
     email: String,
@@ -22,39 +25,58 @@ pub async fn login(
     with_status(
         async {
             let state = AppState::current()?;
-            let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
             let target = safe_next(next.as_deref());
-            let key = LoginThrottle::key(&email);
-            if let Some(wait) = LoginThrottle::check(&state, &key).await.map_err(internal)? {
-                return Err(AppError::TooManyAttempts(format!(
-                    "Too many failed sign-ins for this account. Try again in {} minutes.",
-                    wait.as_secs().div_ceil(60)
-                )));
+            let back_to_form = |error: &str, extra: &str| {
+                redirect_plain_post(&format!(
+                    "/login?error={error}{extra}&email={}&next={}",
+                    encode(
+                        email
+                            .chars()
+                            .take(crate::model::user::MAX_EMAIL_CHARS)
+                            .collect::<String>()
+                            .as_str()
+                    ),
+                    encode(&target)
+                ))
+            };
+            if let Some(problem) = crate::model::sign_in_problem(&email, &password) {
+                back_to_form("credentials", "");
+                return Err(AppError::BadRequest(problem));
+            }
+            let peer = request_peer(&state)?;
+            if let Err(refusal) = LoginThrottle::admit(&state, &email, &peer)
+                .await
+                .map_err(internal)?
+            {
+                retry_after(refusal.wait);
+                back_to_form(
+                    refusal.key.code(),
+                    &format!("&minutes={}", refusal.minutes()),
+                );
+                return Err(AppError::TooManyAttempts(refusal.message()));
             }
             let user = state
                 .store
                 .user_by_email(&email.trim().to_lowercase())
                 .await
                 .map_err(internal)?;
-            let hash = user
-                .as_ref()
-                .map(|u| u.password_hash.clone())
-                .unwrap_or_else(|| dummy_hash().to_string());
-            let verified = verify_password(password, hash).await && user.is_some();
+            let hash = user.as_ref().map(|u| u.password_hash.clone());
+            let verified = match verify_password(password, hash).await {
+                Ok(verified) => verified,
+                Err(busy) => {
+                    retry_after(std::time::Duration::from_secs(5));
+                    back_to_form(crate::model::SIGN_IN_BUSY, "");
+                    return Err(busy);
+                }
+            };
             let Some(user) = user.filter(|_| verified) else {
-                LoginThrottle::failed(&state, &key)
-                    .await
-                    .map_err(internal)?;
-                redirect_plain_post(&format!(
-                    "/login?error=credentials&email={}&next={}",
-                    encode(&email),
-                    encode(&target)
-                ));
+                back_to_form("credentials", "");
                 return Err(AppError::InvalidCredentials);
             };
-            LoginThrottle::succeeded(&state, &key)
+            LoginThrottle::succeeded(&state, &email, &peer)
                 .await
                 .map_err(internal)?;
+            let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
             start_session(&session, user.id).await?;
             redirect_plain_post(&target);
             Ok(target)

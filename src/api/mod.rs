@@ -55,6 +55,37 @@ mod support {
         result
     }
 
+    /// The client of the current server-function call (see [`Peer::of`]).
+    ///
+    /// [`Peer::of`]: crate::server::peer::Peer::of
+    pub fn request_peer(
+        state: &crate::server::state::AppState,
+    ) -> Result<crate::server::peer::Peer, AppError> {
+        let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
+        let tcp_peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .ok_or_else(|| crate::server::auth::internal("no client address on the request"))?
+            .0
+            .ip();
+        Ok(crate::server::peer::Peer::of(
+            tcp_peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        ))
+    }
+
+    /// Tells the caller when to try again (`Retry-After`, whole seconds).
+    pub fn retry_after(wait: std::time::Duration) {
+        if let Some(response) = use_context::<ResponseOptions>() {
+            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+            response.insert_header(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
+    }
+
     /// What a refused plain form post typed, kept in the session for the page it goes back to.
     #[derive(serde::Serialize, serde::Deserialize)]
     struct StashedDraft<F> {

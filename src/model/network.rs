@@ -86,11 +86,18 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
     None
 }
 
-/// CIDRs an operator opened for local development and tests (`FW_ALLOW_PRIVATE_TARGETS`).
+/// A list of networks an operator configured.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct PrivateTargetAllowList(pub Vec<IpNet>);
+pub struct CidrList(pub Vec<IpNet>);
 
-impl PrivateTargetAllowList {
+/// CIDRs an operator opened for local development and tests (`FW_ALLOW_PRIVATE_TARGETS`).
+pub type PrivateTargetAllowList = CidrList;
+
+/// The reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+/// (`FW_TRUSTED_PROXIES`).
+pub type TrustedProxies = CidrList;
+
+impl CidrList {
     /// Parses a comma-separated list; a bare address means that single address.
     pub fn parse(list: &str) -> Result<Self, String> {
         list.split(',')

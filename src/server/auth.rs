@@ -2,7 +2,8 @@
 //! request guard that Leptos server functions do not do by themselves.
 
 use crate::error::AppError;
-use crate::model::{Role, UserView};
+use crate::model::{Role, ThrottledKey, UserView};
+use crate::server::peer::Peer;
 use crate::server::state::AppState;
 use crate::server::storage::{now_ms, NewUser, SandboxRef, StoreError, UserRecord};
 use argon2::password_hash::{
@@ -20,39 +21,104 @@ use uuid::Uuid;
 
 const USER_ID_KEY: &str = "user_id";
 
+/// Runs password hashing with a bound on how many run at once. Each argon2 computation holds
+/// about 19 MiB and a core for tens of milliseconds, on the blocking pool that also resolves
+/// delivery hosts: unbounded, a flood of sign-ins would take the memory and the cores the
+/// deliveries need. Callers wait their turn for a while, then are told the server is busy.
+pub struct HashingGate {
+    permits: tokio::sync::Semaphore,
+    running: std::sync::atomic::AtomicUsize,
+    wait: Duration,
+}
+
+impl HashingGate {
+    pub const fn new(permits: usize, wait: Duration) -> HashingGate {
+        HashingGate {
+            permits: tokio::sync::Semaphore::const_new(permits),
+            running: std::sync::atomic::AtomicUsize::new(0),
+            wait,
+        }
+    }
+
+    /// How many hashes run now.
+    pub fn running(&self) -> usize {
+        self.running.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free.
+    pub async fn run<T: Send + 'static>(
+        &'static self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit = tokio::time::timeout(self.wait, self.permits.acquire())
+            .await
+            .map_err(|_| server_busy())?
+            .map_err(internal)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            self.running
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let result = work();
+            self.running
+                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            result
+        })
+        .await
+        .map_err(internal)
+    }
+}
+
+fn server_busy() -> AppError {
+    AppError::TooManyAttempts(
+        "The server is busy with other sign-ins. Try again in a few seconds.".into(),
+    )
+}
+
+/// One hash at a time on a 2-core machine leaves a core to the deliveries; a sign-in waits at
+/// most 10 s for its turn.
+static PASSWORD_HASHING: std::sync::LazyLock<HashingGate> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    HashingGate::new((cores / 2).max(1), Duration::from_secs(10))
+});
+
 /// Hashes with argon2id off the async threads: a hash takes tens of milliseconds on purpose.
 pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(|_| AppError::Internal)?
-    .map_err(|error| {
-        tracing::error!(%error, "password hashing failed");
-        AppError::Internal
-    })
+    PASSWORD_HASHING
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            Argon2::default()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|hash| hash.to_string())
+        })
+        .await?
+        .map_err(|error| {
+            tracing::error!(%error, "password hashing failed");
+            AppError::Internal
+        })
 }
 
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
+/// Whether `password` matches `hash`; an error only when the server is too busy to check.
+/// With no hash (no such account) it checks against a dummy hash, so a sign-in takes as long
+/// whether or not the account exists.
+pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
+    PASSWORD_HASHING
+        .run(move || {
+            let known = hash.is_some();
+            let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
+            let matches = PasswordHash::new(&hash)
+                .map(|parsed| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
+                .unwrap_or(false);
+            known && matches
+        })
+        .await
 }
 
-/// A hash of a random password, verified against when the email is unknown so that a login
-/// takes as long whether or not the account exists.
-pub fn dummy_hash() -> &'static str {
+/// A hash of a random password, made once (on the blocking pool, by the first sign-in).
+fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
         let salt = SaltString::generate(&mut OsRng);
@@ -246,10 +312,25 @@ pub async fn require_login_for_pages(
     next.run(request).await
 }
 
-/// Only local paths may be the target of a redirect after login.
+/// Only same-origin paths may be the target of a redirect after login. A browser drops tabs
+/// and newlines from a URL and reads `\` as `/`, so `/\t/evil.example` would leave the site:
+/// only visible ASCII without backslashes is kept, and the path must stay on this origin when
+/// resolved the way a browser resolves it.
 pub fn safe_next(next: Option<&str>) -> String {
+    const BASE: &str = "http://this-origin.invalid/";
+    let same_origin = |path: &str| {
+        let base = url::Url::parse(BASE).ok()?;
+        let resolved = base.join(path).ok()?;
+        (resolved.origin() == base.origin()).then_some(())
+    };
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.len() <= 2048
+                && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+                && same_origin(path).is_some() =>
+        {
             path.to_string()
         }
         _ => crate::model::routes::WEBHOOKS.to_string(),
@@ -309,81 +390,244 @@ mod tests {
         assert_eq!(safe_next(None), "/admin/channels/feedback-webhooks");
     }
 
+    #[test]
+    fn the_usual_open_redirect_bypasses_stay_on_the_site() {
+        let home = "/admin/channels/feedback-webhooks";
+        for bypass in [
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "\t//evil.example",
+            "https://evil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "/\u{3000}/evil.example",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bypass)), home, "{bypass:?}");
+        }
+        let long = format!("/{}", "a".repeat(3000));
+        assert_eq!(safe_next(Some(&long)), home);
+        // Encoded slashes and dots stay a path on this site.
+        for local in [
+            "/%2F%2Fevil.example",
+            "/admin/channels/feedback-webhooks?next=//evil.example",
+            "/admin/../admin/deliveries",
+        ] {
+            assert_eq!(safe_next(Some(local)), local);
+        }
+    }
+
     #[tokio::test]
     async fn passwords_verify_only_against_their_hash() {
         let hash = hash_password("correct horse battery".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), hash.clone()).await);
-        assert!(!verify_password("wrong horse battery".into(), hash).await);
+        assert!(
+            verify_password("correct horse battery".into(), Some(hash.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify_password("wrong horse battery".into(), Some(hash))
+            .await
+            .unwrap());
+        assert!(!verify_password("correct horse battery".into(), None)
+            .await
+            .unwrap());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_hashing_gate_runs_no_more_than_its_permits_at_once() {
+        static GATE: HashingGate = HashingGate::new(2, Duration::from_secs(30));
+        static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                tokio::spawn(GATE.run(|| {
+                    PEAK.fetch_max(GATE.running(), std::sync::atomic::Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(30));
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(PEAK.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert_eq!(GATE.running(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_caller_who_waits_too_long_for_the_gate_is_told_the_server_is_busy() {
+        static GATE: HashingGate = HashingGate::new(1, Duration::from_millis(50));
+        let slow = tokio::spawn(GATE.run(|| std::thread::sleep(Duration::from_millis(500))));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let refused = GATE.run(|| ()).await.unwrap_err();
+        assert!(
+            matches!(refused, AppError::TooManyAttempts(_)),
+            "{refused:?}"
+        );
+        slow.await.unwrap().unwrap();
     }
 }
 
-/// Slows password guessing: after [`MAX_FAILURES`](Self::MAX_FAILURES) failed sign-ins for one
-/// email within the window, that email is refused until the window has passed. The failures are
-/// counted in the database, so every instance sharing it counts them alike.
+/// Slows password guessing. Attempts are counted, before the password is checked, under two
+/// keys: the account from the client's address (at most
+/// [`PER_ACCOUNT_FROM_ADDRESS`](Self::PER_ACCOUNT_FROM_ADDRESS) per window), so guesses at
+/// one account are slowed without locking its owner out from anywhere else; and the address
+/// alone (at most [`PER_ADDRESS`](Self::PER_ADDRESS)), so one address cannot spray guesses
+/// over many accounts. A sign-in that succeeds takes its attempts back. The counts live in
+/// the database, so every instance sharing it counts alike, and one statement counts and
+/// answers, so parallel guesses cannot slip past a check made before they were counted.
 pub struct LoginThrottle;
 
+/// Why a sign-in was refused before its password was checked, and for how long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoginRefusal {
+    pub key: ThrottledKey,
+    pub wait: Duration,
+}
+
+impl LoginRefusal {
+    pub fn minutes(self) -> u64 {
+        self.wait.as_secs().div_ceil(60)
+    }
+
+    pub fn message(self) -> String {
+        self.key.message(self.minutes())
+    }
+}
+
 impl LoginThrottle {
-    pub const MAX_FAILURES: i64 = 10;
+    pub const PER_ACCOUNT_FROM_ADDRESS: i64 = 10;
+    pub const PER_ADDRESS: i64 = 100;
     pub const WINDOW_MS: i64 = 15 * 60 * 1000;
-    /// Longest email key counted: longer input is cut, so no sign-in stores more than this.
-    const KEY_CHARS: usize = 320;
 
-    /// The key failures are counted under: the trimmed, lower-cased email, cut to a bound.
-    pub fn key(email: &str) -> String {
-        email
-            .trim()
-            .to_lowercase()
-            .chars()
-            .take(Self::KEY_CHARS)
-            .collect()
+    pub fn address_key(peer: &Peer) -> String {
+        format!("address {}", peer.throttle_key())
     }
 
-    /// How long an email stays refused, given the failures noted in its window.
-    pub fn locked_for(failures: i64, window_started_ms: i64, now_ms: i64) -> Option<Duration> {
+    /// The trimmed, lower-cased email (already bounded by `sign_in_problem`) from an address.
+    pub fn account_key(email: &str, peer: &Peer) -> String {
+        format!(
+            "account {} {}",
+            peer.throttle_key(),
+            email.trim().to_lowercase()
+        )
+    }
+
+    /// How long a key stays refused, given the attempts counted in its window (this one
+    /// included) against its limit.
+    pub fn refused_for(
+        attempts: i64,
+        limit: i64,
+        window_started_ms: i64,
+        now_ms: i64,
+    ) -> Option<Duration> {
         let left = window_started_ms + Self::WINDOW_MS - now_ms;
-        (failures >= Self::MAX_FAILURES && left > 0).then(|| Duration::from_millis(left as u64))
+        (attempts > limit && left > 0).then(|| Duration::from_millis(left as u64))
     }
 
-    /// `Some(wait)` while the email is refused.
-    pub async fn check(state: &AppState, key: &str) -> Result<Option<Duration>, StoreError> {
-        Ok(state
+    /// Counts one attempt to sign in as `email` from `peer`; `Err` when it may not be tried.
+    pub async fn admit(
+        state: &AppState,
+        email: &str,
+        peer: &Peer,
+    ) -> Result<Result<(), LoginRefusal>, StoreError> {
+        let now = now_ms();
+        let (attempts, started) = state
             .store
-            .login_failures(key)
-            .await?
-            .and_then(|(failures, started)| Self::locked_for(failures, started, now_ms())))
+            .count_login_attempt(&Self::address_key(peer), now, Self::WINDOW_MS)
+            .await?;
+        if let Some(wait) = Self::refused_for(attempts, Self::PER_ADDRESS, started, now) {
+            return Ok(Err(LoginRefusal {
+                key: ThrottledKey::Address,
+                wait,
+            }));
+        }
+        let (attempts, started) = state
+            .store
+            .count_login_attempt(&Self::account_key(email, peer), now, Self::WINDOW_MS)
+            .await?;
+        Ok(
+            match Self::refused_for(attempts, Self::PER_ACCOUNT_FROM_ADDRESS, started, now) {
+                Some(wait) => Err(LoginRefusal {
+                    key: ThrottledKey::Account,
+                    wait,
+                }),
+                None => Ok(()),
+            },
+        )
     }
 
-    pub async fn failed(state: &AppState, key: &str) -> Result<(), StoreError> {
+    pub async fn succeeded(state: &AppState, email: &str, peer: &Peer) -> Result<(), StoreError> {
         state
             .store
-            .note_login_failure(key, now_ms(), Self::WINDOW_MS)
+            .clear_login_attempts(&Self::account_key(email, peer))
+            .await?;
+        state
+            .store
+            .forgive_login_attempt(&Self::address_key(peer))
             .await
-    }
-
-    pub async fn succeeded(state: &AppState, key: &str) -> Result<(), StoreError> {
-        state.store.clear_login_failures(key).await
     }
 }
 
 #[cfg(test)]
 mod throttle_tests {
-    use super::LoginThrottle;
+    use super::{LoginRefusal, LoginThrottle, Peer, ThrottledKey};
+    use std::time::Duration;
 
     #[test]
-    fn ten_failures_in_the_window_lock_the_email_until_it_ends() {
+    fn the_attempt_over_the_limit_is_refused_until_the_window_ends() {
         let started = 1_000_000;
-        assert_eq!(LoginThrottle::locked_for(9, started, started + 1), None);
-        let wait = LoginThrottle::locked_for(10, started, started + 60_000).expect("locked");
+        let limit = LoginThrottle::PER_ACCOUNT_FROM_ADDRESS;
+        assert_eq!(
+            LoginThrottle::refused_for(limit, limit, started, started + 1),
+            None
+        );
+        let wait = LoginThrottle::refused_for(limit + 1, limit, started, started + 60_000)
+            .expect("refused");
         assert_eq!(wait.as_millis() as i64, LoginThrottle::WINDOW_MS - 60_000);
-        // The window over, the email may try again.
+        // The window over, the key may try again.
         let over = started + LoginThrottle::WINDOW_MS;
-        assert_eq!(LoginThrottle::locked_for(10, started, over), None);
+        assert_eq!(
+            LoginThrottle::refused_for(limit + 5, limit, started, over),
+            None
+        );
     }
 
     #[test]
-    fn the_key_ignores_case_and_spaces_and_is_bounded() {
-        assert_eq!(LoginThrottle::key("  A@Example.COM "), "a@example.com");
-        assert_eq!(LoginThrottle::key(&"a".repeat(10_000)).len(), 320);
+    fn keys_ignore_case_and_spaces_and_tell_addresses_apart() {
+        let here = Peer {
+            address: "198.51.100.7".parse().unwrap(),
+            https: false,
+        };
+        let elsewhere = Peer {
+            address: "203.0.113.9".parse().unwrap(),
+            https: false,
+        };
+        assert_eq!(
+            LoginThrottle::account_key("  A@Example.COM ", &here),
+            "account 198.51.100.7 a@example.com"
+        );
+        assert_ne!(
+            LoginThrottle::account_key("a@example.com", &here),
+            LoginThrottle::account_key("a@example.com", &elsewhere)
+        );
+        assert_eq!(LoginThrottle::address_key(&here), "address 198.51.100.7");
+    }
+
+    #[test]
+    fn a_refusal_rounds_its_wait_up_to_whole_minutes() {
+        let refusal = LoginRefusal {
+            key: ThrottledKey::Account,
+            wait: Duration::from_secs(14 * 60 + 1),
+        };
+        assert_eq!(refusal.minutes(), 15);
+        assert!(refusal.message().contains("15 minutes"));
     }
 }

@@ -1,6 +1,6 @@
 //! Configuration: flags and environment variables, with defaults that run with no setup.
 
-use crate::model::network::PrivateTargetAllowList;
+use crate::model::network::{PrivateTargetAllowList, TrustedProxies};
 use crate::server::delivery::retry::RetrySchedule;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -51,6 +51,12 @@ pub struct Config {
     /// Plain http:// is accepted only for these.
     #[arg(long, env = "FW_ALLOW_PRIVATE_TARGETS", default_value = "", value_parser = PrivateTargetAllowList::parse)]
     pub allow_private_targets: PrivateTargetAllowList,
+
+    /// Comma-separated CIDRs of the reverse proxies in front of the server: only their
+    /// `X-Forwarded-For` and `X-Forwarded-Proto` are believed (the client's address counts
+    /// sign-in attempts; https decides the cookie and HSTS). Empty: the TCP peer is the client.
+    #[arg(long, env = "FW_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse)]
+    pub trusted_proxies: TrustedProxies,
 
     /// Delays between delivery attempts (each gets ±20 % jitter); units ms, s, m, h, d.
     #[arg(long, env = "FW_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = str::parse::<RetrySchedule>)]

@@ -10,6 +10,7 @@ pub mod executions;
 pub mod group_commit;
 pub mod health;
 pub mod history;
+pub mod peer;
 pub mod provider;
 pub mod public_api;
 pub mod state;

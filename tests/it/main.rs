@@ -7,6 +7,7 @@ mod delivery;
 mod delivery_client;
 mod executions;
 mod history;
+mod hostile_input;
 mod instances;
 mod outbox;
 mod support;

@@ -74,9 +74,9 @@ decorate! {TenancyStore {
         fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
         fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
         fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;
-        fn login_failures(&self, email_key: &str) -> StoreResult<Option<(i64, i64)>>;
-        fn note_login_failure(&self, email_key: &str, now_ms: i64, window_ms: i64) -> StoreResult<()>;
-        fn clear_login_failures(&self, email_key: &str) -> StoreResult<()>;
+        fn count_login_attempt(&self, key: &str, now_ms: i64, window_ms: i64) -> StoreResult<(i64, i64)>;
+        fn forgive_login_attempt(&self, key: &str) -> StoreResult<()>;
+        fn clear_login_attempts(&self, key: &str) -> StoreResult<()>;
     }
     change {
         fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef>;

@@ -122,18 +122,19 @@ pub trait TenancyStore: Send + Sync + 'static {
     async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
     /// Notes a use, at most once a minute per credential.
     async fn touch_credential(&self, id: Uuid, now_ms: i64) -> StoreResult<()>;
-    /// The failed sign-ins noted for an email in its current window: (failures, window start).
-    async fn login_failures(&self, email_key: &str) -> StoreResult<Option<(i64, i64)>>;
-    /// Notes a failed sign-in at `now_ms`: a window started `window_ms` ago or more starts
-    /// afresh, and windows already over are dropped (so the table holds only the last
-    /// `window_ms` of emails tried).
-    async fn note_login_failure(
+    /// Counts a sign-in attempt under `key` at `now_ms` and answers the attempts counted in
+    /// its window, this one included, with the window's start. A window started `window_ms`
+    /// ago or more starts afresh, and windows already over are dropped (so the table holds
+    /// only the keys tried in the last `window_ms`).
+    async fn count_login_attempt(
         &self,
-        email_key: &str,
+        key: &str,
         now_ms: i64,
         window_ms: i64,
-    ) -> StoreResult<()>;
-    async fn clear_login_failures(&self, email_key: &str) -> StoreResult<()>;
+    ) -> StoreResult<(i64, i64)>;
+    /// Takes one counted attempt back (a sign-in that succeeded).
+    async fn forgive_login_attempt(&self, key: &str) -> StoreResult<()>;
+    async fn clear_login_attempts(&self, key: &str) -> StoreResult<()>;
 }
 
 /// Feedback webhooks and their settings, signing secrets and on/off state.

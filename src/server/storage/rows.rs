@@ -224,17 +224,21 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> StoreResult<DeliveryRecor
     })
 }
 
-/// Failed sign-ins, the same SQL on both backends: `$1` email key, `$2` now, `$3` window.
-pub(super) const NOTE_LOGIN_FAILURE: &str =
+/// Sign-in attempts, the same SQL on both backends: `$1` key, `$2` now, `$3` window. One
+/// statement counts the attempt and answers the count, so parallel guesses cannot all pass a
+/// check made before any of them was counted. (The table's `failures` column holds attempts
+/// not yet forgiven.)
+pub(super) const COUNT_LOGIN_ATTEMPT: &str =
     "INSERT INTO login_failures (email_key, failures, window_started_at) VALUES ($1, 1, $2) \
      ON CONFLICT (email_key) DO UPDATE SET \
      failures = CASE WHEN login_failures.window_started_at <= $2 - $3 THEN 1 \
                 ELSE login_failures.failures + 1 END, \
      window_started_at = CASE WHEN login_failures.window_started_at <= $2 - $3 THEN $2 \
-                ELSE login_failures.window_started_at END";
+                ELSE login_failures.window_started_at END \
+     RETURNING failures, window_started_at";
 /// `$1`: windows started at or before this are over.
-pub(super) const DROP_OVER_LOGIN_FAILURES: &str =
+pub(super) const DROP_OVER_LOGIN_ATTEMPTS: &str =
     "DELETE FROM login_failures WHERE window_started_at <= $1";
-pub(super) const LOGIN_FAILURES: &str =
-    "SELECT failures, window_started_at FROM login_failures WHERE email_key = $1";
-pub(super) const CLEAR_LOGIN_FAILURES: &str = "DELETE FROM login_failures WHERE email_key = $1";
+pub(super) const FORGIVE_LOGIN_ATTEMPT: &str =
+    "UPDATE login_failures SET failures = failures - 1 WHERE email_key = $1 AND failures > 0";
+pub(super) const CLEAR_LOGIN_ATTEMPTS: &str = "DELETE FROM login_failures WHERE email_key = $1";

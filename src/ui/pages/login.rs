@@ -1,4 +1,6 @@
 use crate::api::auth::Login;
+use crate::error::AppError;
+use crate::model::{ThrottledKey, SIGN_IN_BUSY, SIGN_IN_BUSY_MESSAGE};
 use crate::ui::components::layout::AuthCard;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -9,7 +11,20 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = query.read_untracked().get("next").unwrap_or_default();
     let email = query.read_untracked().get("email").unwrap_or_default();
-    let plain_post_failed = query.read_untracked().get("error").is_some();
+    // A sign-in posted without JavaScript comes back with what went wrong in the query, as a
+    // code: the page says it in its own words.
+    let plain_post_error = query.read_untracked().get("error").map(|code| {
+        let minutes = query
+            .read_untracked()
+            .get("minutes")
+            .and_then(|m| m.parse::<u64>().ok())
+            .unwrap_or(15);
+        match ThrottledKey::from_code(&code) {
+            Some(key) => key.message(minutes),
+            None if code == SIGN_IN_BUSY => SIGN_IN_BUSY_MESSAGE.to_string(),
+            None => AppError::InvalidCredentials.to_string(),
+        }
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(target)) = login.value().get() {
@@ -19,8 +34,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || match login.value().get() {
         Some(Err(error)) => Some(error.to_string()),
         Some(Ok(_)) => None,
-        None => plain_post_failed
-            .then(|| "That email and password do not match an account.".to_string()),
+        None => plain_post_error.clone(),
     };
     view! {
         <AuthCard title="Sign in">

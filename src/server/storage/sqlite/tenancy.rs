@@ -265,37 +265,38 @@ impl TenancyStore for SqliteStorage {
         Ok(())
     }
 
-    async fn login_failures(&self, email_key: &str) -> StoreResult<Option<(i64, i64)>> {
-        Ok(sqlx::query_as(LOGIN_FAILURES)
-            .bind(email_key)
-            .fetch_optional(&self.readers)
-            .await?)
-    }
-
-    async fn note_login_failure(
+    async fn count_login_attempt(
         &self,
-        email_key: &str,
+        key: &str,
         now_ms: i64,
         window_ms: i64,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<(i64, i64)> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query(DROP_OVER_LOGIN_FAILURES)
+        sqlx::query(DROP_OVER_LOGIN_ATTEMPTS)
             .bind(now_ms - window_ms)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(NOTE_LOGIN_FAILURE)
-            .bind(email_key)
+        let counted = sqlx::query_as(COUNT_LOGIN_ATTEMPT)
+            .bind(key)
             .bind(now_ms)
             .bind(window_ms)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(counted)
+    }
+
+    async fn forgive_login_attempt(&self, key: &str) -> StoreResult<()> {
+        sqlx::query(FORGIVE_LOGIN_ATTEMPT)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
-    async fn clear_login_failures(&self, email_key: &str) -> StoreResult<()> {
-        sqlx::query(CLEAR_LOGIN_FAILURES)
-            .bind(email_key)
+    async fn clear_login_attempts(&self, key: &str) -> StoreResult<()> {
+        sqlx::query(CLEAR_LOGIN_ATTEMPTS)
+            .bind(key)
             .execute(&self.pool)
             .await?;
         Ok(())

@@ -1,0 +1,209 @@
+//! Attacks from the outside, each reproduced against a real server: what one caller sends must
+//! not hurt anyone else (sign-in floods and lock-outs, oversized input, open redirects).
+
+use crate::support::*;
+use reqwest::header::ACCEPT;
+
+/// Tries a sign-in as the hydrated app does, from `forwarded_for` as a proxy would say.
+async fn login_from(
+    app: &TestApp,
+    forwarded_for: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/login"))
+        .header(ACCEPT, "application/json")
+        .header("X-Forwarded-For", forwarded_for)
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after_secs(response: &reqwest::Response) -> u64 {
+    response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_at_one_account_get_no_more_than_the_limit_through() {
+    let app = TestApp::with_admin().await;
+    let guesses: Vec<_> = (0..30)
+        .map(|i| {
+            let client = app.client.clone();
+            let url = app.url("/api/login");
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .header(ACCEPT, "application/json")
+                    .form(&[("email", ADMIN_EMAIL), ("password", &format!("guess {i}"))])
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+                (status, retry_after, response.text().await.unwrap())
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for guess in guesses {
+        answers.push(guess.await.unwrap());
+    }
+    let checked = answers.iter().filter(|(status, ..)| *status == 401).count();
+    let refused: Vec<_> = answers
+        .iter()
+        .filter(|(status, ..)| *status == 429)
+        .collect();
+    assert_eq!(checked, 10, "{answers:?}");
+    assert_eq!(refused.len(), 20, "{answers:?}");
+    for (_, retry_after, body) in refused {
+        let seconds = retry_after.expect("a 429 says when to try again");
+        assert!((14 * 60..=15 * 60).contains(&seconds), "{seconds}");
+        assert!(
+            body.contains("Too many sign-in attempts for this account"),
+            "{body}"
+        );
+    }
+    // The right password is refused too while the account is throttled from here.
+    let locked = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(locked.status(), 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attacker_elsewhere_cannot_lock_the_administrator_out() {
+    let app = TestApp::with_admin_and(&["--trusted-proxies", "127.0.0.1/32"]).await;
+    let attacker = "198.51.100.7";
+    for _ in 0..10 {
+        let guess = login_from(&app, attacker, ADMIN_EMAIL, "not the password").await;
+        assert_eq!(guess.status(), 401);
+    }
+    let refused = login_from(&app, attacker, ADMIN_EMAIL, "not the password").await;
+    assert_eq!(refused.status(), 429);
+    assert!(retry_after_secs(&refused) > 0);
+    // The administrator, signing in from their own network, gets in.
+    let admin = login_from(&app, "203.0.113.9", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(admin.status(), 200, "{}", admin.text().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forwarded_for_header_from_an_untrusted_peer_does_not_escape_the_throttle() {
+    // No trusted proxy: every client writes its own X-Forwarded-For, and none is believed.
+    let app = TestApp::with_admin().await;
+    for i in 0..10 {
+        let guess = login_from(&app, &format!("198.51.100.{i}"), ADMIN_EMAIL, "wrong").await;
+        assert_eq!(guess.status(), 401);
+    }
+    let refused = login_from(&app, "198.51.100.99", ADMIN_EMAIL, "wrong").await;
+    assert_eq!(refused.status(), 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_spray_guesses_over_many_accounts() {
+    let app = TestApp::with_admin_and(&["--trusted-proxies", "127.0.0.1/32"]).await;
+    let sprayer = "198.51.100.50";
+    for i in 0..100 {
+        let guess = login_from(&app, sprayer, &format!("user{i}@example.com"), "password1").await;
+        assert_eq!(guess.status(), 401, "attempt {i}");
+    }
+    let refused = login_from(&app, sprayer, "user100@example.com", "password1").await;
+    assert_eq!(refused.status(), 429);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("Too many sign-in attempts from your network"),
+        "{body}"
+    );
+    // Another network is unaffected.
+    let admin = login_from(&app, "203.0.113.9", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(admin.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_sign_in_is_refused_with_the_field_named() {
+    let app = TestApp::with_admin().await;
+    let huge_email = format!("{}@example.com", "a".repeat(1 << 20));
+    let (status, body) = app
+        .call_json("login", &[("email", &huge_email), ("password", "whatever")])
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.to_string().contains("The email is too long"), "{body}");
+    let huge_password = "p".repeat(100_000);
+    let (status, body) = app
+        .call_json(
+            "login",
+            &[("email", ADMIN_EMAIL), ("password", &huge_password)],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body.to_string().contains("The password is too long"),
+        "{body}"
+    );
+    // Without JavaScript the form comes back, its email kept but bounded.
+    let plain = app
+        .post_plain_form("login", &[("email", &huge_email), ("password", "whatever")])
+        .await;
+    let back = location(&plain);
+    assert!(back.starts_with("/login?error="), "{back}");
+    assert!(back.len() < 1024, "{}", back.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_sign_in_without_javascript_comes_back_with_a_clear_message() {
+    let app = TestApp::with_admin().await;
+    for _ in 0..10 {
+        app.post_plain_form("login", &[("email", ADMIN_EMAIL), ("password", "wrong")])
+            .await;
+    }
+    let refused = app
+        .post_plain_form(
+            "login",
+            &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    let back = location(&refused);
+    assert!(
+        back.starts_with("/login?error=account&minutes=15"),
+        "{back}"
+    );
+    let (status, page) = app.get_text(&back).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(
+            "Too many sign-in attempts for this account from your network. Try again in 15 minutes."
+        ),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_never_redirects_off_the_site() {
+    let app = TestApp::with_admin().await;
+    for next in ["/\t/evil.example", "//evil.example", "/\\evil.example"] {
+        let client = client();
+        let response = client
+            .post(app.url("/api/login"))
+            .header(ACCEPT, "text/html")
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(&[
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+                ("next", next),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            location(&response),
+            "/admin/channels/feedback-webhooks",
+            "{next:?}"
+        );
+    }
+}
