@@ -134,11 +134,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let executions = {
         let (store, outcomes, delivery) = (store.clone(), outcomes.clone(), delivery.clone());
         crate::server::group_commit::GroupCommit::start(
-            move |batch: Vec<crate::server::storage::NewExecution>| {
+            move |batch: &[crate::server::storage::NewExecution]| {
                 let store = store.clone();
                 let (outcomes, delivery) = (outcomes.clone(), delivery.clone());
-                async move {
-                    let stored = store.store_executions(&batch).await?;
+                Box::pin(async move {
+                    let stored = store.store_executions(batch).await?;
                     // Wake only who has new work: the delivery engine for new deliveries, the
                     // dispatcher for an outcome due before it planned to look.
                     let planned = || {
@@ -163,7 +163,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                         outcomes.stored_due_at(due);
                     }
                     Ok(stored.into_iter().map(Ok).collect())
-                }
+                })
             },
         )
     };

@@ -303,17 +303,39 @@ fn placeholders(text: &str) -> Vec<Result<(&str, &str), &str>> {
     found
 }
 
+/// The most a rendered message may hold: every placeholder takes a caller's value, so a
+/// 100,000-character template of placeholders would otherwise multiply a 200 KB value into
+/// gigabytes. Larger than any real email (mail clients clip at about 100 KB).
+pub const RENDERED_MAX_BYTES: usize = 256 * 1024;
+
+/// A rendering stopped because it grew over its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RenderedTooLarge;
+
 /// Fills `{{context.x}}` and `{{profile.x}}` (dotted paths reach into objects) from a
-/// recipient's data; a missing value renders as nothing.
-pub fn render(template: &str, context: &serde_json::Value, profile: &serde_json::Value) -> String {
-    let mut out = String::with_capacity(template.len());
+/// recipient's data; a missing value renders as nothing. Stops as soon as the text would pass
+/// `max_bytes`: the work done is bounded by the bound, not by what the placeholders would make.
+pub fn render(
+    template: &str,
+    context: &serde_json::Value,
+    profile: &serde_json::Value,
+    max_bytes: usize,
+) -> Result<String, RenderedTooLarge> {
+    let mut out = String::with_capacity(template.len().min(max_bytes));
+    let push = |out: &mut String, text: &str| {
+        if out.len() + text.len() > max_bytes {
+            return Err(RenderedTooLarge);
+        }
+        out.push_str(text);
+        Ok(())
+    };
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
+        push(&mut out, &rest[..start])?;
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            out.push_str(&rest[start..]);
-            return out;
+            push(&mut out, &rest[start..])?;
+            return Ok(out);
         };
         if let Some((namespace, key)) = after[..end].trim().split_once('.') {
             let root = if namespace == "profile" {
@@ -323,15 +345,15 @@ pub fn render(template: &str, context: &serde_json::Value, profile: &serde_json:
             };
             let value = key.split('.').try_fold(root, |value, part| value.get(part));
             match value {
-                Some(serde_json::Value::String(text)) => out.push_str(text),
+                Some(serde_json::Value::String(text)) => push(&mut out, text)?,
                 Some(serde_json::Value::Null) | None => {}
-                Some(other) => out.push_str(&other.to_string()),
+                Some(other) => push(&mut out, &other.to_string())?,
             }
         }
         rest = &after[end + 2..];
     }
-    out.push_str(rest);
-    out
+    push(&mut out, rest)?;
+    Ok(out)
 }
 
 /// One row of the campaign list.
@@ -478,9 +500,41 @@ mod tests {
             "Hi {{ profile.firstName }}, your {{context.product}} ({{context.order.id}}) {{context.missing}}ships.",
             &json!({"product": "Gaming Laptop", "order": {"id": 42}}),
             &json!({"firstName": "John"}),
-        );
+            usize::MAX,
+        )
+        .unwrap();
         assert_eq!(text, "Hi John, your Gaming Laptop (42) ships.");
-        assert_eq!(render("no {{ end", &json!({}), &json!({})), "no {{ end");
+        assert_eq!(
+            render("no {{ end", &json!({}), &json!({}), 100).as_deref(),
+            Ok("no {{ end")
+        );
+    }
+
+    #[test]
+    fn a_rendering_stops_at_its_bound_instead_of_multiplying_a_value() {
+        let template = "{{context.big}}".repeat(10_000);
+        let context = json!({ "big": "x".repeat(200_000) });
+        // Unbounded, this would be 2 GB.
+        assert_eq!(
+            render(&template, &context, &json!({}), RENDERED_MAX_BYTES),
+            Err(RenderedTooLarge)
+        );
+        let fits = render(
+            "Hi {{context.big}}",
+            &json!({"big": "there"}),
+            &json!({}),
+            8,
+        );
+        assert_eq!(fits.as_deref(), Ok("Hi there"));
+        assert_eq!(
+            render(
+                "Hi {{context.big}}",
+                &json!({"big": "there!"}),
+                &json!({}),
+                8
+            ),
+            Err(RenderedTooLarge)
+        );
     }
 
     #[test]

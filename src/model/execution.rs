@@ -5,6 +5,12 @@ use serde_json::{Map, Value};
 
 pub const MAX_RECIPIENTS: usize = 20;
 pub const REQUEST_ID_MAX_CHARS: usize = 128;
+/// A campaign id is a UUID; the bound only keeps a refusal that echoes it short.
+pub const CAMPAIGN_ID_MAX_CHARS: usize = 64;
+pub const USER_ID_MAX_CHARS: usize = 256;
+pub const NAMESPACE_MAX_CHARS: usize = 64;
+/// The most a recipient's `context` or `profile` may hold, as JSON text.
+pub const RECIPIENT_DATA_MAX_BYTES: usize = 200 * 1024;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExecutionRequest {
@@ -76,14 +82,8 @@ pub fn parse_execution_request(
             "The body must be a JSON object.",
         ));
     };
-    let request_id = required_string(&object, "", "requestId")?;
-    if request_id.chars().count() > REQUEST_ID_MAX_CHARS {
-        return Err(RequestProblem::invalid(
-            "requestId",
-            format!("requestId is longer than {REQUEST_ID_MAX_CHARS} characters."),
-        ));
-    }
-    let campaign_id = required_string(&object, "", "campaignId")?;
+    let request_id = required_string(&object, "", "requestId", REQUEST_ID_MAX_CHARS)?;
+    let campaign_id = required_string(&object, "", "campaignId", CAMPAIGN_ID_MAX_CHARS)?;
     let recipients = match object.remove("recipients") {
         None | Some(Value::Null) => {
             return Err(RequestProblem::invalid(
@@ -119,15 +119,15 @@ pub fn parse_execution_request(
         };
         let prefix = format!("recipients[{index}].");
         let at = |field: &str| format!("{prefix}{field}");
-        let kind = required_string(&object, &prefix, "type")?;
+        let kind = required_string(&object, &prefix, "type", 16)?;
         if kind != "aep" && kind != "external" {
             return Err(RequestProblem::invalid(
                 at("type"),
                 format!("{} must be \"aep\" or \"external\".", at("type")),
             ));
         }
-        let user_id = required_string(&object, &prefix, "userId")?;
-        let namespace = required_string(&object, &prefix, "namespace")?;
+        let user_id = required_string(&object, &prefix, "userId", USER_ID_MAX_CHARS)?;
+        let namespace = required_string(&object, &prefix, "namespace", NAMESPACE_MAX_CHARS)?;
         let channel_data = take_optional_object(&mut object, &prefix, "channelData")?;
         let data_prefix = || format!("{prefix}channelData.");
         let email_address = match &channel_data {
@@ -165,12 +165,8 @@ pub fn parse_execution_request(
                 ));
             }
         }
-        let profile = Value::Object(
-            take_optional_object(&mut object, &prefix, "profile")?.unwrap_or_default(),
-        );
-        let context = Value::Object(
-            take_optional_object(&mut object, &prefix, "context")?.unwrap_or_default(),
-        );
+        let profile = recipient_data(&mut object, &prefix, "profile")?;
+        let context = recipient_data(&mut object, &prefix, "context")?;
         has_channel_data.push(channel_data.is_some());
         parsed.push(Recipient {
             kind,
@@ -197,11 +193,17 @@ fn required_string(
     object: &Map<String, Value>,
     prefix: &str,
     key: &str,
+    max_chars: usize,
 ) -> Result<String, RequestProblem> {
     let path = || format!("{prefix}{key}");
     match object.get(key) {
         Some(Value::String(text)) if !text.trim().is_empty() => {
-            if text.chars().any(char::is_control) {
+            if text.trim().chars().count() > max_chars {
+                Err(RequestProblem::invalid(
+                    path(),
+                    format!("{} is longer than {max_chars} characters.", path()),
+                ))
+            } else if text.chars().any(char::is_control) {
                 Err(RequestProblem::invalid(
                     path(),
                     format!("{} contains control characters.", path()),
@@ -235,6 +237,45 @@ fn optional_string(
             format!("{prefix}{key} must be a string."),
         )),
     }
+}
+
+/// A recipient's `profile` or `context`: an object of at most [`RECIPIENT_DATA_MAX_BYTES`].
+fn recipient_data(
+    object: &mut Map<String, Value>,
+    prefix: &str,
+    key: &str,
+) -> Result<Value, RequestProblem> {
+    let data = Value::Object(take_optional_object(object, prefix, key)?.unwrap_or_default());
+    let bytes = json_len(&data);
+    if bytes > RECIPIENT_DATA_MAX_BYTES {
+        return Err(RequestProblem::invalid(
+            format!("{prefix}{key}"),
+            format!(
+                "{prefix}{key} holds {} KB of JSON: at most {} KB.",
+                bytes.div_ceil(1024),
+                RECIPIENT_DATA_MAX_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(data)
+}
+
+/// The length of a value's JSON text, counted without building it.
+fn json_len(value: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing to a counter cannot fail, and a Value always serializes.
+    let _ = serde_json::to_writer(&mut counter, value);
+    counter.0
 }
 
 /// The object under `key`, taken out of `object` (the request is read once).
@@ -357,5 +398,55 @@ mod tests {
                 .message,
             "requestId must be a string."
         );
+    }
+
+    #[test]
+    fn every_field_is_bounded() {
+        let long = |n: usize| json!("x".repeat(n));
+        let refused = problem(
+            json!({"requestId": long(129), "campaignId": "c", "recipients": [recipient()]}),
+        );
+        assert_eq!(refused.message, "requestId is longer than 128 characters.");
+        let refused =
+            problem(json!({"requestId": "r", "campaignId": long(65), "recipients": [recipient()]}));
+        assert_eq!(refused.field.as_deref(), Some("campaignId"));
+        let mut big_user = recipient();
+        big_user["userId"] = long(257);
+        assert_eq!(
+            problem(json!({"requestId": "r", "campaignId": "c", "recipients": [big_user]}))
+                .field
+                .as_deref(),
+            Some("recipients[0].userId")
+        );
+        let mut big_namespace = recipient();
+        big_namespace["namespace"] = long(65);
+        assert_eq!(
+            problem(json!({"requestId": "r", "campaignId": "c", "recipients": [big_namespace]}))
+                .field
+                .as_deref(),
+            Some("recipients[0].namespace")
+        );
+    }
+
+    #[test]
+    fn context_and_profile_hold_at_most_200_kb_each() {
+        let mut fits = recipient();
+        fits["context"] = json!({ "v": "x".repeat(RECIPIENT_DATA_MAX_BYTES - 10) });
+        assert!(parse_execution_request(&body(
+            json!({"requestId": "r", "campaignId": "c", "recipients": [fits]})
+        ))
+        .is_ok());
+        for key in ["context", "profile"] {
+            let mut over = recipient();
+            over[key] = json!({ "v": "x".repeat(RECIPIENT_DATA_MAX_BYTES) });
+            let refused = problem(
+                json!({"requestId": "r", "campaignId": "c", "recipients": [recipient(), over]}),
+            );
+            assert_eq!(refused.field, Some(format!("recipients[1].{key}")));
+            assert_eq!(
+                refused.message,
+                format!("recipients[1].{key} holds 201 KB of JSON: at most 200 KB.")
+            );
+        }
     }
 }

@@ -4,7 +4,7 @@
 //! due at once (`sent`) go out in that transaction as feedback events with their deliveries;
 //! later ones are emitted by the outcome dispatcher when due.
 
-use crate::model::campaign::{render, CampaignStatus};
+use crate::model::campaign::{render, CampaignStatus, RENDERED_MAX_BYTES};
 use crate::model::execution::{parse_execution_request, RequestProblem};
 use crate::model::feedback::FeedbackFacts;
 use crate::model::Channel;
@@ -98,13 +98,35 @@ pub async fn execute(
                 ),
             ));
         };
-        let fill = |template: &str| render(template, &recipient.context, &recipient.profile);
+        let fill = |template: &str, max_bytes: usize| {
+            render(template, &recipient.context, &recipient.profile, max_bytes).map_err(|_| {
+                refuse(
+                    400,
+                    Some(&format!("recipients[{index}]")),
+                    format!(
+                        "The {} rendered for recipients[{index}] would pass {} KB: shorten \
+                         the values its context and profile put into the template.",
+                        match settings.channel {
+                            Channel::Email => "email",
+                            Channel::Sms => "SMS",
+                        },
+                        RENDERED_MAX_BYTES / 1024
+                    ),
+                )
+            })
+        };
         let content = match settings.channel {
-            Channel::Email => json!({
-                "subject": fill(&settings.content.email_subject),
-                "body": fill(&settings.content.email_body),
-            }),
-            Channel::Sms => json!({ "text": fill(&settings.content.sms_text) }),
+            Channel::Email => {
+                let subject = fill(&settings.content.email_subject, RENDERED_MAX_BYTES)?;
+                let body = fill(
+                    &settings.content.email_body,
+                    RENDERED_MAX_BYTES - subject.len(),
+                )?;
+                json!({ "subject": subject, "body": body })
+            }
+            Channel::Sms => {
+                json!({ "text": fill(&settings.content.sms_text, RENDERED_MAX_BYTES)? })
+            }
         };
         let id = message_execution_id();
         let mut outcomes = state.provider.plan(settings.channel, &address, now);

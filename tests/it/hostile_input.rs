@@ -1,8 +1,11 @@
 //! Attacks from the outside, each reproduced against a real server: what one caller sends must
 //! not hurt anyone else (sign-in floods and lock-outs, oversized input, open redirects).
 
+use crate::support::api::*;
+use crate::support::receiver::TestReceiver;
 use crate::support::*;
 use reqwest::header::ACCEPT;
+use serde_json::{json, Value};
 
 /// Tries a sign-in as the hydrated app does, from `forwarded_for` as a proxy would say.
 async fn login_from(
@@ -205,5 +208,63 @@ async fn a_sign_in_never_redirects_off_the_site() {
             "/admin/channels/feedback-webhooks",
             "{next:?}"
         );
+    }
+}
+
+/// A template of thousands of placeholders times a 100 KB value would be gigabytes: the call is
+/// refused with the recipient named, and the callers executing beside it are not hurt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_cannot_multiply_a_callers_value_into_gigabytes() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let webhook = api
+        .webhook("Feedback", &receiver.url("/fb"), &["email"], &["sent"])
+        .await;
+    let templates = Templates {
+        email_body: "{{context.blob}}".repeat(6_000),
+        ..Templates::default()
+    };
+    let campaign = api
+        .save_campaign_with("", "Amplified", "email", "live", Some(&webhook), &templates)
+        .await;
+    let mut attack = one_recipient_call(&campaign, "attack");
+    attack["recipients"][0]["context"]["blob"] = json!("x".repeat(100_000));
+    let attacks: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(api.execute(&attack).send()))
+        .collect();
+    let honest: Vec<_> = (0..20)
+        .map(|i| {
+            let call = one_recipient_call(&campaign, &format!("honest-{i}"));
+            tokio::spawn(api.execute(&call).send())
+        })
+        .collect();
+    for attack in attacks {
+        let refused = attack.await.unwrap().unwrap();
+        assert_eq!(refused.status(), 400);
+        let body: Value = refused.json().await.unwrap();
+        let text = body.to_string();
+        assert!(text.contains("recipients[0]"), "{text}");
+        assert!(text.contains("would pass 256 KB"), "{text}");
+    }
+    for call in honest {
+        let accepted = call.await.unwrap().unwrap();
+        assert_eq!(accepted.status(), 202);
+    }
+    wait_for(&receiver, 20).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_context_or_profile_is_refused_with_the_field_named() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let campaign = api.live_campaign_to(&receiver, &["sent"]).await;
+    for key in ["context", "profile"] {
+        let mut call = one_recipient_call(&campaign, key);
+        call["recipients"][0][key] = json!({ "blob": "x".repeat(250 * 1024) });
+        let refused = api.execute(&call).send().await.unwrap();
+        assert_eq!(refused.status(), 400);
+        let text = refused.text().await.unwrap();
+        assert!(text.contains(&format!("recipients[0].{key}")), "{text}");
+        assert!(text.contains("at most 200 KB"), "{text}");
     }
 }

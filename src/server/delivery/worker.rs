@@ -142,14 +142,14 @@ impl DeliveryEngine {
         let wake = Arc::new(Notify::new());
         let ingest = {
             let (store, wake) = (store.clone(), wake.clone());
-            GroupCommit::start(move |batch: Vec<(NewEvent, Vec<Uuid>)>| {
+            GroupCommit::start(move |batch: &[(NewEvent, Vec<Uuid>)]| {
                 let (store, wake) = (store.clone(), wake.clone());
-                async move {
-                    let stored = store.enqueue_events(&batch).await;
+                Box::pin(async move {
+                    let stored = store.enqueue_events(batch).await;
                     // New work: the claim loop looks now.
                     wake.notify_one();
                     stored
-                }
+                })
             })
         };
         let engine = DeliveryEngine {

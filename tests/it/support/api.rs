@@ -118,23 +118,28 @@ impl Api {
         status: &str,
         webhook: Option<&str>,
     ) -> String {
+        self.save_campaign_with(id, name, channel, status, webhook, &Templates::default())
+            .await
+    }
+
+    /// The same with the campaign's texts given.
+    pub async fn save_campaign_with(
+        &self,
+        id: &str,
+        name: &str,
+        channel: &str,
+        status: &str,
+        webhook: Option<&str>,
+        templates: &Templates,
+    ) -> String {
         let mut form = vec![
             ("form[id]", id.to_string()),
             ("form[name]", name.to_string()),
             ("form[channel]", channel.to_string()),
             ("form[status]", status.to_string()),
-            (
-                "form[email_subject]",
-                "Your {{context.product}}".to_string(),
-            ),
-            (
-                "form[email_body]",
-                "Hello {{profile.firstName}}".to_string(),
-            ),
-            (
-                "form[sms_text]",
-                "Your {{context.product}} shipped".to_string(),
-            ),
+            ("form[email_subject]", templates.email_subject.clone()),
+            ("form[email_body]", templates.email_body.clone()),
+            ("form[sms_text]", templates.sms_text.clone()),
         ];
         if let Some(webhook) = webhook {
             form.push(("form[webhook_enabled]", "on".into()));
@@ -176,6 +181,23 @@ impl Api {
             }
         }
         request
+    }
+}
+
+/// A campaign's texts.
+pub struct Templates {
+    pub email_subject: String,
+    pub email_body: String,
+    pub sms_text: String,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Templates {
+            email_subject: "Your {{context.product}}".into(),
+            email_body: "Hello {{profile.firstName}}".into(),
+            sms_text: "Your {{context.product}} shipped".into(),
+        }
     }
 }
 
