@@ -3,8 +3,10 @@
 //! APIs). The only room that imports `api` and `app`: it sits on top of all the others.
 
 use crate::app::{shell, App};
-use crate::model::{email_problem_or_password, Role};
-use crate::server::auth::{create_user, refuse_cross_site, require_login_for_pages};
+use crate::model::email_problem_or_password;
+use crate::server::auth::{
+    create_administrator_if_none, refuse_cross_site, require_login_for_pages,
+};
 use crate::server::config::Config;
 use crate::server::crypto::SecretBox;
 use crate::server::delivery::client::{DeliveryClient, Timeouts};
@@ -173,7 +175,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         store,
         secrets,
         default_sandbox: Arc::new(sandbox),
-        setup_token: Arc::new(Mutex::new(None)),
+        setup_link: Arc::new(Mutex::new(None)),
         delivery: delivery.clone(),
         provider,
         outcomes: outcomes.clone(),
@@ -295,12 +297,12 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
             if let Some(problem) = email_problem_or_password(email, password) {
                 return Err(StartError::Admin(problem));
             }
-            match create_user(state, email, password.clone(), Role::Admin).await {
-                Ok(_) => {
+            // Instances started together on a new database race to create it; one wins.
+            match create_administrator_if_none(state, email, password.clone()).await {
+                Ok(Some(_)) => {
                     tracing::info!(email = %email.trim().to_lowercase(), "created the first administrator")
                 }
-                // Instances started together on a new database race to create it; one wins.
-                Err(_) if state.store.user_count().await.is_ok_and(|users| users > 0) => {}
+                Ok(None) => {}
                 Err(error) => return Err(StartError::Admin(error.to_string())),
             }
         }
@@ -310,7 +312,13 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
             let token = crate::server::crypto::hex(&bytes);
             // Printed on stdout on purpose: this link is how the first person gets in.
             println!("No administrator yet. Create one at: http://{addr}/setup?token={token}");
-            *state.setup_token.lock().expect("setup token lock") = Some(token);
+            let expires_at_ms = crate::server::storage::now_ms()
+                + state.config.setup_link_expiry.as_millis() as i64;
+            *state.setup_link.lock().expect("setup link lock") =
+                Some(crate::server::state::SetupToken {
+                    token,
+                    expires_at_ms,
+                });
         }
     }
     Ok(())

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::support::*,
-    crate::server::{auth::*, state::AppState},
+    crate::server::{
+        auth::*,
+        state::{AppState, SetupLinkCheck},
+    },
     tower_sessions::Session,
 };
 
@@ -112,6 +115,8 @@ pub enum SetupLink {
     Done,
     /// The token is missing or not the one the server printed.
     InvalidLink,
+    /// The link was good but its time is over: restart the server for a new one.
+    Expired,
 }
 
 #[server(endpoint = "setup/state")]
@@ -121,10 +126,10 @@ pub async fn setup_state(token: Option<String>) -> Result<SetupLink, AppError> {
         return Ok(SetupLink::Done);
     }
     Ok(
-        if state.setup_token_matches(token.as_deref().unwrap_or("")) {
-            SetupLink::Ready
-        } else {
-            SetupLink::InvalidLink
+        match state.check_setup_link(token.as_deref().unwrap_or("")) {
+            SetupLinkCheck::Valid => SetupLink::Ready,
+            SetupLinkCheck::Expired => SetupLink::Expired,
+            SetupLinkCheck::Invalid => SetupLink::InvalidLink,
         },
     )
 }
@@ -147,7 +152,7 @@ pub async fn create_first_admin(
         async {
             let state = AppState::current()?;
             if state.store.user_count().await.map_err(internal)? > 0
-                || !state.setup_token_matches(&token)
+                || state.check_setup_link(&token) != SetupLinkCheck::Valid
             {
                 return Err(AppError::Forbidden);
             }
@@ -173,8 +178,17 @@ pub async fn create_first_admin(
                 ));
                 return Ok(SetupOutcome::Invalid { errors });
             }
-            let user = create_user(&state, &email, password, crate::model::Role::Admin).await?;
-            state.setup_token.lock().map_err(internal)?.take();
+            // The link is used once: of several setups posted together, one takes it.
+            let link = state.take_setup_link(&token).ok_or(AppError::Forbidden)?;
+            let user = match create_administrator_if_none(&state, &email, password).await {
+                Ok(Some(user)) => user,
+                // Another instance's setup came first.
+                Ok(None) => return Err(AppError::Forbidden),
+                Err(error) => {
+                    state.restore_setup_link(link);
+                    return Err(error);
+                }
+            };
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
             start_session(&session, user.id).await?;
             redirect_plain_post(crate::model::routes::WEBHOOKS);

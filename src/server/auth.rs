@@ -129,6 +129,7 @@ fn dummy_hash() -> &'static str {
     })
 }
 
+/// Creates a user of the default organization; an email already taken is refused.
 pub async fn create_user(
     state: &AppState,
     email: &str,
@@ -151,6 +152,26 @@ pub async fn create_user(
             }
             other => internal(other),
         })
+}
+
+/// Creates the first user, an administrator, unless a user exists by then (another setup, or
+/// another instance, came first): `None`. Atomic in the database, across instances too.
+pub async fn create_administrator_if_none(
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<Option<UserRecord>, AppError> {
+    let password_hash = hash_password(password).await?;
+    state
+        .store
+        .create_first_user(NewUser {
+            organization_id: state.default_sandbox.organization_id,
+            email: email.trim().to_lowercase(),
+            password_hash,
+            role: Role::Admin.as_str().into(),
+        })
+        .await
+        .map_err(internal)
 }
 
 pub fn internal(error: impl std::fmt::Display) -> AppError {
@@ -528,7 +549,8 @@ impl LoginThrottle {
         window_started_ms: i64,
         now_ms: i64,
     ) -> Option<Duration> {
-        let left = window_started_ms + Self::WINDOW_MS - now_ms;
+        // A parallel attempt may have started the window a moment after this one's `now`.
+        let left = (window_started_ms + Self::WINDOW_MS - now_ms).min(Self::WINDOW_MS);
         (attempts > limit && left > 0).then(|| Duration::from_millis(left as u64))
     }
 
@@ -592,6 +614,9 @@ mod throttle_tests {
         let wait = LoginThrottle::refused_for(limit + 1, limit, started, started + 60_000)
             .expect("refused");
         assert_eq!(wait.as_millis() as i64, LoginThrottle::WINDOW_MS - 60_000);
+        // A window started by a parallel attempt just after this one's clock reading.
+        let early = LoginThrottle::refused_for(limit + 1, limit, started, started - 5).unwrap();
+        assert_eq!(early.as_millis() as i64, LoginThrottle::WINDOW_MS);
         // The window over, the key may try again.
         let over = started + LoginThrottle::WINDOW_MS;
         assert_eq!(

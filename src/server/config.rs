@@ -88,6 +88,11 @@ pub struct Config {
     #[arg(long, env = "FW_PROVIDER_DELAY", default_value = "2s", value_parser = crate::server::delivery::retry::parse_duration)]
     pub provider_delay: std::time::Duration,
 
+    /// How long the first-run setup link (printed when no user exists) stays good; restart
+    /// the server for a new one.
+    #[arg(long, env = "FW_SETUP_LINK_EXPIRY", default_value = "1h", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub setup_link_expiry: std::time::Duration,
+
     /// Mark the session cookie Secure (set it when the server is reached over https).
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,

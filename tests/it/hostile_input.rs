@@ -268,3 +268,102 @@ async fn an_oversized_context_or_profile_is_refused_with_the_field_named() {
         assert!(text.contains("at most 200 KB"), "{text}");
     }
 }
+
+/// Posts the setup form with `token` for `email`.
+async fn set_up(app: &TestApp, token: &str, email: &str) -> (u16, Value) {
+    app.call_json(
+        "setup",
+        &[
+            ("token", token),
+            ("email", email),
+            ("password", ADMIN_PASSWORD),
+            ("password_confirm", ADMIN_PASSWORD),
+        ],
+    )
+    .await
+}
+
+async fn without_users(dir: tempfile::TempDir, extra: &[&str]) -> TestApp {
+    let server = feedback_webhooks::serve::start(config_for(dir.path(), extra))
+        .await
+        .unwrap();
+    TestApp {
+        server,
+        dir,
+        client: client(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setups_posted_together_create_one_administrator() {
+    let app = without_users(tempfile::tempdir().unwrap(), &[]).await;
+    let token = setup_token(&app.server);
+    let setups: Vec<_> = (0..6)
+        .map(|i| {
+            let (client, url, token) = (client(), app.url("/api/setup"), token.clone());
+            tokio::spawn(async move {
+                let email = format!("admin{i}@example.com");
+                client
+                    .post(url)
+                    .header(ACCEPT, "application/json")
+                    .form(&[
+                        ("token", token.as_str()),
+                        ("email", &email),
+                        ("password", ADMIN_PASSWORD),
+                        ("password_confirm", ADMIN_PASSWORD),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for setup in setups {
+        statuses.push(setup.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 403, 403, 403, 403, 403]);
+    assert_eq!(app.server.state.store.user_count().await.unwrap(), 1);
+    // The link is spent.
+    let (status, _) = set_up(&app, &token, "late@example.com").await;
+    assert_eq!(status, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_with_their_own_setup_links_create_one_administrator() {
+    let first = without_users(tempfile::tempdir().unwrap(), &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::fs::read_to_string(first.dir.path().join("database-url")).unwrap();
+    std::fs::write(dir.path().join("database-url"), url).unwrap();
+    let second = without_users(dir, &[]).await;
+    let (one, other) = (setup_token(&first.server), setup_token(&second.server));
+    assert_ne!(one, other);
+    let (a, b) = tokio::join!(
+        set_up(&first, &one, "first@example.com"),
+        set_up(&second, &other, "second@example.com")
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 403], "{a:?} {b:?}");
+    assert_eq!(first.server.state.store.user_count().await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_setup_link_creates_nothing_and_says_so() {
+    let app = without_users(
+        tempfile::tempdir().unwrap(),
+        &["--setup-link-expiry", "300ms"],
+    )
+    .await;
+    let token = setup_token(&app.server);
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let (status, page) = app.get_text(&format!("/setup?token={token}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("This setup link has expired"), "{page}");
+    let (status, _) = set_up(&app, &token, "admin@example.com").await;
+    assert_eq!(status, 403);
+    assert_eq!(app.server.state.store.user_count().await.unwrap(), 0);
+}

@@ -513,13 +513,7 @@ async fn first_run_setup_link_creates_the_administrator_once() {
     let server = feedback_webhooks::serve::start(config_for(dir.path(), &[]))
         .await
         .unwrap();
-    let token = server
-        .state
-        .setup_token
-        .lock()
-        .unwrap()
-        .clone()
-        .expect("a setup token");
+    let token = setup_token(&server);
     let app = TestApp {
         server,
         dir,

@@ -224,6 +224,12 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> StoreResult<DeliveryRecor
     })
 }
 
+/// The first user, inserted only while there is none: `$1` id, `$2` organization, `$3` email,
+/// `$4` password hash, `$5` role, `$6` now.
+pub(super) const INSERT_FIRST_USER: &str =
+    "INSERT INTO users (id, organization_id, email, password_hash, role, created_at) \
+     SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM users)";
+
 /// Sign-in attempts, the same SQL on both backends: `$1` key, `$2` now, `$3` window. One
 /// statement counts the attempt and answers the count, so parallel guesses cannot all pass a
 /// check made before any of them was counted. (The table's `failures` column holds attempts

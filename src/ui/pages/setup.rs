@@ -71,6 +71,9 @@ pub fn SetupPage() -> impl IntoView {
                                     <p>"An administrator already exists."</p>
                                     <a class="button primary" href=routes::LOGIN>"Sign in"</a>
                                 }.into_any(),
+                                Ok(SetupLink::Expired) => view! {
+                                    <p class="banner error">"This setup link has expired. Restart the server: it prints a new one."</p>
+                                }.into_any(),
                                 _ => view! {
                                     <p class="banner error">"This setup link is not valid. Use the link the server printed when it started."</p>
                                 }.into_any(),

@@ -206,3 +206,16 @@ pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
 }
+
+/// The token of the setup link a server without users printed.
+pub fn setup_token(server: &RunningServer) -> String {
+    server
+        .state
+        .setup_link
+        .lock()
+        .unwrap()
+        .as_ref()
+        .expect("a setup link")
+        .token
+        .clone()
+}

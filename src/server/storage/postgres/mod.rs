@@ -50,6 +50,9 @@ impl PostgresStorage {
 /// The advisory lock key under which the session table is created ("fw-sess").
 const SESSIONS_MIGRATION_LOCK: i64 = 0x66_772d_7365_7373;
 
+/// The advisory lock key under which the first user is created ("fw-1st").
+pub(super) const FIRST_USER_LOCK: i64 = 0x6677_2d31_7374;
+
 /// The store and its sessions, and what the other instances tell this one; the key is given
 /// (`--encryption-key`), not a file beside the database, so that every instance seals and
 /// opens secrets alike.

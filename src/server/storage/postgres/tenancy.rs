@@ -183,6 +183,32 @@ impl TenancyStore for PostgresStorage {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
+    async fn create_first_user(&self, user: NewUser) -> StoreResult<Option<UserRecord>> {
+        let id = Uuid::new_v4();
+        // Under READ COMMITTED two transactions could both see no user; the lock makes the
+        // second wait, and its statement then sees the first one's user.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(FIRST_USER_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let inserted = sqlx::query(INSERT_FIRST_USER)
+            .bind(id)
+            .bind(user.organization_id)
+            .bind(user.email.to_lowercase())
+            .bind(&user.password_hash)
+            .bind(&user.role)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        self.user_by_id(id).await
+    }
+
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         self.user_where("email", email.trim().to_lowercase()).await
     }

@@ -190,6 +190,26 @@ impl TenancyStore for SqliteStorage {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
+    async fn create_first_user(&self, user: NewUser) -> StoreResult<Option<UserRecord>> {
+        let id = Uuid::new_v4();
+        // One statement: SQLite runs it under the database's one write lock, so no other
+        // writer (of this process or another) inserts between its check and its insert.
+        let inserted = sqlx::query(INSERT_FIRST_USER)
+            .bind(id.to_string())
+            .bind(user.organization_id.to_string())
+            .bind(user.email.to_lowercase())
+            .bind(&user.password_hash)
+            .bind(&user.role)
+            .bind(now_ms())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            return Ok(None);
+        }
+        self.user_by_id(id).await
+    }
+
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
         self.user_where("email", email.trim().to_lowercase()).await
     }
