@@ -196,6 +196,16 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         background.push(tokio::spawn(delivery.run()));
         background.push(tokio::spawn(outcomes.run()));
     }
+    if role.serves_pages_and_apis() {
+        let every = state
+            .config
+            .session_idle
+            .min(std::time::Duration::from_secs(600));
+        background.push(tokio::spawn(delete_expired_sessions(
+            sessions.clone(),
+            every,
+        )));
+    }
     state
         .background
         .watch(background.iter().map(|task| task.abort_handle()));
@@ -233,6 +243,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         task,
         background,
     })
+}
+
+/// Ended sessions stay in the store until deleted: every `every`, the expired ones go.
+async fn delete_expired_sessions(sessions: Sessions, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(error) = sessions.delete_expired().await {
+            tracing::warn!(%error, "deleting expired sessions failed; trying again later");
+        }
+    }
 }
 
 /// Hands what other instances made due to this one's workers and dispatcher.
@@ -330,8 +352,8 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::hours(
-            state.config.session_hours,
+        .with_expiry(Expiry::OnInactivity(CookieDuration::milliseconds(
+            state.config.session_idle.as_millis() as i64,
         )));
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();

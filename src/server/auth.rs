@@ -182,7 +182,53 @@ pub fn internal(error: impl std::fmt::Display) -> AppError {
 /// Starts a signed-in session under a new id, so an id planted before login is worthless.
 pub async fn start_session(session: &Session, user_id: Uuid) -> Result<(), AppError> {
     session.cycle_id().await.map_err(internal)?;
+    let now = now_ms();
+    session
+        .insert(SIGNED_IN_AT_KEY, now)
+        .await
+        .map_err(internal)?;
+    session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
     session.insert(USER_ID_KEY, user_id).await.map_err(internal)
+}
+
+const SIGNED_IN_AT_KEY: &str = "signed_in_at";
+const SEEN_AT_KEY: &str = "seen_at";
+
+/// What a signed-in session's times say about it on a new request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionClock {
+    /// Past its idle timeout or its lifetime: it ends.
+    Over,
+    /// Still good, and last noted long enough ago that noting this request is worth a write:
+    /// the idle timeout slides without a write on every request.
+    Note,
+    Fresh,
+}
+
+impl SessionClock {
+    /// Judges a session signed in at `signed_in_at_ms` and last noted at `seen_at_ms`.
+    /// Sessions without the times (made before they were kept) are over.
+    pub fn judge(
+        signed_in_at_ms: Option<i64>,
+        seen_at_ms: Option<i64>,
+        now_ms: i64,
+        idle: Duration,
+        lifetime: Duration,
+    ) -> SessionClock {
+        let (Some(signed_in), Some(seen)) = (signed_in_at_ms, seen_at_ms) else {
+            return SessionClock::Over;
+        };
+        let idle_ms = idle.as_millis() as i64;
+        if now_ms - signed_in >= lifetime.as_millis() as i64 || now_ms - seen >= idle_ms {
+            return SessionClock::Over;
+        }
+        // At most one write a minute, or ten per idle period when that is shorter.
+        if now_ms - seen >= (idle_ms / 10).min(60_000) {
+            SessionClock::Note
+        } else {
+            SessionClock::Fresh
+        }
+    }
 }
 
 pub async fn end_session(session: &Session) -> Result<(), AppError> {
@@ -196,6 +242,23 @@ pub async fn session_user(
     let Some(user_id) = session.get::<Uuid>(USER_ID_KEY).await.map_err(internal)? else {
         return Ok(None);
     };
+    let now = now_ms();
+    let clock = SessionClock::judge(
+        session.get(SIGNED_IN_AT_KEY).await.map_err(internal)?,
+        session.get(SEEN_AT_KEY).await.map_err(internal)?,
+        now,
+        state.config.session_idle,
+        state.config.session_lifetime,
+    );
+    match clock {
+        SessionClock::Over => {
+            session.flush().await.map_err(internal)?;
+            return Ok(None);
+        }
+        // Saved with the request's answer, with its idle expiry pushed on.
+        SessionClock::Note => session.insert(SEEN_AT_KEY, now).await.map_err(internal)?,
+        SessionClock::Fresh => {}
+    }
     state.store.user_by_id(user_id).await.map_err(internal)
 }
 
@@ -595,6 +658,44 @@ impl LoginThrottle {
             .store
             .forgive_login_attempt(&Self::address_key(peer))
             .await
+    }
+}
+
+#[cfg(test)]
+mod session_clock_tests {
+    use super::SessionClock;
+    use std::time::Duration;
+
+    const IDLE: Duration = Duration::from_secs(12 * 3600);
+    const LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+    fn judge(signed_in: i64, seen: i64, now: i64) -> SessionClock {
+        SessionClock::judge(Some(signed_in), Some(seen), now, IDLE, LIFETIME)
+    }
+
+    #[test]
+    fn a_session_ends_when_idle_or_too_old_however_active() {
+        let hour = 3_600_000;
+        assert_eq!(judge(0, 0, 30_000), SessionClock::Fresh);
+        assert_eq!(judge(0, 0, 60_000), SessionClock::Note);
+        assert_eq!(judge(0, 0, 12 * hour), SessionClock::Over);
+        // Active all along, but signed in a week ago.
+        let week = 7 * 24 * hour;
+        assert_eq!(judge(0, week - 1000, week - 1), SessionClock::Fresh);
+        assert_eq!(judge(0, week - 1000, week), SessionClock::Over);
+        assert_eq!(
+            SessionClock::judge(None, Some(0), 1, IDLE, LIFETIME),
+            SessionClock::Over
+        );
+    }
+
+    #[test]
+    fn a_short_idle_timeout_is_noted_often_enough_to_slide() {
+        let idle = Duration::from_secs(2);
+        let judge = |seen, now| SessionClock::judge(Some(0), Some(seen), now, idle, LIFETIME);
+        assert_eq!(judge(0, 199), SessionClock::Fresh);
+        assert_eq!(judge(0, 200), SessionClock::Note);
+        assert_eq!(judge(0, 2_000), SessionClock::Over);
     }
 }
 

@@ -97,9 +97,13 @@ pub struct Config {
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
-    /// Hours of inactivity after which a session ends.
-    #[arg(long, env = "FW_SESSION_HOURS", default_value_t = 12)]
-    pub session_hours: i64,
+    /// Inactivity after which a session ends.
+    #[arg(long, env = "FW_SESSION_IDLE", default_value = "12h", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub session_idle: std::time::Duration,
+
+    /// How long a session lasts at most after signing in, however active.
+    #[arg(long, env = "FW_SESSION_LIFETIME", default_value = "7d", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub session_lifetime: std::time::Duration,
 
     /// Directory of the compiled site (wasm, CSS, public files).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]

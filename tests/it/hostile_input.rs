@@ -367,3 +367,71 @@ async fn an_expired_setup_link_creates_nothing_and_says_so() {
     assert_eq!(status, 403);
     assert_eq!(app.server.state.store.user_count().await.unwrap(), 0);
 }
+
+/// Whether the client's session is signed in, as the app asks on every page.
+async fn signed_in(app: &TestApp) -> bool {
+    let (status, body) = app.call_json("session", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    !body.is_null()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ends_at_its_lifetime_however_active() {
+    let app = TestApp::with_admin_and(&["--session-lifetime", "1500ms"]).await;
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
+    for _ in 0..3 {
+        assert!(signed_in(&app).await);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    assert!(!signed_in(&app).await);
+    let (status, _) = app.call_json("webhooks/list", &[]).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_timeout_slides_with_activity_and_ends_an_idle_session() {
+    let app = TestApp::with_admin_and(&["--session-idle", "2s"]).await;
+    assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
+    // Active for twice the idle timeout: still signed in.
+    for _ in 0..8 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert!(signed_in(&app).await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert!(!signed_in(&app).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_are_deleted_from_the_store() {
+    let app = TestApp::with_admin_and(&["--session-idle", "1s"]).await;
+    let url = std::fs::read_to_string(app.dir.path().join("database-url")).unwrap();
+    let table = if crate::support::database::is_postgres() {
+        "tower_sessions.session"
+    } else {
+        "tower_sessions"
+    };
+    let stored = || async {
+        crate::support::database::count(&url, &format!("SELECT COUNT(*) FROM {table}")).await
+    };
+    for _ in 0..3 {
+        let person = client();
+        let response = person
+            .post(app.url("/api/login"))
+            .header(ACCEPT, "application/json")
+            .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(stored().await, 3);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while stored().await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "expired sessions kept"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -3,14 +3,33 @@
 
 use std::sync::Arc;
 use tower_sessions::session::{Id, Record};
-use tower_sessions::session_store::{Result, SessionStore};
+use tower_sessions::session_store::{ExpiredDeletion, Result, SessionStore};
 
 #[derive(Clone, Debug)]
-pub struct Sessions(Arc<dyn SessionStore>);
+pub struct Sessions(Arc<dyn BackendSessions>);
+
+/// A backend's session store with its deletion of expired sessions (`ExpiredDeletion` itself
+/// cannot be a trait object).
+#[async_trait::async_trait]
+trait BackendSessions: SessionStore {
+    async fn delete_expired_sessions(&self) -> Result<()>;
+}
+
+#[async_trait::async_trait]
+impl<T: ExpiredDeletion> BackendSessions for T {
+    async fn delete_expired_sessions(&self) -> Result<()> {
+        self.delete_expired().await
+    }
+}
 
 impl Sessions {
-    pub fn new(store: impl SessionStore) -> Sessions {
+    pub fn new(store: impl ExpiredDeletion) -> Sessions {
         Sessions(Arc::new(store))
+    }
+
+    /// Deletes the sessions whose expiry has passed (the store keeps them otherwise).
+    pub async fn delete_expired(&self) -> Result<()> {
+        self.0.delete_expired_sessions().await
     }
 }
 
