@@ -23,6 +23,7 @@ use rand::RngCore;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
@@ -346,6 +347,9 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
     Ok(())
 }
 
+/// The largest request body accepted anywhere: 20 recipients with all their data fit.
+pub const MAX_REQUEST_BODY_BYTES: usize = 2 * 1024 * 1024;
+
 pub fn router(state: AppState, sessions: Sessions) -> Router {
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name("fw_session")
@@ -408,6 +412,9 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .merge(crate::api::health::routes())
         .merge(executions)
         .merge(rest_and_pages)
+        // Every body has one bound, whoever reads it (server functions read theirs without
+        // axum's default limit): a larger one is refused with 413 before it is read.
+        .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
         .with_state(state)
 }
 

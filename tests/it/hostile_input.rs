@@ -435,3 +435,29 @@ async fn expired_sessions_are_deleted_from_the_store() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_over_2_mb_is_refused_unread_everywhere() {
+    let api = api().await;
+    let huge = "x".repeat(3 << 20);
+    for path in [
+        "/api/login",
+        "/api/webhooks/save",
+        "/im/executions/unitary",
+        "/api/v1/webhooks",
+    ] {
+        let response = api
+            .app
+            .client
+            .post(api.app.url(path))
+            .header(ACCEPT, "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", format!("Bearer {}", api.token))
+            .header("x-api-key", &api.api_key)
+            .body(format!("email={huge}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 413, "{path}");
+    }
+}
