@@ -224,8 +224,11 @@ pub(super) fn delivery_from_row(row: &impl Columns) -> StoreResult<DeliveryRecor
     })
 }
 
-/// The first user, inserted only while there is none: `$1` id, `$2` organization, `$3` email,
-/// `$4` password hash, `$5` role, `$6` now.
+/// A user: `$1` id, `$2` organization, `$3` email, `$4` password hash, `$5` role, `$6` now.
+pub(super) const INSERT_USER: &str =
+    "INSERT INTO users (id, organization_id, email, password_hash, role, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+/// The first user, inserted only while there is none (the same parameters).
 pub(super) const INSERT_FIRST_USER: &str =
     "INSERT INTO users (id, organization_id, email, password_hash, role, created_at) \
      SELECT $1, $2, $3, $4, $5, $6 WHERE NOT EXISTS (SELECT 1 FROM users)";

@@ -170,13 +170,7 @@ impl TenancyStore for PostgresStorage {
 
     async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
         let id = Uuid::new_v4();
-        sqlx::query("INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(user.organization_id)
-            .bind(user.email.to_lowercase())
-            .bind(&user.password_hash)
-            .bind(&user.role)
-            .bind(now_ms())
+        insert_user(INSERT_USER, id, &user)
             .execute(&self.pool)
             .await
             .map_err(map_unique)?;
@@ -192,13 +186,7 @@ impl TenancyStore for PostgresStorage {
             .bind(FIRST_USER_LOCK)
             .execute(&mut *tx)
             .await?;
-        let inserted = sqlx::query(INSERT_FIRST_USER)
-            .bind(id)
-            .bind(user.organization_id)
-            .bind(user.email.to_lowercase())
-            .bind(&user.password_hash)
-            .bind(&user.role)
-            .bind(now_ms())
+        let inserted = insert_user(INSERT_FIRST_USER, id, &user)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -315,4 +303,19 @@ impl TenancyStore for PostgresStorage {
             .await?;
         Ok(())
     }
+}
+
+/// `sql` (one of the user inserts) with its parameters bound.
+fn insert_user<'q>(
+    sql: &'q str,
+    id: Uuid,
+    user: &'q NewUser,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(sql)
+        .bind(id)
+        .bind(user.organization_id)
+        .bind(user.email.to_lowercase())
+        .bind(&user.password_hash)
+        .bind(&user.role)
+        .bind(now_ms())
 }

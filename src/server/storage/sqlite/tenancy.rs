@@ -177,13 +177,7 @@ impl TenancyStore for SqliteStorage {
 
     async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord> {
         let id = Uuid::new_v4();
-        sqlx::query("INSERT INTO users (id, organization_id, email, password_hash, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id.to_string())
-            .bind(user.organization_id.to_string())
-            .bind(user.email.to_lowercase())
-            .bind(&user.password_hash)
-            .bind(&user.role)
-            .bind(now_ms())
+        insert_user(INSERT_USER, id, &user)
             .execute(&self.pool)
             .await
             .map_err(map_unique)?;
@@ -194,13 +188,7 @@ impl TenancyStore for SqliteStorage {
         let id = Uuid::new_v4();
         // One statement: SQLite runs it under the database's one write lock, so no other
         // writer (of this process or another) inserts between its check and its insert.
-        let inserted = sqlx::query(INSERT_FIRST_USER)
-            .bind(id.to_string())
-            .bind(user.organization_id.to_string())
-            .bind(user.email.to_lowercase())
-            .bind(&user.password_hash)
-            .bind(&user.role)
-            .bind(now_ms())
+        let inserted = insert_user(INSERT_FIRST_USER, id, &user)
             .execute(&self.pool)
             .await?
             .rows_affected();
@@ -321,4 +309,19 @@ impl TenancyStore for SqliteStorage {
             .await?;
         Ok(())
     }
+}
+
+/// `sql` (one of the user inserts) with its parameters bound.
+fn insert_user<'q>(
+    sql: &'q str,
+    id: Uuid,
+    user: &'q NewUser,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    sqlx::query(sql)
+        .bind(id.to_string())
+        .bind(user.organization_id.to_string())
+        .bind(user.email.to_lowercase())
+        .bind(&user.password_hash)
+        .bind(&user.role)
+        .bind(now_ms())
 }
