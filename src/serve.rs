@@ -181,6 +181,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         provider,
         outcomes: outcomes.clone(),
         executions,
+        password_hashing: crate::server::auth::HashingGate::for_this_machine(),
         background: Arc::default(),
     });
     prepare_first_admin(&state, addr).await?;

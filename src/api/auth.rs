@@ -64,7 +64,7 @@ pub async fn login(
                 .await
                 .map_err(internal)?;
             let hash = user.as_ref().map(|u| u.password_hash.clone());
-            let verified = match verify_password(password, hash).await {
+            let verified = match verify_password(&state.password_hashing, password, hash).await {
                 Ok(verified) => verified,
                 Err(busy) => {
                     retry_after(std::time::Duration::from_secs(5));

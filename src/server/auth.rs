@@ -25,19 +25,27 @@ const USER_ID_KEY: &str = "user_id";
 /// about 19 MiB and a core for tens of milliseconds, on the blocking pool that also resolves
 /// delivery hosts: unbounded, a flood of sign-ins would take the memory and the cores the
 /// deliveries need. Callers wait their turn for a while, then are told the server is busy.
+#[derive(Clone)]
 pub struct HashingGate {
-    permits: tokio::sync::Semaphore,
-    running: std::sync::atomic::AtomicUsize,
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
+    running: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     wait: Duration,
 }
 
 impl HashingGate {
-    pub const fn new(permits: usize, wait: Duration) -> HashingGate {
+    pub fn new(permits: usize, wait: Duration) -> HashingGate {
         HashingGate {
-            permits: tokio::sync::Semaphore::const_new(permits),
-            running: std::sync::atomic::AtomicUsize::new(0),
+            permits: std::sync::Arc::new(tokio::sync::Semaphore::new(permits)),
+            running: std::sync::Arc::default(),
             wait,
         }
+    }
+
+    /// One hash at a time on a 2-core machine leaves a core to the deliveries; a sign-in
+    /// waits at most 10 s for its turn.
+    pub fn for_this_machine() -> HashingGate {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        HashingGate::new((cores / 2).max(1), Duration::from_secs(10))
     }
 
     /// How many hashes run now.
@@ -47,20 +55,19 @@ impl HashingGate {
 
     /// Runs `work` on the blocking pool once a permit is free.
     pub async fn run<T: Send + 'static>(
-        &'static self,
+        &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, AppError> {
-        let permit = tokio::time::timeout(self.wait, self.permits.acquire())
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| server_busy())?
             .map_err(internal)?;
+        let running = self.running.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            self.running
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let result = work();
-            self.running
-                .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            running.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             result
         })
         .await
@@ -74,47 +81,42 @@ fn server_busy() -> AppError {
     )
 }
 
-/// One hash at a time on a 2-core machine leaves a core to the deliveries; a sign-in waits at
-/// most 10 s for its turn.
-static PASSWORD_HASHING: std::sync::LazyLock<HashingGate> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    HashingGate::new((cores / 2).max(1), Duration::from_secs(10))
-});
-
 /// Hashes with argon2id off the async threads: a hash takes tens of milliseconds on purpose.
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    PASSWORD_HASHING
-        .run(move || {
-            let salt = SaltString::generate(&mut OsRng);
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|hash| hash.to_string())
-        })
-        .await?
-        .map_err(|error| {
-            tracing::error!(%error, "password hashing failed");
-            AppError::Internal
-        })
+pub async fn hash_password(gate: &HashingGate, password: String) -> Result<String, AppError> {
+    gate.run(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+    })
+    .await?
+    .map_err(|error| {
+        tracing::error!(%error, "password hashing failed");
+        AppError::Internal
+    })
 }
 
 /// Whether `password` matches `hash`; an error only when the server is too busy to check.
 /// With no hash (no such account) it checks against a dummy hash, so a sign-in takes as long
 /// whether or not the account exists.
-pub async fn verify_password(password: String, hash: Option<String>) -> Result<bool, AppError> {
-    PASSWORD_HASHING
-        .run(move || {
-            let known = hash.is_some();
-            let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
-            let matches = PasswordHash::new(&hash)
-                .map(|parsed| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &parsed)
-                        .is_ok()
-                })
-                .unwrap_or(false);
-            known && matches
-        })
-        .await
+pub async fn verify_password(
+    gate: &HashingGate,
+    password: String,
+    hash: Option<String>,
+) -> Result<bool, AppError> {
+    gate.run(move || {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
+        let matches = PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        known && matches
+    })
+    .await
 }
 
 /// A hash of a random password, made once (on the blocking pool, by the first sign-in).
@@ -136,7 +138,7 @@ pub async fn create_user(
     password: String,
     role: Role,
 ) -> Result<UserRecord, AppError> {
-    let password_hash = hash_password(password).await?;
+    let password_hash = hash_password(&state.password_hashing, password).await?;
     state
         .store
         .create_user(NewUser {
@@ -161,7 +163,7 @@ pub async fn create_administrator_if_none(
     email: &str,
     password: String,
 ) -> Result<Option<UserRecord>, AppError> {
-    let password_hash = hash_password(password).await?;
+    let password_hash = hash_password(&state.password_hashing, password).await?;
     state
         .store
         .create_first_user(NewUser {
@@ -511,46 +513,63 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_verify_only_against_their_hash() {
-        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        let gate = HashingGate::for_this_machine();
+        let hash = hash_password(&gate, "correct horse battery".into())
+            .await
+            .unwrap();
         assert!(hash.starts_with("$argon2id$"));
         assert!(
-            verify_password("correct horse battery".into(), Some(hash.clone()))
+            verify_password(&gate, "correct horse battery".into(), Some(hash.clone()))
                 .await
                 .unwrap()
         );
-        assert!(!verify_password("wrong horse battery".into(), Some(hash))
-            .await
-            .unwrap());
-        assert!(!verify_password("correct horse battery".into(), None)
-            .await
-            .unwrap());
+        assert!(
+            !verify_password(&gate, "wrong horse battery".into(), Some(hash))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify_password(&gate, "correct horse battery".into(), None)
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_hashing_gate_runs_no_more_than_its_permits_at_once() {
-        static GATE: HashingGate = HashingGate::new(2, Duration::from_secs(30));
+        let gate = HashingGate::new(2, Duration::from_secs(30));
         static PEAK: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let tasks: Vec<_> = (0..12)
             .map(|_| {
-                tokio::spawn(GATE.run(|| {
-                    PEAK.fetch_max(GATE.running(), std::sync::atomic::Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(30));
-                }))
+                let (gate, watched) = (gate.clone(), gate.clone());
+                tokio::spawn(async move {
+                    gate.run(move || {
+                        PEAK.fetch_max(watched.running(), std::sync::atomic::Ordering::Relaxed);
+                        std::thread::sleep(Duration::from_millis(30));
+                    })
+                    .await
+                })
             })
             .collect();
         for task in tasks {
             task.await.unwrap().unwrap();
         }
         assert_eq!(PEAK.load(std::sync::atomic::Ordering::Relaxed), 2);
-        assert_eq!(GATE.running(), 0);
+        assert_eq!(gate.running(), 0);
     }
 
     #[tokio::test]
     async fn a_caller_who_waits_too_long_for_the_gate_is_told_the_server_is_busy() {
-        static GATE: HashingGate = HashingGate::new(1, Duration::from_millis(50));
-        let slow = tokio::spawn(GATE.run(|| std::thread::sleep(Duration::from_millis(500))));
+        let gate = HashingGate::new(1, Duration::from_millis(50));
+        let slow = {
+            let gate = gate.clone();
+            tokio::spawn(async move {
+                gate.run(|| std::thread::sleep(Duration::from_millis(500)))
+                    .await
+            })
+        };
         tokio::time::sleep(Duration::from_millis(20)).await;
-        let refused = GATE.run(|| ()).await.unwrap_err();
+        let refused = gate.run(|| ()).await.unwrap_err();
         assert!(
             matches!(refused, AppError::TooManyAttempts(_)),
             "{refused:?}"

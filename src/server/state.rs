@@ -50,6 +50,8 @@ pub struct SharedState {
     pub outcomes: Arc<OutcomeDispatcher>,
     /// Accepted executions, written by group commit.
     pub executions: GroupCommit<NewExecution, ExecutionStored>,
+    /// Bounds how many password hashes run at once.
+    pub password_hashing: crate::server::auth::HashingGate,
     /// The tasks this instance runs beside its requests, for readiness.
     pub background: Arc<BackgroundTasks>,
 }
