@@ -41,11 +41,24 @@ mod support {
     }
 
     /// Gives a failed call its HTTP status; a plain form post that lost its session goes to login.
+    /// A plain form post already sent back to its form keeps that redirect: a browser does not
+    /// follow a `Location` on an error status, and would show the error's JSON instead.
     pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(error) = &result {
+            let response = use_context::<ResponseOptions>();
+            let sent_back = plain_form_post()
+                && response.as_ref().is_some_and(|response| {
+                    response
+                        .0
+                        .read()
+                        .is_ok_and(|parts| parts.headers.contains_key(axum::http::header::LOCATION))
+                });
+            if sent_back {
+                return result;
+            }
             if plain_form_post() && *error == AppError::Unauthenticated {
                 leptos_axum::redirect(crate::model::routes::LOGIN);
-            } else if let Some(response) = use_context::<ResponseOptions>() {
+            } else if let Some(response) = response {
                 response.set_status(
                     StatusCode::from_u16(error.status_code())
                         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

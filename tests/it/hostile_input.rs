@@ -171,6 +171,8 @@ async fn a_throttled_sign_in_without_javascript_comes_back_with_a_clear_message(
             &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
         )
         .await;
+    // A redirect the browser follows (it does not follow a Location on an error status).
+    assert!(refused.status().is_redirection(), "{}", refused.status());
     let back = location(&refused);
     assert!(
         back.starts_with("/login?error=account&minutes=15"),
