@@ -1,5 +1,6 @@
 use clap::Parser;
-use feedback_webhooks::{serve, server::config::Config};
+use feedback_webhooks::serve;
+use feedback_webhooks::server::config::{Config, RotateKeyArgs};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -9,6 +10,17 @@ async fn main() {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
         )
         .init();
+    if std::env::args().nth(1).as_deref() == Some("rotate-key") {
+        let args = RotateKeyArgs::parse_from(std::env::args().skip(1));
+        match serve::rotate_key(args).await {
+            Ok(done) => println!("{done}"),
+            Err(error) => {
+                eprintln!("feedback-webhooks rotate-key: {error}");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
     let config = Config::parse();
     let server = match serve::start(config).await {
         Ok(server) => server,

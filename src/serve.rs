@@ -8,9 +8,11 @@ use crate::server::auth::{
     create_administrator_if_none, refuse_cross_site, require_login_for_pages,
 };
 use crate::server::config::Config;
-use crate::server::crypto::SecretBox;
+use crate::server::config::RotateKeyArgs;
+use crate::server::crypto::{KeyOrigin, SecretBox};
 use crate::server::delivery::client::{DeliveryClient, Timeouts};
 use crate::server::delivery::worker::{DeliveryEngine, EngineSettings};
+use crate::server::keys::{check_at_start, pending_key_file, KeyProblem};
 use crate::server::provider::OutcomeDispatcher;
 use crate::server::state::{AppState, SharedState};
 use crate::server::storage::sessions::Sessions;
@@ -44,6 +46,10 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("{0}")]
+    Keys(#[from] KeyProblem),
+    #[error("a new key is needed: set --new-key (FW_NEW_ENCRYPTION_KEY)")]
+    NewKeyRequired,
     #[error("{0}")]
     Storage(String),
 }
@@ -89,11 +95,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             url: without_password(&config.database_url),
             source,
         })?;
-    let secrets = match (&config.encryption_key, &opened.key_file) {
-        (Some(key), _) => SecretBox::from_base64(key)?,
+    let key_file = config
+        .encryption_key
+        .is_none()
+        .then(|| opened.key_file.clone())
+        .flatten();
+    let (secrets, origin) = match (&config.encryption_key, &key_file) {
+        (Some(key), _) => (SecretBox::from_base64(key)?, KeyOrigin::Given),
         (None, Some(file)) => SecretBox::from_key_file(file)?,
         (None, None) => return Err(StartError::KeyRequired),
     };
+    let secrets =
+        check_at_start(opened.store.as_ref(), secrets, origin, key_file.as_deref()).await?;
     let (store, sessions, wakeups) = (opened.store, opened.sessions, opened.wakeups);
     let sandbox = store
         .ensure_sandbox(&config.ims_org, &config.sandbox)
@@ -247,6 +260,70 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
+/// `rotate-key`: every stored secret sealed under a new key, all or none; what to tell the
+/// operator. With a key file, the new key is written beside it first and renamed over it once
+/// the database holds the new seals (a start after a crash in between finishes the rename).
+pub async fn rotate_key(args: RotateKeyArgs) -> Result<String, StartError> {
+    let opened = crate::server::storage::open(&args.database_url)
+        .await
+        .map_err(|source| StartError::Database {
+            url: without_password(&args.database_url),
+            source,
+        })?;
+    let key_file = args
+        .encryption_key
+        .is_none()
+        .then(|| opened.key_file.clone())
+        .flatten();
+    let (current, current_text) = match (&args.encryption_key, &key_file) {
+        (Some(key), _) => (SecretBox::from_base64(key)?, key.trim().to_string()),
+        (None, Some(file)) if file.exists() => {
+            let text = std::fs::read_to_string(file).map_err(|source| KeyProblem::File {
+                path: file.display().to_string(),
+                source,
+            })?;
+            (SecretBox::from_base64(&text)?, text.trim().to_string())
+        }
+        _ => return Err(StartError::KeyRequired),
+    };
+    let store = opened.store.as_ref();
+    let current = check_at_start(store, current, KeyOrigin::Given, key_file.as_deref()).await?;
+    let new_text = match (&args.new_key, &key_file) {
+        (Some(key), _) => key.trim().to_string(),
+        (None, Some(_)) => SecretBox::generate_key(),
+        (None, None) => return Err(StartError::NewKeyRequired),
+    };
+    if new_text == current_text {
+        return Err(KeyProblem::SameKey.into());
+    }
+    let new = SecretBox::from_base64(&new_text)?;
+    match key_file {
+        Some(file) => {
+            let pending = pending_key_file(&file);
+            let file_problem = |source| KeyProblem::File {
+                path: pending.display().to_string(),
+                source,
+            };
+            // A pending key of a rotation whose database write never happened is stale.
+            let _ = std::fs::remove_file(&pending);
+            crate::server::crypto::write_key_file(&pending, &new_text).map_err(file_problem)?;
+            let count = crate::server::keys::rotate(store, &current, &new).await?;
+            std::fs::rename(&pending, &file).map_err(file_problem)?;
+            Ok(format!(
+                "Sealed {count} secrets under a new key, now in {}. Back it up with the database.",
+                file.display()
+            ))
+        }
+        None => {
+            let count = crate::server::keys::rotate(store, &current, &new).await?;
+            Ok(format!(
+                "Sealed {count} secrets under the new key. Start the server with it \
+                 (--encryption-key or FW_ENCRYPTION_KEY): the old key opens none of them now."
+            ))
+        }
+    }
+}
+
 /// Ended sessions stay in the store until deleted: every `every`, the expired ones go.
 async fn delete_expired_sessions(sessions: Sessions, every: std::time::Duration) {
     let mut ticks = tokio::time::interval(every);
@@ -352,29 +429,23 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
 pub const MAX_REQUEST_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 pub fn router(state: AppState, sessions: Sessions) -> Router {
-    let session_layer = SessionManagerLayer::new(sessions)
-        .with_name("fw_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(state.config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(CookieDuration::milliseconds(
-            state.config.session_idle.as_millis() as i64,
-        )));
-    let routes = generate_route_list(App);
-    let options = state.leptos_options.clone();
-    let pages = Router::new()
-        .route(
-            crate::model::routes::DELIVERIES_EXPORT,
-            axum::routing::get(crate::api::deliveries::export),
-        )
-        .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            require_login_for_pages,
-        ))
-        .layer(middleware::from_fn(refuse_cross_site))
-        .layer(session_layer);
+    // The session cookie is `Secure` and `__Host-` prefixed for browsers that came over https
+    // (a `Secure` cookie set over plain http would never come back): the pages are built twice,
+    // once per cookie, and each request goes to the one that fits how it arrived.
+    let plain = pages(
+        &state,
+        session_layer(&state.config, sessions.clone(), false),
+    );
+    let secure = pages(&state, session_layer(&state.config, sessions, true));
+    let config = state.config.clone();
+    let pages = tower::service_fn(move |request: axum::extract::Request| {
+        let pages = if crate::server::headers::served_over_https(&config, &request) {
+            secure.clone()
+        } else {
+            plain.clone()
+        };
+        tower::ServiceExt::oneshot(pages, request)
+    });
     // No request may hang a connection: pages and server functions answer well within this.
     let timeout = || {
         TimeoutLayer::with_status_code(
@@ -396,8 +467,12 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .layer(nosniff());
     let rest_and_pages = Router::new()
         .merge(crate::api::rest::routes())
-        .merge(pages)
+        .fallback_service(pages)
         .layer(timeout())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::headers::security_headers,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
@@ -417,6 +492,56 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         // axum's default limit): a larger one is refused with 413 before it is read.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
         .with_state(state)
+}
+
+/// The session cookie: never readable by scripts nor sent cross-site, and over https only sent
+/// back over https, under a name no subdomain or plain-http page can set.
+fn session_layer(
+    config: &Config,
+    sessions: Sessions,
+    https: bool,
+) -> SessionManagerLayer<Sessions> {
+    SessionManagerLayer::new(sessions)
+        .with_name(if https {
+            "__Host-fw_session"
+        } else {
+            "fw_session"
+        })
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(https)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(CookieDuration::milliseconds(
+            config.session_idle.as_millis() as i64,
+        )))
+}
+
+/// The pages, their server functions and the export, behind sessions and the login check.
+fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route(
+            crate::model::routes::DELIVERIES_EXPORT,
+            axum::routing::get(crate::api::deliveries::export),
+        )
+        .leptos_routes(state, routes, move || page_shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            page_shell,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_login_for_pages,
+        ))
+        .layer(middleware::from_fn(refuse_cross_site))
+        .layer(sessions)
+        .with_state(state.clone())
+}
+
+/// The HTML shell, with this response's script policy.
+fn page_shell(options: LeptosOptions) -> impl leptos::IntoView {
+    crate::server::headers::announce_page_policy(&options);
+    shell(options)
 }
 
 #[cfg(test)]

@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
+import { test, expect, hydrated, signIn } from './helpers';
 
 test('create a live campaign and activate its feedback webhook in Audience', async ({ page }) => {
   await signIn(page);

@@ -1,7 +1,7 @@
-import { test, expect, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { hydrated, signIn } from './helpers';
+import { test, expect, hydrated, signIn } from './helpers';
 
 /** Calls a server function as the hydrated app does, with the page's session. */
 async function call(page: Page, endpoint: string, form: Record<string, string>) {

@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { test as base, expect, Page } from '@playwright/test';
 import { admin } from '../playwright.config';
 
 export async function hydrated(page: Page) {
@@ -16,3 +16,18 @@ export async function signIn(page: Page) {
   await hydrated(page);
 }
 
+
+/// Every test's page fails its test if the browser refused anything under the server's
+/// Content-Security-Policy: the app must hydrate and work with no inline script the policy
+/// has not allowed by its nonce.
+export const test = base.extend({
+  page: async ({ page }, use) => {
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+    });
+    await use(page);
+    expect(refused, 'refused under the Content-Security-Policy').toEqual([]);
+  },
+});
+export { expect };

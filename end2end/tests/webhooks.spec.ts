@@ -1,5 +1,4 @@
-import { test, expect } from '@playwright/test';
-import { hydrated, signIn } from './helpers';
+import { test, expect, hydrated, signIn } from './helpers';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 

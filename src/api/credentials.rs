@@ -56,6 +56,17 @@ pub async fn create_credential(name: String) -> Result<NewCredentialShown, AppEr
             if let Some(problem) = credential_name_problem(&name) {
                 return Err(AppError::BadRequest(problem));
             }
+            let active = state
+                .store
+                .list_credentials(user.organization_id)
+                .await
+                .map_err(internal)?
+                .iter()
+                .filter(|credential| credential.revoked_at_ms.is_none())
+                .count();
+            if let Some(full) = crate::model::capacity::CREDENTIALS_PER_ORGANIZATION.full(active) {
+                return Err(AppError::BadRequest(full));
+            }
             let new = credentials::generate();
             let record = state
                 .store

@@ -80,6 +80,15 @@ pub async fn create_sandbox(name: String) -> Result<SandboxView, AppError> {
             if let Some(problem) = sandbox_name_problem(&name) {
                 return Err(AppError::BadRequest(problem));
             }
+            let count = state
+                .store
+                .list_sandboxes(user.organization_id)
+                .await
+                .map_err(internal)?
+                .len();
+            if let Some(full) = crate::model::capacity::SANDBOXES_PER_ORGANIZATION.full(count) {
+                return Err(AppError::BadRequest(full));
+            }
             let name = name.trim();
             match state.store.create_sandbox(user.organization_id, name).await {
                 Ok(sandbox) => {

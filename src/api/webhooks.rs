@@ -79,7 +79,9 @@ pub async fn load_webhook_editor(
                 webhooks::editor_data(&state, record.as_ref(), form, errors, role.can_edit());
             if let Some(record) = &record {
                 let id = record.id.to_string();
-                data.new_signing_secret = take_flash(NEW_SECRET_KEY, &id).await?;
+                data.new_signing_secret = take_flash::<Vec<u8>>(NEW_SECRET_KEY, &id)
+                    .await?
+                    .and_then(|sealed| webhooks::open_shown_once(&state, record.id, &sealed));
                 data.test_result = take_flash(TEST_RESULT_KEY, &id).await?;
             }
             Ok(data)
@@ -146,7 +148,9 @@ pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppEr
             let new = webhooks::rotate_signing_secret(&state, &sandbox, &id).await?;
             if plain_form_post() {
                 // Without JavaScript the secret is shown once by the page the browser returns to.
-                flash_and_return(NEW_SECRET_KEY, &id, &new.secret).await?;
+                // Sealed: the session table never holds a secret in clear.
+                let sealed = webhooks::seal_shown_once(&state, &id, &new.secret)?;
+                flash_and_return(NEW_SECRET_KEY, &id, &sealed).await?;
             }
             Ok(new)
         }
@@ -189,7 +193,9 @@ pub async fn send_test_event(id: String) -> Result<TestEventResult, AppError> {
 fn edit_rows(form: &mut WebhookForm) -> Option<FieldErrors> {
     let intent = std::mem::take(&mut form.intent);
     if intent == "add_header" {
-        form.headers.push(HeaderRowForm::default());
+        if form.headers.len() < crate::model::validation::HEADERS_MAX_ROWS {
+            form.headers.push(HeaderRowForm::default());
+        }
     } else if let Some(index) = intent
         .strip_prefix("remove_header:")
         .and_then(|i| i.parse::<usize>().ok())

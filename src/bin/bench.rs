@@ -581,7 +581,11 @@ async fn main() {
         // Prepared through a store of the bench's own, then served by the instances.
         let store = open(&database_url).await.expect("the database opens").store;
         let sandbox = store.ensure_sandbox("default-org", "prod").await.unwrap();
-        let hook = store.create_webhook(sandbox.id, &webhook).await.unwrap().id;
+        let hook = store
+            .create_webhook(sandbox.id, uuid::Uuid::new_v4(), &webhook)
+            .await
+            .unwrap()
+            .id;
         let (servers, addresses) = Servers::spawn(count, &server_args[1..]).await;
         let source = Source::api(store.as_ref(), &sandbox, hook, addresses).await;
         run(&args, source, servers, database, &ledger).await;
@@ -593,7 +597,7 @@ async fn main() {
     let state = server.state.clone();
     let hook = state
         .store
-        .create_webhook(state.default_sandbox.id, &webhook)
+        .create_webhook(state.default_sandbox.id, uuid::Uuid::new_v4(), &webhook)
         .await
         .unwrap()
         .id;
@@ -788,6 +792,7 @@ async fn history_bench(
         .store
         .create_webhook(
             state.default_sandbox.id,
+            uuid::Uuid::new_v4(),
             &WebhookWrite {
                 name: "bench second".into(),
                 email: true,

@@ -2,6 +2,7 @@
 
 pub mod api_reference;
 pub mod campaign;
+pub mod capacity;
 pub mod credential;
 pub mod delivery;
 pub mod execution;

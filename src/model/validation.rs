@@ -9,6 +9,9 @@ use std::net::IpAddr;
 pub const NAME_MAX_CHARS: usize = 100;
 pub const URL_MAX_CHARS: usize = 2048;
 pub const HEADERS_MAX_BYTES: usize = 8 * 1024;
+/// Header rows per webhook, blank ones included: a form of more is refused before any row is
+/// looked at (each row is checked against the others).
+pub const HEADERS_MAX_ROWS: usize = 50;
 pub const HMAC_MIN_BYTES: usize = 32;
 pub const JWT_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 30..=3600;
 const CLAIM_MAX_CHARS: usize = 1024;
@@ -377,6 +380,16 @@ fn validate_headers(
     stored: &StoredSecrets,
     check: &mut impl FnMut(&str, Result<(), String>),
 ) -> Vec<HeaderDraft> {
+    if rows.len() > HEADERS_MAX_ROWS {
+        check(
+            "headers",
+            Err(format!(
+                "Use at most {HEADERS_MAX_ROWS} headers (this form has {} rows).",
+                rows.len()
+            )),
+        );
+        return Vec::new();
+    }
     let mut drafts = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut total_bytes = 0;
@@ -731,6 +744,23 @@ mod tests {
             ..jwt_form("HS256", SECRET_32)
         };
         assert!(errors_of(&jwt_on)["headers.0.name"].contains("JWT"));
+    }
+
+    #[test]
+    fn a_webhook_has_at_most_50_header_rows_counted_before_any_is_checked() {
+        let rows = |n: usize| (0..n).map(|i| header(&format!("X-H{i}"), "1")).collect();
+        let with = |rows: Vec<HeaderRowForm>| {
+            errors_of(&WebhookForm {
+                headers: rows,
+                ..valid_form()
+            })
+        };
+        assert!(with(rows(HEADERS_MAX_ROWS)).is_empty());
+        assert!(with(rows(HEADERS_MAX_ROWS + 1))["headers"].contains("at most 50 headers"));
+        // 200,000 rows (a 2 MB form) are refused without comparing rows with one another.
+        let errors = with(vec![header("X-A", "1"); 200_000]);
+        assert!(errors["headers"].contains("200000 rows"), "{errors:?}");
+        assert_eq!(errors.len(), 1, "no row by row errors: {errors:?}");
     }
 
     #[test]

@@ -122,6 +122,17 @@ pub async fn save(
         "" => None,
         id => Some(load(state, sandbox, id).await?),
     };
+    if existing.is_none() {
+        let count = state
+            .store
+            .list_campaigns(sandbox.id)
+            .await
+            .map_err(internal)?
+            .len();
+        if let Some(full) = crate::model::capacity::CAMPAIGNS_PER_SANDBOX.full(count) {
+            return Err(AppError::BadRequest(full));
+        }
+    }
     let webhooks = webhook_options(state, sandbox).await?;
     let draft = match validate_campaign(form, &webhooks) {
         Ok(draft) => draft,

@@ -149,3 +149,25 @@ impl Config {
         Config::parse_from(["feedback-webhooks"])
     }
 }
+
+/// `feedback-webhooks rotate-key`: seals every stored secret under a new key. Run it with the
+/// server stopped, then start the server with the new key.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "feedback-webhooks rotate-key")]
+pub struct RotateKeyArgs {
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/feedback-webhooks.db"
+    )]
+    pub database_url: String,
+
+    /// The current key (default: the key file beside the SQLite database).
+    #[arg(long, env = "FW_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<String>,
+
+    /// The new key, 32 bytes in base64. With a key file it may be left out: a new key is
+    /// generated and written to the key file.
+    #[arg(long, env = "FW_NEW_ENCRYPTION_KEY", hide_env_values = true)]
+    pub new_key: Option<String>,
+}

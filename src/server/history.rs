@@ -18,6 +18,9 @@ use uuid::Uuid;
 pub const PAGE_SIZE: i64 = 50;
 /// Rows read per query by the export.
 const EXPORT_PAGE: i64 = 1_000;
+/// Deliveries one export holds at most, the newest the filter matches: older ones are
+/// exported with a narrower time range.
+pub const EXPORT_MAX_ROWS: usize = 100_000;
 /// Deliveries queued per statement by a bulk resend.
 const RESEND_BATCH: i64 = 500;
 
@@ -564,6 +567,20 @@ pub async fn export(
     impl futures_util::Stream<Item = Result<String, std::io::Error>> + Send + 'static,
     AppError,
 > {
+    export_at_most(state, sandbox, query, format, EXPORT_MAX_ROWS).await
+}
+
+/// The same, of at most `max_rows` deliveries.
+pub async fn export_at_most(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    query: &DeliveryQuery,
+    format: ExportFormat,
+    max_rows: usize,
+) -> Result<
+    impl futures_util::Stream<Item = Result<String, std::io::Error>> + Send + 'static,
+    AppError,
+> {
     let filter = filter_of(&query.first_page(), EXPORT_PAGE)?;
     let names = webhook_names(state, sandbox).await?;
     let header = match format {
@@ -572,38 +589,43 @@ pub async fn export(
     };
     let store = state.store.clone();
     let sandbox_id = sandbox.id;
-    let start = (Some(filter), header);
+    let start = (Some(filter), header, 0usize);
     Ok(futures_util::stream::unfold(
         start,
-        move |(filter, header)| {
+        move |(filter, header, exported)| {
             let store = store.clone();
             let names = names.clone();
             async move {
                 if let Some(header) = header {
-                    return Some((Ok(header), (filter, None)));
+                    return Some((Ok(header), (filter, None, exported)));
                 }
                 let mut filter = filter?;
+                filter.limit = filter.limit.min((max_rows - exported) as i64);
                 match store.list_deliveries(sandbox_id, &filter).await {
                     Ok(list) => {
+                        let exported = exported + list.records.len();
                         let chunk: String = list
                             .records
                             .iter()
                             .map(|record| export_line(&row_of(record, &names), format))
                             .collect();
-                        let next = list.next_before(filter.limit).map(|before| {
-                            filter.before = Some(before);
-                            filter
-                        });
+                        let next = list
+                            .next_before(filter.limit)
+                            .filter(|_| exported < max_rows)
+                            .map(|before| {
+                                filter.before = Some(before);
+                                filter
+                            });
                         if chunk.is_empty() && next.is_none() {
                             return None;
                         }
-                        Some((Ok(chunk), (next, None)))
+                        Some((Ok(chunk), (next, None, exported)))
                     }
                     Err(error) => {
                         tracing::error!(%error, "export stopped");
                         Some((
                             Err(std::io::Error::other("the export could not be completed")),
-                            (None, None),
+                            (None, None, exported),
                         ))
                     }
                 }

@@ -6,6 +6,7 @@ use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
 use crate::model::validation::{validate_webhook, StoredSecrets, WebhookDraft};
 use crate::model::*;
 use crate::server::auth::internal;
+use crate::server::crypto::SealedField;
 use crate::server::delivery::signing::signing_key_problem;
 use crate::server::state::AppState;
 use crate::server::storage::*;
@@ -173,6 +174,26 @@ fn signing_info(signing: &StoredSigning) -> SigningSecretInfo {
     }
 }
 
+/// A new signing secret sealed for the one page view that shows it (kept in the session
+/// meanwhile, by a plain form post).
+pub fn seal_shown_once(
+    state: &AppState,
+    webhook_id: &str,
+    secret: &str,
+) -> Result<Vec<u8>, AppError> {
+    let webhook = Uuid::parse_str(webhook_id.trim())
+        .map_err(|_| AppError::NotFound("No such webhook in this sandbox.".into()))?;
+    Ok(state
+        .secrets
+        .seal(secret, SealedField::ShownOnce { webhook }))
+}
+
+pub fn open_shown_once(state: &AppState, webhook: Uuid, sealed: &[u8]) -> Option<String> {
+    state
+        .secrets
+        .open(sealed, SealedField::ShownOnce { webhook })
+}
+
 /// How long the previous signing secret keeps signing after a rotation.
 pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -185,7 +206,9 @@ pub async fn rotate_signing_secret(
     let record = load(state, sandbox, id).await?;
     let secret = crate::server::delivery::signing::generate_signing_secret();
     let signing = StoredSigning {
-        secret_sealed: state.secrets.seal(&secret),
+        secret_sealed: state
+            .secrets
+            .seal(&secret, SealedField::SigningSecret { webhook: record.id }),
         fingerprint: state.secrets.fingerprint(&secret),
         previous: record
             .signing
@@ -247,6 +270,17 @@ pub async fn save(
         "" => None,
         id => Some(load(state, sandbox, id).await?),
     };
+    if existing.is_none() {
+        let count = state
+            .store
+            .list_webhooks(sandbox.id)
+            .await
+            .map_err(internal)?
+            .len();
+        if let Some(full) = crate::model::capacity::WEBHOOKS_PER_SANDBOX.full(count) {
+            return Err(AppError::BadRequest(full));
+        }
+    }
     let draft = match validate_webhook(
         form,
         &state.config.allow_private_targets,
@@ -264,9 +298,12 @@ pub async fn save(
             errors: FieldErrors::from([("jwt_secret".to_string(), problem)]),
         });
     }
-    let write = to_write(state, draft, existing.as_ref());
+    let id = existing
+        .as_ref()
+        .map_or_else(Uuid::new_v4, |record| record.id);
+    let write = to_write(state, id, draft, existing.as_ref());
     let result = match &existing {
-        None => state.store.create_webhook(sandbox.id, &write).await,
+        None => state.store.create_webhook(sandbox.id, id, &write).await,
         Some(record) => {
             state
                 .store
@@ -310,6 +347,7 @@ pub fn save_outcome(
 /// Seals new secrets and carries over the stored ones that were left blank.
 fn to_write(
     state: &AppState,
+    webhook: Uuid,
     draft: WebhookDraft,
     existing: Option<&WebhookRecord>,
 ) -> WebhookWrite {
@@ -318,7 +356,7 @@ fn to_write(
         let (secret_sealed, secret_fingerprint) =
             match (&jwt.secret, old.and_then(|o| o.jwt.as_ref())) {
                 (Some(secret), _) => (
-                    state.secrets.seal(secret),
+                    state.secrets.seal(secret, SealedField::JwtKey { webhook }),
                     state.secrets.fingerprint(secret),
                 ),
                 (None, Some(stored)) => (
@@ -350,9 +388,16 @@ fn to_write(
                     .iter()
                     .find(|stored| stored.id.to_string() == id)
             });
+            let id = old_header.map(|h| h.id).unwrap_or_else(Uuid::new_v4);
             let value = match (header.value, header.secret) {
                 (Some(value), true) => StoredHeaderValue::Sealed {
-                    sealed: state.secrets.seal(&value),
+                    sealed: state.secrets.seal(
+                        &value,
+                        SealedField::HeaderValue {
+                            webhook,
+                            header: id,
+                        },
+                    ),
                     fingerprint: state.secrets.fingerprint(&value),
                     len: value.len(),
                 },
@@ -360,7 +405,7 @@ fn to_write(
                 (None, _) => old_header?.value.clone(),
             };
             Some(StoredHeader {
-                id: old_header.map(|h| h.id).unwrap_or_else(Uuid::new_v4),
+                id,
                 name: header.name,
                 value,
             })

@@ -69,7 +69,11 @@ async fn prepare(
         jwt: None,
         headers: Vec::new(),
     };
-    let hook = store.create_webhook(sandbox.id, &write).await.unwrap().id;
+    let hook = store
+        .create_webhook(sandbox.id, uuid::Uuid::new_v4(), &write)
+        .await
+        .unwrap()
+        .id;
     let batch: Vec<(NewEvent, Vec<Uuid>)> = (0..events)
         .map(|i| {
             let event = NewEvent {

@@ -19,10 +19,11 @@ async fn server(dir: &std::path::Path) -> RunningServer {
 
 async fn webhook(server: &RunningServer, url: &str) -> Uuid {
     let state = &server.state;
-    let write = crate::support::webhook_write(state, &format!("hook-{}", Uuid::new_v4()), url);
+    let id = Uuid::new_v4();
+    let write = crate::support::webhook_write(state, id, &format!("hook-{}", Uuid::new_v4()), url);
     state
         .store
-        .create_webhook(state.default_sandbox.id, &write)
+        .create_webhook(state.default_sandbox.id, id, &write)
         .await
         .unwrap()
         .id

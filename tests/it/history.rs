@@ -17,9 +17,14 @@ async fn signed_in_with(extra: &[&str]) -> TestApp {
 
 async fn webhook(app: &TestApp, name: &str, url: &str) -> Uuid {
     let state = &app.server.state;
+    let id = Uuid::new_v4();
     state
         .store
-        .create_webhook(state.default_sandbox.id, &webhook_write(state, name, url))
+        .create_webhook(
+            state.default_sandbox.id,
+            id,
+            &webhook_write(state, id, name, url),
+        )
         .await
         .unwrap()
         .id
@@ -525,4 +530,74 @@ async fn retention_prunes_finished_history_and_keeps_what_is_still_pending() {
         .expect("the pending delivery is kept");
     assert!(payload.contains("old-waiting"), "with its event: {payload}");
     assert_eq!(attempts.len(), 1, "and its attempt");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_lists_its_latest_100_attempts_and_counts_them_all() {
+    // 119 retries after the first attempt, to an address where nothing listens.
+    let schedule = vec!["1ms"; 119].join(",");
+    let app = signed_in_with(&["--retry-schedule", &schedule]).await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/nobody", closed.local_addr().unwrap());
+    drop(closed);
+    let hook = webhook(&app, "Unreachable", &url).await;
+    let id = enqueue(&app, event(&app, "sent", "email", "req-many"), &[hook]).await[0];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let detail = loop {
+        let (status, detail) = app
+            .call_json("deliveries/get", &[("id", &id.to_string())])
+            .await;
+        assert_eq!(status, 200, "{detail}");
+        if detail["row"]["state"] == "Failed" {
+            break detail;
+        }
+        assert!(Instant::now() < deadline, "never failed: {}", detail["row"]);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(detail["row"]["attempts"], 120);
+    let listed: Vec<i64> = detail["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|attempt| attempt["attempt"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        (21..=120).collect::<Vec<_>>(),
+        "the latest 100, oldest first"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_stops_at_its_row_limit_with_the_newest_deliveries() {
+    use feedback_webhooks::model::history::DeliveryQuery;
+    use feedback_webhooks::server::history::{export_at_most, ExportFormat};
+    use futures_util::StreamExt;
+    let app = signed_in_with(&[]).await;
+    let receiver = TestReceiver::start().await;
+    let hook = webhook(&app, "Exported", &receiver.url("/x")).await;
+    enqueue_many(&app, "old", 300, hook).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    enqueue_many(&app, "new", 1_200, hook).await;
+    let state = &app.server.state;
+    let stream = export_at_most(
+        state,
+        &state.default_sandbox,
+        &DeliveryQuery::default(),
+        ExportFormat::JsonLines,
+        1_100,
+    )
+    .await
+    .unwrap();
+    let text: String = stream
+        .map(|chunk| chunk.unwrap())
+        .collect::<Vec<_>>()
+        .await
+        .concat();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1_100, "a limit past one read of 1,000 rows");
+    assert!(
+        lines.iter().all(|line| line.contains("\"new-")),
+        "the newest first"
+    );
 }

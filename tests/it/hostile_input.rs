@@ -480,3 +480,167 @@ async fn a_body_over_2_mb_is_refused_unread_everywhere() {
         );
     }
 }
+
+/// The webhook form as a browser posts it, with `rows` header rows named by `name_of`.
+fn webhook_form_with_rows(rows: usize, name_of: impl Fn(usize) -> String) -> Vec<(String, String)> {
+    let mut form: Vec<(String, String)> = [
+        ("form[id]", ""),
+        ("form[name]", "Many headers"),
+        ("form[url]", "http://127.0.0.1:9/in"),
+        ("form[enabled]", "on"),
+        ("form[auth]", "none"),
+        ("form[email]", "on"),
+        ("form[event_sent]", "on"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for i in 0..rows {
+        form.push((format!("form[headers][{i}][name]"), name_of(i)));
+        form.push((format!("form[headers][{i}][value]"), "1".into()));
+    }
+    form
+}
+
+async fn save_webhook_form(app: &TestApp, form: &[(String, String)]) -> (u16, Value) {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call_json("webhooks/save", &pairs).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_takes_at_most_50_header_rows_and_a_flood_of_rows_is_refused_whole() {
+    let app = TestApp::signed_in().await;
+    let (status, saved) =
+        save_webhook_form(&app, &webhook_form_with_rows(50, |i| format!("X-H{i}"))).await;
+    assert_eq!(status, 200, "{saved}");
+    assert!(saved["Saved"]["id"].is_string(), "{saved}");
+
+    let (status, refused) =
+        save_webhook_form(&app, &webhook_form_with_rows(51, |i| format!("X-H{i}"))).await;
+    assert_eq!(status, 200);
+    let errors = refused["Invalid"]["errors"].as_object().unwrap();
+    assert!(errors["headers"]
+        .as_str()
+        .unwrap()
+        .contains("at most 50 headers"));
+
+    // 15,000 rows, all alike, in a body under the 2 MB bound: one message, not 15,000, and no
+    // row compared with every other.
+    let flood = webhook_form_with_rows(15_000, |_| "X-Same".into());
+    let (status, refused) = save_webhook_form(&app, &flood).await;
+    assert_eq!(status, 200, "{refused}");
+    let errors = refused["Invalid"]["errors"].as_object().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors["headers"].as_str().unwrap().contains("15000 rows"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
+    use feedback_webhooks::model::capacity::*;
+    use feedback_webhooks::server::storage::CampaignWrite;
+    let api = api().await;
+    let state = &api.app.server.state;
+    let sandbox = state.default_sandbox.clone();
+    // Filled to one short of each capacity through the store, then one more through the app.
+    for n in 1..WEBHOOKS_PER_SANDBOX.max {
+        let id = uuid::Uuid::new_v4();
+        let write = webhook_write(state, id, &format!("Hook {n}"), "http://127.0.0.1:9/in");
+        state
+            .store
+            .create_webhook(sandbox.id, id, &write)
+            .await
+            .unwrap();
+    }
+    let last = api
+        .webhook("Hook 100", "http://127.0.0.1:9/in", &["email"], &["sent"])
+        .await;
+    assert!(!last.is_empty());
+    let form = webhook_form_with_rows(0, |_| String::new());
+    let (status, refused) = save_webhook_form(&api.app, &form).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("already has 100 feedback webhooks"),
+        "{refused}"
+    );
+
+    for n in 1..CAMPAIGNS_PER_SANDBOX.max {
+        let write = CampaignWrite {
+            name: format!("Campaign {n}"),
+            channel: feedback_webhooks::model::Channel::Email,
+            status: feedback_webhooks::model::campaign::CampaignStatus::Draft,
+            content: Default::default(),
+            version_id: n.to_string(),
+            webhook_enabled: false,
+            webhook_id: None,
+        };
+        state
+            .store
+            .create_campaign(sandbox.id, &write)
+            .await
+            .unwrap();
+    }
+    api.campaign("Campaign 1000", "email", "draft", None).await;
+    let (status, refused) = api
+        .app
+        .call_json(
+            "campaigns/save",
+            &[
+                ("form[id]", ""),
+                ("form[name]", "One too many"),
+                ("form[channel]", "email"),
+                ("form[status]", "draft"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.to_string().contains("already has 1000 campaigns"),
+        "{refused}"
+    );
+
+    // One credential exists (the caller's); revoked ones make room.
+    let mut ids = Vec::new();
+    for n in 1..CREDENTIALS_PER_ORGANIZATION.max {
+        let (status, created) = api
+            .app
+            .call_json("credentials/create", &[("name", &format!("Service {n}"))])
+            .await;
+        assert_eq!(status, 200, "{created}");
+        ids.push(created["credential"]["id"].as_str().unwrap().to_string());
+    }
+    let (status, refused) = api
+        .app
+        .call_json("credentials/create", &[("name", "More")])
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused
+        .to_string()
+        .contains("already has 50 active API credentials"));
+    let (status, _) = api
+        .app
+        .call_json("credentials/revoke", &[("id", &ids[0])])
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = api
+        .app
+        .call_json("credentials/create", &[("name", "More")])
+        .await;
+    assert_eq!(status, 200);
+
+    // The default sandbox counts.
+    for n in 1..SANDBOXES_PER_ORGANIZATION.max {
+        let (status, created) = api
+            .app
+            .call_json("sandboxes/create", &[("name", &format!("stage-{n}"))])
+            .await;
+        assert_eq!(status, 200, "{created}");
+    }
+    let (status, refused) = api
+        .app
+        .call_json("sandboxes/create", &[("name", "stage-x")])
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("already has 20 sandboxes"));
+}

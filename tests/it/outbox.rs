@@ -54,7 +54,11 @@ async fn webhook_in(f: &Fixture, sandbox_id: Uuid, name: &str, enabled: bool) ->
         jwt: None,
         headers: Vec::new(),
     };
-    f.store.create_webhook(sandbox_id, &write).await.unwrap().id
+    f.store
+        .create_webhook(sandbox_id, Uuid::new_v4(), &write)
+        .await
+        .unwrap()
+        .id
 }
 
 async fn enabled(f: &Fixture, id: Uuid) -> (bool, Option<String>) {

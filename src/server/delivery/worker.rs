@@ -9,7 +9,7 @@
 //! New work wakes the claim loop at once; otherwise it sleeps until the next delivery falls due.
 
 use crate::model::JwtAlgorithm;
-use crate::server::crypto::SecretBox;
+use crate::server::crypto::{SealedField, SecretBox};
 use crate::server::delivery::client::DeliveryClient;
 use crate::server::delivery::outcome::{AttemptError, AttemptResult};
 use crate::server::delivery::retry::RetrySchedule;
@@ -532,8 +532,9 @@ impl DeliveryEngine {
             Err(_) => return Err(AttemptError::Connect),
         };
         let secrets = &self.inner.secrets;
+        let webhook = record.id;
         let (signing_keys, stale_at) = self
-            .signing_keys(record.signing.as_ref())
+            .signing_keys(webhook, record.signing.as_ref())
             .ok_or(AttemptError::Config)?;
         let settings = record.settings;
         let mut headers = HeaderMap::new();
@@ -543,7 +544,14 @@ impl DeliveryEngine {
             let (value, secret) = match &header.value {
                 StoredHeaderValue::Plain(value) => (value.clone(), false),
                 StoredHeaderValue::Sealed { sealed, .. } => {
-                    (secrets.open(sealed).ok_or(AttemptError::Config)?, true)
+                    let field = SealedField::HeaderValue {
+                        webhook,
+                        header: header.id,
+                    };
+                    (
+                        secrets.open(sealed, field).ok_or(AttemptError::Config)?,
+                        true,
+                    )
                 }
             };
             if let (Ok(name), Ok(mut value)) = (
@@ -560,7 +568,7 @@ impl DeliveryEngine {
         let signer = match &settings.jwt {
             Some(jwt) => {
                 let key = secrets
-                    .open(&jwt.secret_sealed)
+                    .open(&jwt.secret_sealed, SealedField::JwtKey { webhook })
                     .ok_or(AttemptError::Config)?;
                 let algorithm = JwtAlgorithm::parse(&jwt.algorithm).ok_or(AttemptError::Config)?;
                 Some(
@@ -582,18 +590,23 @@ impl DeliveryEngine {
 
     /// The current signing key, then the previous one while its rotation window lasts (with
     /// the end of that window).
-    fn signing_keys(&self, signing: Option<&StoredSigning>) -> Option<(Vec<Vec<u8>>, Option<i64>)> {
+    fn signing_keys(
+        &self,
+        webhook: Uuid,
+        signing: Option<&StoredSigning>,
+    ) -> Option<(Vec<Vec<u8>>, Option<i64>)> {
         let Some(signing) = signing else {
             return Some((Vec::new(), None));
         };
         let secrets = &self.inner.secrets;
-        let mut keys = vec![signing_key(&secrets.open(&signing.secret_sealed)?).ok()?];
+        let field = SealedField::SigningSecret { webhook };
+        let mut keys = vec![signing_key(&secrets.open(&signing.secret_sealed, field)?).ok()?];
         let mut stale_at = None;
         if let Some((sealed, until)) = &signing.previous {
             if *until > now_ms() {
                 keys.extend(
                     secrets
-                        .open(sealed)
+                        .open(sealed, field)
                         .and_then(|secret| signing_key(&secret).ok()),
                 );
                 stale_at = Some(*until);

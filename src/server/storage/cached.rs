@@ -118,9 +118,11 @@ decorate! {WebhookStore {
         fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
         fn webhook_route(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRoute>>;
         fn set_signing_secret(&self, sandbox_id: Uuid, id: Uuid, signing: Option<&StoredSigning>) -> StoreResult<bool>;
+        fn sealed_values(&self) -> StoreResult<Vec<SealedValue>>;
+        fn reseal(&self, values: &[Resealed]) -> StoreResult<()>;
     }
     change {
-        fn create_webhook(&self, sandbox_id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
+        fn create_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
         fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
         fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
         fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;

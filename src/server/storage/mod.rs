@@ -20,6 +20,10 @@ pub use postgres::PostgresStorage;
 pub use records::*;
 pub use sqlite::SqliteStorage;
 
+/// Attempts a delivery's detail lists, the latest ones: resends add attempts to the same
+/// delivery without end, and every attempt keeps its headers and a body excerpt.
+pub const ATTEMPTS_LISTED: i64 = 100;
+
 use async_trait::async_trait;
 use uuid::Uuid;
 
@@ -146,10 +150,17 @@ pub trait WebhookStore: Send + Sync + 'static {
     /// Newest first by last update.
     async fn list_webhooks(&self, sandbox_id: Uuid) -> StoreResult<Vec<WebhookRecord>>;
     async fn webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
-    /// Refused with `Duplicate` when the sandbox has a webhook of that name in any case.
+    /// Every sealed value the database holds, with where it is kept.
+    async fn sealed_values(&self) -> StoreResult<Vec<SealedValue>>;
+    /// Writes values sealed again (under another key, or in the current format) with their
+    /// fingerprints, all or none.
+    async fn reseal(&self, values: &[Resealed]) -> StoreResult<()>;
+    /// Refused with `Duplicate` when the sandbox has a webhook of that name in any case. The id
+    /// is the caller's: the webhook's secrets are sealed for it before it is stored.
     async fn create_webhook(
         &self,
         sandbox_id: Uuid,
+        id: Uuid,
         webhook: &WebhookWrite,
     ) -> StoreResult<WebhookRecord>;
     async fn update_webhook(
@@ -278,7 +289,8 @@ pub trait HistoryStore: Send + Sync + 'static {
         sandbox_id: Uuid,
         filter: &DeliveryFilter,
     ) -> StoreResult<DeliveryList>;
-    /// A delivery of the sandbox with its attempts (oldest first) and its payload.
+    /// A delivery of the sandbox with its latest [`ATTEMPTS_LISTED`] attempts (oldest first) and
+    /// its payload.
     async fn delivery(
         &self,
         sandbox_id: Uuid,

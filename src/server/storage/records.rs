@@ -412,3 +412,44 @@ pub struct DeliveryFilter {
     /// Rows a filter that no index serves may look through for this page; 0: the store's own.
     pub scan_budget: i64,
 }
+
+/// Where the database keeps a sealed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SealedPlace {
+    JwtKey,
+    SigningSecret,
+    PreviousSigningSecret,
+    HeaderValue { header: Uuid },
+}
+
+/// One sealed value as stored, with the webhook it belongs to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SealedValue {
+    pub webhook_id: Uuid,
+    pub place: SealedPlace,
+    pub sealed: Vec<u8>,
+}
+
+impl SealedValue {
+    /// The field it is sealed for (a previous signing secret was sealed as the current one).
+    pub fn field(&self) -> crate::server::crypto::SealedField {
+        use crate::server::crypto::SealedField;
+        let webhook = self.webhook_id;
+        match self.place {
+            SealedPlace::JwtKey => SealedField::JwtKey { webhook },
+            SealedPlace::SigningSecret | SealedPlace::PreviousSigningSecret => {
+                SealedField::SigningSecret { webhook }
+            }
+            SealedPlace::HeaderValue { header } => SealedField::HeaderValue { webhook, header },
+        }
+    }
+}
+
+/// A value sealed again, in the same place, with the fingerprint that goes with it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resealed {
+    pub webhook_id: Uuid,
+    pub place: SealedPlace,
+    pub sealed: Vec<u8>,
+    pub fingerprint: String,
+}

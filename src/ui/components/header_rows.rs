@@ -1,5 +1,6 @@
 //! The "Header parameters" rows: add and remove in place; secret rows show only a fingerprint.
 
+use crate::model::validation::HEADERS_MAX_ROWS;
 use crate::model::{checkbox, HeaderRowForm, StoredSecretInfo};
 use crate::ui::components::field::{error_id, FieldError, FormState};
 use leptos::prelude::*;
@@ -55,6 +56,7 @@ pub fn HeaderRowsEditor(
         forget_row_errors();
     };
     let stored = StoredValue::new(stored);
+    let full = move || rows.with(Vec::len) >= HEADERS_MAX_ROWS;
     view! {
         <div class="header-rows">
             <Show when=move || rows.with(Vec::is_empty)>
@@ -151,9 +153,19 @@ pub fn HeaderRowsEditor(
                 }
             </For>
             <FieldError form field="headers".to_string()/>
-            <button type="submit" class="secondary" name="form[intent]" value="add_header" on:click=add>
+            <button
+                type="submit"
+                class="secondary"
+                name="form[intent]"
+                value="add_header"
+                on:click=add
+                disabled=full
+            >
                 "Add header"
             </button>
+            <Show when=full>
+                <p class="hint">{format!("A webhook sends at most {HEADERS_MAX_ROWS} headers.")}</p>
+            </Show>
         </div>
     }
 }

@@ -144,7 +144,11 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
             {if attempt_count == 0 {
                 view! { <p class="hint">"No attempt yet: the first one starts as soon as the webhook has room."</p> }.into_any()
             } else {
+                let total = row.attempts.max(0) as usize;
                 view! {
+                    {(attempt_count < total).then(|| view! {
+                        <p class="hint">{format!("The latest {attempt_count} of {total} attempts.")}</p>
+                    })}
                     <ol class="attempts" reversed>
                         {attempts.into_iter().rev().map(|attempt| view! { <AttemptItem attempt/> }).collect_view()}
                     </ol>

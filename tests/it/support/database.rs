@@ -100,3 +100,27 @@ pub async fn stored_webhook_bytes(url: &str) -> Vec<Vec<u8>> {
         vec![raw, wal]
     }
 }
+
+/// Runs one statement as someone with write access to the database would, by the same SQL on
+/// either backend.
+pub async fn execute(url: &str, sql: &str) {
+    if url.starts_with("postgres") {
+        let mut connection = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    } else {
+        let mut connection = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    }
+}
+
+/// How many stored sessions hold `text` in clear.
+pub async fn sessions_holding(url: &str, text: &str) -> i64 {
+    let sql = if url.starts_with("postgres") {
+        format!(
+            "SELECT count(*) FROM tower_sessions.session WHERE position(convert_to('{text}', 'UTF8') in data) > 0"
+        )
+    } else {
+        format!("SELECT count(*) FROM tower_sessions WHERE instr(data, CAST('{text}' AS BLOB)) > 0")
+    };
+    count(url, &sql).await
+}

@@ -24,10 +24,13 @@ pub const JWT_SECRET: &str = "delivery-test-secret-0123456789abcdef";
 /// secret `X-Api-Key: k-123` header.
 pub fn webhook_write(
     state: &feedback_webhooks::server::state::AppState,
+    webhook: uuid::Uuid,
     name: &str,
     url: &str,
 ) -> feedback_webhooks::server::storage::WebhookWrite {
+    use feedback_webhooks::server::crypto::SealedField;
     use feedback_webhooks::server::storage::*;
+    let secret_header = uuid::Uuid::new_v4();
     WebhookWrite {
         name: name.into(),
         email: true,
@@ -39,7 +42,9 @@ pub fn webhook_write(
         jwt: Some(StoredJwt {
             algorithm: "HS256".into(),
             key_kind: "shared-secret".into(),
-            secret_sealed: state.secrets.seal(JWT_SECRET),
+            secret_sealed: state
+                .secrets
+                .seal(JWT_SECRET, SealedField::JwtKey { webhook }),
             secret_fingerprint: state.secrets.fingerprint(JWT_SECRET),
             key_id: None,
             issuer: Some("feedback-webhooks".into()),
@@ -55,10 +60,16 @@ pub fn webhook_write(
                 value: StoredHeaderValue::Plain("acme".into()),
             },
             StoredHeader {
-                id: uuid::Uuid::new_v4(),
+                id: secret_header,
                 name: "X-Api-Key".into(),
                 value: StoredHeaderValue::Sealed {
-                    sealed: state.secrets.seal("k-123"),
+                    sealed: state.secrets.seal(
+                        "k-123",
+                        SealedField::HeaderValue {
+                            webhook,
+                            header: secret_header,
+                        },
+                    ),
                     fingerprint: state.secrets.fingerprint("k-123"),
                     len: 5,
                 },
@@ -86,7 +97,7 @@ pub fn config_for(dir: &std::path::Path, extra: &[&str]) -> Config {
         "--site-root".into(),
         dir.join("site").display().to_string(),
     ];
-    if database::is_postgres() {
+    if database::is_postgres() && !extra.contains(&"--encryption-key") {
         args.extend(["--encryption-key".into(), database::ENCRYPTION_KEY.into()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
@@ -135,7 +146,12 @@ impl TestApp {
     }
 
     pub async fn signed_in() -> TestApp {
-        let app = TestApp::with_admin().await;
+        TestApp::signed_in_with(&[]).await
+    }
+
+    /// The same with extra command-line settings.
+    pub async fn signed_in_with(extra: &[&str]) -> TestApp {
+        let app = TestApp::with_admin_and(extra).await;
         let response = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         assert_eq!(response.status(), 200, "login");
         app

@@ -169,12 +169,14 @@ async fn delivery(
     let payload: String = row.try_get("payload")?;
     let attempts = sqlx::query(
         "SELECT attempt, started_at, duration_ms, status, error_code, request_headers, response_headers, body_excerpt \
-         FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt, id",
+         FROM delivery_attempts WHERE delivery_id = $1 ORDER BY attempt DESC, id DESC LIMIT $2",
     )
     .bind(id)
+    .bind(ATTEMPTS_LISTED)
     .fetch_all(&mut *tx)
     .await?
     .iter()
+    .rev()
     .map(|row| {
         Ok(AttemptRow {
             attempt: row.try_get("attempt")?,
