@@ -89,17 +89,7 @@ impl Drop for RunningServer {
 
 /// Opens storage, prepares the first administrator, binds and serves in the background.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let opened = crate::server::storage::open(&config.database_url)
-        .await
-        .map_err(|source| StartError::Database {
-            url: without_password(&config.database_url),
-            source,
-        })?;
-    let key_file = config
-        .encryption_key
-        .is_none()
-        .then(|| opened.key_file.clone())
-        .flatten();
+    let (opened, key_file) = open_storage(&config.database_url, &config.encryption_key).await?;
     let (secrets, origin) = match (&config.encryption_key, &key_file) {
         (Some(key), _) => (SecretBox::from_base64(key)?, KeyOrigin::Given),
         (None, Some(file)) => SecretBox::from_key_file(file)?,
@@ -260,21 +250,30 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
+/// The storage at `url`, and the key file that holds its key when no key is given.
+async fn open_storage(
+    url: &str,
+    encryption_key: &Option<String>,
+) -> Result<(crate::server::storage::Opened, Option<std::path::PathBuf>), StartError> {
+    let opened =
+        crate::server::storage::open(url)
+            .await
+            .map_err(|source| StartError::Database {
+                url: without_password(url),
+                source,
+            })?;
+    let key_file = encryption_key
+        .is_none()
+        .then(|| opened.key_file.clone())
+        .flatten();
+    Ok((opened, key_file))
+}
+
 /// `rotate-key`: every stored secret sealed under a new key, all or none; what to tell the
 /// operator. With a key file, the new key is written beside it first and renamed over it once
 /// the database holds the new seals (a start after a crash in between finishes the rename).
 pub async fn rotate_key(args: RotateKeyArgs) -> Result<String, StartError> {
-    let opened = crate::server::storage::open(&args.database_url)
-        .await
-        .map_err(|source| StartError::Database {
-            url: without_password(&args.database_url),
-            source,
-        })?;
-    let key_file = args
-        .encryption_key
-        .is_none()
-        .then(|| opened.key_file.clone())
-        .flatten();
+    let (opened, key_file) = open_storage(&args.database_url, &args.encryption_key).await?;
     let (current, current_text) = match (&args.encryption_key, &key_file) {
         (Some(key), _) => (SecretBox::from_base64(key)?, key.trim().to_string()),
         (None, Some(file)) if file.exists() => {

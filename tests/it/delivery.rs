@@ -18,14 +18,9 @@ async fn server(dir: &std::path::Path) -> RunningServer {
 }
 
 async fn webhook(server: &RunningServer, url: &str) -> Uuid {
-    let state = &server.state;
-    let id = Uuid::new_v4();
-    let write = crate::support::webhook_write(state, id, &format!("hook-{}", Uuid::new_v4()), url);
-    state
-        .store
-        .create_webhook(state.default_sandbox.id, id, &write)
+    let name = format!("hook-{}", Uuid::new_v4());
+    crate::support::stored_webhook(&server.state, &name, url)
         .await
-        .unwrap()
         .id
 }
 

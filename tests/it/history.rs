@@ -16,18 +16,7 @@ async fn signed_in_with(extra: &[&str]) -> TestApp {
 }
 
 async fn webhook(app: &TestApp, name: &str, url: &str) -> Uuid {
-    let state = &app.server.state;
-    let id = Uuid::new_v4();
-    state
-        .store
-        .create_webhook(
-            state.default_sandbox.id,
-            id,
-            &webhook_write(state, id, name, url),
-        )
-        .await
-        .unwrap()
-        .id
+    stored_webhook(&app.server.state, name, url).await.id
 }
 
 /// `count` `sent` email events for `hook`, stored in one batch.

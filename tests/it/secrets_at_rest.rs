@@ -13,20 +13,6 @@ use uuid::Uuid;
 
 const OTHER_KEY: &str = "b3RoZXIta2V5LW90aGVyLWtleS1vdGhlci1rZXktMzI=";
 
-async fn stored_webhook(app: &TestApp, name: &str, url: &str) -> WebhookRecord {
-    let state = &app.server.state;
-    let id = Uuid::new_v4();
-    state
-        .store
-        .create_webhook(
-            state.default_sandbox.id,
-            id,
-            &webhook_write(state, id, name, url),
-        )
-        .await
-        .unwrap()
-}
-
 fn secret_header(record: &WebhookRecord) -> Uuid {
     record
         .settings
@@ -76,8 +62,8 @@ async fn finished(app: &TestApp, delivery: Uuid) -> serde_json::Value {
 async fn a_secret_header_moved_onto_another_webhook_does_not_open_there() {
     let app = TestApp::signed_in_with(&["--retry-schedule", "10ms"]).await;
     let receiver = TestReceiver::start().await;
-    let victim = stored_webhook(&app, "Victim", "https://victim.example/hook").await;
-    let attacker = stored_webhook(&app, "Attacker", &receiver.url("/mine")).await;
+    let victim = stored_webhook(&app.server.state, "Victim", "https://victim.example/hook").await;
+    let attacker = stored_webhook(&app.server.state, "Attacker", &receiver.url("/mine")).await;
     // Someone with write access to the database copies the victim's sealed value onto the
     // attacker's own secret header.
     let url = &app.server.state.config.database_url;
@@ -111,7 +97,7 @@ async fn refused_start(dir: &std::path::Path, extra: &[&str]) -> StartError {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_or_wrong_key_is_refused_and_never_replaced() {
     let app = TestApp::with_admin().await;
-    stored_webhook(&app, "Sealed", "https://hooks.example.com/x").await;
+    stored_webhook(&app.server.state, "Sealed", "https://hooks.example.com/x").await;
     let TestApp { server, dir, .. } = app;
     server.stop().await;
 
@@ -140,7 +126,7 @@ async fn a_missing_or_wrong_key_is_refused_and_never_replaced() {
 async fn rotate_key_seals_everything_anew_and_deliveries_still_carry_the_secrets() {
     let app = TestApp::signed_in_with(&["--retry-schedule", "10ms"]).await;
     let receiver = TestReceiver::start().await;
-    let hook = stored_webhook(&app, "Rotated", &receiver.url("/in")).await;
+    let hook = stored_webhook(&app.server.state, "Rotated", &receiver.url("/in")).await;
     let (status, secret) = app
         .call_json(
             "webhooks/signing-secret/rotate",
@@ -200,7 +186,7 @@ async fn rotate_key_seals_everything_anew_and_deliveries_still_carry_the_secrets
 async fn secrets_sealed_the_old_way_are_bound_to_their_rows_at_start() {
     let app = TestApp::signed_in_with(&["--retry-schedule", "10ms"]).await;
     let receiver = TestReceiver::start().await;
-    let hook = stored_webhook(&app, "Old", &receiver.url("/in")).await;
+    let hook = stored_webhook(&app.server.state, "Old", &receiver.url("/in")).await;
     // The header value as the previous release sealed it: the bare key, no associated data.
     let legacy = app.server.state.secrets.seal_legacy("k-123");
     let hex: String = legacy.iter().map(|b| format!("{b:02x}")).collect();
@@ -248,7 +234,7 @@ async fn secrets_sealed_the_old_way_are_bound_to_their_rows_at_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signing_secret_shown_without_javascript_never_sits_in_clear_in_a_session() {
     let app = TestApp::signed_in().await;
-    let hook = stored_webhook(&app, "No JS", "https://hooks.example.com/x").await;
+    let hook = stored_webhook(&app.server.state, "No JS", "https://hooks.example.com/x").await;
     let id = hook.id.to_string();
     let response = app
         .post_plain_form("webhooks/signing-secret/rotate", &[("id", &id)])

@@ -22,6 +22,24 @@ pub const JWT_SECRET: &str = "delivery-test-secret-0123456789abcdef";
 
 /// A webhook for email and SMS with JWT authentication, a plain `X-Tenant: acme` header and a
 /// secret `X-Api-Key: k-123` header.
+/// A webhook of [`webhook_write`] stored straight in the default sandbox.
+pub async fn stored_webhook(
+    state: &feedback_webhooks::server::state::AppState,
+    name: &str,
+    url: &str,
+) -> feedback_webhooks::server::storage::WebhookRecord {
+    let id = uuid::Uuid::new_v4();
+    state
+        .store
+        .create_webhook(
+            state.default_sandbox.id,
+            id,
+            &webhook_write(state, id, name, url),
+        )
+        .await
+        .unwrap()
+}
+
 pub fn webhook_write(
     state: &feedback_webhooks::server::state::AppState,
     webhook: uuid::Uuid,
