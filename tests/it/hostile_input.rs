@@ -644,3 +644,96 @@ async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
     assert_eq!(status, 400, "{refused}");
     assert!(refused.to_string().contains("already has 20 sandboxes"));
 }
+
+/// A listener that accepts every connection and never answers: endpoints that hang.
+async fn hanging_endpoint() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    (addr, task)
+}
+
+fn feedback_event(
+    sandbox_id: uuid::Uuid,
+    request_id: &str,
+) -> feedback_webhooks::server::storage::NewEvent {
+    feedback_webhooks::server::storage::NewEvent {
+        sandbox_id,
+        event_type: "sent".into(),
+        channel: "email".into(),
+        request_id: request_id.into(),
+        message_execution_id: format!("MEX-{request_id}"),
+        payload: format!(r#"{{"requestId":"{request_id}"}}"#),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_whose_endpoints_all_hang_cannot_hold_up_another_tenants_deliveries() {
+    use feedback_webhooks::server::storage::*;
+    let app = TestApp::with_admin().await;
+    let state = &app.server.state;
+    let noisy = state.default_sandbox.clone();
+    let quiet = state
+        .store
+        .create_sandbox(noisy.organization_id, "quiet")
+        .await
+        .unwrap();
+    // Sandbox A: 50 webhooks whose endpoint accepts and never answers, 90 events each, more
+    // than the engine keeps in flight.
+    let (hanging, _endpoint) = hanging_endpoint().await;
+    let mut noisy_hooks = Vec::new();
+    for n in 0..50 {
+        let id = uuid::Uuid::new_v4();
+        let url = format!("http://{hanging}/hook-{n}");
+        let write = webhook_write(state, id, &format!("Slow {n}"), &url);
+        state
+            .store
+            .create_webhook(noisy.id, id, &write)
+            .await
+            .unwrap();
+        noisy_hooks.push(id);
+    }
+    let batch: Vec<(NewEvent, Vec<uuid::Uuid>)> = (0..90)
+        .map(|n| {
+            (
+                feedback_event(noisy.id, &format!("slow-{n}")),
+                noisy_hooks.clone(),
+            )
+        })
+        .collect();
+    for result in state.delivery.enqueue_batch(&batch).await.unwrap() {
+        result.unwrap();
+    }
+    // Let the engine take all it will of sandbox A.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+
+    // Sandbox B: one fast webhook, whose events go out while A's requests hang (for 15 s
+    // each, the request timeout; the engine would have been full for far longer).
+    let receiver = TestReceiver::start().await;
+    let fast = uuid::Uuid::new_v4();
+    let write = webhook_write(state, fast, "Fast", &receiver.url("/fast"));
+    state
+        .store
+        .create_webhook(quiet.id, fast, &write)
+        .await
+        .unwrap();
+    for n in 0..3 {
+        let sent = std::time::Instant::now();
+        state
+            .delivery
+            .enqueue(&feedback_event(quiet.id, &format!("fast-{n}")), &[fast])
+            .await
+            .unwrap();
+        wait_for(&receiver, n + 1).await;
+        assert!(
+            sent.elapsed() < std::time::Duration::from_secs(5),
+            "sandbox B waited {:?} behind sandbox A",
+            sent.elapsed()
+        );
+    }
+}

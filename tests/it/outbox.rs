@@ -103,7 +103,7 @@ fn lenient() -> AutoDisable {
 
 async fn claim(f: &Fixture, now: i64, lease_until: i64, limit: i64) -> Vec<ClaimedDelivery> {
     f.store
-        .claim_due(now, lease_until, limit, 16, &[])
+        .claim_due(now, lease_until, limit, 16, &ClaimSkip::default())
         .await
         .unwrap()
 }
@@ -224,7 +224,7 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
                 let mut mine = Vec::new();
                 loop {
                     let batch = store
-                        .claim_due(now, now + 60_000, 16, 7, &[])
+                        .claim_due(now, now + 60_000, 16, 7, &ClaimSkip::default())
                         .await
                         .unwrap();
                     if batch.is_empty() {
@@ -256,14 +256,23 @@ async fn claims_share_the_batch_between_webhooks_and_skip_full_ones() {
     let now = now_ms();
     let claimed = f
         .store
-        .claim_due(now, now + 1_000, 100, 3, &[])
+        .claim_due(now, now + 1_000, 100, 3, &ClaimSkip::default())
         .await
         .unwrap();
     let of = |id: Uuid| claimed.iter().filter(|c| c.webhook_id == id).count();
     assert_eq!((of(a), of(b)), (3, 3));
     let only_b = f
         .store
-        .claim_due(now, now + 1_000, 100, 3, &[a])
+        .claim_due(
+            now,
+            now + 1_000,
+            100,
+            3,
+            &ClaimSkip {
+                webhooks: vec![a],
+                sandboxes: Vec::new(),
+            },
+        )
         .await
         .unwrap();
     assert!(only_b.iter().all(|c| c.webhook_id == b) && only_b.len() == 3);
@@ -334,7 +343,8 @@ async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_res
     };
 
     // First failures of both webhooks start their streaks; nothing is old enough yet.
-    let one_each = |now: i64| f.store.claim_due(now, now + 1, 10, 1, &[]);
+    let nothing_skipped = ClaimSkip::default();
+    let one_each = |now: i64| f.store.claim_due(now, now + 1, 10, 1, &nothing_skipped);
     let claimed = one_each(start).await.unwrap();
     assert_eq!(claimed.len(), 2);
     let disabled = f

@@ -1,6 +1,7 @@
 //! The delivery engine, a pipeline of three stages that never wait for one another:
 //!
-//! 1. the claim loop leases due deliveries (at most `per_webhook_limit` per webhook at a time)
+//! 1. the claim loop leases due deliveries (at most `per_webhook_limit` per webhook at a time,
+//!    and a sandbox at most a quarter of all in flight)
 //!    and starts one task each, while earlier ones are still in flight;
 //! 2. each task sends its request under the webhook's concurrency limit (never inside a
 //!    database transaction);
@@ -33,6 +34,9 @@ const CLAIM_AHEAD: usize = 8;
 const REQUEST_BUDGET_MS: i64 = 16_000;
 /// Most deliveries claimed and not yet finished, all webhooks together.
 const MAX_IN_FLIGHT: usize = 4096;
+/// Most of them one sandbox holds: a tenant whose endpoints all hang holds a quarter of the
+/// engine, and the other tenants' deliveries are claimed and sent beside them.
+const SANDBOX_SHARE: usize = MAX_IN_FLIGHT / 4;
 /// Most attempts (or events) written by one group commit.
 const COMMIT_BATCH: usize = 512;
 /// The pause after the queue could not be read (the database away).
@@ -112,7 +116,15 @@ struct Inner {
     wake: Arc<Notify>,
     ingest: GroupCommit<(NewEvent, Vec<Uuid>), Vec<Uuid>>,
     attempts: mpsc::UnboundedSender<AttemptRecord>,
-    webhooks: Mutex<HashMap<Uuid, WebhookSlot>>,
+    slots: Mutex<Slots>,
+}
+
+/// The deliveries in hand, per webhook and per sandbox.
+#[derive(Default)]
+struct Slots {
+    webhooks: HashMap<Uuid, WebhookSlot>,
+    /// Claimed and not yet finished, per sandbox.
+    sandboxes: HashMap<Uuid, usize>,
 }
 
 /// What the engine keeps per webhook while it has deliveries in hand.
@@ -161,7 +173,7 @@ impl DeliveryEngine {
                 wake,
                 ingest,
                 attempts,
-                webhooks: Mutex::new(HashMap::new()),
+                slots: Mutex::default(),
             }),
         };
         tokio::spawn(commit_attempts(engine.clone(), finished));
@@ -267,17 +279,27 @@ impl DeliveryEngine {
     }
 
     /// Webhooks holding at least half their claim budget are left out of the next claim (so a
-    /// webhook holds less than 1.5 budgets), and how many more deliveries may be claimed.
-    fn capacity(&self) -> (Vec<Uuid>, usize) {
+    /// webhook holds less than 1.5 budgets), and sandboxes holding their share; how many more
+    /// deliveries may be claimed.
+    fn capacity(&self) -> (ClaimSkip, usize) {
         let refill_below = self.claim_budget() / 2;
-        let webhooks = self.inner.webhooks.lock().expect("webhook slots");
-        let held: usize = webhooks.values().map(|slot| slot.claimed).sum();
-        let full = webhooks
-            .iter()
-            .filter(|(_, slot)| slot.claimed >= refill_below)
-            .map(|(id, _)| *id)
-            .collect();
-        (full, MAX_IN_FLIGHT.saturating_sub(held))
+        let slots = self.inner.slots.lock().expect("webhook slots");
+        let held: usize = slots.sandboxes.values().sum();
+        let skip = ClaimSkip {
+            webhooks: slots
+                .webhooks
+                .iter()
+                .filter(|(_, slot)| slot.claimed >= refill_below)
+                .map(|(id, _)| *id)
+                .collect(),
+            sandboxes: slots
+                .sandboxes
+                .iter()
+                .filter(|(_, held)| **held >= SANDBOX_SHARE)
+                .map(|(id, _)| *id)
+                .collect(),
+        };
+        (skip, MAX_IN_FLIGHT.saturating_sub(held))
     }
 
     async fn idle(&self, some_webhook_full: bool) {
@@ -310,9 +332,11 @@ impl DeliveryEngine {
                 );
             }
         }
-        let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
+        let mut slots = self.inner.slots.lock().expect("webhook slots");
         for delivery in claimed {
-            let slot = webhooks
+            *slots.sandboxes.entry(delivery.sandbox_id).or_default() += 1;
+            let slot = slots
+                .webhooks
                 .entry(delivery.webhook_id)
                 .or_insert_with(|| self.new_slot());
             slot.claimed += 1;
@@ -320,11 +344,11 @@ impl DeliveryEngine {
             let webhook = prepared[&delivery.webhook_id].clone();
             let engine = self.clone();
             tokio::spawn(async move {
-                let webhook_id = delivery.webhook_id;
+                let (webhook_id, sandbox_id) = (delivery.webhook_id, delivery.sandbox_id);
                 let record = engine
                     .attempt(delivery, webhook, permits, lease_until)
                     .await;
-                engine.finish(webhook_id, record);
+                engine.finish(webhook_id, sandbox_id, record);
             });
         }
     }
@@ -338,17 +362,25 @@ impl DeliveryEngine {
     }
 
     /// Hands the attempt (if one was made) to the recorder and frees the delivery's slot.
-    fn finish(&self, webhook_id: Uuid, record: Option<AttemptRecord>) {
+    fn finish(&self, webhook_id: Uuid, sandbox_id: Uuid, record: Option<AttemptRecord>) {
         let refill_below = self.claim_budget() / 2;
-        let freed_a_full_webhook = {
-            let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
-            match webhooks.get_mut(&webhook_id) {
+        let freed_a_full_slot = {
+            let mut slots = self.inner.slots.lock().expect("webhook slots");
+            let sandbox_was_full = match slots.sandboxes.get_mut(&sandbox_id) {
+                Some(held) => {
+                    *held = held.saturating_sub(1);
+                    *held + 1 == SANDBOX_SHARE
+                }
+                None => false,
+            };
+            let webhook_was_full = match slots.webhooks.get_mut(&webhook_id) {
                 Some(slot) => {
                     slot.claimed = slot.claimed.saturating_sub(1);
                     slot.claimed + 1 == refill_below
                 }
                 None => false,
-            }
+            };
+            sandbox_was_full || webhook_was_full
         };
         if let Some(record) = record {
             if self.inner.attempts.send(record).is_err() {
@@ -357,7 +389,7 @@ impl DeliveryEngine {
                 );
             }
         }
-        if freed_a_full_webhook {
+        if freed_a_full_slot {
             self.inner.wake.notify_one();
         }
     }
@@ -461,8 +493,9 @@ impl DeliveryEngine {
             }
         }
         self.prune().await;
-        let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
-        webhooks.retain(|_, slot| slot.claimed > 0);
+        let mut slots = self.inner.slots.lock().expect("webhook slots");
+        slots.webhooks.retain(|_, slot| slot.claimed > 0);
+        slots.sandboxes.retain(|_, held| *held > 0);
     }
 
     /// Removes history older than the retention, a small batch at a time.
@@ -502,8 +535,12 @@ impl DeliveryEngine {
     ) -> Result<Arc<PreparedWebhook>, AttemptError> {
         let now = now_ms();
         {
-            let webhooks = self.inner.webhooks.lock().expect("webhook slots");
-            if let Some(cached) = webhooks.get(&webhook_id).and_then(|s| s.prepared.as_ref()) {
+            let slots = self.inner.slots.lock().expect("webhook slots");
+            if let Some(cached) = slots
+                .webhooks
+                .get(&webhook_id)
+                .and_then(|s| s.prepared.as_ref())
+            {
                 if cached.version == version && cached.stale_at.is_none_or(|at| at > now) {
                     return cached.prepared.clone();
                 }
@@ -511,8 +548,9 @@ impl DeliveryEngine {
         }
         let prepared = self.prepare(webhook_id).await;
         let stale_at = prepared.as_ref().ok().and_then(|p| p.stale_at);
-        let mut webhooks = self.inner.webhooks.lock().expect("webhook slots");
-        let slot = webhooks
+        let mut slots = self.inner.slots.lock().expect("webhook slots");
+        let slot = slots
+            .webhooks
             .entry(webhook_id)
             .or_insert_with(|| self.new_slot());
         slot.prepared = Some(CachedWebhook {

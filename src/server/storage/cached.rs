@@ -159,7 +159,7 @@ decorate! {CampaignStore {
 decorate! {OutboxStore {
     pass {
         fn enqueue_events(&self, batch: &[(NewEvent, Vec<Uuid>)]) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
-        fn claim_due(&self, now_ms: i64, lease_until_ms: i64, limit: i64, per_webhook: i64, skip: &[Uuid]) -> StoreResult<Vec<ClaimedDelivery>>;
+        fn claim_due(&self, now_ms: i64, lease_until_ms: i64, limit: i64, per_webhook: i64, skip: &ClaimSkip) -> StoreResult<Vec<ClaimedDelivery>>;
         fn next_due_ms(&self) -> StoreResult<Option<i64>>;
         fn expire_waiting(&self, due_before_ms: i64, limit: i64) -> StoreResult<u64>;
     }

@@ -258,14 +258,15 @@ pub trait OutboxStore: Send + Sync + 'static {
         batch: &[(NewEvent, Vec<Uuid>)],
     ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
     /// Leases up to `limit` due deliveries of enabled webhooks, at most `per_webhook` of each
-    /// and none of the webhooks in `skip`, until `lease_until_ms`. An expired lease is due again.
+    /// and none of the webhooks or sandboxes in `skip`, until `lease_until_ms`. An expired
+    /// lease is due again.
     async fn claim_due(
         &self,
         now_ms: i64,
         lease_until_ms: i64,
         limit: i64,
         per_webhook: i64,
-        skip: &[Uuid],
+        skip: &ClaimSkip,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Stores attempts and moves their deliveries on, in one transaction; keeps each webhook's
     /// failing streak and disables the ones `policy` condemns, returning their ids.

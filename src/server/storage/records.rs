@@ -151,10 +151,25 @@ pub struct ClaimedDelivery {
     pub id: Uuid,
     pub event_id: Uuid,
     pub webhook_id: Uuid,
+    pub sandbox_id: Uuid,
     /// The webhook's `updated_at`: prepared settings are reused while it is unchanged.
     pub webhook_version: i64,
     pub attempts: i64,
     pub payload: String,
+}
+
+/// What a claim leaves out: webhooks and sandboxes holding their share of the deliveries in
+/// flight already.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClaimSkip {
+    pub webhooks: Vec<Uuid>,
+    pub sandboxes: Vec<Uuid>,
+}
+
+impl ClaimSkip {
+    pub fn is_empty(&self) -> bool {
+        self.webhooks.is_empty() && self.sandboxes.is_empty()
+    }
 }
 
 /// How an attempt ended for its delivery.

@@ -126,6 +126,8 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        // A request that hangs fails its test, naming the request, instead of hanging the run.
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .unwrap()
 }

@@ -80,16 +80,18 @@ async fn claim_due(
     lease_until: i64,
     limit: i64,
     per_webhook: i64,
-    skip: &[Uuid],
+    skip: &ClaimSkip,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
     let due: Vec<(Uuid, i64)> = sqlx::query_as(
         "SELECT w.id, w.updated_at FROM feedback_webhooks w \
          CROSS JOIN LATERAL (SELECT MIN(d.next_attempt_at) AS due FROM deliveries d \
              WHERE d.webhook_id = w.id AND d.state = 'pending') AS next \
-         WHERE w.enabled AND next.due <= $1 AND w.id <> ALL($2) ORDER BY next.due",
+         WHERE w.enabled AND next.due <= $1 AND w.id <> ALL($2) AND w.sandbox_id <> ALL($3) \
+         ORDER BY next.due",
     )
     .bind(now)
-    .bind(skip)
+    .bind(&skip.webhooks)
+    .bind(&skip.sandboxes)
     .fetch_all(pool)
     .await?;
     let mut claimed = Vec::new();
@@ -103,7 +105,7 @@ async fn claim_due(
                  ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
              UPDATE deliveries d SET next_attempt_at = $1, claimed_until = $1, updated_at = $2 FROM due \
              WHERE d.id = due.id AND d.state = 'pending' AND d.next_attempt_at <= $2 \
-             RETURNING d.id, d.event_id, d.webhook_id, d.attempts, \
+             RETURNING d.id, d.event_id, d.webhook_id, d.sandbox_id, d.attempts, \
                  (SELECT payload FROM feedback_events e WHERE e.id = d.event_id) AS payload",
         )
         .bind(lease_until)
@@ -117,6 +119,7 @@ async fn claim_due(
                 id: row.try_get("id")?,
                 event_id: row.try_get("event_id")?,
                 webhook_id: row.try_get("webhook_id")?,
+                sandbox_id: row.try_get("sandbox_id")?,
                 webhook_version: version,
                 attempts: row.try_get("attempts")?,
                 payload: row.try_get("payload")?,
@@ -262,7 +265,7 @@ impl OutboxStore for PostgresStorage {
         lease_until: i64,
         limit: i64,
         per_webhook: i64,
-        skip: &[Uuid],
+        skip: &ClaimSkip,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         claim_due(&self.pool, now, lease_until, limit, per_webhook, skip).await
     }

@@ -113,11 +113,11 @@ async fn claim_due(
     lease_until: i64,
     limit: i64,
     per_webhook: i64,
-    skip: &[Uuid],
+    skip: &ClaimSkip,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
-    let due: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT id, updated_at FROM ( \
-             SELECT w.id, w.updated_at, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
+    let due: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, sandbox_id, updated_at FROM ( \
+             SELECT w.id, w.sandbox_id, w.updated_at, (SELECT MIN(d.next_attempt_at) FROM deliveries d \
                  WHERE d.webhook_id = w.id AND d.state = 'pending') AS due \
              FROM feedback_webhooks w WHERE w.enabled = TRUE) \
          WHERE due <= $1 ORDER BY due",
@@ -125,21 +125,22 @@ async fn claim_due(
     .bind(now)
     .fetch_all(readers)
     .await?;
-    let skip: Vec<String> = skip.iter().map(Uuid::to_string).collect();
+    let skipped = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
+    let (skip_webhooks, skip_sandboxes) = (skipped(&skip.webhooks), skipped(&skip.sandboxes));
     let mut claimed = Vec::new();
-    for (webhook_id, version) in due {
+    for (webhook_id, sandbox_id, version) in due {
         let room = limit - claimed.len() as i64;
         if room <= 0 {
             break;
         }
-        if skip.contains(&webhook_id) {
+        if skip_webhooks.contains(&webhook_id) || skip_sandboxes.contains(&sandbox_id) {
             continue;
         }
         let rows = sqlx::query(
             "UPDATE deliveries SET next_attempt_at = $1, claimed_until = $1, updated_at = $2 WHERE id IN ( \
                  SELECT id FROM deliveries WHERE webhook_id = $3 AND state = 'pending' AND next_attempt_at <= $2 \
                  ORDER BY next_attempt_at LIMIT $4) \
-             RETURNING id, event_id, webhook_id, attempts, \
+             RETURNING id, event_id, webhook_id, sandbox_id, attempts, \
                  (SELECT payload FROM feedback_events e WHERE e.id = deliveries.event_id) AS payload",
         )
         .bind(lease_until)
@@ -153,6 +154,7 @@ async fn claim_due(
                 id: uuid_column(row, "id")?,
                 event_id: uuid_column(row, "event_id")?,
                 webhook_id: uuid_column(row, "webhook_id")?,
+                sandbox_id: uuid_column(row, "sandbox_id")?,
                 webhook_version: version,
                 attempts: row.try_get("attempts")?,
                 payload: row.try_get("payload")?,
@@ -314,7 +316,7 @@ impl OutboxStore for SqliteStorage {
         lease_until: i64,
         limit: i64,
         per_webhook: i64,
-        skip: &[Uuid],
+        skip: &ClaimSkip,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         claim_due(
             &self.readers,
