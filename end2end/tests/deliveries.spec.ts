@@ -42,7 +42,11 @@ test('find a failed delivery, open it, resend it and watch the new attempt arriv
       'form[webhook_enabled]': 'on',
       'form[webhook_id]': webhookId,
     });
-    const credential = await call(page, 'credentials/create', { name: 'History test' });
+    const credential = await call(page, 'credentials/create', {
+      'form[name]': 'History test',
+      'form[scope_execute]': 'on',
+      'form[expires]': 'never',
+    });
     const user = await call(page, 'session', {});
     const executed = await page.request.post('/im/executions/unitary', {
       headers: {

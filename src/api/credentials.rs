@@ -1,13 +1,13 @@
 //! Administration › API credentials of the current organization.
 
 use crate::error::AppError;
-use crate::model::credential::{CredentialList, NewCredentialShown};
+use crate::model::credential::{CredentialForm, CredentialList, NewCredentialShown};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::support::*,
-    crate::model::credential::{credential_name_problem, CredentialView},
+    crate::model::credential::{validate_credential, CredentialView},
     crate::model::Role,
     crate::server::storage::CredentialRecord,
     crate::server::webhooks::format_ms,
@@ -24,6 +24,10 @@ fn view_of(record: &CredentialRecord) -> CredentialView {
         created_at: format_ms(record.created_at_ms),
         last_used_at: record.last_used_at_ms.map(format_ms),
         revoked_at: record.revoked_at_ms.map(format_ms),
+        scopes: record.scopes.clone(),
+        expires_at: record.expires_at_ms.map(format_ms),
+        expired: record.revoked_at_ms.is_none()
+            && !record.active_at(crate::server::storage::now_ms()),
     }
 }
 
@@ -47,15 +51,14 @@ pub async fn list_credentials() -> Result<CredentialList, AppError> {
     )
 }
 
-/// Creates a credential for the administrator's organization; its token is returned this once.
+/// Creates a credential for the administrator's organization, with what it may do and until
+/// when; its token is returned this once.
 #[server(endpoint = "credentials/create")]
-pub async fn create_credential(name: String) -> Result<NewCredentialShown, AppError> {
+pub async fn create_credential(form: CredentialForm) -> Result<NewCredentialShown, AppError> {
     with_status(
         async {
             let (state, user, _) = require_user(Role::Admin).await?;
-            if let Some(problem) = credential_name_problem(&name) {
-                return Err(AppError::BadRequest(problem));
-            }
+            let draft = validate_credential(&form).map_err(AppError::BadRequest)?;
             let active = state
                 .store
                 .list_credentials(user.organization_id)
@@ -68,13 +71,20 @@ pub async fn create_credential(name: String) -> Result<NewCredentialShown, AppEr
                 return Err(AppError::BadRequest(full));
             }
             let new = credentials::generate();
+            let expires_at_ms = draft
+                .lifetime_days
+                .map(|days| crate::server::storage::now_ms() + days * 24 * 60 * 60 * 1000);
             let record = state
                 .store
                 .create_credential(
                     user.organization_id,
-                    name.trim(),
-                    &new.api_key,
-                    &credentials::token_hash(&new.token),
+                    &crate::server::storage::CredentialWrite {
+                        name: draft.name,
+                        api_key: new.api_key.clone(),
+                        token_hash: credentials::token_hash(&new.token),
+                        scopes: draft.scopes,
+                        expires_at_ms,
+                    },
                 )
                 .await
                 .map_err(internal)?;

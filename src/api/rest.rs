@@ -2,6 +2,7 @@
 //! the same validation as the forms, and the OpenAPI document generated from these handlers.
 
 use crate::model::campaign::CampaignForm;
+use crate::model::credential::Scope;
 use crate::model::feedback::FeedbackStatus;
 use crate::model::{checkbox, HeaderRowForm, SaveOutcome, WebhookForm};
 use crate::server::public_api::{authorize, error_body, CallerHeaders, Refusal};
@@ -280,7 +281,12 @@ fn answer(result: ApiResult) -> Response {
     })
 }
 
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<SandboxRef, Refusal> {
+/// The caller's sandbox, if its credential may do what `scope` allows.
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<SandboxRef, Refusal> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (_, sandbox) = authorize(
         state,
@@ -290,6 +296,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<SandboxRef, Ref
             ims_org: text("x-gw-ims-org-id"),
             sandbox: text("x-sandbox-name"),
         },
+        scope,
     )
     .await?;
     Ok(sandbox)
@@ -527,11 +534,11 @@ async fn saved_campaign(
 /// The sandbox's webhooks, newest first.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
     responses((status = 200, body = [WebhookResource]), (status = 401, description = "Missing or invalid credentials")),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn list_webhooks(State(state): State<AppState>, headers: HeaderMap) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Read).await?;
             let records = state
                 .store
                 .list_webhooks(sandbox.id)
@@ -546,7 +553,7 @@ async fn list_webhooks(State(state): State<AppState>, headers: HeaderMap) -> Res
 
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookInput,
     responses((status = 201, body = WebhookResource), (status = 400, body = ValidationErrors)),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn create_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -554,7 +561,7 @@ async fn create_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Write).await?;
             let form = webhook_form("", parse_body(&body)?);
             let outcome = webhooks::save(&state, &sandbox, &form).await;
             saved_webhook(&state, &sandbox, outcome).await
@@ -565,7 +572,7 @@ async fn create_webhook(
 
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     responses((status = 200, body = WebhookResource), (status = 404, description = "Not in this sandbox")),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn get_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -573,7 +580,7 @@ async fn get_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Read).await?;
             let record = webhooks::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("webhook"))?;
@@ -585,7 +592,7 @@ async fn get_webhook(
 
 #[utoipa::path(put, path = "/api/v1/webhooks/{id}", tag = "webhooks", request_body = WebhookInput,
     responses((status = 200, body = WebhookResource), (status = 400, body = ValidationErrors), (status = 404)),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn update_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -594,7 +601,7 @@ async fn update_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Write).await?;
             webhooks::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("webhook"))?;
@@ -608,7 +615,7 @@ async fn update_webhook(
 
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     responses((status = 204, description = "Deleted with its deliveries"), (status = 404)),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn delete_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -616,7 +623,7 @@ async fn delete_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Write).await?;
             let record = webhooks::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("webhook"))?;
@@ -632,11 +639,11 @@ async fn delete_webhook(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns",
-    responses((status = 200, body = [CampaignResource])), security(("apiKey" = [], "bearerToken" = [])))]
+    responses((status = 200, body = [CampaignResource])), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn list_campaigns(State(state): State<AppState>, headers: HeaderMap) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Read).await?;
             let records = state
                 .store
                 .list_campaigns(sandbox.id)
@@ -651,7 +658,7 @@ async fn list_campaigns(State(state): State<AppState>, headers: HeaderMap) -> Re
 
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignInput,
     responses((status = 201, body = CampaignResource), (status = 400, body = ValidationErrors)),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn create_campaign(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -659,7 +666,7 @@ async fn create_campaign(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Write).await?;
             let form = campaign_form("", parse_body(&body)?);
             let outcome = campaigns::save(&state, &sandbox, &form).await;
             saved_campaign(&state, &sandbox, outcome).await
@@ -669,7 +676,7 @@ async fn create_campaign(
 }
 
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}", tag = "campaigns",
-    responses((status = 200, body = CampaignResource), (status = 404)), security(("apiKey" = [], "bearerToken" = [])))]
+    responses((status = 200, body = CampaignResource), (status = 404)), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn get_campaign(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -677,7 +684,7 @@ async fn get_campaign(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Read).await?;
             let record = campaigns::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("campaign"))?;
@@ -689,7 +696,7 @@ async fn get_campaign(
 
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "campaigns", request_body = CampaignInput,
     responses((status = 200, body = CampaignResource), (status = 400, body = ValidationErrors), (status = 404)),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn update_campaign(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -698,7 +705,7 @@ async fn update_campaign(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Write).await?;
             campaigns::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("campaign"))?;
@@ -712,7 +719,7 @@ async fn update_campaign(
 
 /// Deliveries of the sandbox, newest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/deliveries", tag = "deliveries", params(DeliveryQuery),
-    responses((status = 200, body = DeliveryPage)), security(("apiKey" = [], "bearerToken" = [])))]
+    responses((status = 200, body = DeliveryPage)), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn list_deliveries(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -720,7 +727,7 @@ async fn list_deliveries(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Read).await?;
             let limit = query.limit.unwrap_or(50);
             if !(1..=100).contains(&limit) {
                 return Err(Refusal::new(
@@ -774,7 +781,7 @@ async fn list_deliveries(
 }
 
 #[utoipa::path(get, path = "/api/v1/deliveries/{id}", tag = "deliveries",
-    responses((status = 200, body = DeliveryDetail), (status = 404)), security(("apiKey" = [], "bearerToken" = [])))]
+    responses((status = 200, body = DeliveryDetail), (status = 404)), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn get_delivery(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -782,7 +789,7 @@ async fn get_delivery(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers).await?;
+            let sandbox = caller(&state, &headers, Scope::Read).await?;
             let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found("delivery"))?;
             let (record, payload, attempts) = state
                 .store
@@ -864,7 +871,7 @@ pub struct ExecutionAccepted {
     responses((status = 202, body = ExecutionAccepted), (status = 400, description = "Invalid body, naming the field"),
               (status = 401), (status = 403), (status = 404), (status = 409, description = "Campaign not live"),
               (status = 422, description = "Address missing for the campaign's channel")),
-    security(("apiKey" = [], "bearerToken" = [])))]
+    security(("apiKey" = ["execute"], "bearerToken" = ["execute"])))]
 #[allow(dead_code)]
 fn execution_documented() {}
 
@@ -889,7 +896,7 @@ impl utoipa::Modify for Credentials {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Feedback Webhooks API", description = "Every call sends `x-api-key`, `Authorization: Bearer <token>`, `x-gw-ims-org-id` and `x-sandbox-name`. Errors are `{type, title, status, report: {additionalContext}}`."),
+    info(title = "Feedback Webhooks API", description = "Every call sends `x-api-key`, `Authorization: Bearer <token>`, `x-gw-ims-org-id` and `x-sandbox-name`. A credential may do what its scopes allow, named on each operation's security requirement: `execute` (the execution API), `read` (the REST API's reads), `write` (its creates, updates and deletes); a call outside them is refused with 403, and a credential past its expiry with 401. Errors are `{type, title, status, report: {additionalContext}}`."),
     paths(list_webhooks, create_webhook, get_webhook, update_webhook, delete_webhook,
           list_campaigns, create_campaign, get_campaign, update_campaign,
           list_deliveries, get_delivery, execution_documented),

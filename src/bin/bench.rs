@@ -362,9 +362,13 @@ impl Source {
         store
             .create_credential(
                 sandbox.organization_id,
-                "bench",
-                &new.api_key,
-                &credentials::token_hash(&new.token),
+                &feedback_webhooks::server::storage::CredentialWrite {
+                    name: "bench".into(),
+                    api_key: new.api_key.clone(),
+                    token_hash: credentials::token_hash(&new.token),
+                    scopes: vec![feedback_webhooks::model::credential::Scope::Execute],
+                    expires_at_ms: None,
+                },
             )
             .await
             .unwrap();

@@ -1,6 +1,126 @@
-//! API credentials as the administration page shows them: never the token after creation.
+//! API credentials as the administration page shows them (never the token after creation),
+//! what each may do (scopes) and for how long.
 
 use serde::{Deserialize, Serialize};
+
+/// What a credential may do. Every route of the public API needs one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// `POST /im/executions/unitary`.
+    Execute,
+    /// The REST API's reads.
+    Read,
+    /// The REST API's creates, updates and deletes.
+    Write,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::Execute, Scope::Read, Scope::Write];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Execute => "execute",
+            Scope::Read => "read",
+            Scope::Write => "write",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == text)
+    }
+
+    /// What the scope allows, as the credentials page says it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Scope::Execute => "run campaigns through the execution API",
+            Scope::Read => "read webhooks, campaigns and deliveries through the REST API",
+            Scope::Write => "create, change and delete webhooks and campaigns through the REST API",
+        }
+    }
+
+    /// `execute,read` as stored.
+    pub fn join(scopes: &[Scope]) -> String {
+        Scope::ALL
+            .into_iter()
+            .filter(|scope| scopes.contains(scope))
+            .map(Scope::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The scopes of a stored list; unknown names are dropped (they allow nothing).
+    pub fn split(text: &str) -> Vec<Scope> {
+        text.split(',')
+            .filter_map(|s| Scope::parse(s.trim()))
+            .collect()
+    }
+}
+
+/// How long a new credential lasts, as the form offers it.
+pub const EXPIRY_CHOICES: [(&str, &str, Option<i64>); 5] = [
+    ("never", "Never", None),
+    ("30d", "30 days", Some(30)),
+    ("90d", "90 days", Some(90)),
+    ("180d", "180 days", Some(180)),
+    ("365d", "1 year", Some(365)),
+];
+
+/// The form that creates a credential: checkboxes send `on`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CredentialForm {
+    pub name: String,
+    #[serde(default)]
+    pub scope_execute: Option<String>,
+    #[serde(default)]
+    pub scope_read: Option<String>,
+    #[serde(default)]
+    pub scope_write: Option<String>,
+    /// One of [`EXPIRY_CHOICES`]' keys.
+    #[serde(default)]
+    pub expires: String,
+}
+
+/// What a valid form asks for: a name, at least one scope, a lifetime in days (or none).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CredentialDraft {
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub lifetime_days: Option<i64>,
+}
+
+pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, String> {
+    if let Some(problem) = credential_name_problem(&form.name) {
+        return Err(problem);
+    }
+    let checked = [
+        (Scope::Execute, &form.scope_execute),
+        (Scope::Read, &form.scope_read),
+        (Scope::Write, &form.scope_write),
+    ];
+    let scopes: Vec<Scope> = checked
+        .iter()
+        .filter(|(_, on)| on.is_some())
+        .map(|(scope, _)| *scope)
+        .collect();
+    if scopes.is_empty() {
+        return Err("Choose at least one thing this credential may do.".into());
+    }
+    let key = match form.expires.trim() {
+        "" => "never",
+        key => key,
+    };
+    let lifetime_days = EXPIRY_CHOICES
+        .iter()
+        .find(|(choice, _, _)| *choice == key)
+        .map(|(_, _, days)| *days)
+        .ok_or_else(|| "Choose when the credential expires from the list.".to_string())?;
+    Ok(CredentialDraft {
+        name: form.name.trim().to_string(),
+        scopes,
+        lifetime_days,
+    })
+}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CredentialView {
@@ -12,6 +132,10 @@ pub struct CredentialView {
     pub created_at: String,
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    pub scopes: Vec<Scope>,
+    pub expires_at: Option<String>,
+    /// Past its expiry: refused like a revoked one.
+    pub expired: bool,
 }
 
 /// A credential just created, with its secret token: shown this once.
@@ -38,5 +162,53 @@ pub fn credential_name_problem(name: &str) -> Option<String> {
         ))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(scopes: [bool; 3], expires: &str) -> CredentialForm {
+        let on = |yes: bool| yes.then(|| "on".to_string());
+        CredentialForm {
+            name: "Order service".into(),
+            scope_execute: on(scopes[0]),
+            scope_read: on(scopes[1]),
+            scope_write: on(scopes[2]),
+            expires: expires.into(),
+        }
+    }
+
+    #[test]
+    fn a_credential_needs_a_scope_and_a_listed_expiry() {
+        let draft = validate_credential(&form([true, false, true], "90d")).unwrap();
+        assert_eq!(draft.scopes, vec![Scope::Execute, Scope::Write]);
+        assert_eq!(draft.lifetime_days, Some(90));
+        assert_eq!(
+            validate_credential(&form([false, true, false], ""))
+                .unwrap()
+                .lifetime_days,
+            None
+        );
+        assert!(validate_credential(&form([false; 3], "never"))
+            .unwrap_err()
+            .contains("at least one"));
+        assert!(validate_credential(&form([true; 3], "10y"))
+            .unwrap_err()
+            .contains("from the list"));
+    }
+
+    #[test]
+    fn scopes_are_stored_in_a_fixed_order_and_unknown_ones_allow_nothing() {
+        assert_eq!(
+            Scope::join(&[Scope::Write, Scope::Execute]),
+            "execute,write"
+        );
+        assert_eq!(
+            Scope::split("read, write,admin"),
+            vec![Scope::Read, Scope::Write]
+        );
+        assert_eq!(Scope::split(""), Vec::<Scope>::new());
     }
 }

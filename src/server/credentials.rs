@@ -34,6 +34,8 @@ pub fn token_hash(token: &str) -> String {
 pub enum CredentialProblem {
     Missing(&'static str),
     Invalid,
+    /// Right key and token, past the credential's expiry.
+    Expired,
     /// The credential could not be read; `unavailable`: the database is away.
     Unreadable {
         unavailable: bool,
@@ -73,6 +75,9 @@ pub async fn authenticate(
     );
     if !same || record.revoked_at_ms.is_some() {
         return Err(CredentialProblem::Invalid);
+    }
+    if !record.active_at(crate::server::storage::now_ms()) {
+        return Err(CredentialProblem::Expired);
     }
     Ok((record, sandbox))
 }

@@ -5,6 +5,7 @@
 //! later ones are emitted by the outcome dispatcher when due.
 
 use crate::model::campaign::{render, CampaignStatus, RENDERED_MAX_BYTES};
+use crate::model::credential::Scope;
 use crate::model::execution::{parse_execution_request, RequestProblem};
 use crate::model::feedback::FeedbackFacts;
 use crate::model::Channel;
@@ -26,7 +27,7 @@ pub async fn execute(
     headers: CallerHeaders<'_>,
     body: &[u8],
 ) -> Result<Accepted, Refusal> {
-    let (credential, sandbox) = authorize(state, headers).await?;
+    let (credential, sandbox) = authorize(state, headers, Scope::Execute).await?;
     let store = state.store.as_ref();
     let (request, channel_data) = parse_execution_request(body).map_err(|problem| Refusal {
         problem,

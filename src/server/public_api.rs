@@ -1,6 +1,7 @@
 //! What every call of the public API shares: the caller's credentials and headers, and the
 //! error shape `{"type", "title", "status", "report": {"additionalContext": {...}}}`.
 
+use crate::model::credential::Scope;
 use crate::model::execution::RequestProblem;
 use crate::server::credentials::{authenticate, CredentialProblem};
 use crate::server::state::AppState;
@@ -37,10 +38,12 @@ impl Refusal {
     }
 }
 
-/// Checks the caller's credentials and headers: the credential, its organization, the sandbox.
+/// Checks the caller's credentials and headers: the credential, that it may do what `scope`
+/// allows, its organization, the sandbox.
 pub async fn authorize(
     state: &AppState,
     headers: CallerHeaders<'_>,
+    scope: Scope,
 ) -> Result<(CredentialRecord, SandboxRef), Refusal> {
     let named_sandbox = headers
         .sandbox
@@ -64,6 +67,11 @@ pub async fn authorize(
             None,
             "The API key and token are not valid credentials.",
         ),
+        CredentialProblem::Expired => Refusal::new(
+            401,
+            None,
+            "These credentials have expired: create new ones in API credentials.",
+        ),
         CredentialProblem::Unreadable { unavailable: true } => Refusal::new(
             503,
             None,
@@ -73,6 +81,17 @@ pub async fn authorize(
             Refusal::new(500, None, "The credentials could not be read.")
         }
     })?;
+    if !credential.scopes.contains(&scope) {
+        return Err(Refusal::new(
+            403,
+            None,
+            format!(
+                "These credentials lack the {} scope, needed to {}.",
+                scope.as_str(),
+                scope.meaning()
+            ),
+        ));
+    }
     let ims_org = required_header(headers.ims_org, "x-gw-ims-org-id")?;
     if ims_org != credential.ims_org {
         return Err(Refusal::new(

@@ -539,17 +539,6 @@ async fn sandboxes_and_organizations_are_isolated() {
     assert_eq!(response.status(), 404);
 }
 
-impl Api {
-    fn rest(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        reqwest::Client::new()
-            .request(method, self.app.url(path))
-            .header("authorization", format!("Bearer {}", self.token))
-            .header("x-api-key", &self.api_key)
-            .header("x-gw-ims-org-id", "default-org")
-            .header("x-sandbox-name", "prod")
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_loop_through_the_rest_api_only() {
     use reqwest::Method;
@@ -764,6 +753,14 @@ async fn the_whole_loop_through_the_rest_api_only() {
         assert!(document["paths"][path].is_object(), "{path} is documented");
     }
     assert!(document["components"]["schemas"]["WebhookInput"].is_object());
+    // Each operation names the scope a credential needs for it.
+    let scope = |path: &str, method: &str| {
+        document["paths"][path][method]["security"][0]["apiKey"][0].clone()
+    };
+    assert_eq!(scope("/api/v1/webhooks", "get"), "read");
+    assert_eq!(scope("/api/v1/webhooks", "post"), "write");
+    assert_eq!(scope("/api/v1/webhooks/{id}", "delete"), "write");
+    assert_eq!(scope("/im/executions/unitary", "post"), "execute");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

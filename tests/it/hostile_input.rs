@@ -605,14 +605,24 @@ async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
     for n in 1..CREDENTIALS_PER_ORGANIZATION.max {
         let (status, created) = api
             .app
-            .call_json("credentials/create", &[("name", &format!("Service {n}"))])
+            .call_json(
+                "credentials/create",
+                &pairs(&credential_form(
+                    &format!("Service {n}"),
+                    &["execute"],
+                    "never",
+                )),
+            )
             .await;
         assert_eq!(status, 200, "{created}");
         ids.push(created["credential"]["id"].as_str().unwrap().to_string());
     }
     let (status, refused) = api
         .app
-        .call_json("credentials/create", &[("name", "More")])
+        .call_json(
+            "credentials/create",
+            &pairs(&credential_form("More", &["execute"], "never")),
+        )
         .await;
     assert_eq!(status, 400, "{refused}");
     assert!(refused
@@ -625,7 +635,10 @@ async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
     assert_eq!(status, 200);
     let (status, _) = api
         .app
-        .call_json("credentials/create", &[("name", "More")])
+        .call_json(
+            "credentials/create",
+            &pairs(&credential_form("More", &["execute"], "never")),
+        )
         .await;
     assert_eq!(status, 200);
 
@@ -736,4 +749,121 @@ async fn a_tenant_whose_endpoints_all_hang_cannot_hold_up_another_tenants_delive
             sent.elapsed()
         );
     }
+}
+
+/// A new credential's API key and token, made through the credentials form.
+async fn credential(api: &Api, name: &str, scopes: &[&str], expires: &str) -> (String, String) {
+    let (status, created) = api
+        .app
+        .call_json(
+            "credentials/create",
+            &pairs(&credential_form(name, scopes, expires)),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let text = |v: &Value| v.as_str().unwrap().to_string();
+    (
+        text(&created["credential"]["api_key"]),
+        text(&created["token"]),
+    )
+}
+
+async fn refusal(response: reqwest::RequestBuilder) -> (u16, String) {
+    let response = response.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        body["title"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_credential_does_only_what_its_scopes_allow_and_nothing_once_expired() {
+    use reqwest::Method;
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let campaign = api.live_campaign_to(&receiver, &["sent"]).await;
+    let call = |request_id: &str| one_recipient_call(&campaign, request_id);
+    let hook = json!({"name": "Via REST", "channels": ["email"], "url": receiver.url("/rest"),
+                      "events": ["sent"]});
+
+    let (key, token) = credential(&api, "Reader", &["read"], "never").await;
+    let reader = (key.as_str(), token.as_str());
+    let (status, _) = refusal(api.rest_as(reader, Method::GET, "/api/v1/webhooks")).await;
+    assert_eq!(status, 200);
+    let (status, title) = refusal(
+        api.rest_as(reader, Method::POST, "/api/v1/webhooks")
+            .json(&hook),
+    )
+    .await;
+    assert_eq!(
+        (status, title.contains("lack the write scope")),
+        (403, true),
+        "{title}"
+    );
+    let (status, title) = refusal(api.execute_as(reader, &call("r-1"))).await;
+    assert_eq!(
+        (status, title.contains("lack the execute scope")),
+        (403, true),
+        "{title}"
+    );
+
+    let (key, token) = credential(&api, "Sender", &["execute"], "30d").await;
+    let sender = (key.as_str(), token.as_str());
+    let (status, _) = refusal(api.execute_as(sender, &call("s-1"))).await;
+    assert_eq!(status, 202);
+    let (status, title) = refusal(api.rest_as(sender, Method::GET, "/api/v1/deliveries")).await;
+    assert_eq!(
+        (status, title.contains("lack the read scope")),
+        (403, true),
+        "{title}"
+    );
+
+    let (key, token) = credential(&api, "Writer", &["write"], "never").await;
+    let (status, _) = refusal(
+        api.rest_as((&key, &token), Method::POST, "/api/v1/webhooks")
+            .json(&hook),
+    )
+    .await;
+    assert_eq!(status, 201);
+
+    // Past its expiry a credential is refused, and says why.
+    let state = &api.app.server.state;
+    let new = feedback_webhooks::server::credentials::generate();
+    state
+        .store
+        .create_credential(
+            state.default_sandbox.organization_id,
+            &feedback_webhooks::server::storage::CredentialWrite {
+                name: "Expired".into(),
+                api_key: new.api_key.clone(),
+                token_hash: feedback_webhooks::server::credentials::token_hash(&new.token),
+                scopes: feedback_webhooks::model::credential::Scope::ALL.to_vec(),
+                expires_at_ms: Some(feedback_webhooks::server::storage::now_ms() - 1_000),
+            },
+        )
+        .await
+        .unwrap();
+    let expired = (new.api_key.as_str(), new.token.as_str());
+    let (status, title) = refusal(api.execute_as(expired, &call("e-1"))).await;
+    assert_eq!((status, title.contains("expired")), (401, true), "{title}");
+
+    // The credentials page lists what each may do and until when.
+    let (status, list) = api.app.call_json("credentials/list", &[]).await;
+    assert_eq!(status, 200);
+    let by_name = |name: &str| {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by_name("Reader")["scopes"], json!(["read"]));
+    assert!(by_name("Reader")["expires_at"].is_null());
+    assert!(by_name("Sender")["expires_at"].is_string());
+    assert_eq!(by_name("Expired")["expired"], true);
+    assert_eq!(by_name("Sender")["expired"], false);
 }

@@ -68,7 +68,11 @@ async fn answers_run_nothing_and_only_static_assets_may_be_cached() {
     let strict = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
     let answers = [
         app.call("webhooks/list", &[]).await,
-        app.call("credentials/create", &[("name", "ci")]).await,
+        app.call(
+            "credentials/create",
+            &pairs(&credential_form("ci", &["read"], "30d")),
+        )
+        .await,
         app.client
             .get(app.url("/api/v1/webhooks"))
             .send()

@@ -43,10 +43,6 @@ fn with_jwt_and_headers(name: &str) -> Vec<(&'static str, String)> {
 /// A form as typed, the field that must refuse it, and part of the message.
 type Refusal = (Vec<(&'static str, String)>, &'static str, &'static str);
 
-fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
-}
-
 async fn save(app: &TestApp, form: &[(&'static str, String)]) -> (u16, Value) {
     app.call_json("webhooks/save", &pairs(form)).await
 }

@@ -82,7 +82,7 @@ decorate! {TenancyStore {
     change {
         fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef>;
         fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef>;
-        fn create_credential(&self, organization_id: Uuid, name: &str, api_key: &str, token_hash: &str) -> StoreResult<CredentialRecord>;
+        fn create_credential(&self, organization_id: Uuid, credential: &CredentialWrite) -> StoreResult<CredentialRecord>;
         fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
     }
 

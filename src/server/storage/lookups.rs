@@ -161,6 +161,8 @@ mod tests {
             created_at_ms: 0,
             last_used_at_ms: None,
             revoked_at_ms: None,
+            scopes: crate::model::credential::Scope::ALL.to_vec(),
+            expires_at_ms: None,
         };
         (credential, None)
     }

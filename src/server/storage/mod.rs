@@ -112,9 +112,7 @@ pub trait TenancyStore: Send + Sync + 'static {
     async fn create_credential(
         &self,
         organization_id: Uuid,
-        name: &str,
-        api_key: &str,
-        token_hash: &str,
+        credential: &CredentialWrite,
     ) -> StoreResult<CredentialRecord>;
     /// Newest first, revoked ones included.
     async fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;

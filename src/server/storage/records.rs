@@ -242,6 +242,25 @@ pub struct CredentialRecord {
     pub created_at_ms: i64,
     pub last_used_at_ms: Option<i64>,
     pub revoked_at_ms: Option<i64>,
+    pub scopes: Vec<crate::model::credential::Scope>,
+    pub expires_at_ms: Option<i64>,
+}
+
+impl CredentialRecord {
+    /// Whether it may still be used at `now_ms`: not revoked, not expired.
+    pub fn active_at(&self, now_ms: i64) -> bool {
+        self.revoked_at_ms.is_none() && self.expires_at_ms.is_none_or(|at| now_ms < at)
+    }
+}
+
+/// A credential to create: the token only as its hash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CredentialWrite {
+    pub name: String,
+    pub api_key: String,
+    pub token_hash: String,
+    pub scopes: Vec<crate::model::credential::Scope>,
+    pub expires_at_ms: Option<i64>,
 }
 
 /// An accepted execution request with its messages and the provider outcomes they will report.

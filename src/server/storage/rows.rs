@@ -49,7 +49,7 @@ pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<UserRecord> {
 
 pub(super) const CREDENTIAL_COLUMNS: &str =
     "c.id, c.organization_id, o.ims_org, c.name, c.api_key, c.token_hash, \
-     c.created_at, c.last_used_at, c.revoked_at";
+     c.created_at, c.last_used_at, c.revoked_at, c.scopes, c.expires_at";
 
 pub(super) fn credential_from_row(row: &impl Columns) -> StoreResult<CredentialRecord> {
     Ok(CredentialRecord {
@@ -62,6 +62,8 @@ pub(super) fn credential_from_row(row: &impl Columns) -> StoreResult<CredentialR
         created_at_ms: row.column("created_at")?,
         last_used_at_ms: row.column("last_used_at")?,
         revoked_at_ms: row.column("revoked_at")?,
+        scopes: crate::model::credential::Scope::split(&row.column::<String>("scopes")?),
+        expires_at_ms: row.column("expires_at")?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Administration / Access / API credentials: create (the token shown once), list, revoke.
 
 use crate::api::credentials::{list_credentials, CreateCredential, RevokeCredential};
-use crate::model::credential::{CredentialList, CredentialView};
+use crate::model::credential::{CredentialList, CredentialView, Scope, EXPIRY_CHOICES};
 use crate::model::routes;
 use crate::ui::components::layout::Crumbs;
 use crate::ui::components::time::Timestamp;
@@ -71,10 +71,10 @@ fn Credentials(list: CredentialList) -> impl IntoView {
     view! {
         <section class="form-section" aria-labelledby="section-create">
             <h2 id="section-create">"Create a credential"</h2>
-            <ActionForm action=create attr:class="inline-form">
+            <ActionForm action=create attr:class="credential-form">
                 <div class="field">
                     <label for="credential-name">"Name"</label>
-                    <input id="credential-name" name="name" autocomplete="off" required
+                    <input id="credential-name" name="form[name]" autocomplete="off" required
                         placeholder="e.g. Order service (production)"
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
@@ -82,6 +82,27 @@ fn Credentials(list: CredentialList) -> impl IntoView {
                         let (org, _) = org.get_value();
                         format!("For organization {org}.")
                     }}</p>
+                </div>
+                <fieldset class="field plain">
+                    <legend>"May"</legend>
+                    {Scope::ALL.into_iter().map(|scope| {
+                        let id = format!("credential-scope-{}", scope.as_str());
+                        view! {
+                            <div class="checkbox-row">
+                                <input type="checkbox" id=id.clone() name=format!("form[scope_{}]", scope.as_str())
+                                    checked=scope == Scope::Execute/>
+                                <label for=id>{scope.meaning()}" (" <code>{scope.as_str()}</code> ")"</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                </fieldset>
+                <div class="field">
+                    <label for="credential-expires">"Expires after"</label>
+                    <select id="credential-expires" name="form[expires]">
+                        {EXPIRY_CHOICES.iter().map(|(key, label, _)| view! {
+                            <option value=*key>{*label}</option>
+                        }).collect_view()}
+                    </select>
                 </div>
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create credential"</button>
             </ActionForm>
@@ -114,9 +135,10 @@ fn Credentials(list: CredentialList) -> impl IntoView {
                         <tr>
                             <th scope="col">"Name"</th>
                             <th scope="col">"API key"</th>
-                            <th scope="col">"Organization"</th>
                             <th scope="col">"Created"</th>
                             <th scope="col">"Last used"</th>
+                            <th scope="col">"May"</th>
+                            <th scope="col">"Expires"</th>
                             <th scope="col">"Status"</th>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
@@ -143,7 +165,6 @@ fn CredentialRow(
         <tr>
             <td data-label="Name">{credential.name.clone()}</td>
             <td data-label="API key"><code>{credential.api_key.clone()}</code></td>
-            <td data-label="Organization">{credential.ims_org.clone()}</td>
             <td data-label="Created" class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
             <td data-label="Last used" class="nowrap">
                 {match credential.last_used_at.clone() {
@@ -151,11 +172,22 @@ fn CredentialRow(
                     None => view! { <span class="muted">"Never"</span> }.into_any(),
                 }}
             </td>
+            <td data-label="May">
+                {credential.scopes.iter().map(|scope| view! {
+                    <span class="chip" title=scope.meaning()>{scope.as_str()}</span>
+                }).collect_view()}
+            </td>
+            <td data-label="Expires" class="nowrap">
+                {match credential.expires_at.clone() {
+                    Some(at) => view! { <Timestamp at/> }.into_any(),
+                    None => view! { <span class="muted">"Never"</span> }.into_any(),
+                }}
+            </td>
             <td data-label="Status">
-                {if active {
-                    view! { <span class="status enabled">"Active"</span> }.into_any()
-                } else {
-                    view! { <span class="status disabled">"Revoked"</span> }.into_any()
+                {match (active, credential.expired) {
+                    (true, false) => view! { <span class="status enabled">"Active"</span> }.into_any(),
+                    (true, true) => view! { <span class="status disabled">"Expired"</span> }.into_any(),
+                    (false, _) => view! { <span class="status disabled">"Revoked"</span> }.into_any(),
                 }}
             </td>
             <td class="row-actions">

@@ -24,7 +24,14 @@ pub async fn api_with(options: &[&str]) -> Api {
 pub async fn api_on(app: TestApp) -> Api {
     assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
     let (status, created) = app
-        .call_json("credentials/create", &[("name", "Order service")])
+        .call_json(
+            "credentials/create",
+            &pairs(&credential_form(
+                "Order service",
+                &["execute", "read", "write"],
+                "never",
+            )),
+        )
         .await;
     assert_eq!(status, 200, "{created}");
     Api {
@@ -149,6 +156,42 @@ impl Api {
         let (status, body) = self.app.call_json("campaigns/save", &pairs).await;
         assert_eq!(status, 200, "{body}");
         body["Saved"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A call of the REST API with this credential.
+    pub fn rest(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.rest_as((&self.api_key, &self.token), method, path)
+    }
+
+    /// A call of the REST API with another credential (its API key and token).
+    pub fn rest_as(
+        &self,
+        (api_key, token): (&str, &str),
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(method, self.app.url(path))
+            .header("authorization", format!("Bearer {token}"))
+            .header("x-api-key", api_key)
+            .header("x-gw-ims-org-id", "default-org")
+            .header("x-sandbox-name", "prod")
+    }
+
+    /// An execution call with another credential.
+    pub fn execute_as(
+        &self,
+        (api_key, token): (&str, &str),
+        body: &Value,
+    ) -> reqwest::RequestBuilder {
+        let bearer = format!("Bearer {token}");
+        self.execute_with(
+            body,
+            &[
+                ("authorization", Some(bearer.as_str())),
+                ("x-api-key", Some(api_key)),
+            ],
+        )
     }
 
     pub fn execute(&self, body: &Value) -> reqwest::RequestBuilder {

@@ -231,6 +231,29 @@ impl TestApp {
     }
 }
 
+/// A form's fields as the call helpers take them.
+pub fn pairs<'a>(form: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    form.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The credentials form: its name, the scopes it may use, when it expires (`never`, `30d`, ...).
+pub fn credential_form(name: &str, scopes: &[&str], expires: &str) -> Vec<(&'static str, String)> {
+    let mut form = vec![
+        ("form[name]", name.to_string()),
+        ("form[expires]", expires.to_string()),
+    ];
+    for scope in scopes {
+        let field = match *scope {
+            "execute" => "form[scope_execute]",
+            "read" => "form[scope_read]",
+            "write" => "form[scope_write]",
+            other => panic!("no scope {other}"),
+        };
+        form.push((field, "on".into()));
+    }
+    form
+}
+
 /// Encodes like a browser: brackets percent-encoded.
 pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
     url::form_urlencoded::Serializer::new(String::new())

@@ -209,21 +209,21 @@ impl TenancyStore for SqliteStorage {
     async fn create_credential(
         &self,
         organization_id: Uuid,
-        name: &str,
-        api_key: &str,
-        token_hash: &str,
+        credential: &CredentialWrite,
     ) -> StoreResult<CredentialRecord> {
         let id = Uuid::new_v4();
         sqlx::query(
-            "INSERT INTO api_credentials (id, organization_id, name, api_key, token_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_credentials (id, organization_id, name, api_key, token_hash, created_at, scopes, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(id.to_string())
         .bind(organization_id.to_string())
-        .bind(name)
-        .bind(api_key)
-        .bind(token_hash)
+        .bind(&credential.name)
+        .bind(&credential.api_key)
+        .bind(&credential.token_hash)
         .bind(now_ms())
+        .bind(crate::model::credential::Scope::join(&credential.scopes))
+        .bind(credential.expires_at_ms)
         .execute(&self.pool)
         .await?;
         credentials_where(&self.readers, "c.id = $1", id.to_string())

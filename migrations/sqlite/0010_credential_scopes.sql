@@ -1,0 +1,4 @@
+-- What a credential may do, and until when. Credentials made before keep every scope and
+-- never expire, as they were.
+ALTER TABLE api_credentials ADD COLUMN scopes TEXT NOT NULL DEFAULT 'execute,read,write';
+ALTER TABLE api_credentials ADD COLUMN expires_at INTEGER;
