@@ -4,6 +4,7 @@
 #   scripts/bootstrap.sh --e2e    also Chromium and the browser-test packages
 #   scripts/bootstrap.sh --postgres  also Debian's PostgreSQL server and client, for the tests
 #                                    that start a cluster of their own when none answers
+#   scripts/bootstrap.sh --fuzz   also a nightly toolchain and cargo-fuzz, for scripts/fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,6 +44,17 @@ if [ "${flags#* --postgres }" != "$flags" ] && ! { command -v psql >/dev/null &&
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq postgresql >/dev/null
+fi
+
+if [ "${flags#* --fuzz }" != "$flags" ]; then
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    say "installing a nightly toolchain (the fuzzer's instrumentation needs it)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    say "installing cargo-fuzz (about 3 minutes)"
+    cargo install cargo-fuzz --locked
+  fi
 fi
 
 if [ "${flags#* --e2e }" != "$flags" ]; then

@@ -2,10 +2,10 @@
 # Runs every check and test: formatting, clippy (server and browser builds), unit tests, the
 # integration suite twice (SQLite, then PostgreSQL: each test on a fresh database of its own,
 # all of them dropped at the end, after a failure too), then the browser tests in Debian's
-# Chromium, on each backend.
+# Chromium, on each backend, and a short run of each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh --e2e --postgres
+scripts/bootstrap.sh --e2e --postgres --fuzz
 export PATH="$HOME/.cargo/bin:$PATH"
 # The same flags as cargo-leptos's debug build, so tests reuse its compiled dependencies.
 export RUSTFLAGS="--cfg erase_components"
@@ -65,3 +65,6 @@ e2e_db="${prefix}e2e"
 psql "$pg_url" -qc "CREATE DATABASE \"$e2e_db\""
 e2e_url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$pg_url" "$e2e_db")
 (cd end2end && FW_E2E_DATABASE_URL=$e2e_url npx playwright test)
+
+step "fuzz targets (30 s each)"
+FUZZ_SECONDS=30 scripts/fuzz.sh
