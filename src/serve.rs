@@ -468,6 +468,11 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .merge(crate::api::rest::routes())
         .fallback_service(pages)
         .layer(timeout())
+        // A streamed page whose rendering stalls after its first bytes must not hold the
+        // connection (and its task) for ever: a body that sends nothing for 30 s is cut.
+        .layer(tower_http::timeout::ResponseBodyTimeoutLayer::new(
+            std::time::Duration::from_secs(30),
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::server::headers::security_headers,

@@ -244,6 +244,6 @@ async fn a_signing_secret_shown_without_javascript_never_sits_in_clear_in_a_sess
         crate::support::database::sessions_holding(url, "whsec_").await,
         0
     );
-    let (_, page) = app.get_text(&location(&response)).await;
+    let page = app.page(&location(&response)).await;
     assert!(page.contains("whsec_"), "shown on the page it returns to");
 }

@@ -447,7 +447,7 @@ async fn plain_form_posts_work_without_javascript() {
     adding.push(("form[intent]", "add_header".into()));
     let response = app.post_plain_form("webhooks/save", &pairs(&adding)).await;
     let target = location(&response);
-    let (_, page) = app.get_text(&target).await;
+    let page = app.page(&target).await;
     assert!(
         page.contains("form[headers][0][name]"),
         "a header row was added"
@@ -462,7 +462,7 @@ async fn plain_form_posts_work_without_javascript() {
         target.starts_with("/admin/channels/feedback-webhooks?saved="),
         "{target}"
     );
-    let (_, page) = app.get_text(&target).await;
+    let page = app.page(&target).await;
     assert!(page.contains("Saved “Typed name”."));
 
     // Delete through its confirmation page's form.
@@ -616,10 +616,10 @@ async fn send_test_event_answers_inline_and_without_javascript() {
     assert_eq!(response.status(), 302);
     let target = location(&response);
     assert_eq!(target, format!("/admin/channels/feedback-webhooks/{id}"));
-    let (_, page) = app.get_text(&target).await;
+    let page = app.page(&target).await;
     assert!(page.contains("HTTP 401"), "the status is shown");
     assert!(page.contains("bad token"), "the response excerpt is shown");
-    let (_, again) = app.get_text(&target).await;
+    let again = app.page(&target).await;
     assert!(
         !again.contains("bad token"),
         "shown once: {}",
@@ -635,8 +635,8 @@ async fn send_test_event_answers_inline_and_without_javascript() {
     let response = app
         .post_plain_form("webhooks/signing-secret/rotate", &[("id", &id)])
         .await;
-    let (_, page) = app.get_text(&location(&response)).await;
+    let page = app.page(&location(&response)).await;
     assert!(page.contains("whsec_"));
-    let (_, again) = app.get_text(&target).await;
+    let again = app.page(&target).await;
     assert!(!again.contains("whsec_"));
 }

@@ -225,6 +225,13 @@ impl TestApp {
             .await
     }
 
+    /// A page that must answer 200 (a refusal or a timeout fails here, with its answer).
+    pub async fn page(&self, path: &str) -> String {
+        let (status, text) = self.get_text(path).await;
+        assert_eq!(status, 200, "GET {path}: {text}");
+        text
+    }
+
     pub async fn get_text(&self, path: &str) -> (u16, String) {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
