@@ -71,9 +71,7 @@ pub async fn create_credential(form: CredentialForm) -> Result<NewCredentialShow
                 return Err(AppError::BadRequest(full));
             }
             let new = credentials::generate();
-            let expires_at_ms = draft
-                .lifetime_days
-                .map(|days| crate::server::storage::now_ms() + days * 24 * 60 * 60 * 1000);
+            let expires_at_ms = draft.expires_at_ms(crate::server::storage::now_ms());
             let record = state
                 .store
                 .create_credential(

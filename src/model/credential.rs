@@ -89,6 +89,14 @@ pub struct CredentialDraft {
     pub lifetime_days: Option<i64>,
 }
 
+impl CredentialDraft {
+    /// When a credential made at `now_ms` stops working, if it does.
+    pub fn expires_at_ms(&self, now_ms: i64) -> Option<i64> {
+        self.lifetime_days
+            .map(|days| now_ms + days * 24 * 60 * 60 * 1000)
+    }
+}
+
 pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, String> {
     if let Some(problem) = credential_name_problem(&form.name) {
         return Err(problem);
@@ -185,6 +193,7 @@ mod tests {
         let draft = validate_credential(&form([true, false, true], "90d")).unwrap();
         assert_eq!(draft.scopes, vec![Scope::Execute, Scope::Write]);
         assert_eq!(draft.lifetime_days, Some(90));
+        assert_eq!(draft.expires_at_ms(1_000), Some(1_000 + 90 * 86_400_000));
         assert_eq!(
             validate_credential(&form([false, true, false], ""))
                 .unwrap()
