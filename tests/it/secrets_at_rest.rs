@@ -127,13 +127,16 @@ async fn rotate_key_seals_everything_anew_and_deliveries_still_carry_the_secrets
     let app = TestApp::signed_in_with(&["--retry-schedule", "10ms"]).await;
     let receiver = TestReceiver::start().await;
     let hook = stored_webhook(&app.server.state, "Rotated", &receiver.url("/in")).await;
-    let (status, secret) = app
-        .call_json(
-            "webhooks/signing-secret/rotate",
-            &[("id", &hook.id.to_string())],
-        )
-        .await;
-    assert_eq!(status, 200, "{secret}");
+    // Rotated twice: the previous secret, still signing for a day, is sealed too.
+    for _ in 0..2 {
+        let (status, secret) = app
+            .call_json(
+                "webhooks/signing-secret/rotate",
+                &[("id", &hook.id.to_string())],
+            )
+            .await;
+        assert_eq!(status, 200, "{secret}");
+    }
     let TestApp { server, dir, .. } = app;
     let database_url = server.state.config.database_url.clone();
     server.stop().await;
@@ -145,7 +148,7 @@ async fn rotate_key_seals_everything_anew_and_deliveries_still_carry_the_secrets
         new_key: postgres.then(|| OTHER_KEY.into()),
     };
     let done = rotate_key(args).await.unwrap();
-    assert!(done.contains("Sealed 3 secrets"), "{done}");
+    assert!(done.contains("Sealed 4 secrets"), "{done}");
 
     // The old key opens nothing now.
     let old = refused_start(
@@ -176,10 +179,16 @@ async fn rotate_key_seals_everything_anew_and_deliveries_still_carry_the_secrets
         .to_str()
         .unwrap()
         .starts_with("Bearer "));
-    assert!(received.headers["webhook-signature"]
-        .to_str()
-        .unwrap()
-        .starts_with("v1,"));
+    // Signed with the current secret and the previous one: both opened under the new key.
+    let signatures = received.headers["webhook-signature"].to_str().unwrap();
+    assert_eq!(
+        signatures
+            .split(' ')
+            .filter(|s| s.starts_with("v1,"))
+            .count(),
+        2,
+        "{signatures}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -253,3 +253,74 @@ pub(super) const DROP_OVER_LOGIN_ATTEMPTS: &str =
 pub(super) const FORGIVE_LOGIN_ATTEMPT: &str =
     "UPDATE login_failures SET failures = failures - 1 WHERE email_key = $1 AND failures > 0";
 pub(super) const CLEAR_LOGIN_ATTEMPTS: &str = "DELETE FROM login_failures WHERE email_key = $1";
+
+/// Every sealed value a webhook row keeps itself: its JWT key, its signing secret and the one
+/// before a rotation.
+pub(super) const SEALED_WEBHOOK_VALUES: &str =
+    "SELECT id, jwt_secret_sealed, signing_secret_sealed, previous_signing_secret_sealed \
+     FROM feedback_webhooks";
+/// The sealed values of secret headers.
+pub(super) const SEALED_HEADER_VALUES: &str =
+    "SELECT id, webhook_id, value_sealed FROM webhook_headers WHERE value_sealed IS NOT NULL";
+
+/// The sealed values of the rows [`SEALED_WEBHOOK_VALUES`] and [`SEALED_HEADER_VALUES`] read.
+pub(super) fn sealed_values_from(
+    webhooks: &[impl Columns],
+    headers: &[impl Columns],
+) -> StoreResult<Vec<SealedValue>> {
+    let mut values = Vec::new();
+    for row in webhooks {
+        let webhook_id = row.id("id")?;
+        for (column, place) in [
+            ("jwt_secret_sealed", SealedPlace::JwtKey),
+            ("signing_secret_sealed", SealedPlace::SigningSecret),
+            (
+                "previous_signing_secret_sealed",
+                SealedPlace::PreviousSigningSecret,
+            ),
+        ] {
+            if let Some(sealed) = row.column::<Option<Vec<u8>>>(column)? {
+                values.push(SealedValue {
+                    webhook_id,
+                    place,
+                    sealed,
+                });
+            }
+        }
+    }
+    for row in headers {
+        values.push(SealedValue {
+            webhook_id: row.id("webhook_id")?,
+            place: SealedPlace::HeaderValue {
+                header: row.id("id")?,
+            },
+            sealed: row.column("value_sealed")?,
+        });
+    }
+    Ok(values)
+}
+
+/// The statement that writes a value sealed again, and the id of the row it goes to: `$1` the
+/// sealed value, `$2` its fingerprint, `$3` the row's id.
+pub(super) fn reseal_statement(value: &Resealed) -> (&'static str, Uuid) {
+    match value.place {
+        SealedPlace::JwtKey => (
+            "UPDATE feedback_webhooks SET jwt_secret_sealed = $1, jwt_secret_fingerprint = $2 WHERE id = $3",
+            value.webhook_id,
+        ),
+        SealedPlace::SigningSecret => (
+            "UPDATE feedback_webhooks SET signing_secret_sealed = $1, signing_secret_fingerprint = $2 WHERE id = $3",
+            value.webhook_id,
+        ),
+        // No fingerprint is kept of the previous secret: $2 is bound all the same.
+        SealedPlace::PreviousSigningSecret => (
+            "UPDATE feedback_webhooks SET previous_signing_secret_sealed = $1 \
+             WHERE id = $3 AND CAST($2 AS TEXT) IS NOT NULL",
+            value.webhook_id,
+        ),
+        SealedPlace::HeaderValue { header } => (
+            "UPDATE webhook_headers SET value_sealed = $1, value_fingerprint = $2 WHERE id = $3",
+            header,
+        ),
+    }
+}

@@ -157,72 +157,19 @@ impl WebhookStore for PostgresStorage {
     }
 
     async fn sealed_values(&self) -> StoreResult<Vec<SealedValue>> {
-        let mut values = Vec::new();
-        let rows = sqlx::query(
-            "SELECT id, jwt_secret_sealed, signing_secret_sealed, previous_signing_secret_sealed \
-             FROM feedback_webhooks",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for row in &rows {
-            let webhook_id = row.try_get::<Uuid, _>("id")?;
-            for (column, place) in [
-                ("jwt_secret_sealed", SealedPlace::JwtKey),
-                ("signing_secret_sealed", SealedPlace::SigningSecret),
-                (
-                    "previous_signing_secret_sealed",
-                    SealedPlace::PreviousSigningSecret,
-                ),
-            ] {
-                if let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(column)? {
-                    values.push(SealedValue {
-                        webhook_id,
-                        place,
-                        sealed,
-                    });
-                }
-            }
-        }
-        let rows = sqlx::query(
-            "SELECT id, webhook_id, value_sealed FROM webhook_headers WHERE value_sealed IS NOT NULL",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        for row in &rows {
-            values.push(SealedValue {
-                webhook_id: row.try_get::<Uuid, _>("webhook_id")?,
-                place: SealedPlace::HeaderValue {
-                    header: row.try_get::<Uuid, _>("id")?,
-                },
-                sealed: row.try_get("value_sealed")?,
-            });
-        }
-        Ok(values)
+        let webhooks = sqlx::query(SEALED_WEBHOOK_VALUES)
+            .fetch_all(&self.pool)
+            .await?;
+        let headers = sqlx::query(SEALED_HEADER_VALUES)
+            .fetch_all(&self.pool)
+            .await?;
+        sealed_values_from(&webhooks, &headers)
     }
 
     async fn reseal(&self, values: &[Resealed]) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         for value in values {
-            let (sql, row_id) = match value.place {
-                SealedPlace::JwtKey => (
-                    "UPDATE feedback_webhooks SET jwt_secret_sealed = $1, jwt_secret_fingerprint = $2 WHERE id = $3",
-                    value.webhook_id,
-                ),
-                SealedPlace::SigningSecret => (
-                    "UPDATE feedback_webhooks SET signing_secret_sealed = $1, signing_secret_fingerprint = $2 WHERE id = $3",
-                    value.webhook_id,
-                ),
-                // No fingerprint is kept of the previous secret.
-                SealedPlace::PreviousSigningSecret => (
-                    "UPDATE feedback_webhooks SET previous_signing_secret_sealed = $1 \
-                     WHERE id = $3 AND $2::text IS NOT NULL",
-                    value.webhook_id,
-                ),
-                SealedPlace::HeaderValue { header } => (
-                    "UPDATE webhook_headers SET value_sealed = $1, value_fingerprint = $2 WHERE id = $3",
-                    header,
-                ),
-            };
+            let (sql, row_id) = reseal_statement(value);
             sqlx::query(sql)
                 .bind(&value.sealed)
                 .bind(&value.fingerprint)
