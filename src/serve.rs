@@ -522,7 +522,7 @@ fn session_layer(
 
 /// The pages, their server functions and the export, behind sessions and the login check.
 fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let options = state.leptos_options.clone();
     Router::new()
         .route(
@@ -540,6 +540,17 @@ fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(sessions)
         .with_state(state.clone())
+}
+
+/// The app's routes, listed once per process. Listing them renders the app with resource
+/// loading suppressed by a process-wide flag: a resource first polled on another thread in that
+/// moment waits for ever, and so does its page. Listed once, before any router exists, nothing
+/// renders meanwhile (the integration tests, which start many servers in one process, hung
+/// about one run in four on pages with a resource before).
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The HTML shell, with this response's script policy.

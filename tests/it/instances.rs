@@ -284,3 +284,40 @@ async fn instances_started_together_on_a_new_database_all_start() {
         assert_eq!(app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await.status(), 200);
     }
 }
+
+/// Servers starting in the process while another serves pages: every page still answers. (A
+/// start lists the app's routes by rendering it with resource loading suppressed process-wide;
+/// a page whose resource was first polled in that moment never finished.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_answer_while_other_servers_start_in_the_same_process() {
+    use feedback_webhooks::model::routes::{CAMPAIGNS, WEBHOOKS};
+    let app = TestApp::signed_in().await;
+    let started = std::sync::atomic::AtomicBool::new(false);
+    let starting = async {
+        for _ in 0..12 {
+            let dir = tempfile::tempdir().unwrap();
+            let server = feedback_webhooks::serve::start(config_for(dir.path(), &[]))
+                .await
+                .expect("server starts");
+            server.stop().await;
+        }
+        started.store(true, std::sync::atomic::Ordering::SeqCst);
+    };
+    let serving = async {
+        let mut answered = 0;
+        for path in std::iter::repeat([WEBHOOKS, CAMPAIGNS]).flatten() {
+            // Pages answer in milliseconds: one still unanswered after 20 s has hung (the
+            // server itself would cut it at 30 s).
+            let page = tokio::time::timeout(Duration::from_secs(20), app.get_text(path)).await;
+            let (status, _) = page.unwrap_or_else(|_| panic!("GET {path} never answered"));
+            assert_eq!(status, 200, "GET {path}");
+            answered += 1;
+            if started.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+        }
+        answered
+    };
+    let ((), answered) = tokio::join!(starting, serving);
+    assert!(answered > 12, "pages were served while the servers started");
+}
