@@ -7,7 +7,7 @@ import { join } from 'node:path';
 process.env.FW_E2E_DIR ??= mkdtempSync(join(tmpdir(), 'fw-e2e-'));
 const port = Number(process.env.FW_E2E_PORT ?? 3217);
 export const baseURL = `http://127.0.0.1:${port}`;
-export const admin = { email: 'admin@example.com', password: 'correct horse battery staple' };
+export const admin = { email: 'admin@example.com', password: 'tidal marmot quarterly ledger' };
 
 export default defineConfig({
   testDir: './tests',

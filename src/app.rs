@@ -43,6 +43,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFoundPage/> }>
                 <Route path=path!("/login") view=LoginPage/>
                 <Route path=path!("/setup") view=SetupPage/>
+                <Route path=path!("/set-password") view=SetPasswordPage/>
                 <ParentRoute path=path!("/admin") view=AdminLayout>
                     <Route path=path!("channels/feedback-webhooks") view=WebhooksPage/>
                     // Rendered whole before the response starts, so the one-time values this page
@@ -61,6 +62,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("api-credentials") view=CredentialsPage/>
                     <Route path=path!("sandboxes") view=SandboxesPage/>
                     <Route path=path!("api-reference") view=ApiReferencePage/>
+                    <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("account") view=AccountPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -14,6 +14,8 @@ pub enum AppError {
     TooManyAttempts(String),
     #[error("Your role does not allow this.")]
     Forbidden,
+    #[error("This account is disabled. Ask an administrator of your organization.")]
+    AccountDisabled,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -29,7 +31,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::TooManyAttempts(_) => 429,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::AccountDisabled => 403,
             AppError::NotFound(_) => 404,
             AppError::BadRequest(_) => 400,
             AppError::Internal | AppError::Transport(_) => 500,

@@ -79,8 +79,13 @@ pub async fn login(
             LoginThrottle::succeeded(&state, &email, &peer)
                 .await
                 .map_err(internal)?;
+            // Told only to who knows the password; an invited user has none to know.
+            if user.status != crate::model::user::UserStatus::Active.as_str() {
+                back_to_form("disabled", "");
+                return Err(AppError::AccountDisabled);
+            }
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-            start_session(&session, user.id).await?;
+            start_session(&state, &session, user.id, request_client(&state)?).await?;
             redirect_plain_post(&target);
             Ok(target)
         }
@@ -156,17 +161,10 @@ pub async fn create_first_admin(
             {
                 return Err(AppError::Forbidden);
             }
-            let mut errors = FieldErrors::new();
+            let mut errors =
+                crate::model::user::new_password_errors(&email, &password, &password_confirm);
             if let Some(problem) = crate::model::email_problem(&email) {
                 errors.insert("email".into(), problem);
-            }
-            if let Some(problem) = crate::model::password_problem(&password) {
-                errors.insert("password".into(), problem);
-            } else if password != password_confirm {
-                errors.insert(
-                    "password_confirm".into(),
-                    "The two passwords differ.".into(),
-                );
             }
             if !errors.is_empty() {
                 let first = errors.values().next().cloned().unwrap_or_default();
@@ -190,7 +188,7 @@ pub async fn create_first_admin(
                 }
             };
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-            start_session(&session, user.id).await?;
+            start_session(&state, &session, user.id, request_client(&state)?).await?;
             redirect_plain_post(crate::model::routes::WEBHOOKS);
             Ok(SetupOutcome::Created)
         }

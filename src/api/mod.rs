@@ -11,6 +11,7 @@ pub mod health;
 #[cfg(feature = "ssr")]
 pub mod rest;
 pub mod sandboxes;
+pub mod users;
 pub mod webhooks;
 
 #[cfg(feature = "ssr")]
@@ -86,6 +87,15 @@ mod support {
             &parts.headers,
             &state.config.trusted_proxies,
         ))
+    }
+
+    /// Where the current server-function call comes from, as a new session keeps it.
+    pub fn request_client(
+        state: &crate::server::state::AppState,
+    ) -> Result<crate::server::storage::sessions::SessionClient, AppError> {
+        let peer = request_peer(state)?;
+        let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
+        Ok(crate::server::auth::session_client(&peer, &parts.headers))
     }
 
     /// Tells the caller when to try again (`Retry-After`, whole seconds).

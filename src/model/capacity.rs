@@ -25,6 +25,12 @@ pub const CREDENTIALS_PER_ORGANIZATION: Capacity = Capacity {
     container: "organization",
     max: 50,
 };
+/// Every user counts, invited and disabled ones too.
+pub const USERS_PER_ORGANIZATION: Capacity = Capacity {
+    things: "users",
+    container: "organization",
+    max: 500,
+};
 pub const SANDBOXES_PER_ORGANIZATION: Capacity = Capacity {
     things: "sandboxes",
     container: "organization",

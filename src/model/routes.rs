@@ -3,6 +3,12 @@
 pub const WEBHOOKS: &str = "/admin/channels/feedback-webhooks";
 pub const NEW_WEBHOOK: &str = "/admin/channels/feedback-webhooks/new";
 pub const LOGIN: &str = "/login";
+/// Where an invitation or reset link leads: `?token=…`.
+pub const SET_PASSWORD: &str = "/set-password";
+/// Administration › Users.
+pub const USERS: &str = "/admin/users";
+/// The signed-in person's password and sessions.
+pub const ACCOUNT: &str = "/admin/account";
 
 pub fn webhook(id: &str) -> String {
     format!("{WEBHOOKS}/{id}")

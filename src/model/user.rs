@@ -44,7 +44,188 @@ pub struct UserView {
     pub sandboxes: Vec<(String, String)>,
 }
 
-/// Passwords are checked the same way at setup, by `FW_ADMIN_PASSWORD` and later by user admin.
+/// Where a user stands: invited (no password yet), active, or disabled (cannot sign in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    Invited,
+    Active,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Invited => "invited",
+            UserStatus::Active => "active",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<UserStatus> {
+        match value {
+            "invited" => Some(UserStatus::Invited),
+            "active" => Some(UserStatus::Active),
+            "disabled" => Some(UserStatus::Disabled),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::Invited => "Invited",
+            UserStatus::Active => "Active",
+            UserStatus::Disabled => "Disabled",
+        }
+    }
+}
+
+/// What an administrator does to a user, as the users page posts it (`action`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserAction {
+    SetRole(Role),
+    Disable,
+    Enable,
+    Remove,
+}
+
+impl UserAction {
+    pub fn code(self) -> String {
+        match self {
+            UserAction::SetRole(role) => format!("role:{}", role.as_str()),
+            UserAction::Disable => "disable".into(),
+            UserAction::Enable => "enable".into(),
+            UserAction::Remove => "remove".into(),
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<UserAction> {
+        match code {
+            "disable" => Some(UserAction::Disable),
+            "enable" => Some(UserAction::Enable),
+            "remove" => Some(UserAction::Remove),
+            other => other
+                .strip_prefix("role:")
+                .and_then(Role::parse)
+                .map(UserAction::SetRole),
+        }
+    }
+}
+
+/// A user of the organization as Administration › Users lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserItem {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub status: UserStatus,
+    pub created_at: String,
+    pub last_sign_in_at: Option<String>,
+    /// Who invited them (`None` for the first administrator, or once the inviter is removed).
+    pub created_by: Option<String>,
+    /// The administrator looking at the list.
+    pub is_you: bool,
+}
+
+/// An invitation to send, as the users page posts it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvitationForm {
+    pub email: String,
+    pub role: String,
+}
+
+/// What a one-time link is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkPurpose {
+    Invitation,
+    Reset,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::Invitation => "invitation",
+            LinkPurpose::Reset => "reset",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<LinkPurpose> {
+        match value {
+            "invitation" => Some(LinkPurpose::Invitation),
+            "reset" => Some(LinkPurpose::Reset),
+            _ => None,
+        }
+    }
+}
+
+/// A one-time link made for a user, shown this once to the administrator to pass on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkShown {
+    pub user: UserItem,
+    pub purpose: LinkPurpose,
+    /// The path with its token (`/set-password?token=…`); the page prefixes its own origin.
+    pub path: String,
+    pub expires_at: String,
+}
+
+/// What the set-password page finds behind its link.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum LinkState {
+    Ready {
+        email: String,
+        purpose: LinkPurpose,
+    },
+    /// Used already, expired, replaced by a newer one, or never made.
+    Invalid,
+}
+
+/// Why a one-time link does not open the set-password form.
+pub const LINK_NO_GOOD: &str = "This link has been used, has expired or was replaced by a newer \
+     one. Ask an administrator of your organization for a new link.";
+
+/// One of the signed-in person's sessions, as their account page lists them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionItem {
+    /// Names the session without being its cookie.
+    pub handle: String,
+    pub signed_in_at: Option<String>,
+    pub last_seen_at: Option<String>,
+    pub address: Option<String>,
+    /// The browser, as its user agent names it.
+    pub agent: Option<String>,
+    /// The session this page is seen through.
+    pub current: bool,
+}
+
+/// How a form that sets a password went: set, or its fields' problems.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PasswordOutcome {
+    Changed,
+    Invalid { errors: crate::model::FieldErrors },
+}
+
+/// The problems of a new password and its confirmation, by field (`password`,
+/// `password_confirm`).
+pub fn new_password_errors(
+    email: &str,
+    password: &str,
+    password_confirm: &str,
+) -> crate::model::FieldErrors {
+    let mut errors = crate::model::FieldErrors::new();
+    if let Some(problem) = password_problem(email, password) {
+        errors.insert("password".into(), problem);
+    } else if password != password_confirm {
+        errors.insert(
+            "password_confirm".into(),
+            "The two passwords differ.".into(),
+        );
+    }
+    errors
+}
+
+/// Passwords are checked the same way at setup, by `FW_ADMIN_PASSWORD`, through an invitation
+/// or reset link and by a change of one's own password.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// The longest address a mail path can carry (RFC 5321).
@@ -66,7 +247,10 @@ pub fn sign_in_problem(email: &str, password: &str) -> Option<String> {
     None
 }
 
-pub fn password_problem(password: &str) -> Option<String> {
+/// Why `password` may not be `email`'s new password: too short or too long, the email itself
+/// (or its part before the `@`), one character repeated, or one of the passwords tried first by
+/// anyone guessing ([`COMMON_PASSWORDS`]). Letter case does not make a weak one strong.
+pub fn password_problem(email: &str, password: &str) -> Option<String> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Some(format!("Use at least {MIN_PASSWORD_CHARS} characters."));
@@ -74,8 +258,107 @@ pub fn password_problem(password: &str) -> Option<String> {
     if chars > MAX_PASSWORD_CHARS {
         return Some(format!("Use at most {MAX_PASSWORD_CHARS} characters."));
     }
+    let folded = password.trim().to_lowercase();
+    let email = email.trim().to_lowercase();
+    let local = email.split('@').next().unwrap_or_default();
+    if folded == email || (!local.is_empty() && folded == local) {
+        return Some("Do not use your email address as your password.".into());
+    }
+    let first = folded.chars().next();
+    if folded.chars().all(|c| Some(c) == first) || COMMON_PASSWORDS.contains(&folded.as_str()) {
+        return Some(
+            "This password is among the first ones guessed. Choose a longer phrase of your own."
+                .into(),
+        );
+    }
     None
 }
+
+/// Passwords of 12 characters or more that appear near the top of every published list of
+/// leaked passwords (shorter ones are refused by length already), in lower case.
+pub const COMMON_PASSWORDS: &[&str] = &[
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789abc",
+    "1234567890qwerty",
+    "0123456789ab",
+    "098765432112",
+    "123123123123",
+    "121212121212",
+    "123321123321",
+    "147258369147",
+    "987654321012",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "1qaz2wsx3edc4rfv",
+    "qwertyuiopas",
+    "qwertyuiop12",
+    "qwertyuiop123",
+    "qwerty123456",
+    "qwerty12345678",
+    "asdfghjkl123",
+    "asdfghjklqwe",
+    "zxcvbnm12345",
+    "qazwsxedcrfv",
+    "abcdefghijkl",
+    "abcd12345678",
+    "abc123456789",
+    "abcdef123456",
+    "aaaaaa111111",
+    "password1234",
+    "password12345",
+    "password123!",
+    "password@123",
+    "password1234!",
+    "passwordpassword",
+    "p@ssw0rd1234",
+    "p@ssword1234",
+    "passw0rd1234",
+    "mypassword123",
+    "mypassword1234",
+    "iloveyou1234",
+    "iloveyou123456",
+    "letmein12345",
+    "letmeinplease",
+    "welcome12345",
+    "welcome123456",
+    "welcometothejungle",
+    "changeme1234",
+    "changeme12345",
+    "administrator",
+    "administrator1",
+    "admin1234567",
+    "admin12345678",
+    "adminadmin123",
+    "adminpassword",
+    "superman1234",
+    "batman123456",
+    "football1234",
+    "baseball1234",
+    "basketball12",
+    "sunshine1234",
+    "princess1234",
+    "starwars1234",
+    "dragon123456",
+    "monkey123456",
+    "trustno11234",
+    "whatever1234",
+    "michael12345",
+    "jennifer1234",
+    "computer1234",
+    "internet1234",
+    "secret123456",
+    "qwertyqwerty",
+    "asdfasdfasdf",
+    "zaq12wsxcde3",
+    "correcthorsebatterystaple",
+    "correct horse battery staple",
+    "thequickbrownfox",
+    "feedbackwebhooks",
+    "feedback webhooks",
+    "feedback-webhooks",
+];
 
 /// What a sign-in refused before its password was checked was counted under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,7 +418,8 @@ pub fn email_problem(email: &str) -> Option<String> {
 
 /// The first problem with a new account's email or password.
 pub fn email_problem_or_password(email: &str, password: &str) -> Option<String> {
-    email_problem(email).or_else(|| password_problem(password).map(|p| format!("password: {p}")))
+    email_problem(email)
+        .or_else(|| password_problem(email, password).map(|p| format!("password: {p}")))
 }
 
 #[cfg(test)]
@@ -153,8 +437,55 @@ mod tests {
 
     #[test]
     fn passwords_need_twelve_characters() {
-        assert!(password_problem("short").is_some());
-        assert!(password_problem("correct horse battery").is_none());
+        assert!(password_problem("a@example.com", "short").is_some());
+        assert!(password_problem("a@example.com", "correct horse battery").is_none());
+        assert!(password_problem("a@example.com", &"x".repeat(1025)).is_some());
+    }
+
+    #[test]
+    fn a_password_may_not_be_the_email_a_repeat_or_a_common_one() {
+        let email = "marketing.lead@example.com";
+        for weak in [
+            "marketing.lead@example.com",
+            "Marketing.Lead@Example.com",
+            "marketing.lead",
+            "aaaaaaaaaaaaaaaa",
+            "Password1234",
+            "QWERTYUIOPAS",
+            "administrator",
+        ] {
+            assert!(password_problem(email, weak).is_some(), "{weak}");
+        }
+        assert!(password_problem(email, "marketing.lead plus a phrase").is_none());
+        assert!(password_problem("", "a long enough phrase").is_none());
+    }
+
+    #[test]
+    fn the_common_list_is_lower_case_and_no_shorter_than_the_minimum() {
+        for common in COMMON_PASSWORDS {
+            assert_eq!(*common, common.to_lowercase());
+            assert!(common.chars().count() >= MIN_PASSWORD_CHARS, "{common}");
+        }
+    }
+
+    #[test]
+    fn statuses_read_back_what_they_write() {
+        for status in [
+            UserStatus::Invited,
+            UserStatus::Active,
+            UserStatus::Disabled,
+        ] {
+            assert_eq!(UserStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(UserStatus::parse("deleted"), None);
+        assert_eq!(
+            UserAction::parse("role:editor"),
+            Some(UserAction::SetRole(Role::Editor))
+        );
+        assert_eq!(UserAction::parse("role:root"), None);
+        for action in [UserAction::Disable, UserAction::Enable, UserAction::Remove] {
+            assert_eq!(UserAction::parse(action.code().as_str()), Some(action));
+        }
     }
 
     #[test]

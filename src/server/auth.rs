@@ -2,9 +2,14 @@
 //! request guard that Leptos server functions do not do by themselves.
 
 use crate::error::AppError;
+use crate::model::user::UserStatus;
 use crate::model::{Role, ThrottledKey, UserView};
 use crate::server::peer::Peer;
 use crate::server::state::AppState;
+use crate::server::storage::sessions::{
+    session_handle, SessionClient, CLIENT_KEY, MAX_AGENT_CHARS, SEEN_AT_KEY, SIGNED_IN_AT_KEY,
+    USER_ID_KEY,
+};
 use crate::server::storage::{now_ms, NewUser, SandboxRef, StoreError, UserRecord};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -18,8 +23,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use std::time::Duration;
 use tower_sessions::Session;
 use uuid::Uuid;
-
-const USER_ID_KEY: &str = "user_id";
 
 /// Runs password hashing with a bound on how many run at once. Each argon2 computation holds
 /// about 19 MiB and a core for tens of milliseconds, on the blocking pool that also resolves
@@ -181,8 +184,14 @@ pub fn internal(error: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-/// Starts a signed-in session under a new id, so an id planted before login is worthless.
-pub async fn start_session(session: &Session, user_id: Uuid) -> Result<(), AppError> {
+/// Starts a signed-in session under a new id, so an id planted before login is worthless, and
+/// notes the sign-in on the user.
+pub async fn start_session(
+    state: &AppState,
+    session: &Session,
+    user_id: Uuid,
+    client: SessionClient,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(internal)?;
     let now = now_ms();
     session
@@ -190,11 +199,38 @@ pub async fn start_session(session: &Session, user_id: Uuid) -> Result<(), AppEr
         .await
         .map_err(internal)?;
     session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
-    session.insert(USER_ID_KEY, user_id).await.map_err(internal)
+    session.insert(CLIENT_KEY, client).await.map_err(internal)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(internal)?;
+    state
+        .store
+        .note_sign_in(user_id, now)
+        .await
+        .map_err(internal)
 }
 
-const SIGNED_IN_AT_KEY: &str = "signed_in_at";
-const SEEN_AT_KEY: &str = "seen_at";
+/// Where a request comes from, as its session keeps it: the client's address and its user
+/// agent, cut to [`MAX_AGENT_CHARS`].
+pub fn session_client(peer: &Peer, headers: &HeaderMap) -> SessionClient {
+    let agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(MAX_AGENT_CHARS)
+        .collect();
+    SessionClient {
+        address: peer.address.to_string(),
+        agent,
+    }
+}
+
+/// The handle of the current session (see [`session_handle`]), once it has an id.
+pub fn current_handle(session: &Session) -> Option<String> {
+    session.id().map(|id| session_handle(&id.to_string()))
+}
 
 /// What a signed-in session's times say about it on a new request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -261,7 +297,16 @@ pub async fn session_user(
         SessionClock::Note => session.insert(SEEN_AT_KEY, now).await.map_err(internal)?,
         SessionClock::Fresh => {}
     }
-    state.store.user_by_id(user_id).await.map_err(internal)
+    let user = state.store.user_by_id(user_id).await.map_err(internal)?;
+    // Disabling or removing a user deletes their sessions; this covers a session read just
+    // before, and any record the change did not reach.
+    match user.filter(|user| user.status == UserStatus::Active.as_str()) {
+        Some(user) => Ok(Some(user)),
+        None => {
+            session.flush().await.map_err(internal)?;
+            Ok(None)
+        }
+    }
 }
 
 /// The signed-in user of the current server function call, with at least `role`.

@@ -93,6 +93,11 @@ pub struct Config {
     #[arg(long, env = "FW_SETUP_LINK_EXPIRY", default_value = "1h", value_parser = crate::server::delivery::retry::parse_duration)]
     pub setup_link_expiry: std::time::Duration,
 
+    /// How long an invitation or password reset link stays good; a new link for the same user
+    /// replaces the old one at once.
+    #[arg(long, env = "FW_INVITATION_EXPIRY", default_value = "72h", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub invitation_expiry: std::time::Duration,
+
     /// Mark the session cookie Secure (set it when the server is reached over https).
     #[arg(long, env = "FW_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,

@@ -2,10 +2,9 @@
 //! `Authorization: Bearer`), shown once and kept only as a SHA-256 hash. The token carries 256
 //! random bits, so a fast hash is as safe as a slow one and keeps each API call cheap.
 
+use crate::server::crypto::random_token;
+pub use crate::server::crypto::token_hash;
 use crate::server::storage::{CredentialRecord, SandboxRef, Store};
-use base64::Engine;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
 /// A new credential's key and token, before hashing.
 pub struct NewCredential {
@@ -14,19 +13,10 @@ pub struct NewCredential {
 }
 
 pub fn generate() -> NewCredential {
-    let random = |bytes: usize| {
-        let mut buffer = vec![0u8; bytes];
-        rand::rngs::OsRng.fill_bytes(&mut buffer);
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer)
-    };
     NewCredential {
-        api_key: format!("fwk_{}", random(15)),
-        token: format!("fwt_{}", random(32)),
+        api_key: format!("fwk_{}", random_token(15)),
+        token: format!("fwt_{}", random_token(32)),
     }
-}
-
-pub fn token_hash(token: &str) -> String {
-    crate::server::crypto::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Why a caller is refused; the message never says which half was wrong.

@@ -237,6 +237,21 @@ pub fn hex(bytes: &[u8]) -> String {
     hex
 }
 
+/// `bytes` random bytes from the operating system, URL-safe base64 without padding: a token
+/// fit for a header or a link's query.
+pub fn random_token(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer)
+}
+
+/// The SHA-256 of a random token in lowercase hex, as stored in its place: a token of 256
+/// random bits cannot be guessed from its hash, so a fast hash is as safe as a slow one.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
 /// Whether two secrets are equal, comparing every byte so the time taken does not tell how
 /// many leading bytes matched.
 pub fn same_secret(a: &[u8], b: &[u8]) -> bool {

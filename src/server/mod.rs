@@ -17,4 +17,5 @@ pub mod provider;
 pub mod public_api;
 pub mod state;
 pub mod storage;
+pub mod users;
 pub mod webhooks;

@@ -33,7 +33,7 @@ fn spawn_server(db_url: &str, dir: &std::path::Path, lease: &str) -> Child {
             crate::support::database::ENCRYPTION_KEY,
         )
         .env("FW_ADMIN_EMAIL", "admin@example.com")
-        .env("FW_ADMIN_PASSWORD", "correct horse battery staple")
+        .env("FW_ADMIN_PASSWORD", "tidal marmot quarterly ledger")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .spawn()

@@ -408,14 +408,8 @@ async fn the_idle_timeout_slides_with_activity_and_ends_an_idle_session() {
 async fn expired_sessions_are_deleted_from_the_store() {
     let app = TestApp::with_admin_and(&["--session-idle", "1s"]).await;
     let url = std::fs::read_to_string(app.dir.path().join("database-url")).unwrap();
-    let table = if crate::support::database::is_postgres() {
-        "tower_sessions.session"
-    } else {
-        "tower_sessions"
-    };
-    let stored = || async {
-        crate::support::database::count(&url, &format!("SELECT COUNT(*) FROM {table}")).await
-    };
+    let stored =
+        || async { crate::support::database::count(&url, "SELECT COUNT(*) FROM sessions").await };
     for _ in 0..3 {
         let person = client();
         let response = person

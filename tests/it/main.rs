@@ -13,4 +13,5 @@ mod outbox;
 mod secrets_at_rest;
 mod security_headers;
 mod support;
+mod users;
 mod webhooks;

@@ -81,10 +81,82 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the product stores: the sum of the role traits, implemented by every backend
 /// (and by [`Cached`] over any of them).
-pub trait Store: TenancyStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore {}
+pub trait Store:
+    TenancyStore + UserStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore
+{
+}
 
-impl<S> Store for S where S: TenancyStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore
-{}
+impl<S> Store for S where
+    S: TenancyStore + UserStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore
+{
+}
+
+/// The team: users beyond the first, their one-time links, and their sessions (kept here so
+/// that a user's sessions can be listed and ended with a change to the user, atomically).
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// The organization's users, by email.
+    async fn list_users(&self, organization_id: Uuid) -> StoreResult<Vec<UserListing>>;
+    /// Creates an invited user, without a password, and their link; `Duplicate` when the
+    /// email is taken.
+    async fn invite_user(&self, invitation: &NewInvitation) -> StoreResult<UserRecord>;
+    /// Replaces the user's unused links by `link`; `false` when no such user of the
+    /// organization.
+    async fn replace_user_link(
+        &self,
+        organization_id: Uuid,
+        user_id: Uuid,
+        link: &NewLink,
+    ) -> StoreResult<bool>;
+    /// The unexpired link with this token hash: its purpose and its user.
+    async fn user_link(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<(String, UserRecord)>>;
+    /// Uses the link once, all or nothing: the user gets `password_hash` and becomes active (an
+    /// invited one) and their sessions end; `None` when the link is used, expired or unknown,
+    /// or the user was disabled meanwhile.
+    async fn use_user_link(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> StoreResult<Option<UserRecord>>;
+    /// Applies an administrator's change to a user of the organization; disabling or removing
+    /// ends their sessions. Refused when the organization would be left without an active
+    /// administrator (checked under a lock: two changes at once cannot both pass).
+    async fn change_user(
+        &self,
+        organization_id: Uuid,
+        user_id: Uuid,
+        change: UserChange,
+    ) -> StoreResult<UserChanged>;
+    /// Sets the user's password, voids their links and ends their sessions but the one with
+    /// handle `keep`.
+    async fn set_password(
+        &self,
+        user_id: Uuid,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> StoreResult<()>;
+    async fn note_sign_in(&self, user_id: Uuid, now_ms: i64) -> StoreResult<()>;
+
+    /// `false` when a session with this id exists.
+    async fn insert_session(&self, row: &SessionRow) -> StoreResult<bool>;
+    /// Updates a stored session; one ended meanwhile stays ended.
+    async fn update_session(&self, row: &SessionRow) -> StoreResult<()>;
+    /// The session's data unless it has expired.
+    async fn load_session(&self, id: &str, now_ms: i64) -> StoreResult<Option<Vec<u8>>>;
+    async fn delete_session(&self, id: &str) -> StoreResult<()>;
+    async fn delete_expired_sessions(&self, now_ms: i64) -> StoreResult<u64>;
+    /// The user's unexpired sessions, the most recently seen first.
+    async fn sessions_of(&self, user_id: Uuid, now_ms: i64) -> StoreResult<Vec<SessionSummary>>;
+    /// Ends one of the user's sessions, by handle; `false` when they have none by that handle.
+    async fn end_session_of(&self, user_id: Uuid, handle: &str) -> StoreResult<bool>;
+    /// Ends the user's sessions but the one with handle `keep`; how many ended.
+    async fn end_sessions_of(&self, user_id: Uuid, keep: Option<&str>) -> StoreResult<u64>;
+}
 
 /// Organizations, sandboxes, users and API credentials.
 #[async_trait]

@@ -17,6 +17,8 @@ pub struct UserRecord {
     pub email: String,
     pub password_hash: String,
     pub role: String,
+    /// `invited`, `active` or `disabled` (see `model::UserStatus`).
+    pub status: String,
 }
 
 #[derive(Clone, Debug)]
@@ -486,4 +488,76 @@ pub struct Resealed {
     pub place: SealedPlace,
     pub sealed: Vec<u8>,
     pub fingerprint: String,
+}
+
+/// A user as the users page lists them.
+#[derive(Clone, Debug)]
+pub struct UserListing {
+    pub user: UserRecord,
+    pub created_at_ms: i64,
+    pub last_sign_in_at_ms: Option<i64>,
+    /// The email of who invited them, while that user exists.
+    pub created_by: Option<String>,
+}
+
+/// An invited user (no password yet) with their one-time link.
+#[derive(Clone, Debug)]
+pub struct NewInvitation {
+    pub organization_id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub created_by: Uuid,
+    pub link: NewLink,
+}
+
+/// A one-time link that sets a password: only the token's hash is stored.
+#[derive(Clone, Debug)]
+pub struct NewLink {
+    pub token_hash: String,
+    pub purpose: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+/// What an administrator does to another user of the organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserChange {
+    SetRole(crate::model::Role),
+    Disable,
+    Enable,
+    Remove,
+}
+
+/// How a [`UserChange`] went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserChanged {
+    Done,
+    /// No such user in the organization.
+    NotFound,
+    /// It would leave the organization without an active administrator.
+    LastAdmin,
+}
+
+/// A stored session, with what the session layer's record says about whose it is.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    pub id: String,
+    pub handle: String,
+    pub user_id: Option<Uuid>,
+    pub data: Vec<u8>,
+    pub expires_at_ms: i64,
+    pub signed_in_at_ms: Option<i64>,
+    pub seen_at_ms: Option<i64>,
+    pub address: Option<String>,
+    pub agent: Option<String>,
+}
+
+/// A signed-in session as its owner sees it in the list of their sessions.
+#[derive(Clone, Debug)]
+pub struct SessionSummary {
+    pub handle: String,
+    pub signed_in_at_ms: Option<i64>,
+    pub seen_at_ms: Option<i64>,
+    pub address: Option<String>,
+    pub agent: Option<String>,
 }

@@ -37,6 +37,9 @@ pub(super) fn headers_column(row: &impl Columns, name: &str) -> StoreResult<Vec<
     Ok(serde_json::from_str(&text).unwrap_or_default())
 }
 
+pub(super) const USER_COLUMNS: &str =
+    "u.id, u.organization_id, u.email, u.password_hash, u.role, u.status";
+
 pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<UserRecord> {
     Ok(UserRecord {
         id: row.id("id")?,
@@ -44,6 +47,26 @@ pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<UserRecord> {
         email: row.column("email")?,
         password_hash: row.column("password_hash")?,
         role: row.column("role")?,
+        status: row.column("status")?,
+    })
+}
+
+pub(super) fn user_listing_from_row(row: &impl Columns) -> StoreResult<UserListing> {
+    Ok(UserListing {
+        user: user_from_row(row)?,
+        created_at_ms: row.column("created_at")?,
+        last_sign_in_at_ms: row.column("last_sign_in_at")?,
+        created_by: row.column("created_by")?,
+    })
+}
+
+pub(super) fn session_summary_from_row(row: &impl Columns) -> StoreResult<SessionSummary> {
+    Ok(SessionSummary {
+        handle: row.column("handle")?,
+        signed_in_at_ms: row.column("signed_in_at")?,
+        seen_at_ms: row.column("seen_at")?,
+        address: row.column("address")?,
+        agent: row.column("agent")?,
     })
 }
 
@@ -324,3 +347,104 @@ pub(super) fn reseal_statement(value: &Resealed) -> (&'static str, Uuid) {
         ),
     }
 }
+
+// The team's statements, the same SQL on both backends: `$1` is the user's id and `$2` their
+// organization's wherever both are taken.
+
+/// An invited user: no password (no hash verifies against an empty one) until their link is
+/// used.
+pub(super) const INSERT_INVITED_USER: &str =
+    "INSERT INTO users (id, organization_id, email, password_hash, role, created_at, status, created_by) \
+     VALUES ($1, $2, $3, '', $4, $5, 'invited', $6)";
+pub(super) const INSERT_USER_LINK: &str =
+    "INSERT INTO user_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+pub(super) const LIST_USERS: &str = "SELECT u.id, u.organization_id, u.email, u.password_hash, u.role, u.status, \
+     u.created_at, u.last_sign_in_at, i.email AS created_by \
+     FROM users u LEFT JOIN users i ON i.id = u.created_by WHERE u.organization_id = $1 ORDER BY u.email";
+pub(super) const USER_IN_ORGANIZATION: &str =
+    "SELECT count(*) FROM users WHERE id = $1 AND organization_id = $2";
+pub(super) const DELETE_LINKS_OF: &str = "DELETE FROM user_links WHERE user_id = $1";
+/// `$1` token hash, `$2` now.
+pub(super) const FIND_USER_LINK: &str = "SELECT l.purpose, u.id, u.organization_id, u.email, u.password_hash, u.role, u.status \
+     FROM user_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2";
+/// `$1` token hash, `$2` now: the link is gone once read.
+pub(super) const TAKE_USER_LINK: &str =
+    "DELETE FROM user_links WHERE token_hash = $1 AND expires_at > $2 RETURNING user_id";
+/// `$1` user, `$2` hash: an invited user becomes active; a disabled one is left alone.
+pub(super) const SET_PASSWORD_BY_LINK: &str = "UPDATE users SET password_hash = $2, \
+     status = CASE WHEN status = 'invited' THEN 'active' ELSE status END \
+     WHERE id = $1 AND status <> 'disabled'";
+pub(super) const SET_PASSWORD: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+pub(super) const NOTE_SIGN_IN: &str = "UPDATE users SET last_sign_in_at = $2 WHERE id = $1";
+
+/// The user of the statement (`$1`, of organization `$2`) is not its organization's last active
+/// administrator.
+const KEEPS_AN_ADMIN: &str =
+    "(role <> 'admin' OR status <> 'active' OR EXISTS (SELECT 1 FROM users o \
+     WHERE o.organization_id = $2 AND o.id <> $1 AND o.role = 'admin' AND o.status = 'active'))";
+
+/// The statement that makes `change`, with its extra parameter (`$3`, the new role), if any;
+/// it changes no row when the user is not the organization's or when it would leave the
+/// organization without an active administrator.
+pub(super) fn user_change_statement(change: UserChange) -> (String, Option<&'static str>) {
+    match change {
+        UserChange::SetRole(role) => (
+            format!(
+                "UPDATE users SET role = $3 WHERE id = $1 AND organization_id = $2 \
+                 AND ($3 = 'admin' OR {KEEPS_AN_ADMIN})"
+            ),
+            Some(role.as_str()),
+        ),
+        UserChange::Disable => (
+            format!(
+                "UPDATE users SET status = 'disabled' WHERE id = $1 AND organization_id = $2 \
+                 AND {KEEPS_AN_ADMIN}"
+            ),
+            None,
+        ),
+        // Back to what they were: an invited user who never set a password is invited still.
+        UserChange::Enable => (
+            "UPDATE users SET status = CASE WHEN status <> 'disabled' THEN status \
+             WHEN password_hash = '' THEN 'invited' ELSE 'active' END \
+             WHERE id = $1 AND organization_id = $2"
+                .into(),
+            None,
+        ),
+        UserChange::Remove => (
+            format!(
+                "DELETE FROM users WHERE id = $1 AND organization_id = $2 AND {KEEPS_AN_ADMIN}"
+            ),
+            None,
+        ),
+    }
+}
+
+/// Whether `change` ends the user's sessions.
+pub(super) fn ends_sessions(change: UserChange) -> bool {
+    matches!(change, UserChange::Disable | UserChange::Remove)
+}
+
+pub(super) const DELETE_SESSIONS_OF: &str = "DELETE FROM sessions WHERE user_id = $1";
+/// `$1` user, `$2` the handle of the session to keep (or none).
+pub(super) const DELETE_SESSIONS_OF_BUT: &str =
+    "DELETE FROM sessions WHERE user_id = $1 AND handle <> COALESCE($2, '')";
+pub(super) const DELETE_SESSION_OF: &str =
+    "DELETE FROM sessions WHERE user_id = $1 AND handle = $2";
+/// Parameters in [`SessionRow`] order: id, handle, user, data, expiry, signed in, seen,
+/// address, agent.
+pub(super) const INSERT_SESSION: &str =
+    "INSERT INTO sessions (id, handle, user_id, data, expires_at, signed_in_at, seen_at, address, agent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING";
+/// The same parameters; a session deleted meanwhile (ended) is not brought back.
+pub(super) const UPDATE_SESSION: &str =
+    "UPDATE sessions SET handle = $2, user_id = $3, data = $4, expires_at = $5, \
+     signed_in_at = $6, seen_at = $7, address = $8, agent = $9 WHERE id = $1";
+pub(super) const LOAD_SESSION: &str = "SELECT data FROM sessions WHERE id = $1 AND expires_at > $2";
+pub(super) const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id = $1";
+pub(super) const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+/// The most a person's list of sessions shows.
+pub(super) const SESSIONS_LISTED: i64 = 100;
+/// `$1` user, `$2` now, `$3` at most.
+pub(super) const SESSIONS_OF: &str =
+    "SELECT handle, signed_in_at, seen_at, address, agent FROM sessions \
+     WHERE user_id = $1 AND expires_at > $2 ORDER BY seen_at DESC, handle LIMIT $3";

@@ -2,7 +2,7 @@
 
 use crate::api::auth::{current_user, Logout};
 use crate::api::sandboxes::SwitchSandbox;
-use crate::model::routes;
+use crate::model::{routes, Role};
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
@@ -58,6 +58,16 @@ pub fn AdminLayout() -> impl IntoView {
                         <li>
                             <A href=routes::API_REFERENCE>"API reference"</A>
                         </li>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let admin = matches!(user.await, Ok(Some(user)) if user.role == Role::Admin);
+                                admin.then(|| view! {
+                                    <li>
+                                        <A href=routes::USERS>"Users"</A>
+                                    </li>
+                                })
+                            })}
+                        </Transition>
                     </ul>
                 </nav>
             </aside>
@@ -81,10 +91,10 @@ pub fn AdminLayout() -> impl IntoView {
                                     </select>
                                     <noscript><button type="submit" class="link-button">"Switch"</button></noscript>
                                 </ActionForm>
-                                <span class="account">
+                                <a class="account" href=routes::ACCOUNT title="Your password and sessions">
                                     {user.email}
                                     <span class="role">{user.role.as_str()}</span>
-                                </span>
+                                </a>
                             })
                         })}
                     </Transition>

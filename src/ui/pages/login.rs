@@ -22,6 +22,7 @@ pub fn LoginPage() -> impl IntoView {
         match ThrottledKey::from_code(&code) {
             Some(key) => key.message(minutes),
             None if code == SIGN_IN_BUSY => SIGN_IN_BUSY_MESSAGE.to_string(),
+            None if code == "disabled" => AppError::AccountDisabled.to_string(),
             None => AppError::InvalidCredentials.to_string(),
         }
     });

@@ -117,10 +117,10 @@ pub async fn execute(url: &str, sql: &str) {
 pub async fn sessions_holding(url: &str, text: &str) -> i64 {
     let sql = if url.starts_with("postgres") {
         format!(
-            "SELECT count(*) FROM tower_sessions.session WHERE position(convert_to('{text}', 'UTF8') in data) > 0"
+            "SELECT count(*) FROM sessions WHERE position(convert_to('{text}', 'UTF8') in data) > 0"
         )
     } else {
-        format!("SELECT count(*) FROM tower_sessions WHERE instr(data, CAST('{text}' AS BLOB)) > 0")
+        format!("SELECT count(*) FROM sessions WHERE instr(data, CAST('{text}' AS BLOB)) > 0")
     };
     count(url, &sql).await
 }

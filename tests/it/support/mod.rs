@@ -16,7 +16,7 @@ use reqwest::redirect::Policy;
 use serde_json::Value;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
-pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+pub const ADMIN_PASSWORD: &str = "tidal marmot quarterly ledger";
 /// The HS256 key of `webhook_write`'s JWT authentication.
 pub const JWT_SECRET: &str = "delivery-test-secret-0123456789abcdef";
 

@@ -8,6 +8,7 @@ mod history;
 mod notifications;
 mod outbox;
 mod tenancy;
+mod users;
 mod webhooks;
 
 use super::rows::*;
@@ -47,9 +48,6 @@ impl PostgresStorage {
     }
 }
 
-/// The advisory lock key under which the session table is created ("fw-sess").
-const SESSIONS_MIGRATION_LOCK: i64 = 0x66_772d_7365_7373;
-
 /// The advisory lock key under which the first user is created ("fw-1st").
 pub(super) const FIRST_USER_LOCK: i64 = 0x6677_2d31_7374;
 
@@ -60,20 +58,6 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
     let instance = format!("fw-{}", Uuid::new_v4().simple());
     let storage = PostgresStorage::open(url, &instance).await?;
     let pool = storage.pool().clone();
-    let sessions = tower_sessions_sqlx_store::PostgresStore::new(pool.clone());
-    // Its CREATE … IF NOT EXISTS statements collide when instances start together on a new
-    // database (a unique violation in the catalog): one instance at a time, under a lock.
-    let mut lock = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(SESSIONS_MIGRATION_LOCK)
-        .execute(&mut *lock)
-        .await?;
-    let migrated = sessions.migrate().await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(SESSIONS_MIGRATION_LOCK)
-        .execute(&mut *lock)
-        .await?;
-    migrated?;
     let store = Arc::new(Cached::new(storage));
     // Room for a burst; beyond it a wake-up already queued covers the rest.
     let (wakeups, told) = tokio::sync::mpsc::channel(256);
@@ -84,8 +68,8 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
         wakeups,
     ));
     Ok(Opened {
+        sessions: super::sessions::Sessions::new(store.clone()),
         store,
-        sessions: super::sessions::Sessions::new(sessions),
         key_file: None,
         wakeups: told,
     })

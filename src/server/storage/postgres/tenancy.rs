@@ -54,7 +54,7 @@ impl PostgresStorage {
         V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
     {
         sqlx::query(&format!(
-            "SELECT id, organization_id, email, password_hash, role FROM users WHERE {column} = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.{column} = $1"
         ))
         .bind(value)
         .fetch_optional(&self.pool)

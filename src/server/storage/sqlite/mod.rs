@@ -6,6 +6,7 @@ mod campaigns;
 mod history;
 mod outbox;
 mod tenancy;
+mod users;
 mod webhooks;
 
 use super::rows::*;
@@ -129,21 +130,19 @@ impl SqliteStorage {
         })
     }
 
-    /// The writing connection (sessions are stored through it too).
+    /// The writing connection.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 }
 
-/// The store, its sessions (through the writing connection) and the key file beside the
+/// The store, its sessions and the key file beside the
 /// database: `data/feedback-webhooks.db` keeps its key in `data/encryption.key`.
 pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
     // Processes started together on a new file would each create the schema and all but one
     // fail ("table already exists"): one at a time, under a lock on a file beside it.
     let _migrating = migration_lock(url).await?;
     let storage = SqliteStorage::open(url).await?;
-    let sessions = tower_sessions_sqlx_store::SqliteStore::new(storage.pool().clone());
-    sessions.migrate().await?;
     let key_file = SqliteConnectOptions::from_str(url)?
         .get_filename()
         .parent()
@@ -151,9 +150,10 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
         .unwrap_or_else(|| "encryption.key".into());
     // No other instance can tell this one anything: the channel is closed at once.
     let (_, wakeups) = tokio::sync::mpsc::channel(1);
+    let store = Arc::new(Cached::new(storage));
     Ok(Opened {
-        store: Arc::new(Cached::new(storage)),
-        sessions: super::sessions::Sessions::new(sessions),
+        sessions: super::sessions::Sessions::new(store.clone()),
+        store,
         key_file: Some(key_file),
         wakeups,
     })

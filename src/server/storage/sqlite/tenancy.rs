@@ -55,7 +55,7 @@ impl SqliteStorage {
         value: String,
     ) -> StoreResult<Option<UserRecord>> {
         sqlx::query(&format!(
-            "SELECT id, organization_id, email, password_hash, role FROM users WHERE {column} = $1"
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.{column} = $1"
         ))
         .bind(value)
         .fetch_optional(&self.readers)

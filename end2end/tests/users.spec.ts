@@ -1,0 +1,75 @@
+import { test, expect, hydrated, signIn } from './helpers';
+
+test('an admin invites an editor, who sets a password through the link, works, and is disabled', async ({ page, browser }) => {
+  const email = `editor-${Date.now()}@example.com`;
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
+  await hydrated(page);
+
+  // The last administrator stays one: the refusal is said, and the menu shows the role kept.
+  const me = page.getByRole('row', { name: /admin@example\.com/ });
+  await me.getByLabel(/Role of/).selectOption('viewer');
+  await expect(page.getByRole('alert')).toContainText('last active administrator');
+  await expect(me.getByLabel(/Role of/)).toHaveValue('admin');
+
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption('editor');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await expect(page.getByText(`Copy the invitation for ${email} now`)).toBeVisible();
+  const link = (await page.locator('.link-once').textContent())!.trim();
+  expect(link).toMatch(/\/set-password\?token=[A-Za-z0-9_-]{43}$/);
+  const row = page.getByRole('row', { name: new RegExp(email.replace('.', '\\.')) });
+  await expect(row).toContainText('Invited');
+  await page.screenshot({ path: 'test-results/users-invited.png', fullPage: true });
+
+  // The editor, in a browser of their own.
+  const editorContext = await browser.newContext();
+  const editor = await editorContext.newPage();
+  await editor.goto(link);
+  await expect(editor.getByRole('heading', { name: 'Set your password' })).toBeVisible();
+  await hydrated(editor);
+  await expect(editor.getByLabel('Email')).toHaveValue(email);
+  await editor.getByLabel('New password').fill('password1234');
+  await editor.getByLabel('Confirm password').fill('password1234');
+  await editor.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(editor.getByText('among the first ones guessed')).toBeVisible();
+  await editor.getByLabel('New password').fill('lanterns over a quiet harbour');
+  await editor.getByLabel('Confirm password').fill('lanterns over a quiet harbour');
+  await editor.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(editor.getByRole('heading', { name: 'Feedback webhook settings' })).toBeVisible();
+  await hydrated(editor);
+  // An editor has no Users page to go to.
+  await expect(editor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveCount(0);
+
+  // Their account: this session, listed by its browser; a wrong current password is said.
+  await editor.getByRole('link', { name: new RegExp(email.replace('.', '\\.')) }).click();
+  await expect(editor.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  await hydrated(editor);
+  await expect(editor.getByRole('row', { name: /this session/ })).toBeVisible();
+  await editor.getByLabel('Current password').fill('not the password at all');
+  await editor.getByLabel('New password', { exact: true }).fill('a second long phrase of mine');
+  await editor.getByLabel('Confirm new password').fill('a second long phrase of mine');
+  await editor.getByRole('button', { name: 'Change password' }).click();
+  await expect(editor.getByText('This is not your current password.')).toBeVisible();
+  await editor.screenshot({ path: 'test-results/users-account.png', fullPage: true });
+
+  // The link worked once.
+  const late = await browser.newContext();
+  const again = await late.newPage();
+  await again.goto(link);
+  await expect(again.getByText('This link has been used')).toBeVisible();
+  await late.close();
+
+  // The admin sees them active, then disables them: their session ends at once.
+  await page.reload();
+  await hydrated(page);
+  await expect(row).toContainText('Active');
+  page.once('dialog', (dialog) => dialog.accept());
+  await row.getByRole('button', { name: 'Disable' }).click();
+  await expect(row).toContainText('Disabled');
+  await page.screenshot({ path: 'test-results/users-disabled.png', fullPage: true });
+  await editor.goto('/admin/channels/feedback-webhooks');
+  await expect(editor).toHaveURL(/\/login\?next=/);
+  await editorContext.close();
+});
