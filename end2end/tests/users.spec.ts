@@ -73,3 +73,50 @@ test('an admin invites an editor, who sets a password through the link, works, a
   await expect(editor).toHaveURL(/\/login\?next=/);
   await editorContext.close();
 });
+
+test('a viewer sees no Create or Submit, and a direct save is refused', async ({ page, browser }) => {
+  const email = `viewer-${Date.now()}@example.com`;
+  await signIn(page);
+  const saved = await page.request.post('/api/webhooks/save', {
+    headers: { Accept: 'application/json' },
+    form: {
+      'form[name]': `Viewed ${Date.now()}`, 'form[url]': 'https://hooks.example.com/viewed',
+      'form[auth]': 'none', 'form[email]': 'on', 'form[event_sent]': 'on', 'form[enabled]': 'on',
+    },
+  });
+  expect(saved.status()).toBe(200);
+  const invited = await page.request.post('/api/users/invite', {
+    headers: { Accept: 'application/json' },
+    form: { 'form[email]': email, 'form[role]': 'viewer' },
+  });
+  expect(invited.status()).toBe(200);
+  const link = (await invited.json()).path as string;
+
+  const context = await browser.newContext();
+  const viewer = await context.newPage();
+  await viewer.goto(link);
+  await hydrated(viewer);
+  await viewer.getByLabel('New password').fill('a viewer reads everything');
+  await viewer.getByLabel('Confirm password').fill('a viewer reads everything');
+  await viewer.getByRole('button', { name: 'Set password and sign in' }).click();
+  await expect(viewer.getByRole('heading', { name: 'Feedback webhook settings' })).toBeVisible();
+  await hydrated(viewer);
+  await expect(viewer.getByRole('link', { name: 'Create feedback webhook' })).toHaveCount(0);
+  const nav = viewer.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'API credentials' })).toHaveCount(0);
+  await expect(nav.getByRole('link', { name: 'Users' })).toHaveCount(0);
+  await viewer.getByRole('link', { name: 'View', exact: true }).first().click();
+  await expect(viewer.getByRole('heading', { name: 'Basic configuration' })).toBeVisible();
+  await hydrated(viewer);
+  await expect(viewer.getByRole('button', { name: 'Submit' })).toHaveCount(0);
+  await expect(viewer.getByRole('link', { name: 'Back', exact: true })).toBeVisible();
+  await viewer.screenshot({ path: 'test-results/viewer-webhook.png', fullPage: true });
+
+  const refused = await viewer.request.post('/api/webhooks/save', {
+    headers: { Accept: 'application/json' },
+    form: { 'form[name]': 'Not mine to make', 'form[url]': 'https://hooks.example.com/x', 'form[auth]': 'none' },
+  });
+  expect(refused.status()).toBe(403);
+  expect(await refused.json()).toBe('Forbidden');
+  await context.close();
+});

@@ -10,6 +10,7 @@ mod history;
 mod hostile_input;
 mod instances;
 mod outbox;
+mod roles;
 mod secrets_at_rest;
 mod security_headers;
 mod support;

@@ -2,115 +2,12 @@
 //! expire, the last administrator stays, and sessions end on disable, removal and password
 //! changes; one's own sessions are listed and ended.
 
+use crate::support::team::*;
 use crate::support::*;
-use reqwest::header::ACCEPT;
 use serde_json::Value;
 
 const EDITOR_EMAIL: &str = "editor@example.com";
 const EDITOR_PASSWORD: &str = "quiet lanterns over harbour";
-
-/// Another person's browser on the same server: cookies of its own, its own user agent.
-fn browser(agent: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(agent)
-        .timeout(std::time::Duration::from_secs(60))
-        .build()
-        .unwrap()
-}
-
-async fn call_as(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header(ACCEPT, "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-async fn sign_in(
-    app: &TestApp,
-    client: &reqwest::Client,
-    email: &str,
-    password: &str,
-) -> (u16, Value) {
-    call_as(
-        app,
-        client,
-        "login",
-        &[("email", email), ("password", password)],
-    )
-    .await
-}
-
-/// Who the browser is signed in as, if anyone.
-async fn signed_in_as(app: &TestApp, client: &reqwest::Client) -> Option<String> {
-    let (status, user) = call_as(app, client, "session", &[]).await;
-    assert_eq!(status, 200, "{user}");
-    user["email"].as_str().map(str::to_string)
-}
-
-async fn invite(app: &TestApp, email: &str, role: &str) -> (u16, Value) {
-    app.call_json(
-        "users/invite",
-        &[("form[email]", email), ("form[role]", role)],
-    )
-    .await
-}
-
-/// The token of the link an invitation or reset answer shows.
-fn token_of(shown: &Value) -> String {
-    let path = shown["path"].as_str().expect("a link path");
-    path.strip_prefix("/set-password?token=")
-        .expect("a set-password link")
-        .to_string()
-}
-
-async fn set_password(
-    app: &TestApp,
-    client: &reqwest::Client,
-    token: &str,
-    password: &str,
-) -> (u16, Value) {
-    call_as(
-        app,
-        client,
-        "users/set-password",
-        &[
-            ("token", token),
-            ("password", password),
-            ("password_confirm", password),
-        ],
-    )
-    .await
-}
-
-async fn user_id(app: &TestApp, email: &str) -> String {
-    let (status, users) = app.call_json("users/list", &[]).await;
-    assert_eq!(status, 200, "{users}");
-    users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|user| user["email"] == email)
-        .unwrap_or_else(|| panic!("{email} in {users}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 async fn change(app: &TestApp, id: &str, action: &str) -> (u16, Value) {
     app.call_json("users/change", &[("id", id), ("action", action)])

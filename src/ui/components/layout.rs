@@ -52,22 +52,19 @@ pub fn AdminLayout() -> impl IntoView {
                         <li>
                             <A href=routes::SANDBOXES>"Sandboxes"</A>
                         </li>
-                        <li>
-                            <A href=routes::CREDENTIALS>"API credentials"</A>
-                        </li>
+                        <ForRole role=Role::Admin>
+                            <li>
+                                <A href=routes::CREDENTIALS>"API credentials"</A>
+                            </li>
+                        </ForRole>
                         <li>
                             <A href=routes::API_REFERENCE>"API reference"</A>
                         </li>
-                        <Transition fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                let admin = matches!(user.await, Ok(Some(user)) if user.role == Role::Admin);
-                                admin.then(|| view! {
-                                    <li>
-                                        <A href=routes::USERS>"Users"</A>
-                                    </li>
-                                })
-                            })}
-                        </Transition>
+                        <ForRole role=Role::Admin>
+                            <li>
+                                <A href=routes::USERS>"Users"</A>
+                            </li>
+                        </ForRole>
                     </ul>
                 </nav>
             </aside>
@@ -119,6 +116,25 @@ impl TopBar {
         if let Some(TopBar(user)) = use_context::<TopBar>() {
             user.refetch();
         }
+    }
+}
+
+/// Its children only for a signed-in person whose role is at least `role`: the UI hides what
+/// a role cannot do (the server refuses it anyway).
+#[component]
+pub fn ForRole(role: Role, children: ChildrenFn) -> impl IntoView {
+    let user = use_context::<TopBar>().map(|TopBar(user)| user);
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let allowed = match user {
+                    Some(user) => matches!(user.await, Ok(Some(person)) if person.role >= role),
+                    None => false,
+                };
+                allowed.then(|| children.with_value(|children| children()))
+            })}
+        </Transition>
     }
 }
 

@@ -208,10 +208,12 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::CAMPAIGNS>"Cancel"</a>
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { "Saving…" } else { "Submit" }}
-                    </button>
+                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { "Cancel" } else { "Back" }}</a>
+                    {can_edit.then(|| view! {
+                        <button type="submit" class="primary" disabled=move || save.pending().get()>
+                            {move || if save.pending().get() { "Saving…" } else { "Submit" }}
+                        </button>
+                    })}
                 </div>
             </fieldset>
         </form>

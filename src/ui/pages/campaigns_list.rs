@@ -2,8 +2,8 @@
 
 use crate::api::campaigns::list_campaigns;
 use crate::model::campaign::{CampaignStatus, CampaignSummary};
-use crate::model::routes;
-use crate::ui::components::layout::Crumbs;
+use crate::model::{routes, Role};
+use crate::ui::components::layout::{Crumbs, ForRole};
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -19,7 +19,9 @@ pub fn CampaignsPage() -> impl IntoView {
                 <h1>"Campaigns"</h1>
                 <p class="muted">"API-triggered transactional campaigns: each call to the execution API sends one of them, and its feedback goes to the webhook activated in its Audience."</p>
             </div>
-            <a class="button primary" href=routes::NEW_CAMPAIGN>"Create campaign"</a>
+            <ForRole role=Role::Editor>
+                <a class="button primary" href=routes::NEW_CAMPAIGN>"Create campaign"</a>
+            </ForRole>
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading campaigns…"</p> }>
             {move || Suspend::new(async move {
@@ -49,7 +51,9 @@ fn CampaignTable(
             <div class="empty-state">
                 <h2>"No campaigns yet"</h2>
                 <p>"Create an API-triggered transactional campaign, make it live, then call the execution API to send it."</p>
-                <a class="button primary" href=routes::NEW_CAMPAIGN>"Create your first campaign"</a>
+                {can_edit.then(|| view! {
+                    <a class="button primary" href=routes::NEW_CAMPAIGN>"Create your first campaign"</a>
+                })}
             </div>
         }
         .into_any();

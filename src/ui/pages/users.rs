@@ -157,7 +157,7 @@ fn LinkOnce(link: LinkShown) -> impl IntoView {
         <div class="secret-once" role="status">
             <p><strong>{format!("Copy the {what} for {} now: it is not shown again.", link.user.email)}</strong></p>
             <p><code class="secret-value token link-once">{url}</code></p>
-            <p>"It works once, until " <Timestamp at=link.expires_at/> ". Pass it on yourself: no email is sent."</p>
+            <p>"It works once, until " <Timestamp at=link.expires_at/> "; pass it on yourself: no email is sent."</p>
         </div>
     }
 }

@@ -208,7 +208,9 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
         <form class="webhook-form" method="post" action="/api/webhooks/save" on:submit=on_submit novalidate>
             // Enter in a text field submits with the first submit button: make that one "save".
-            <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Submit"</button>
+            {can_edit.then(|| view! {
+                <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Submit"</button>
+            })}
             <input type="hidden" name="form[id]" value=id.clone()/>
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-basic">
@@ -297,10 +299,12 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::WEBHOOKS>"Cancel"</a>
-                    <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { "Saving…" } else { "Submit" }}
-                    </button>
+                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { "Cancel" } else { "Back" }}</a>
+                    {can_edit.then(|| view! {
+                        <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()>
+                            {move || if save.pending().get() { "Saving…" } else { "Submit" }}
+                        </button>
+                    })}
                 </div>
             </fieldset>
         </form>

@@ -3,10 +3,11 @@
 use crate::api::deliveries::load_webhook_health;
 use crate::api::webhooks::list_webhooks;
 use crate::model::history::WebhookHealth;
+use crate::model::Role;
 use crate::model::{routes, WebhookSummary};
 use crate::ui::components::confirm_delete::ConfirmDelete;
 use crate::ui::components::health::{latency, success_rate};
-use crate::ui::components::layout::Breadcrumb;
+use crate::ui::components::layout::{Breadcrumb, ForRole};
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -24,7 +25,9 @@ pub fn WebhooksPage() -> impl IntoView {
                 <h1>"Feedback webhook settings"</h1>
                 <p class="muted">"Delivery feedback (sent, delivered, bounce, error) of API-triggered transactional campaigns, pushed to your endpoints."</p>
             </div>
-            <a class="button primary" href=routes::NEW_WEBHOOK>"Create feedback webhook"</a>
+            <ForRole role=Role::Editor>
+                <a class="button primary" href=routes::NEW_WEBHOOK>"Create feedback webhook"</a>
+            </ForRole>
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
             {move || Suspend::new(async move {
@@ -67,11 +70,13 @@ fn WebhookTable(
         {move || notice.get().map(|n| view! { <p class="banner success" role="status">{n}</p> })}
         <Show
             when=move || !items.with(Vec::is_empty)
-            fallback=|| view! {
+            fallback=move || view! {
                 <div class="empty-state">
                     <h2>"No feedback webhooks yet"</h2>
                     <p>"Create one to receive sent, delivered, bounce and error events of your transactional messages in real time."</p>
-                    <a class="button primary" href=routes::NEW_WEBHOOK>"Create your first feedback webhook"</a>
+                    {can_edit.then(|| view! {
+                        <a class="button primary" href=routes::NEW_WEBHOOK>"Create your first feedback webhook"</a>
+                    })}
                 </div>
             }
         >

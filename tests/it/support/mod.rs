@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod database;
 pub mod proxy;
 pub mod receiver;
+pub mod team;
 
 use clap::Parser;
 use feedback_webhooks::serve::{start, RunningServer};
