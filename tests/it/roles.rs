@@ -184,3 +184,34 @@ async fn each_role_is_refused_what_it_may_not_do_and_allowed_the_rest() {
     let (_, users) = app.call_json("users/list", &[]).await;
     assert_eq!(users.as_array().map(Vec::len), Some(4), "{users}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_refuses_a_cross_site_call() {
+    let app = TestApp::signed_in().await;
+    for (endpoint, _, form) in matrix() {
+        for (header, value) in [
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ] {
+            let response = app
+                .client
+                .post(app.url(&format!("/api/{endpoint}")))
+                .header(reqwest::header::ACCEPT, "application/json")
+                .header(header, value)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 403, "{endpoint} with {header}: {value}");
+            assert_eq!(
+                response.text().await.unwrap(),
+                "Cross-site request refused."
+            );
+        }
+    }
+    // Still signed in: no refused call reached its function (logout among them).
+    assert_eq!(
+        signed_in_as(&app, &app.client).await.as_deref(),
+        Some(ADMIN_EMAIL)
+    );
+}
