@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sandboxes") view=SandboxesPage/>
                     <Route path=path!("api-reference") view=ApiReferencePage/>
                     <Route path=path!("users") view=UsersPage/>
+                    <Route path=path!("audit-log") view=AuditLogPage/>
                     <Route path=path!("account") view=AccountPage/>
                 </ParentRoute>
             </Routes>

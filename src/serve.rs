@@ -210,6 +210,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             sessions.clone(),
             every,
         )));
+        background.push(tokio::spawn(prune_audit_log(state.clone())));
     }
     state
         .background
@@ -331,6 +332,26 @@ async fn delete_expired_sessions(sessions: Sessions, every: std::time::Duration)
         ticks.tick().await;
         if let Err(error) = sessions.delete_expired().await {
             tracing::warn!(%error, "deleting expired sessions failed; trying again later");
+        }
+    }
+}
+
+/// Audit entries older than `--audit-retention` go: every 10 minutes, 500 at a time until none
+/// is left (one short batch each pass).
+async fn prune_audit_log(state: AppState) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(600));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        loop {
+            match crate::server::audit::prune(&state, state.config.audit_retention).await {
+                Ok(500..) => continue,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::warn!(%error, "pruning the audit log failed; trying again later");
+                    break;
+                }
+            }
         }
     }
 }
@@ -528,6 +549,10 @@ fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
         .route(
             crate::model::routes::DELIVERIES_EXPORT,
             axum::routing::get(crate::api::deliveries::export),
+        )
+        .route(
+            crate::model::routes::AUDIT_LOG_EXPORT,
+            axum::routing::get(crate::api::audit::export),
         )
         .leptos_routes(state, routes, move || page_shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(

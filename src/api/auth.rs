@@ -51,6 +51,7 @@ pub async fn login(
                 .await
                 .map_err(internal)?
             {
+                note_refused_sign_in(&state, None, &email, &peer, "sign_in.throttled").await;
                 retry_after(refusal.wait);
                 back_to_form(
                     refusal.key.code(),
@@ -72,7 +73,8 @@ pub async fn login(
                     return Err(busy);
                 }
             };
-            let Some(user) = user.filter(|_| verified) else {
+            let Some(user) = user.clone().filter(|_| verified) else {
+                note_refused_sign_in(&state, user.as_ref(), &email, &peer, "sign_in.failed").await;
                 back_to_form("credentials", "");
                 return Err(AppError::InvalidCredentials);
             };
@@ -81,16 +83,53 @@ pub async fn login(
                 .map_err(internal)?;
             // Told only to who knows the password; an invited user has none to know.
             if user.status != crate::model::user::UserStatus::Active.as_str() {
+                note_refused_sign_in(
+                    &state,
+                    Some(&user),
+                    &email,
+                    &peer,
+                    "sign_in.disabled_account",
+                )
+                .await;
                 back_to_form("disabled", "");
                 return Err(AppError::AccountDisabled);
             }
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-            start_session(&state, &session, user.id, request_client(&state)?).await?;
+            start_session(&state, &session, &user, request_client(&state)?).await?;
             redirect_plain_post(&target);
             Ok(target)
         }
         .await,
     )
+}
+
+/// Writes a refused sign-in to the audit log of the account's organization (the default one
+/// when no account has that email). A failure to write it is logged, not the caller's problem.
+#[cfg(feature = "ssr")]
+async fn note_refused_sign_in(
+    state: &AppState,
+    account: Option<&crate::server::storage::UserRecord>,
+    typed_email: &str,
+    peer: &crate::server::peer::Peer,
+    action: &str,
+) {
+    use crate::server::audit::{entry, Actor, Object};
+    let actor = Actor::anonymous(typed_email, Some(peer.address.to_string()));
+    let object = match account {
+        Some(user) => Object::user(user),
+        None => Object {
+            kind: "user",
+            id: None,
+            name: &actor.name,
+        },
+    };
+    let organization = account.map_or(state.default_sandbox.organization_id, |user| {
+        user.organization_id
+    });
+    let audit = entry(organization, &actor, action, object, &[]);
+    if let Err(error) = state.store.append_audit(&audit).await {
+        tracing::warn!(%error, "writing a refused sign-in to the audit log failed");
+    }
 }
 
 #[server(endpoint = "logout")]
@@ -188,7 +227,7 @@ pub async fn create_first_admin(
                 }
             };
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-            start_session(&state, &session, user.id, request_client(&state)?).await?;
+            start_session(&state, &session, &user, request_client(&state)?).await?;
             redirect_plain_post(crate::model::routes::WEBHOOKS);
             Ok(SetupOutcome::Created)
         }

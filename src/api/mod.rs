@@ -1,5 +1,6 @@
 //! Server functions: thin, each checks who calls, calls the server, maps the answer.
 
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod credentials;
@@ -87,6 +88,15 @@ mod support {
             &parts.headers,
             &state.config.trusted_proxies,
         ))
+    }
+
+    /// The signed-in `user` as the audit log names them, with the call's address.
+    pub fn request_actor(
+        state: &crate::server::state::AppState,
+        user: &crate::server::storage::UserRecord,
+    ) -> Result<crate::server::audit::Actor, AppError> {
+        let address = request_peer(state)?.address.to_string();
+        Ok(crate::server::audit::Actor::user(user, Some(address)))
     }
 
     /// Where the current server-function call comes from, as a new session keeps it.

@@ -37,7 +37,8 @@ pub async fn invite_user(form: InvitationForm) -> Result<LinkShown, AppError> {
     with_status(
         async {
             let (state, admin, _) = require_user(Role::Admin).await?;
-            users::invite(&state, &admin, &form.email, &form.role).await
+            let actor = request_actor(&state, &admin)?;
+            users::invite(&state, &admin, &actor, &form.email, &form.role).await
         }
         .await,
     )
@@ -49,7 +50,8 @@ pub async fn make_password_link(id: String) -> Result<LinkShown, AppError> {
     with_status(
         async {
             let (state, admin, _) = require_user(Role::Admin).await?;
-            users::reset_link(&state, &admin, user_id(&id)?).await
+            let actor = request_actor(&state, &admin)?;
+            users::reset_link(&state, &admin, &actor, user_id(&id)?).await
         }
         .await,
     )
@@ -63,7 +65,8 @@ pub async fn change_user(id: String, action: String) -> Result<(), AppError> {
             let (state, admin, _) = require_user(Role::Admin).await?;
             let action = UserAction::parse(action.trim())
                 .ok_or_else(|| AppError::BadRequest("Unknown change to a user.".into()))?;
-            users::change(&state, &admin, user_id(&id)?, action).await?;
+            let actor = request_actor(&state, &admin)?;
+            users::change(&state, &admin, &actor, user_id(&id)?, action).await?;
             redirect_plain_post(routes::USERS);
             Ok(())
         }
@@ -94,10 +97,12 @@ pub async fn set_password_with_link(
         async {
             let state = AppState::current()?;
             let token = token.trim().to_string();
-            match users::use_link(&state, &token, password, &password_confirm).await? {
+            let client = request_client(&state)?;
+            let address = Some(client.address.clone());
+            match users::use_link(&state, address, &token, password, &password_confirm).await? {
                 Ok(user) => {
                     let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-                    start_session(&state, &session, user.id, request_client(&state)?).await?;
+                    start_session(&state, &session, &user, client).await?;
                     redirect_plain_post(routes::WEBHOOKS);
                     Ok(PasswordOutcome::Changed)
                 }
@@ -199,9 +204,11 @@ pub async fn change_my_password(
         async {
             let (state, user, _) = require_user(Role::Viewer).await?;
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
+            let actor = request_actor(&state, &user)?;
             let outcome = users::change_own_password(
                 &state,
                 &user,
+                &actor,
                 current_handle(&session).as_deref(),
                 current_password,
                 password,

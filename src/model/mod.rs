@@ -1,6 +1,7 @@
 //! Types shared by the server and the browser: no sqlx, no tokio, no I/O.
 
 pub mod api_reference;
+pub mod audit;
 pub mod campaign;
 pub mod capacity;
 pub mod credential;

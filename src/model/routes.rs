@@ -7,6 +7,9 @@ pub const LOGIN: &str = "/login";
 pub const SET_PASSWORD: &str = "/set-password";
 /// Administration › Users.
 pub const USERS: &str = "/admin/users";
+/// Administration › Audit log, and its export (`?format=csv|jsonl` plus the page's filters).
+pub const AUDIT_LOG: &str = "/admin/audit-log";
+pub const AUDIT_LOG_EXPORT: &str = "/admin/audit-log/export";
 /// The signed-in person's password and sessions.
 pub const ACCOUNT: &str = "/admin/account";
 

@@ -185,11 +185,11 @@ pub fn internal(error: impl std::fmt::Display) -> AppError {
 }
 
 /// Starts a signed-in session under a new id, so an id planted before login is worthless, and
-/// notes the sign-in on the user.
+/// notes the sign-in on the user and in the audit log.
 pub async fn start_session(
     state: &AppState,
     session: &Session,
-    user_id: Uuid,
+    user: &UserRecord,
     client: SessionClient,
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(internal)?;
@@ -199,14 +199,21 @@ pub async fn start_session(
         .await
         .map_err(internal)?;
     session.insert(SEEN_AT_KEY, now).await.map_err(internal)?;
+    let audit = crate::server::audit::entry(
+        user.organization_id,
+        &crate::server::audit::Actor::user(user, Some(client.address.clone())),
+        "sign_in.succeeded",
+        crate::server::audit::Object::user(user),
+        &[],
+    );
     session.insert(CLIENT_KEY, client).await.map_err(internal)?;
     session
-        .insert(USER_ID_KEY, user_id)
+        .insert(USER_ID_KEY, user.id)
         .await
         .map_err(internal)?;
     state
         .store
-        .note_sign_in(user_id, now)
+        .note_sign_in(user.id, now, &audit)
         .await
         .map_err(internal)
 }

@@ -84,6 +84,10 @@ pub struct Config {
     #[arg(long, env = "FW_RETENTION", default_value = "30d", value_parser = crate::server::delivery::retry::parse_duration)]
     pub retention: std::time::Duration,
 
+    /// Audit log entries older than this are removed.
+    #[arg(long, env = "FW_AUDIT_RETENTION", default_value = "365d", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub audit_retention: std::time::Duration,
+
     /// How long after `sent` the simulated channel provider reports each message's outcome.
     #[arg(long, env = "FW_PROVIDER_DELAY", default_value = "2s", value_parser = crate::server::delivery::retry::parse_duration)]
     pub provider_delay: std::time::Duration,

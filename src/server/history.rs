@@ -497,7 +497,7 @@ const CSV_HEADER: &str = "delivery_id,webhook_id,webhook_name,event,channel,requ
 
 /// A CSV field, quoted when it holds a separator, a quote or a line break. A leading `=`, `+`,
 /// `-` or `@` is prefixed with `'` so spreadsheets never run it as a formula.
-fn csv_field(value: &str) -> String {
+pub(crate) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@']) {
         format!("'{value}")
     } else {

@@ -1,5 +1,6 @@
 //! Everything that runs only on the server.
 
+pub mod audit;
 pub mod auth;
 pub mod campaigns;
 pub mod config;

@@ -2,11 +2,13 @@
 //! changes to users under the last-administrator rule, one's own password, and one's sessions.
 
 use crate::error::AppError;
+use crate::model::audit::diff;
 use crate::model::user::{
     new_password_errors, LinkPurpose, LinkShown, LinkState, PasswordOutcome, SessionItem,
     UserAction, UserItem, UserStatus,
 };
 use crate::model::{email_problem, routes, Role};
+use crate::server::audit::{entry, password_changed, user_fields, Actor, Object};
 use crate::server::auth::{hash_password, internal, verify_password};
 use crate::server::crypto::{random_token, token_hash};
 use crate::server::state::AppState;
@@ -72,6 +74,7 @@ pub async fn list(state: &AppState, admin: &UserRecord) -> Result<Vec<UserItem>,
 pub async fn invite(
     state: &AppState,
     admin: &UserRecord,
+    actor: &Actor,
     email: &str,
     role: &str,
 ) -> Result<LinkShown, AppError> {
@@ -93,15 +96,31 @@ pub async fn invite(
     let now = now_ms();
     let (token, link) = new_link(LinkPurpose::Invitation, now, state.config.invitation_expiry);
     let expires_at = format_ms(link.expires_at_ms);
+    let id = Uuid::new_v4();
+    let audit = entry(
+        admin.organization_id,
+        actor,
+        "user.invited",
+        Object {
+            kind: "user",
+            id: Some(id.to_string()),
+            name: &email,
+        },
+        &diff(None, Some(&user_fields(&email, role.as_str(), "invited"))),
+    );
     let user = state
         .store
-        .invite_user(&NewInvitation {
-            organization_id: admin.organization_id,
-            email,
-            role: role.as_str().into(),
-            created_by: admin.id,
-            link,
-        })
+        .invite_user(
+            &NewInvitation {
+                id,
+                organization_id: admin.organization_id,
+                email: email.clone(),
+                role: role.as_str().into(),
+                created_by: admin.id,
+                link,
+            },
+            &audit,
+        )
         .await
         .map_err(|error| match error {
             StoreError::Duplicate(_) => AppError::BadRequest(
@@ -129,6 +148,7 @@ pub async fn invite(
 pub async fn reset_link(
     state: &AppState,
     admin: &UserRecord,
+    actor: &Actor,
     user_id: Uuid,
 ) -> Result<LinkShown, AppError> {
     let listing = state
@@ -151,9 +171,20 @@ pub async fn reset_link(
     };
     let (token, link) = new_link(purpose, now_ms(), state.config.invitation_expiry);
     let expires_at = format_ms(link.expires_at_ms);
+    let action = match purpose {
+        LinkPurpose::Invitation => "user.invitation_renewed",
+        LinkPurpose::Reset => "user.reset_link_made",
+    };
+    let audit = entry(
+        admin.organization_id,
+        actor,
+        action,
+        Object::user(&listing.user),
+        &[],
+    );
     if !state
         .store
-        .replace_user_link(admin.organization_id, user_id, &link)
+        .replace_user_link(admin.organization_id, user_id, &link, &audit)
         .await
         .map_err(internal)?
     {
@@ -176,18 +207,56 @@ fn no_such_user() -> AppError {
 pub async fn change(
     state: &AppState,
     admin: &UserRecord,
+    actor: &Actor,
     user_id: Uuid,
     action: UserAction,
 ) -> Result<(), AppError> {
-    let change = match action {
-        UserAction::SetRole(role) => UserChange::SetRole(role),
-        UserAction::Disable => UserChange::Disable,
-        UserAction::Enable => UserChange::Enable,
-        UserAction::Remove => UserChange::Remove,
+    let user = state
+        .store
+        .list_users(admin.organization_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|listing| listing.user.id == user_id)
+        .ok_or_else(no_such_user)?
+        .user;
+    let before = user_fields(&user.email, &user.role, &user.status);
+    let (change, name, after) = match action {
+        UserAction::SetRole(role) => (
+            UserChange::SetRole(role),
+            "user.role_changed",
+            Some(user_fields(&user.email, role.as_str(), &user.status)),
+        ),
+        UserAction::Disable => (
+            UserChange::Disable,
+            "user.disabled",
+            Some(user_fields(&user.email, &user.role, "disabled")),
+        ),
+        // Back to invited when they never set a password: what the store does too.
+        UserAction::Enable => {
+            let status = match user.status.as_str() {
+                "disabled" if user.password_hash.is_empty() => "invited",
+                "disabled" => "active",
+                other => other,
+            };
+            (
+                UserChange::Enable,
+                "user.enabled",
+                Some(user_fields(&user.email, &user.role, status)),
+            )
+        }
+        UserAction::Remove => (UserChange::Remove, "user.removed", None),
     };
+    let audit = entry(
+        admin.organization_id,
+        actor,
+        name,
+        Object::user(&user),
+        &diff(Some(&before), after.as_ref()),
+    );
     match state
         .store
-        .change_user(admin.organization_id, user_id, change)
+        .change_user(admin.organization_id, user_id, change, &audit)
         .await
         .map_err(internal)?
     {
@@ -203,26 +272,32 @@ pub async fn change(
 
 /// What the link with `token` is good for now.
 pub async fn link_state(state: &AppState, token: &str) -> Result<LinkState, AppError> {
+    Ok(match usable_link(state, token).await? {
+        Some((purpose, user)) => LinkState::Ready {
+            email: user.email,
+            purpose,
+        },
+        None => LinkState::Invalid,
+    })
+}
+
+/// The purpose and user of the link with `token`, while it is good and its user not disabled.
+async fn usable_link(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(LinkPurpose, UserRecord)>, AppError> {
     if token.is_empty() || token.len() > MAX_TOKEN_CHARS {
-        return Ok(LinkState::Invalid);
+        return Ok(None);
     }
     let found = state
         .store
         .user_link(&token_hash(token), now_ms())
         .await
         .map_err(internal)?;
-    Ok(match found {
-        Some((purpose, user)) if user.status != UserStatus::Disabled.as_str() => {
-            match LinkPurpose::parse(&purpose) {
-                Some(purpose) => LinkState::Ready {
-                    email: user.email,
-                    purpose,
-                },
-                None => LinkState::Invalid,
-            }
-        }
-        _ => LinkState::Invalid,
-    })
+    Ok(found.and_then(|(purpose, user)| {
+        let purpose = LinkPurpose::parse(&purpose)?;
+        (user.status != UserStatus::Disabled.as_str()).then_some((purpose, user))
+    }))
 }
 
 /// A link's token is 43 characters; anything much longer is no token of ours.
@@ -232,21 +307,41 @@ const MAX_TOKEN_CHARS: usize = 128;
 /// fields' problems; [`LINK_NO_GOOD`](crate::model::user::LINK_NO_GOOD) when the link is no good (any more).
 pub async fn use_link(
     state: &AppState,
+    address: Option<String>,
     token: &str,
     password: String,
     password_confirm: &str,
 ) -> Result<Result<UserRecord, crate::model::FieldErrors>, AppError> {
-    let LinkState::Ready { email, .. } = link_state(state, token).await? else {
+    let Some((purpose, user)) = usable_link(state, token).await? else {
         return Err(link_no_good());
     };
+    let email = user.email.clone();
     let errors = new_password_errors(&email, &password, password_confirm);
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
     let hash = hash_password(&state.password_hashing, password).await?;
+    let mut changes = password_changed();
+    let action = match purpose {
+        LinkPurpose::Invitation => {
+            changes.extend(diff(
+                Some(&vec![("status", Some(user.status.clone()), false)]),
+                Some(&vec![("status", Some("active".into()), false)]),
+            ));
+            "user.invitation_accepted"
+        }
+        LinkPurpose::Reset => "user.password_reset",
+    };
+    let audit = entry(
+        user.organization_id,
+        &Actor::user(&user, address),
+        action,
+        Object::user(&user),
+        &changes,
+    );
     state
         .store
-        .use_user_link(&token_hash(token), &hash, now_ms())
+        .use_user_link(&token_hash(token), &hash, now_ms(), &audit)
         .await
         .map_err(internal)?
         .map(Ok)
@@ -262,6 +357,7 @@ fn link_no_good() -> AppError {
 pub async fn change_own_password(
     state: &AppState,
     user: &UserRecord,
+    actor: &Actor,
     keep: Option<&str>,
     current: String,
     password: String,
@@ -287,9 +383,16 @@ pub async fn change_own_password(
         return Ok(PasswordOutcome::Invalid { errors });
     }
     let hash = hash_password(&state.password_hashing, password).await?;
+    let audit = entry(
+        user.organization_id,
+        actor,
+        "user.password_changed",
+        Object::user(user),
+        &password_changed(),
+    );
     state
         .store
-        .set_password(user.id, &hash, keep)
+        .set_password(user.id, &hash, keep, &audit)
         .await
         .map_err(internal)?;
     Ok(PasswordOutcome::Changed)

@@ -2,6 +2,7 @@
 //! HTTP receivers, and the server binary itself where a test kills and restarts it.
 #![cfg(feature = "ssr")]
 
+mod audit;
 mod crash_recovery;
 mod delivery;
 mod delivery_client;

@@ -18,8 +18,11 @@ enum Least {
 
 const NO_SUCH_ID: &str = "00000000-0000-4000-8000-000000000000";
 
-/// Every server function, the least role that may call it, and arguments of the right shape.
-fn matrix() -> Vec<(&'static str, Least, Vec<(&'static str, &'static str)>)> {
+/// A server function's endpoint, the least role that may call it, and arguments of the right
+/// shape.
+type Row = (&'static str, Least, Vec<(&'static str, &'static str)>);
+
+fn matrix() -> Vec<Row> {
     use Least::*;
     let id = vec![("id", NO_SUCH_ID)];
     vec![
@@ -110,6 +113,7 @@ fn matrix() -> Vec<(&'static str, Least, Vec<(&'static str, &'static str)>)> {
         ("credentials/revoke", Admin, id.clone()),
         ("sandboxes/create", Admin, vec![("name", "matrix")]),
         ("users/list", Admin, vec![]),
+        ("audit/list", Admin, vec![]),
         (
             "users/invite",
             Admin,

@@ -114,13 +114,13 @@ decorate! {TenancyStore {
 decorate! {UserStore {
     pass {
         fn list_users(&self, organization_id: Uuid) -> StoreResult<Vec<UserListing>>;
-        fn invite_user(&self, invitation: &NewInvitation) -> StoreResult<UserRecord>;
-        fn replace_user_link(&self, organization_id: Uuid, user_id: Uuid, link: &NewLink) -> StoreResult<bool>;
+        fn invite_user(&self, invitation: &NewInvitation, audit: &AuditRecord) -> StoreResult<UserRecord>;
+        fn replace_user_link(&self, organization_id: Uuid, user_id: Uuid, link: &NewLink, audit: &AuditRecord) -> StoreResult<bool>;
         fn user_link(&self, token_hash: &str, now_ms: i64) -> StoreResult<Option<(String, UserRecord)>>;
-        fn use_user_link(&self, token_hash: &str, password_hash: &str, now_ms: i64) -> StoreResult<Option<UserRecord>>;
-        fn change_user(&self, organization_id: Uuid, user_id: Uuid, change: UserChange) -> StoreResult<UserChanged>;
-        fn set_password(&self, user_id: Uuid, password_hash: &str, keep: Option<&str>) -> StoreResult<()>;
-        fn note_sign_in(&self, user_id: Uuid, now_ms: i64) -> StoreResult<()>;
+        fn use_user_link(&self, token_hash: &str, password_hash: &str, now_ms: i64, audit: &AuditRecord) -> StoreResult<Option<UserRecord>>;
+        fn change_user(&self, organization_id: Uuid, user_id: Uuid, change: UserChange, audit: &AuditRecord) -> StoreResult<UserChanged>;
+        fn set_password(&self, user_id: Uuid, password_hash: &str, keep: Option<&str>, audit: &AuditRecord) -> StoreResult<()>;
+        fn note_sign_in(&self, user_id: Uuid, now_ms: i64, audit: &AuditRecord) -> StoreResult<()>;
         fn insert_session(&self, row: &SessionRow) -> StoreResult<bool>;
         fn update_session(&self, row: &SessionRow) -> StoreResult<()>;
         fn load_session(&self, id: &str, now_ms: i64) -> StoreResult<Option<Vec<u8>>>;
@@ -129,6 +129,15 @@ decorate! {UserStore {
         fn sessions_of(&self, user_id: Uuid, now_ms: i64) -> StoreResult<Vec<SessionSummary>>;
         fn end_session_of(&self, user_id: Uuid, handle: &str) -> StoreResult<bool>;
         fn end_sessions_of(&self, user_id: Uuid, keep: Option<&str>) -> StoreResult<u64>;
+    }
+    change {}
+}}
+
+decorate! {AuditStore {
+    pass {
+        fn append_audit(&self, entry: &AuditRecord) -> StoreResult<()>;
+        fn list_audit(&self, organization_id: Uuid, filter: &AuditFilter, limit: i64) -> StoreResult<Vec<StoredAudit>>;
+        fn delete_old_audit(&self, cutoff_ms: i64, limit: i64) -> StoreResult<u64>;
     }
     change {}
 }}

@@ -82,13 +82,36 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything the product stores: the sum of the role traits, implemented by every backend
 /// (and by [`Cached`] over any of them).
 pub trait Store:
-    TenancyStore + UserStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore
+    TenancyStore + UserStore + AuditStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore
 {
 }
 
 impl<S> Store for S where
-    S: TenancyStore + UserStore + WebhookStore + CampaignStore + OutboxStore + HistoryStore
+    S: TenancyStore
+        + UserStore
+        + AuditStore
+        + WebhookStore
+        + CampaignStore
+        + OutboxStore
+        + HistoryStore
 {
+}
+
+/// The audit log. Changes write their entry in their own transaction (the `audit` argument of
+/// the other traits' methods); what is no change of stored state (a failed sign-in) is
+/// appended on its own.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    async fn append_audit(&self, entry: &AuditRecord) -> StoreResult<()>;
+    /// The organization's entries matching `filter`, newest first, at most `limit`.
+    async fn list_audit(
+        &self,
+        organization_id: Uuid,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredAudit>>;
+    /// Deletes at most `limit` entries older than `cutoff_ms`; how many went.
+    async fn delete_old_audit(&self, cutoff_ms: i64, limit: i64) -> StoreResult<u64>;
 }
 
 /// The team: users beyond the first, their one-time links, and their sessions (kept here so
@@ -99,7 +122,11 @@ pub trait UserStore: Send + Sync + 'static {
     async fn list_users(&self, organization_id: Uuid) -> StoreResult<Vec<UserListing>>;
     /// Creates an invited user, without a password, and their link; `Duplicate` when the
     /// email is taken.
-    async fn invite_user(&self, invitation: &NewInvitation) -> StoreResult<UserRecord>;
+    async fn invite_user(
+        &self,
+        invitation: &NewInvitation,
+        audit: &AuditRecord,
+    ) -> StoreResult<UserRecord>;
     /// Replaces the user's unused links by `link`; `false` when no such user of the
     /// organization.
     async fn replace_user_link(
@@ -107,6 +134,7 @@ pub trait UserStore: Send + Sync + 'static {
         organization_id: Uuid,
         user_id: Uuid,
         link: &NewLink,
+        audit: &AuditRecord,
     ) -> StoreResult<bool>;
     /// The unexpired link with this token hash: its purpose and its user.
     async fn user_link(
@@ -122,6 +150,7 @@ pub trait UserStore: Send + Sync + 'static {
         token_hash: &str,
         password_hash: &str,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<Option<UserRecord>>;
     /// Applies an administrator's change to a user of the organization; disabling or removing
     /// ends their sessions. Refused when the organization would be left without an active
@@ -131,6 +160,7 @@ pub trait UserStore: Send + Sync + 'static {
         organization_id: Uuid,
         user_id: Uuid,
         change: UserChange,
+        audit: &AuditRecord,
     ) -> StoreResult<UserChanged>;
     /// Sets the user's password, voids their links and ends their sessions but the one with
     /// handle `keep`.
@@ -139,8 +169,14 @@ pub trait UserStore: Send + Sync + 'static {
         user_id: Uuid,
         password_hash: &str,
         keep: Option<&str>,
+        audit: &AuditRecord,
     ) -> StoreResult<()>;
-    async fn note_sign_in(&self, user_id: Uuid, now_ms: i64) -> StoreResult<()>;
+    async fn note_sign_in(
+        &self,
+        user_id: Uuid,
+        now_ms: i64,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
 
     /// `false` when a session with this id exists.
     async fn insert_session(&self, row: &SessionRow) -> StoreResult<bool>;

@@ -503,6 +503,7 @@ pub struct UserListing {
 /// An invited user (no password yet) with their one-time link.
 #[derive(Clone, Debug)]
 pub struct NewInvitation {
+    pub id: Uuid,
     pub organization_id: Uuid,
     pub email: String,
     pub role: String,
@@ -560,4 +561,40 @@ pub struct SessionSummary {
     pub seen_at_ms: Option<i64>,
     pub address: Option<String>,
     pub agent: Option<String>,
+}
+
+/// An entry of the audit log to append: `changes` is the JSON of its field changes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    pub organization_id: Uuid,
+    pub at_ms: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub address: Option<String>,
+    pub action: String,
+    pub object_kind: String,
+    pub object_id: Option<String>,
+    pub object_name: String,
+    pub changes: String,
+}
+
+/// A stored entry, with its place in the log.
+#[derive(Clone, Debug)]
+pub struct StoredAudit {
+    pub id: i64,
+    pub record: AuditRecord,
+}
+
+/// Which entries of an organization's log to read; every filter is optional.
+#[derive(Clone, Debug, Default)]
+pub struct AuditFilter {
+    pub actor_name: Option<String>,
+    pub object_kind: Option<String>,
+    pub object_id: Option<String>,
+    pub action: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    /// Only entries older than this one (the keyset cursor).
+    pub before_id: Option<i64>,
 }

@@ -448,3 +448,39 @@ pub(super) const SESSIONS_LISTED: i64 = 100;
 pub(super) const SESSIONS_OF: &str =
     "SELECT handle, signed_in_at, seen_at, address, agent FROM sessions \
      WHERE user_id = $1 AND expires_at > $2 ORDER BY seen_at DESC, handle LIMIT $3";
+
+// The audit log's statements, the same SQL on both backends.
+
+/// Parameters in [`AuditRecord`] order.
+pub(super) const INSERT_AUDIT: &str =
+    "INSERT INTO audit_log (organization_id, at, actor_kind, actor_id, \
+     actor_name, address, action, object_kind, object_id, object_name, changes) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// `$1` organization, then [`AuditFilter`]'s fields in order, `$9` at most; newest first.
+pub(super) const LIST_AUDIT: &str = "SELECT id, organization_id, at, actor_kind, actor_id, actor_name, address, \
+     action, object_kind, object_id, object_name, changes FROM audit_log \
+     WHERE organization_id = $1 AND ($2 IS NULL OR actor_name = $2) AND ($3 IS NULL OR object_kind = $3) \
+     AND ($4 IS NULL OR object_id = $4) AND ($5 IS NULL OR action = $5) AND ($6 IS NULL OR at >= $6) \
+     AND ($7 IS NULL OR at < $7) AND ($8 IS NULL OR id < $8) ORDER BY id DESC LIMIT $9";
+/// `$1` cutoff, `$2` at most: retention, in small batches.
+pub(super) const DELETE_OLD_AUDIT: &str =
+    "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY id LIMIT $2)";
+
+pub(super) fn audit_from_row(row: &impl Columns) -> StoreResult<StoredAudit> {
+    Ok(StoredAudit {
+        id: row.column("id")?,
+        record: AuditRecord {
+            organization_id: row.id("organization_id")?,
+            at_ms: row.column("at")?,
+            actor_kind: row.column("actor_kind")?,
+            actor_id: row.column("actor_id")?,
+            actor_name: row.column("actor_name")?,
+            address: row.column("address")?,
+            action: row.column("action")?,
+            object_kind: row.column("object_kind")?,
+            object_id: row.column("object_id")?,
+            object_name: row.column("object_name")?,
+            changes: row.column("changes")?,
+        },
+    })
+}

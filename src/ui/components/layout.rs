@@ -64,6 +64,9 @@ pub fn AdminLayout() -> impl IntoView {
                             <li>
                                 <A href=routes::USERS>"Users"</A>
                             </li>
+                            <li>
+                                <A href=routes::AUDIT_LOG>"Audit log"</A>
+                            </li>
                         </ForRole>
                     </ul>
                 </nav>

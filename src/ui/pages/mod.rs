@@ -1,5 +1,6 @@
 mod account;
 mod api_reference;
+mod audit_log;
 mod campaign_executions;
 mod campaign_form;
 mod campaigns_list;
@@ -18,6 +19,7 @@ mod webhooks_list;
 
 pub use account::AccountPage;
 pub use api_reference::ApiReferencePage;
+pub use audit_log::AuditLogPage;
 pub use campaign_executions::CampaignExecutionsPage;
 pub use campaign_form::CampaignFormPage;
 pub use campaigns_list::CampaignsPage;

@@ -3,6 +3,7 @@
 //! `FOR UPDATE SKIP LOCKED` in short transactions, unique violations by constraint name. One
 //! file per role trait, as in `sqlite/`.
 
+mod audit;
 mod campaigns;
 mod history;
 mod notifications;

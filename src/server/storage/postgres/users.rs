@@ -36,8 +36,12 @@ impl UserStore for PostgresStorage {
             .collect()
     }
 
-    async fn invite_user(&self, invitation: &NewInvitation) -> StoreResult<UserRecord> {
-        let id = Uuid::new_v4();
+    async fn invite_user(
+        &self,
+        invitation: &NewInvitation,
+        audit: &AuditRecord,
+    ) -> StoreResult<UserRecord> {
+        let id = invitation.id;
         let mut tx = self.pool.begin().await?;
         sqlx::query(INSERT_INVITED_USER)
             .bind(id)
@@ -50,6 +54,7 @@ impl UserStore for PostgresStorage {
             .await
             .map_err(map_unique)?;
         insert_link(&mut tx, id, &invitation.link).await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
@@ -59,6 +64,7 @@ impl UserStore for PostgresStorage {
         organization_id: Uuid,
         user_id: Uuid,
         link: &NewLink,
+        audit: &AuditRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let theirs: i64 = sqlx::query_scalar(USER_IN_ORGANIZATION)
@@ -74,6 +80,7 @@ impl UserStore for PostgresStorage {
             .execute(&mut *tx)
             .await?;
         insert_link(&mut tx, user_id, link).await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -97,6 +104,7 @@ impl UserStore for PostgresStorage {
         token_hash: &str,
         password_hash: &str,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<Option<UserRecord>> {
         let mut tx = self.pool.begin().await?;
         let user_id: Option<Uuid> = sqlx::query_scalar(TAKE_USER_LINK)
@@ -118,6 +126,7 @@ impl UserStore for PostgresStorage {
         for sql in [DELETE_LINKS_OF, DELETE_SESSIONS_OF] {
             sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
         }
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.user_by_id(user_id).await
     }
@@ -127,6 +136,7 @@ impl UserStore for PostgresStorage {
         organization_id: Uuid,
         user_id: Uuid,
         change: UserChange,
+        audit: &AuditRecord,
     ) -> StoreResult<UserChanged> {
         let (sql, role) = user_change_statement(change);
         let mut tx = self.pool.begin().await?;
@@ -156,6 +166,7 @@ impl UserStore for PostgresStorage {
                 .execute(&mut *tx)
                 .await?;
         }
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(UserChanged::Done)
     }
@@ -165,6 +176,7 @@ impl UserStore for PostgresStorage {
         user_id: Uuid,
         password_hash: &str,
         keep: Option<&str>,
+        audit: &AuditRecord,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(SET_PASSWORD)
@@ -181,16 +193,25 @@ impl UserStore for PostgresStorage {
             .bind(keep)
             .execute(&mut *tx)
             .await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn note_sign_in(&self, user_id: Uuid, now_ms: i64) -> StoreResult<()> {
+    async fn note_sign_in(
+        &self,
+        user_id: Uuid,
+        now_ms: i64,
+        audit: &AuditRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(NOTE_SIGN_IN)
             .bind(user_id)
             .bind(now_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

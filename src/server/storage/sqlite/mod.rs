@@ -1,6 +1,7 @@
 //! The embedded SQLite store (WAL mode, foreign keys on): one file per role trait, the batch
 //! machinery in `batch`.
 
+mod audit;
 mod batch;
 mod campaigns;
 mod history;

@@ -33,8 +33,12 @@ impl UserStore for SqliteStorage {
             .collect()
     }
 
-    async fn invite_user(&self, invitation: &NewInvitation) -> StoreResult<UserRecord> {
-        let id = Uuid::new_v4();
+    async fn invite_user(
+        &self,
+        invitation: &NewInvitation,
+        audit: &AuditRecord,
+    ) -> StoreResult<UserRecord> {
+        let id = invitation.id;
         let mut tx = self.pool.begin().await?;
         sqlx::query(INSERT_INVITED_USER)
             .bind(id.to_string())
@@ -47,6 +51,7 @@ impl UserStore for SqliteStorage {
             .await
             .map_err(map_unique)?;
         insert_link(&mut tx, id, &invitation.link).await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
@@ -56,6 +61,7 @@ impl UserStore for SqliteStorage {
         organization_id: Uuid,
         user_id: Uuid,
         link: &NewLink,
+        audit: &AuditRecord,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let theirs: i64 = sqlx::query_scalar(USER_IN_ORGANIZATION)
@@ -71,6 +77,7 @@ impl UserStore for SqliteStorage {
             .execute(&mut *tx)
             .await?;
         insert_link(&mut tx, user_id, link).await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -94,6 +101,7 @@ impl UserStore for SqliteStorage {
         token_hash: &str,
         password_hash: &str,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<Option<UserRecord>> {
         let mut tx = self.pool.begin().await?;
         let user_id: Option<String> = sqlx::query_scalar(TAKE_USER_LINK)
@@ -115,6 +123,7 @@ impl UserStore for SqliteStorage {
         for sql in [DELETE_LINKS_OF, DELETE_SESSIONS_OF] {
             sqlx::query(sql).bind(&user_id).execute(&mut *tx).await?;
         }
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         let id = Uuid::parse_str(&user_id).map_err(|_| StoreError::Corrupt(user_id.clone()))?;
         self.user_by_id(id).await
@@ -125,6 +134,7 @@ impl UserStore for SqliteStorage {
         organization_id: Uuid,
         user_id: Uuid,
         change: UserChange,
+        audit: &AuditRecord,
     ) -> StoreResult<UserChanged> {
         let (sql, role) = user_change_statement(change);
         let mut tx = self.pool.begin().await?;
@@ -152,6 +162,7 @@ impl UserStore for SqliteStorage {
                 .execute(&mut *tx)
                 .await?;
         }
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(UserChanged::Done)
     }
@@ -161,6 +172,7 @@ impl UserStore for SqliteStorage {
         user_id: Uuid,
         password_hash: &str,
         keep: Option<&str>,
+        audit: &AuditRecord,
     ) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(SET_PASSWORD)
@@ -177,16 +189,25 @@ impl UserStore for SqliteStorage {
             .bind(keep)
             .execute(&mut *tx)
             .await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn note_sign_in(&self, user_id: Uuid, now_ms: i64) -> StoreResult<()> {
+    async fn note_sign_in(
+        &self,
+        user_id: Uuid,
+        now_ms: i64,
+        audit: &AuditRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query(NOTE_SIGN_IN)
             .bind(user_id.to_string())
             .bind(now_ms)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 

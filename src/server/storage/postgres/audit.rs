@@ -1,0 +1,66 @@
+//! The audit log in PostgreSQL: entries appended alone or inside the transaction of their change,
+//! read newest first under filters with a keyset cursor.
+
+use super::*;
+
+/// Appends `entry` on `connection`, inside whatever transaction it is in.
+pub(super) async fn insert_audit(
+    connection: &mut sqlx::PgConnection,
+    entry: &AuditRecord,
+) -> StoreResult<()> {
+    sqlx::query(INSERT_AUDIT)
+        .bind(entry.organization_id)
+        .bind(entry.at_ms)
+        .bind(&entry.actor_kind)
+        .bind(&entry.actor_id)
+        .bind(&entry.actor_name)
+        .bind(&entry.address)
+        .bind(&entry.action)
+        .bind(&entry.object_kind)
+        .bind(&entry.object_id)
+        .bind(&entry.object_name)
+        .bind(&entry.changes)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl AuditStore for PostgresStorage {
+    async fn append_audit(&self, entry: &AuditRecord) -> StoreResult<()> {
+        let mut connection = self.pool.acquire().await?;
+        insert_audit(&mut connection, entry).await
+    }
+
+    async fn list_audit(
+        &self,
+        organization_id: Uuid,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredAudit>> {
+        sqlx::query(LIST_AUDIT)
+            .bind(organization_id)
+            .bind(&filter.actor_name)
+            .bind(&filter.object_kind)
+            .bind(&filter.object_id)
+            .bind(&filter.action)
+            .bind(filter.from_ms)
+            .bind(filter.to_ms)
+            .bind(filter.before_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(audit_from_row)
+            .collect()
+    }
+
+    async fn delete_old_audit(&self, cutoff_ms: i64, limit: i64) -> StoreResult<u64> {
+        Ok(sqlx::query(DELETE_OLD_AUDIT)
+            .bind(cutoff_ms)
+            .bind(limit)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+}

@@ -1,0 +1,209 @@
+//! The audit log against a real server: each covered change writes its entry with who, from
+//! where and the field-level diff, in the change's own transaction (a refused change writes
+//! none), no secret ever appears in it, and the log reads back filtered, by pages and as files.
+
+use crate::support::team::*;
+use crate::support::*;
+use serde_json::Value;
+
+async fn entries(app: &TestApp, filters: &[(&str, &str)]) -> Vec<Value> {
+    let form: Vec<(String, &str)> = filters
+        .iter()
+        .map(|(key, value)| (format!("query[{key}]"), *value))
+        .collect();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let (status, page) = app.call_json("audit/list", &form).await;
+    assert_eq!(status, 200, "{page}");
+    page["entries"].as_array().unwrap().clone()
+}
+
+fn actions(entries: &[Value]) -> Vec<&str> {
+    entries
+        .iter()
+        .map(|entry| entry["action"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_team_changes_are_written_with_who_where_and_the_diff() {
+    let app = TestApp::signed_in().await;
+    let editor_password = "harbour lights in the fog";
+    let (_, shown) = invite(&app, "editor@example.com", "editor").await;
+    let token = token_of(&shown);
+    let editor = browser("Editor's browser");
+    let (_, outcome) = set_password(&app, &editor, &token, editor_password).await;
+    assert_eq!(outcome, Value::String("Changed".into()));
+    let id = user_id(&app, "editor@example.com").await;
+    for action in ["role:viewer", "disable", "enable"] {
+        let (status, _) = app
+            .call_json("users/change", &[("id", &id), ("action", action)])
+            .await;
+        assert_eq!(status, 200, "{action}");
+    }
+    let (status, _) = app.call_json("users/password-link", &[("id", &id)]).await;
+    assert_eq!(status, 200);
+    let new_password = "another phrase of the admin";
+    let (_, outcome) = app
+        .call_json(
+            "account/password",
+            &[
+                ("current_password", ADMIN_PASSWORD),
+                ("password", new_password),
+                ("password_confirm", new_password),
+            ],
+        )
+        .await;
+    assert_eq!(outcome, Value::String("Changed".into()));
+    let (status, _) = sign_in(
+        &app,
+        &browser("guesser"),
+        "editor@example.com",
+        "wrong guess!",
+    )
+    .await;
+    assert_eq!(status, 401);
+
+    let log = entries(&app, &[]).await;
+    assert_eq!(
+        actions(&log),
+        [
+            "sign_in.failed",
+            "user.password_changed",
+            "user.reset_link_made",
+            "user.enabled",
+            "user.disabled",
+            "user.role_changed",
+            "sign_in.succeeded",
+            "user.invitation_accepted",
+            "user.invited",
+            "sign_in.succeeded",
+        ],
+        "newest first: {log:?}"
+    );
+    let by_action = |action: &str| log.iter().find(|e| e["action"] == action).unwrap().clone();
+    let role_change = by_action("user.role_changed");
+    assert_eq!(role_change["actor"], ADMIN_EMAIL);
+    assert_eq!(role_change["actor_kind"], "user");
+    assert_eq!(role_change["address"], "127.0.0.1");
+    assert_eq!(role_change["object_kind"], "user");
+    assert_eq!(role_change["object_id"], id.as_str());
+    assert_eq!(role_change["object_name"], "editor@example.com");
+    assert_eq!(
+        role_change["changes"],
+        serde_json::json!([{"field": "role", "before": "editor", "after": "viewer"}])
+    );
+    assert_eq!(
+        by_action("user.disabled")["changes"],
+        serde_json::json!([{"field": "status", "before": "active", "after": "disabled"}])
+    );
+    let accepted = by_action("user.invitation_accepted");
+    assert_eq!(accepted["actor"], "editor@example.com");
+    assert_eq!(
+        accepted["changes"][0],
+        serde_json::json!({"field": "password", "secret": true})
+    );
+    let failed = by_action("sign_in.failed");
+    assert_eq!(failed["actor_kind"], "anonymous");
+    assert_eq!(failed["object_id"], id.as_str());
+    assert_eq!(by_action("user.invited")["object_id"], id.as_str());
+
+    // No password, hash or link token anywhere in the log, nor in its export.
+    let (_, exported) = app.get_text("/admin/audit-log/export?format=jsonl").await;
+    for text in [serde_json::to_string(&log).unwrap(), exported] {
+        for secret in [
+            ADMIN_PASSWORD,
+            new_password,
+            editor_password,
+            token.as_str(),
+            "argon2",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_change_writes_no_entry() {
+    let app = TestApp::signed_in().await;
+    let me = user_id(&app, ADMIN_EMAIL).await;
+    let before = entries(&app, &[]).await.len();
+    let (status, _) = app
+        .call_json("users/change", &[("id", &me), ("action", "disable")])
+        .await;
+    assert_eq!(status, 400, "the last administrator stays");
+    let (status, _) = invite(&app, ADMIN_EMAIL, "viewer").await;
+    assert_eq!(status, 400, "the email is taken");
+    assert_eq!(entries(&app, &[]).await.len(), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_filtered_paged_newest_first_and_exported() {
+    let app = TestApp::signed_in().await;
+    // 60 failed sign-ins, each for its own address book entry: 60 entries besides the rest.
+    for n in 0..60 {
+        let email = format!("nobody{n:02}@example.com");
+        let (status, _) = sign_in(&app, &browser("guesser"), &email, "not a password at all").await;
+        assert_eq!(status, 401);
+    }
+    let (_, first) = app.call_json("audit/list", &[]).await;
+    let page = first["entries"].as_array().unwrap();
+    assert_eq!(page.len(), 50);
+    assert_eq!(page[0]["actor"], "nobody59@example.com");
+    let next = first["next"].as_i64().expect("a next page");
+    let (_, second) = app
+        .call_json("audit/list", &[("query[before]", &next.to_string())])
+        .await;
+    let rest = second["entries"].as_array().unwrap();
+    assert_eq!(second["next"], Value::Null);
+    // Every entry once, in decreasing ids, across the two pages.
+    let ids: Vec<i64> = page
+        .iter()
+        .chain(rest.iter())
+        .map(|entry| entry["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 61, "60 failures and the administrator's sign-in");
+    assert!(ids.windows(2).all(|pair| pair[0] > pair[1]), "{ids:?}");
+
+    let one = entries(&app, &[("actor", "Nobody07@example.com")]).await;
+    assert_eq!(actions(&one), ["sign_in.failed"]);
+    assert_eq!(one[0]["actor"], "nobody07@example.com");
+    let successes = entries(&app, &[("action", "sign_in.succeeded")]).await;
+    assert_eq!(successes.len(), 1);
+    assert!(entries(&app, &[("to", "2000-01-01")]).await.is_empty());
+    assert_eq!(entries(&app, &[("from", "2000-01-01")]).await.len(), 50);
+    let (status, refused) = app
+        .call_json("audit/list", &[("query[from]", "last tuesday")])
+        .await;
+    assert_eq!(status, 400, "{refused}");
+
+    let response = app
+        .client
+        .get(app.url("/admin/audit-log/export?format=csv&action=sign_in.failed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("audit-log-"));
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 61, "a header and the 60 failures");
+    assert!(lines[0].starts_with("id,at,actor_kind,actor"));
+    assert!(lines[1].contains("nobody59@example.com"));
+    let (status, _) = app.get_text("/admin/audit-log/export?format=xml").await;
+    assert_eq!(status, 400);
+
+    // A viewer may not read it in any form.
+    let viewer = member(&app, "viewer@example.com", "viewer", "a long viewer phrase").await;
+    let refused = viewer
+        .get(app.url("/admin/audit-log/export?format=csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+}
