@@ -64,13 +64,18 @@ pub async fn load_campaign_editor(
                 (form, Default::default())
             });
             let webhooks = campaigns::webhook_options(&state, &sandbox).await?;
-            Ok(campaigns::editor_data(
-                record.as_ref(),
-                form,
-                errors,
-                webhooks,
-                role.can_edit(),
-            ))
+            let mut data =
+                campaigns::editor_data(record.as_ref(), form, errors, webhooks, role.can_edit());
+            if let Some(record) = &record {
+                data.last_change = crate::server::audit::last_change(
+                    &state,
+                    sandbox.organization_id,
+                    "campaign",
+                    record.id,
+                )
+                .await?;
+            }
+            Ok(data)
         }
         .await,
     )
@@ -81,8 +86,9 @@ pub async fn load_campaign_editor(
 pub async fn save_campaign(form: CampaignForm) -> Result<SaveOutcome, AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            let outcome = campaigns::save(&state, &sandbox, &form).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            let outcome = campaigns::save(&state, &sandbox, &actor, &form).await?;
             match &outcome {
                 SaveOutcome::Saved { id, .. } => {
                     redirect_plain_post(&format!("{}?saved={id}", routes::CAMPAIGNS))

@@ -87,8 +87,9 @@ pub async fn resend_failed_since(webhook: String, since: String) -> Result<BulkR
 pub async fn enable_webhook(id: String) -> Result<(), AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            history::enable(&state, &sandbox, &id).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            history::enable(&state, &sandbox, &actor, &id).await?;
             redirect_plain_post(&routes::webhook(&id));
             Ok(())
         }

@@ -1,10 +1,12 @@
 //! The JSON REST API for automation (`/api/v1/…`), authenticated like the execution API, with
 //! the same validation as the forms, and the OpenAPI document generated from these handlers.
 
+use crate::error::AppError;
 use crate::model::campaign::CampaignForm;
 use crate::model::credential::Scope;
 use crate::model::feedback::FeedbackStatus;
 use crate::model::{checkbox, HeaderRowForm, SaveOutcome, WebhookForm};
+use crate::server::audit::Actor;
 use crate::server::public_api::{authorize, error_body, CallerHeaders, Refusal};
 use crate::server::state::AppState;
 use crate::server::storage::*;
@@ -287,8 +289,17 @@ async fn caller(
     headers: &HeaderMap,
     scope: Scope,
 ) -> Result<SandboxRef, Refusal> {
+    Ok(acting_caller(state, headers, scope).await?.0)
+}
+
+/// [`caller`] with the credential as the audit log names it, for the calls that change things.
+async fn acting_caller(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<(SandboxRef, Actor), Refusal> {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (_, sandbox) = authorize(
+    let (credential, sandbox) = authorize(
         state,
         CallerHeaders {
             api_key: text("x-api-key"),
@@ -299,7 +310,7 @@ async fn caller(
         scope,
     )
     .await?;
-    Ok(sandbox)
+    Ok((sandbox, Actor::credential(&credential)))
 }
 
 fn internal(error: impl std::fmt::Display) -> Refusal {
@@ -561,9 +572,9 @@ async fn create_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
             let form = webhook_form("", parse_body(&body)?);
-            let outcome = webhooks::save(&state, &sandbox, &form).await;
+            let outcome = webhooks::save(&state, &sandbox, &actor, &form).await;
             saved_webhook(&state, &sandbox, outcome).await
         }
         .await,
@@ -601,12 +612,12 @@ async fn update_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
             webhooks::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("webhook"))?;
             let form = webhook_form(&id, parse_body(&body)?);
-            let outcome = webhooks::save(&state, &sandbox, &form).await;
+            let outcome = webhooks::save(&state, &sandbox, &actor, &form).await;
             saved_webhook(&state, &sandbox, outcome).await
         }
         .await,
@@ -623,15 +634,13 @@ async fn delete_webhook(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Write).await?;
-            let record = webhooks::load(&state, &sandbox, &id)
+            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
+            webhooks::delete(&state, &sandbox, &actor, &id)
                 .await
-                .map_err(|_| not_found("webhook"))?;
-            state
-                .store
-                .delete_webhook(sandbox.id, record.id)
-                .await
-                .map_err(internal)?;
+                .map_err(|error| match error {
+                    AppError::NotFound(_) => not_found("webhook"),
+                    other => internal(other),
+                })?;
             Ok(StatusCode::NO_CONTENT.into_response())
         }
         .await,
@@ -666,9 +675,9 @@ async fn create_campaign(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
             let form = campaign_form("", parse_body(&body)?);
-            let outcome = campaigns::save(&state, &sandbox, &form).await;
+            let outcome = campaigns::save(&state, &sandbox, &actor, &form).await;
             saved_campaign(&state, &sandbox, outcome).await
         }
         .await,
@@ -705,12 +714,12 @@ async fn update_campaign(
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
             campaigns::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("campaign"))?;
             let form = campaign_form(&id, parse_body(&body)?);
-            let outcome = campaigns::save(&state, &sandbox, &form).await;
+            let outcome = campaigns::save(&state, &sandbox, &actor, &form).await;
             saved_campaign(&state, &sandbox, outcome).await
         }
         .await,

@@ -83,6 +83,13 @@ pub async fn load_webhook_editor(
                     .await?
                     .and_then(|sealed| webhooks::open_shown_once(&state, record.id, &sealed));
                 data.test_result = take_flash(TEST_RESULT_KEY, &id).await?;
+                data.last_change = crate::server::audit::last_change(
+                    &state,
+                    sandbox.organization_id,
+                    "webhook",
+                    record.id,
+                )
+                .await?;
             }
             Ok(data)
         }
@@ -95,14 +102,15 @@ pub async fn load_webhook_editor(
 pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
             let mut form = form;
             // Without JavaScript, "Add header" and "Remove" post the form and come back to it.
             if let Some(edited) = edit_rows(&mut form) {
                 stash_webhook_draft(form, FieldErrors::new()).await?;
                 return Ok(SaveOutcome::Invalid { errors: edited });
             }
-            let outcome = webhooks::save(&state, &sandbox, &form).await?;
+            let outcome = webhooks::save(&state, &sandbox, &actor, &form).await?;
             match &outcome {
                 SaveOutcome::Saved { id, .. } => {
                     redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS))
@@ -121,13 +129,9 @@ pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
 pub async fn delete_webhook(id: String) -> Result<(), AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            let record = webhooks::load(&state, &sandbox, &id).await?;
-            state
-                .store
-                .delete_webhook(sandbox.id, record.id)
-                .await
-                .map_err(internal)?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            let record = webhooks::delete(&state, &sandbox, &actor, &id).await?;
             redirect_plain_post(&format!(
                 "{}?deleted={}",
                 routes::WEBHOOKS,
@@ -144,8 +148,9 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
 pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            let new = webhooks::rotate_signing_secret(&state, &sandbox, &id).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            let new = webhooks::rotate_signing_secret(&state, &sandbox, &actor, &id).await?;
             if plain_form_post() {
                 // Without JavaScript the secret is shown once by the page the browser returns to.
                 // Sealed: the session table never holds a secret in clear.
@@ -163,8 +168,9 @@ pub async fn rotate_signing_secret(id: String) -> Result<NewSigningSecret, AppEr
 pub async fn remove_signing_secret(id: String) -> Result<(), AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            webhooks::remove_signing_secret(&state, &sandbox, &id).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            webhooks::remove_signing_secret(&state, &sandbox, &actor, &id).await?;
             redirect_plain_post(&routes::webhook(&id));
             Ok(())
         }

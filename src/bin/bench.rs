@@ -336,12 +336,18 @@ impl Source {
         let mut webhook = store.webhook_by_id(hook).await.unwrap().unwrap();
         webhook.settings.events = vec![FeedbackStatus::Delivered];
         store
-            .update_webhook(sandbox.id, hook, &webhook.settings)
+            .update_webhook(
+                sandbox.id,
+                hook,
+                &webhook.settings,
+                &set_up_by_bench(sandbox, "webhook"),
+            )
             .await
             .unwrap();
         let campaign = store
             .create_campaign(
                 sandbox.id,
+                uuid::Uuid::new_v4(),
                 &CampaignWrite {
                     name: "bench".into(),
                     channel: Channel::Email,
@@ -355,6 +361,7 @@ impl Source {
                     webhook_enabled: true,
                     webhook_id: Some(hook),
                 },
+                &set_up_by_bench(sandbox, "campaign"),
             )
             .await
             .unwrap();
@@ -586,7 +593,12 @@ async fn main() {
         let store = open(&database_url).await.expect("the database opens").store;
         let sandbox = store.ensure_sandbox("default-org", "prod").await.unwrap();
         let hook = store
-            .create_webhook(sandbox.id, uuid::Uuid::new_v4(), &webhook)
+            .create_webhook(
+                sandbox.id,
+                uuid::Uuid::new_v4(),
+                &webhook,
+                &set_up_by_bench(&sandbox, "webhook"),
+            )
             .await
             .unwrap()
             .id;
@@ -601,7 +613,12 @@ async fn main() {
     let state = server.state.clone();
     let hook = state
         .store
-        .create_webhook(state.default_sandbox.id, uuid::Uuid::new_v4(), &webhook)
+        .create_webhook(
+            state.default_sandbox.id,
+            uuid::Uuid::new_v4(),
+            &webhook,
+            &set_up_by_bench(&state.default_sandbox, "webhook"),
+        )
         .await
         .unwrap()
         .id;
@@ -808,6 +825,7 @@ async fn history_bench(
                 jwt: None,
                 headers: Vec::new(),
             },
+            &set_up_by_bench(&state.default_sandbox, "webhook"),
         )
         .await
         .unwrap()
@@ -1041,4 +1059,17 @@ async fn history_bench(
             percentile(&times, 0.95)
         );
     }
+}
+
+/// The audit entry of something the bench sets up through the store.
+fn set_up_by_bench(
+    sandbox: &feedback_webhooks::server::storage::SandboxRef,
+    kind: &'static str,
+) -> feedback_webhooks::server::storage::AuditRecord {
+    feedback_webhooks::server::audit::system_entry(
+        sandbox.organization_id,
+        &format!("{kind}.created"),
+        kind,
+        "set up by the bench",
+    )
 }

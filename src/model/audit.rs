@@ -68,7 +68,7 @@ impl FieldChange {
 }
 
 /// An object's fields as a change sees them: name, value, and whether the value is a secret.
-pub type Fields = Vec<(&'static str, Option<String>, bool)>;
+pub type Fields = Vec<(String, Option<String>, bool)>;
 
 /// The fields that differ between `before` (none for a new object) and `after` (none for a
 /// removed one), in `after`'s order then `before`'s; a secret's values are never carried.
@@ -81,9 +81,9 @@ pub fn diff(before: Option<&Fields>, after: Option<&Fields>) -> Vec<FieldChange>
             .find(|(field, _, _)| *field == name)
             .map(|(_, value, secret)| (value.clone(), *secret))
     };
-    let mut names: Vec<&'static str> = after.iter().map(|(name, _, _)| *name).collect();
+    let mut names: Vec<&str> = after.iter().map(|(name, _, _)| name.as_str()).collect();
     for (name, _, _) in before {
-        if !names.contains(name) {
+        if !names.contains(&name.as_str()) {
             names.push(name);
         }
     }
@@ -122,6 +122,15 @@ pub struct AuditEntry {
     pub object_id: Option<String>,
     pub object_name: String,
     pub changes: Vec<FieldChange>,
+}
+
+/// The latest entry about an object, as its own page names it: "last changed by … at …".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastChange {
+    pub actor: String,
+    pub at: String,
+    /// The object's history in the audit log.
+    pub history: String,
 }
 
 /// A page of the audit log, newest first; `next` continues after its last entry.
@@ -230,7 +239,7 @@ mod tests {
     fn fields(pairs: &[(&'static str, &str, bool)]) -> Fields {
         pairs
             .iter()
-            .map(|(name, value, secret)| (*name, Some(value.to_string()), *secret))
+            .map(|(name, value, secret)| (name.to_string(), Some(value.to_string()), *secret))
             .collect()
     }
 

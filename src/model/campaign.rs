@@ -388,6 +388,8 @@ pub struct CampaignEditorData {
     pub updated_at: Option<String>,
     pub webhook_problem: Option<String>,
     pub can_edit: bool,
+    /// Who changed it last, and when.
+    pub last_change: Option<crate::model::audit::LastChange>,
 }
 
 /// The form of a stored campaign.

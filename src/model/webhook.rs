@@ -315,6 +315,8 @@ pub struct WebhookEditorData {
     pub new_signing_secret: Option<String>,
     /// The answer to a "Send test event" posted without JavaScript.
     pub test_result: Option<crate::model::TestEventResult>,
+    /// Who changed it last, and when.
+    pub last_change: Option<crate::model::audit::LastChange>,
 }
 
 /// A signing secret as the UI sees it: never the secret itself after it was first shown.

@@ -31,6 +31,26 @@ impl Actor {
         }
     }
 
+    /// A caller of the REST API, by its credential.
+    pub fn credential(credential: &crate::server::storage::CredentialRecord) -> Actor {
+        Actor {
+            kind: ActorKind::Credential,
+            id: Some(credential.id.to_string()),
+            name: credential.name.clone(),
+            address: None,
+        }
+    }
+
+    /// The product itself.
+    pub fn system() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            id: None,
+            name: "Feedback Webhooks".into(),
+            address: None,
+        }
+    }
+
     /// Someone not signed in, by what they typed as their email.
     pub fn anonymous(typed_email: &str, address: Option<String>) -> Actor {
         Actor {
@@ -54,6 +74,22 @@ pub struct Object<'a> {
 }
 
 impl<'a> Object<'a> {
+    pub fn webhook(id: Uuid, name: &'a str) -> Object<'a> {
+        Object {
+            kind: "webhook",
+            id: Some(id.to_string()),
+            name,
+        }
+    }
+
+    pub fn campaign(id: Uuid, name: &'a str) -> Object<'a> {
+        Object {
+            kind: "campaign",
+            id: Some(id.to_string()),
+            name,
+        }
+    }
+
     pub fn user(user: &'a UserRecord) -> Object<'a> {
         Object {
             kind: "user",
@@ -89,17 +125,111 @@ pub fn entry(
 /// A user's fields as the audit log compares them (the password only ever as changed).
 pub fn user_fields(email: &str, role: &str, status: &str) -> Fields {
     vec![
-        ("email", Some(email.into()), false),
-        ("role", Some(role.into()), false),
-        ("status", Some(status.into()), false),
+        ("email".into(), Some(email.into()), false),
+        ("role".into(), Some(role.into()), false),
+        ("status".into(), Some(status.into()), false),
     ]
+}
+
+/// A webhook's settings as the audit log compares them: its secrets (the JWT key, secret
+/// header values) by fingerprint, so that a change is seen and never shown.
+pub fn webhook_fields(webhook: &crate::server::storage::WebhookWrite) -> Fields {
+    use crate::server::storage::StoredHeaderValue;
+    let plain = |name: &str, value: String| (name.to_string(), Some(value), false);
+    let events: Vec<&str> = webhook.events.iter().map(|event| event.as_str()).collect();
+    let channels: Vec<&str> = [("email", webhook.email), ("sms", webhook.sms)]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+    let mut fields = vec![
+        plain("name", webhook.name.clone()),
+        plain("channels", channels.join(", ")),
+        plain("url", webhook.url.clone()),
+        plain("enabled", webhook.enabled.to_string()),
+        (
+            "disabled reason".into(),
+            webhook.disabled_reason.clone(),
+            false,
+        ),
+        plain("events", events.join(", ")),
+    ];
+    match &webhook.jwt {
+        None => fields.push(plain("authentication", "none".into())),
+        Some(jwt) => {
+            fields.push(plain("authentication", format!("JWT ({})", jwt.algorithm)));
+            fields.push(("JWT key".into(), Some(jwt.secret_fingerprint.clone()), true));
+            for (name, value) in [
+                ("JWT key id", &jwt.key_id),
+                ("JWT issuer", &jwt.issuer),
+                ("JWT subject", &jwt.subject),
+                ("JWT audience", &jwt.audience),
+                ("JWT extra claims", &jwt.extra_claims),
+            ] {
+                fields.push((name.into(), value.clone(), false));
+            }
+            fields.push(plain("JWT lifetime (s)", jwt.lifetime_secs.to_string()));
+        }
+    }
+    for header in &webhook.headers {
+        let name = format!("header {}", header.name);
+        fields.push(match &header.value {
+            StoredHeaderValue::Plain(value) => (name, Some(value.clone()), false),
+            StoredHeaderValue::Sealed { fingerprint, .. } => {
+                (name, Some(fingerprint.clone()), true)
+            }
+        });
+    }
+    fields
+}
+
+/// A campaign's settings as the audit log compares them, the Audience switch among them.
+pub fn campaign_fields(campaign: &crate::server::storage::CampaignWrite) -> Fields {
+    let plain = |name: &str, value: String| (name.to_string(), Some(value), false);
+    vec![
+        plain("name", campaign.name.clone()),
+        plain("channel", campaign.channel.as_str().into()),
+        plain("status", campaign.status.as_str().into()),
+        plain("email subject", campaign.content.email_subject.clone()),
+        plain("email body", campaign.content.email_body.clone()),
+        plain("SMS text", campaign.content.sms_text.clone()),
+        plain(
+            "feedback webhook enabled",
+            campaign.webhook_enabled.to_string(),
+        ),
+        (
+            "feedback webhook".into(),
+            campaign.webhook_id.map(|id| id.to_string()),
+            false,
+        ),
+    ]
+}
+
+/// The entry of something set up by the product itself or by a tool beside it (the benchmark,
+/// a test), not by a person or an API caller.
+pub fn system_entry(
+    organization_id: Uuid,
+    action: &str,
+    kind: &'static str,
+    name: &str,
+) -> AuditRecord {
+    entry(
+        organization_id,
+        &Actor::system(),
+        action,
+        Object {
+            kind,
+            id: None,
+            name,
+        },
+        &[],
+    )
 }
 
 /// The change of a password: said to have happened, never what it was or is.
 pub fn password_changed() -> Vec<FieldChange> {
     diff(
-        Some(&vec![("password", Some("old".into()), true)]),
-        Some(&vec![("password", Some("new".into()), true)]),
+        Some(&vec![("password".into(), Some("old".into()), true)]),
+        Some(&vec![("password".into(), Some("new".into()), true)]),
     )
 }
 
@@ -167,6 +297,35 @@ pub async fn page(
         next: more.then(|| entries.last().map(|entry| entry.id)).flatten(),
         entries,
     })
+}
+
+/// The latest entry about an object of the organization, as its page names it.
+pub async fn last_change(
+    state: &AppState,
+    organization_id: uuid::Uuid,
+    kind: &str,
+    id: uuid::Uuid,
+) -> Result<Option<crate::model::audit::LastChange>, AppError> {
+    let filter = AuditFilter {
+        object_kind: Some(kind.into()),
+        object_id: Some(id.to_string()),
+        ..Default::default()
+    };
+    let latest = state
+        .store
+        .list_audit(organization_id, &filter, 1)
+        .await
+        .map_err(internal)?;
+    Ok(latest
+        .first()
+        .map(|stored| crate::model::audit::LastChange {
+            actor: stored.record.actor_name.clone(),
+            at: format_ms(stored.record.at_ms),
+            history: format!(
+                "{}?object_kind={kind}&object_id={id}",
+                crate::model::routes::AUDIT_LOG
+            ),
+        }))
 }
 
 /// The most entries one export holds: narrow the time range for older ones.

@@ -2,8 +2,10 @@
 //! version whenever the content changes, and the flag shown when the chosen webhook stops fitting.
 
 use crate::error::AppError;
+use crate::model::audit::diff;
 use crate::model::campaign::*;
 use crate::model::{summary_channels, FieldErrors, SaveOutcome};
+use crate::server::audit::{self, campaign_fields, Actor, Object};
 use crate::server::auth::internal;
 use crate::server::state::AppState;
 use crate::server::storage::*;
@@ -94,6 +96,7 @@ pub fn editor_data(
         webhook_problem: record.and_then(|r| problem_of(r, &webhooks)),
         webhooks,
         can_edit,
+        last_change: None,
     }
 }
 
@@ -116,6 +119,7 @@ pub async fn load(
 pub async fn save(
     state: &AppState,
     sandbox: &SandboxRef,
+    actor: &Actor,
     form: &CampaignForm,
 ) -> Result<SaveOutcome, AppError> {
     let existing = match form.id.trim() {
@@ -157,12 +161,37 @@ pub async fn save(
             .as_deref()
             .and_then(|id| Uuid::parse_str(id).ok()),
     };
+    let id = existing
+        .as_ref()
+        .map_or_else(Uuid::new_v4, |record| record.id);
+    let audit = audit::entry(
+        sandbox.organization_id,
+        actor,
+        if existing.is_some() {
+            "campaign.updated"
+        } else {
+            "campaign.created"
+        },
+        Object::campaign(id, &write.name),
+        &diff(
+            existing
+                .as_ref()
+                .map(|record| campaign_fields(&record.settings))
+                .as_ref(),
+            Some(&campaign_fields(&write)),
+        ),
+    );
     let result = match &existing {
-        None => state.store.create_campaign(sandbox.id, &write).await,
+        None => {
+            state
+                .store
+                .create_campaign(sandbox.id, id, &write, &audit)
+                .await
+        }
         Some(record) => {
             state
                 .store
-                .update_campaign(sandbox.id, record.id, &write)
+                .update_campaign(sandbox.id, record.id, &write, &audit)
                 .await
         }
     };

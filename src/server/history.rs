@@ -370,11 +370,35 @@ pub async fn resend_failed_since(
 }
 
 /// Turns a webhook back on after it was disabled (automatically or by hand).
-pub async fn enable(state: &AppState, sandbox: &SandboxRef, id: &str) -> Result<(), AppError> {
-    let id = crate::server::webhooks::parse_id(id)?;
+pub async fn enable(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    actor: &crate::server::audit::Actor,
+    id: &str,
+) -> Result<(), AppError> {
+    let record = crate::server::webhooks::load(state, sandbox, id).await?;
+    let enabled = |on: bool, reason: Option<String>| {
+        vec![
+            ("enabled".to_string(), Some(on.to_string()), false),
+            ("disabled reason".to_string(), reason, false),
+        ]
+    };
+    let audit = crate::server::audit::entry(
+        sandbox.organization_id,
+        actor,
+        "webhook.enabled",
+        crate::server::audit::Object::webhook(record.id, &record.settings.name),
+        &crate::model::audit::diff(
+            Some(&enabled(
+                record.settings.enabled,
+                record.settings.disabled_reason.clone(),
+            )),
+            Some(&enabled(true, None)),
+        ),
+    );
     if !state
         .store
-        .enable_webhook(sandbox.id, id)
+        .enable_webhook(sandbox.id, record.id, &audit)
         .await
         .map_err(internal)?
     {

@@ -325,8 +325,12 @@ pub async fn use_link(
     let action = match purpose {
         LinkPurpose::Invitation => {
             changes.extend(diff(
-                Some(&vec![("status", Some(user.status.clone()), false)]),
-                Some(&vec![("status", Some("active".into()), false)]),
+                Some(&vec![(
+                    "status".to_string(),
+                    Some(user.status.clone()),
+                    false,
+                )]),
+                Some(&vec![("status".to_string(), Some("active".into()), false)]),
             ));
             "user.invitation_accepted"
         }

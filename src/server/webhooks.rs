@@ -2,9 +2,11 @@
 //! UI receives (which never carry a secret).
 
 use crate::error::AppError;
+use crate::model::audit::diff;
 use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
 use crate::model::validation::{validate_webhook, StoredSecrets, WebhookDraft};
 use crate::model::*;
+use crate::server::audit::{self, webhook_fields, Actor, Object};
 use crate::server::auth::internal;
 use crate::server::crypto::SealedField;
 use crate::server::delivery::signing::signing_key_problem;
@@ -160,6 +162,7 @@ pub fn editor_data(
         signing: record.and_then(|r| r.signing.as_ref()).map(signing_info),
         new_signing_secret: None,
         test_result: None,
+        last_change: None,
     }
 }
 
@@ -201,6 +204,7 @@ pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
 pub async fn rotate_signing_secret(
     state: &AppState,
     sandbox: &SandboxRef,
+    actor: &Actor,
     id: &str,
 ) -> Result<NewSigningSecret, AppError> {
     let record = load(state, sandbox, id).await?;
@@ -212,11 +216,18 @@ pub async fn rotate_signing_secret(
         fingerprint: state.secrets.fingerprint(&secret),
         previous: record
             .signing
+            .clone()
             .map(|old| (old.secret_sealed, now_ms() + ROTATION_OVERLAP_MS)),
     };
+    let action = if record.signing.is_some() {
+        "webhook.signing_secret_rotated"
+    } else {
+        "webhook.signing_secret_generated"
+    };
+    let audit = signing_entry(sandbox, actor, action, &record, Some(&signing));
     state
         .store
-        .set_signing_secret(sandbox.id, record.id, Some(&signing))
+        .set_signing_secret(sandbox.id, record.id, Some(&signing), &audit)
         .await
         .map_err(internal)?;
     Ok(NewSigningSecret {
@@ -228,15 +239,70 @@ pub async fn rotate_signing_secret(
 pub async fn remove_signing_secret(
     state: &AppState,
     sandbox: &SandboxRef,
+    actor: &Actor,
     id: &str,
 ) -> Result<(), AppError> {
     let record = load(state, sandbox, id).await?;
+    let audit = signing_entry(
+        sandbox,
+        actor,
+        "webhook.signing_secret_removed",
+        &record,
+        None,
+    );
     state
         .store
-        .set_signing_secret(sandbox.id, record.id, None)
+        .set_signing_secret(sandbox.id, record.id, None, &audit)
         .await
         .map_err(internal)?;
     Ok(())
+}
+
+/// The entry of a signing secret's change: the secret only said to have changed.
+fn signing_entry(
+    sandbox: &SandboxRef,
+    actor: &Actor,
+    action: &str,
+    record: &WebhookRecord,
+    new: Option<&StoredSigning>,
+) -> AuditRecord {
+    let secret = |signing: Option<&StoredSigning>| {
+        vec![(
+            "signing secret".to_string(),
+            signing.map(|signing| signing.fingerprint.clone()),
+            true,
+        )]
+    };
+    audit::entry(
+        sandbox.organization_id,
+        actor,
+        action,
+        Object::webhook(record.id, &record.settings.name),
+        &diff(Some(&secret(record.signing.as_ref())), Some(&secret(new))),
+    )
+}
+
+/// Deletes a webhook of the sandbox (with its deliveries); the record it was.
+pub async fn delete(
+    state: &AppState,
+    sandbox: &SandboxRef,
+    actor: &Actor,
+    id: &str,
+) -> Result<WebhookRecord, AppError> {
+    let record = load(state, sandbox, id).await?;
+    let audit = audit::entry(
+        sandbox.organization_id,
+        actor,
+        "webhook.deleted",
+        Object::webhook(record.id, &record.settings.name),
+        &diff(Some(&webhook_fields(&record.settings)), None),
+    );
+    state
+        .store
+        .delete_webhook(sandbox.id, record.id, &audit)
+        .await
+        .map_err(internal)?;
+    Ok(record)
 }
 
 pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
@@ -264,6 +330,7 @@ pub async fn load(
 pub async fn save(
     state: &AppState,
     sandbox: &SandboxRef,
+    actor: &Actor,
     form: &WebhookForm,
 ) -> Result<SaveOutcome, AppError> {
     let existing = match form.id.trim() {
@@ -302,12 +369,34 @@ pub async fn save(
         .as_ref()
         .map_or_else(Uuid::new_v4, |record| record.id);
     let write = to_write(state, id, draft, existing.as_ref());
+    let audit = audit::entry(
+        sandbox.organization_id,
+        actor,
+        if existing.is_some() {
+            "webhook.updated"
+        } else {
+            "webhook.created"
+        },
+        Object::webhook(id, &write.name),
+        &diff(
+            existing
+                .as_ref()
+                .map(|record| webhook_fields(&record.settings))
+                .as_ref(),
+            Some(&webhook_fields(&write)),
+        ),
+    );
     let result = match &existing {
-        None => state.store.create_webhook(sandbox.id, id, &write).await,
+        None => {
+            state
+                .store
+                .create_webhook(sandbox.id, id, &write, &audit)
+                .await
+        }
         Some(record) => {
             state
                 .store
-                .update_webhook(sandbox.id, record.id, &write)
+                .update_webhook(sandbox.id, record.id, &write, &audit)
                 .await
         }
     };

@@ -207,3 +207,129 @@ async fn the_log_is_filtered_paged_newest_first_and_exported() {
         .unwrap();
     assert_eq!(refused.status(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_and_campaign_changes_are_written_with_their_diff_and_no_secret() {
+    let api = crate::support::api::api().await;
+    let app = &api.app;
+    let secret_header = "header-secret-value-42";
+    let (status, saved) = app
+        .call_json(
+            "webhooks/save",
+            &[
+                ("form[id]", ""),
+                ("form[name]", "Orders"),
+                ("form[url]", "https://hooks.example.com/orders"),
+                ("form[enabled]", "on"),
+                ("form[auth]", "none"),
+                ("form[email]", "on"),
+                ("form[event_sent]", "on"),
+                ("form[headers][0][name]", "X-Api-Key"),
+                ("form[headers][0][value]", secret_header),
+                ("form[headers][0][secret]", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let hook = saved["Saved"]["id"].as_str().unwrap().to_string();
+    api.save_webhook(
+        &hook,
+        "Orders",
+        "https://hooks.example.com/orders-v2",
+        &["email"],
+        &["sent"],
+    )
+    .await;
+    let (status, rotated) = app
+        .call_json("webhooks/signing-secret/rotate", &[("id", &hook)])
+        .await;
+    assert_eq!(status, 200);
+    let signing_secret = rotated["secret"].as_str().unwrap().to_string();
+    let (status, _) = app
+        .call_json("webhooks/signing-secret/remove", &[("id", &hook)])
+        .await;
+    assert_eq!(status, 200);
+    let campaign = api.campaign("Order shipped", "email", "draft", None).await;
+    api.save_campaign(&campaign, "Order shipped", "email", "live", Some(&hook))
+        .await;
+
+    let history = entries(app, &[("object_kind", "webhook"), ("object_id", &hook)]).await;
+    assert_eq!(
+        actions(&history),
+        [
+            "webhook.signing_secret_removed",
+            "webhook.signing_secret_generated",
+            "webhook.updated",
+            "webhook.created",
+        ]
+    );
+    let created = &history[3]["changes"];
+    let field = |changes: &Value, name: &str| {
+        changes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|change| change["field"] == name)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(
+        field(created, "url")["after"],
+        "https://hooks.example.com/orders"
+    );
+    assert_eq!(
+        field(created, "header X-Api-Key"),
+        serde_json::json!({"field": "header X-Api-Key", "secret": true})
+    );
+    // The update moved the URL and left the secret header out: said to have changed, no value.
+    assert_eq!(
+        history[2]["changes"],
+        serde_json::json!([{"field": "url", "before": "https://hooks.example.com/orders",
+            "after": "https://hooks.example.com/orders-v2"},
+            {"field": "header X-Api-Key", "secret": true}])
+    );
+    assert_eq!(history[1]["changes"][0]["secret"], true);
+    assert_eq!(history[0]["actor"], ADMIN_EMAIL);
+
+    let campaign_history = entries(app, &[("object_id", &campaign)]).await;
+    assert_eq!(
+        actions(&campaign_history),
+        ["campaign.updated", "campaign.created"]
+    );
+    let audience = &campaign_history[0]["changes"];
+    assert_eq!(field(audience, "status")["after"], "live");
+    assert_eq!(
+        (
+            field(audience, "feedback webhook enabled")["before"].clone(),
+            field(audience, "feedback webhook enabled")["after"].clone()
+        ),
+        (Value::from("false"), Value::from("true"))
+    );
+    assert_eq!(field(audience, "feedback webhook")["after"], hook.as_str());
+
+    // The webhook's page names its last change and links to its history.
+    let (status, editor) = app.call_json("webhooks/editor", &[("id", &hook)]).await;
+    assert_eq!(status, 200);
+    assert_eq!(editor["last_change"]["actor"], ADMIN_EMAIL);
+    assert_eq!(
+        editor["last_change"]["history"],
+        format!("/admin/audit-log?object_kind=webhook&object_id={hook}")
+    );
+
+    // A change through the REST API names its credential.
+    let response = api
+        .rest(reqwest::Method::DELETE, &format!("/api/v1/webhooks/{hook}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let deleted = entries(app, &[("action", "webhook.deleted")]).await;
+    assert_eq!(deleted[0]["actor_kind"], "credential");
+    assert_eq!(deleted[0]["actor"], "Order service");
+    assert_eq!(deleted[0]["object_name"], "Orders");
+
+    let everything = serde_json::to_string(&entries(app, &[]).await).unwrap();
+    for secret in [secret_header, signing_secret.as_str(), api.token.as_str()] {
+        assert!(!everything.contains(secret), "{secret} in the log");
+    }
+}

@@ -70,7 +70,12 @@ async fn prepare(
         headers: Vec::new(),
     };
     let hook = store
-        .create_webhook(sandbox.id, uuid::Uuid::new_v4(), &write)
+        .create_webhook(
+            sandbox.id,
+            uuid::Uuid::new_v4(),
+            &write,
+            &crate::support::test_entry(&sandbox),
+        )
         .await
         .unwrap()
         .id;

@@ -207,6 +207,23 @@ async fn gone_disables_the_webhook() {
         1,
         "a disabled webhook gets no retries"
     );
+    // The system's disabling is in the audit log, with the reason.
+    let filter = feedback_webhooks::server::storage::AuditFilter {
+        object_id: Some(hook.to_string()),
+        ..Default::default()
+    };
+    let log = server
+        .state
+        .store
+        .list_audit(server.state.default_sandbox.organization_id, &filter, 10)
+        .await
+        .unwrap();
+    let entry = &log[0].record;
+    assert_eq!(
+        (entry.action.as_str(), entry.actor_kind.as_str()),
+        ("webhook.disabled_automatically", "system")
+    );
+    assert!(entry.changes.contains("410 Gone"), "{}", entry.changes);
 }
 
 /// Standard Webhooks verification written from the specification, independent of the sender's code.
@@ -245,6 +262,7 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
     let first = rotate_signing_secret(
         &server.state,
         &server.state.default_sandbox,
+        &feedback_webhooks::server::audit::Actor::system(),
         &hook.to_string(),
     )
     .await
@@ -279,6 +297,7 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
     let second = rotate_signing_secret(
         &server.state,
         &server.state.default_sandbox,
+        &feedback_webhooks::server::audit::Actor::system(),
         &hook.to_string(),
     )
     .await
@@ -464,6 +483,7 @@ async fn a_test_event_reports_the_endpoints_answer_and_has_the_real_structure() 
     let signing = rotate_signing_secret(
         &server.state,
         &server.state.default_sandbox,
+        &feedback_webhooks::server::audit::Actor::system(),
         &hook.to_string(),
     )
     .await

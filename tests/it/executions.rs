@@ -512,6 +512,7 @@ async fn sandboxes_and_organizations_are_isolated() {
     let foreign = store
         .create_campaign(
             other.id,
+            uuid::Uuid::new_v4(),
             &CampaignWrite {
                 name: "Theirs".into(),
                 channel: Channel::Email,
@@ -525,6 +526,7 @@ async fn sandboxes_and_organizations_are_isolated() {
                 webhook_enabled: false,
                 webhook_id: None,
             },
+            &crate::support::test_entry(&other),
         )
         .await
         .unwrap();

@@ -277,7 +277,11 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id_and_masked_secrets(
     app.server
         .state
         .store
-        .disable_webhook(hook, "Turned off for the test.")
+        .disable_webhook(
+            hook,
+            "Turned off for the test.",
+            &crate::support::test_entry(&app.server.state.default_sandbox),
+        )
         .await
         .unwrap();
     let (_, answer) = app

@@ -541,7 +541,12 @@ async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
         let write = webhook_write(state, id, &format!("Hook {n}"), "http://127.0.0.1:9/in");
         state
             .store
-            .create_webhook(sandbox.id, id, &write)
+            .create_webhook(
+                sandbox.id,
+                id,
+                &write,
+                &crate::support::test_entry(&sandbox),
+            )
             .await
             .unwrap();
     }
@@ -571,7 +576,12 @@ async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
         };
         state
             .store
-            .create_campaign(sandbox.id, &write)
+            .create_campaign(
+                sandbox.id,
+                uuid::Uuid::new_v4(),
+                &write,
+                &crate::support::test_entry(&sandbox),
+            )
             .await
             .unwrap();
     }
@@ -700,7 +710,7 @@ async fn a_tenant_whose_endpoints_all_hang_cannot_hold_up_another_tenants_delive
         let write = webhook_write(state, id, &format!("Slow {n}"), &url);
         state
             .store
-            .create_webhook(noisy.id, id, &write)
+            .create_webhook(noisy.id, id, &write, &crate::support::test_entry(&noisy))
             .await
             .unwrap();
         noisy_hooks.push(id);
@@ -726,7 +736,7 @@ async fn a_tenant_whose_endpoints_all_hang_cannot_hold_up_another_tenants_delive
     let write = webhook_write(state, fast, "Fast", &receiver.url("/fast"));
     state
         .store
-        .create_webhook(quiet.id, fast, &write)
+        .create_webhook(quiet.id, fast, &write, &crate::support::test_entry(&quiet))
         .await
         .unwrap();
     for n in 0..3 {

@@ -55,7 +55,12 @@ async fn webhook_in(f: &Fixture, sandbox_id: Uuid, name: &str, enabled: bool) ->
         headers: Vec::new(),
     };
     f.store
-        .create_webhook(sandbox_id, Uuid::new_v4(), &write)
+        .create_webhook(
+            sandbox_id,
+            Uuid::new_v4(),
+            &write,
+            &crate::support::test_entry(&f.sandbox),
+        )
         .await
         .unwrap()
         .id
@@ -93,11 +98,23 @@ fn attempt(claimed: &ClaimedDelivery, next: NextStep) -> AttemptRecord {
     }
 }
 
+/// The entry of a webhook the engine turns off: the store names the webhook and its
+/// organization.
+fn disabling_entry() -> feedback_webhooks::server::storage::AuditRecord {
+    feedback_webhooks::server::audit::system_entry(
+        Uuid::nil(),
+        "webhook.disabled_automatically",
+        "webhook",
+        "",
+    )
+}
+
 /// Never disables anything.
 fn lenient() -> AutoDisable {
     AutoDisable {
         failing_since_before_ms: 0,
         reason: "never".into(),
+        audit: disabling_entry(),
     }
 }
 
@@ -336,6 +353,7 @@ async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_res
     let policy = |cutoff: i64| AutoDisable {
         failing_since_before_ms: cutoff,
         reason: "No success for 5 days.".into(),
+        audit: disabling_entry(),
     };
     let failing = |c: &ClaimedDelivery, at: i64| AttemptRecord {
         started_at_ms: at,
@@ -377,6 +395,21 @@ async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_res
         enabled(&f, b).await,
         (false, Some("No success for 5 days.".into()))
     );
+    // The disabling is in the audit log of the webhook's organization, naming it; the earlier
+    // batches, which disabled nothing, wrote nothing.
+    let log = f
+        .store
+        .list_audit(f.sandbox.organization_id, &Default::default(), 10)
+        .await
+        .unwrap();
+    let disablings: Vec<_> = log
+        .iter()
+        .filter(|entry| entry.record.action == "webhook.disabled_automatically")
+        .collect();
+    assert_eq!(disablings.len(), 1, "{log:?}");
+    assert_eq!(disablings[0].record.object_id, Some(b.to_string()));
+    assert_eq!(disablings[0].record.actor_kind, "system");
+    assert!(!disablings[0].record.object_name.is_empty());
     // A disabled webhook's deliveries are not claimed.
     assert!(claim(&f, start + 20, start + 21, 10)
         .await
@@ -393,7 +426,10 @@ async fn deliveries_waiting_too_long_for_a_disabled_webhook_expire() {
         .enqueue_event(&event(&f, "req-1"), &[a, b])
         .await
         .unwrap();
-    f.store.disable_webhook(b, "410 Gone").await.unwrap();
+    f.store
+        .disable_webhook(b, "410 Gone", &disabling_entry())
+        .await
+        .unwrap();
     let later = now_ms() + 10_000;
     assert_eq!(
         f.store.expire_waiting(later - 60_000, 100).await.unwrap(),
@@ -425,7 +461,11 @@ async fn attempts_of_a_webhook_deleted_meanwhile_do_not_fail_the_others() {
         .unwrap();
     let now = now_ms();
     let claimed = claim(&f, now, now + 1_000, 10).await;
-    assert!(f.store.delete_webhook(f.sandbox.id, a).await.unwrap());
+    assert!(f
+        .store
+        .delete_webhook(f.sandbox.id, a, &crate::support::test_entry(&f.sandbox))
+        .await
+        .unwrap());
     let records: Vec<_> = claimed
         .iter()
         .map(|c| attempt(c, NextStep::Succeeded))

@@ -74,14 +74,42 @@ impl EngineSettings {
     }
 
     fn auto_disable(&self, now: i64) -> AutoDisable {
+        let reason = format!(
+            "Every delivery failed for {}: no successful delivery since then.",
+            describe(self.disable_after_failing)
+        );
         AutoDisable {
             failing_since_before_ms: now - self.disable_after_failing.as_millis() as i64,
-            reason: format!(
-                "Every delivery failed for {}: no successful delivery since then.",
-                describe(self.disable_after_failing)
-            ),
+            audit: disabling_entry(&reason),
+            reason,
         }
     }
+}
+
+/// The audit entry of a webhook the engine turns off, for the store to write with the webhook's
+/// organization, id and name.
+fn disabling_entry(reason: &str) -> crate::server::storage::AuditRecord {
+    let state = |enabled: bool, reason: Option<&str>| {
+        vec![
+            ("enabled".to_string(), Some(enabled.to_string()), false),
+            (
+                "disabled reason".to_string(),
+                reason.map(str::to_string),
+                false,
+            ),
+        ]
+    };
+    crate::server::audit::entry(
+        Uuid::nil(),
+        &crate::server::audit::Actor::system(),
+        "webhook.disabled_automatically",
+        crate::server::audit::Object {
+            kind: "webhook",
+            id: None,
+            name: "",
+        },
+        &crate::model::audit::diff(Some(&state(true, None)), Some(&state(false, Some(reason)))),
+    )
 }
 
 /// "5 days", "36 hours", "90 seconds": the largest unit that divides the duration.
@@ -465,7 +493,13 @@ impl DeliveryEngine {
 
     async fn disable_gone(&self, webhook_id: Uuid) {
         let reason = "The endpoint answered 410 Gone: it asked to stop receiving events.";
-        if let Err(error) = self.inner.store.disable_webhook(webhook_id, reason).await {
+        let audit = disabling_entry(reason);
+        if let Err(error) = self
+            .inner
+            .store
+            .disable_webhook(webhook_id, reason, &audit)
+            .await
+        {
             tracing::error!(%error, "disabling a gone webhook failed");
         }
     }

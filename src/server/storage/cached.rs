@@ -148,16 +148,16 @@ decorate! {WebhookStore {
         fn webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
         fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
         fn webhook_route(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<WebhookRoute>>;
-        fn set_signing_secret(&self, sandbox_id: Uuid, id: Uuid, signing: Option<&StoredSigning>) -> StoreResult<bool>;
+        fn set_signing_secret(&self, sandbox_id: Uuid, id: Uuid, signing: Option<&StoredSigning>, audit: &AuditRecord) -> StoreResult<bool>;
         fn sealed_values(&self) -> StoreResult<Vec<SealedValue>>;
         fn reseal(&self, values: &[Resealed]) -> StoreResult<()>;
     }
     change {
-        fn create_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
-        fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite) -> StoreResult<WebhookRecord>;
-        fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
-        fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;
-        fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+        fn create_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite, audit: &AuditRecord) -> StoreResult<WebhookRecord>;
+        fn update_webhook(&self, sandbox_id: Uuid, id: Uuid, webhook: &WebhookWrite, audit: &AuditRecord) -> StoreResult<WebhookRecord>;
+        fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<bool>;
+        fn disable_webhook(&self, id: Uuid, reason: &str, audit: &AuditRecord) -> StoreResult<()>;
+        fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<bool>;
     }
 }}
 
@@ -170,8 +170,8 @@ decorate! {CampaignStore {
         fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>>;
     }
     change {
-        fn create_campaign(&self, sandbox_id: Uuid, campaign: &CampaignWrite) -> StoreResult<CampaignRecord>;
-        fn update_campaign(&self, sandbox_id: Uuid, id: Uuid, campaign: &CampaignWrite) -> StoreResult<CampaignRecord>;
+        fn create_campaign(&self, sandbox_id: Uuid, id: Uuid, campaign: &CampaignWrite, audit: &AuditRecord) -> StoreResult<CampaignRecord>;
+        fn update_campaign(&self, sandbox_id: Uuid, id: Uuid, campaign: &CampaignWrite, audit: &AuditRecord) -> StoreResult<CampaignRecord>;
     }
 
     async fn campaign(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<CampaignRecord>> {

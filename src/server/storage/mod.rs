@@ -98,8 +98,8 @@ impl<S> Store for S where
 }
 
 /// The audit log. Changes write their entry in their own transaction (the `audit` argument of
-/// the other traits' methods); what is no change of stored state (a failed sign-in) is
-/// appended on its own.
+/// the other traits' methods), and only when they change something; what is no change of
+/// stored state (a failed sign-in) is appended on its own.
 #[async_trait]
 pub trait AuditStore: Send + Sync + 'static {
     async fn append_audit(&self, entry: &AuditRecord) -> StoreResult<()>;
@@ -268,25 +268,40 @@ pub trait WebhookStore: Send + Sync + 'static {
         sandbox_id: Uuid,
         id: Uuid,
         webhook: &WebhookWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord>;
     async fn update_webhook(
         &self,
         sandbox_id: Uuid,
         id: Uuid,
         webhook: &WebhookWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord>;
-    async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn delete_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool>;
     /// Sets or removes the signing secret; `false` when the webhook is not in the sandbox.
     async fn set_signing_secret(
         &self,
         sandbox_id: Uuid,
         id: Uuid,
         signing: Option<&StoredSigning>,
+        audit: &AuditRecord,
     ) -> StoreResult<bool>;
-    /// Turns a webhook off with the reason shown to people (e.g. the endpoint answered 410 Gone).
-    async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()>;
+    /// Turns a webhook off with the reason shown to people (e.g. the endpoint answered 410 Gone);
+    /// `audit` goes to the log of the webhook's organization, whatever it names.
+    async fn disable_webhook(&self, id: Uuid, reason: &str, audit: &AuditRecord)
+        -> StoreResult<()>;
     /// Turns a webhook of the sandbox back on, clearing its disabled reason and failing streak.
-    async fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn enable_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool>;
     /// A webhook of any sandbox, for the delivery workers.
     async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>>;
     /// The routing settings of a webhook of the sandbox (one cheap read, for the outcome
@@ -300,17 +315,21 @@ pub trait CampaignStore: Send + Sync + 'static {
     /// Newest first by last update.
     async fn list_campaigns(&self, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>>;
     async fn campaign(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<CampaignRecord>>;
-    /// Refused with `Duplicate` when the sandbox has a campaign of that name in any case.
+    /// Refused with `Duplicate` when the sandbox has a campaign of that name in any case. The
+    /// id is the caller's, so that the audit entry written with it can name it.
     async fn create_campaign(
         &self,
         sandbox_id: Uuid,
+        id: Uuid,
         campaign: &CampaignWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<CampaignRecord>;
     async fn update_campaign(
         &self,
         sandbox_id: Uuid,
         id: Uuid,
         campaign: &CampaignWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<CampaignRecord>;
     /// Stores the execution, its messages and their provider outcomes in one transaction, or
     /// answers the stored response when the campaign already had this `requestId`.

@@ -206,6 +206,8 @@ pub struct AutoDisable {
     pub failing_since_before_ms: i64,
     /// Shown to people on the webhook.
     pub reason: String,
+    /// The entry each webhook turned off gets, in the log of its organization, naming it.
+    pub audit: AuditRecord,
 }
 
 /// A campaign as written by a save.

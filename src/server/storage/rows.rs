@@ -456,6 +456,15 @@ pub(super) const INSERT_AUDIT: &str =
     "INSERT INTO audit_log (organization_id, at, actor_kind, actor_id, \
      actor_name, address, action, object_kind, object_id, object_name, changes) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+/// [`INSERT_AUDIT`] for a change the system makes to a webhook it knows by id only (an automatic
+/// disabling): `$1` is the webhook, whose sandbox's organization the entry goes to; an entry
+/// without an object id or name names the webhook.
+pub(super) const INSERT_AUDIT_OF_WEBHOOK: &str =
+    "INSERT INTO audit_log (organization_id, at, actor_kind, actor_id, \
+     actor_name, address, action, object_kind, object_id, object_name, changes) \
+     SELECT s.organization_id, $2, $3, $4, $5, $6, $7, $8, COALESCE($9, CAST(w.id AS TEXT)), \
+     COALESCE(NULLIF($10, ''), w.name), $11 \
+     FROM feedback_webhooks w JOIN sandboxes s ON s.id = w.sandbox_id WHERE w.id = $1";
 /// `$1` organization, then [`AuditFilter`]'s fields in order, `$9` at most; newest first.
 pub(super) const LIST_AUDIT: &str = "SELECT id, organization_id, at, actor_kind, actor_id, actor_name, address, \
      action, object_kind, object_id, object_name, changes FROM audit_log \

@@ -3,6 +3,7 @@ pub mod delivery_state;
 pub mod field;
 pub mod header_rows;
 pub mod health;
+pub mod last_change;
 pub mod layout;
 pub mod live;
 pub mod signing_secret;

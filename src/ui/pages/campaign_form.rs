@@ -7,6 +7,7 @@ use crate::model::{checkbox, checked, routes, Channel};
 use crate::ui::components::field::{
     error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
+use crate::ui::components::last_change::LastChanged;
 use crate::ui::components::layout::Crumbs;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -43,6 +44,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
         webhooks,
         version_id,
         updated_at,
+        last_change,
         webhook_problem,
         can_edit,
     } = data;
@@ -119,7 +121,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
         <div class="page-head">
             <div>
                 <h1>{title}</h1>
-                {updated_at.map(|at| view! { <p class="muted">"Last updated " {at.replace('T', " ").replace('Z', " UTC")}</p> })}
+                <LastChanged last_change updated_at/>
             </div>
             {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>"Executions"</a> })}
         </div>

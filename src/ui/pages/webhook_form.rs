@@ -9,6 +9,7 @@ use crate::ui::components::field::{
 };
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
 use crate::ui::components::health::{DisabledBanner, HealthPanel};
+use crate::ui::components::last_change::LastChanged;
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::signing_secret::SigningSecretPanel;
 use crate::ui::components::test_event::TestEventPanel;
@@ -49,6 +50,7 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         allow_list,
         disabled_reason,
         updated_at,
+        last_change,
         can_edit,
         signing,
         new_signing_secret,
@@ -197,7 +199,7 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         <div class="page-head">
             <div>
                 <h1>{title}</h1>
-                {updated_at.map(|at| view! { <p class="muted">"Last updated " {at.replace('T', " ").replace('Z', " UTC")}</p> })}
+                <LastChanged last_change updated_at/>
             </div>
             <div class="head-actions">
                 {(!is_new).then(|| view! { <a class="button secondary" href=routes::webhook_deliveries(&id)>"Deliveries"</a> })}

@@ -36,6 +36,7 @@ pub async fn stored_webhook(
             state.default_sandbox.id,
             id,
             &webhook_write(state, id, name, url),
+            &test_entry(&state.default_sandbox),
         )
         .await
         .unwrap()
@@ -237,6 +238,19 @@ impl TestApp {
         let response = self.client.get(self.url(path)).send().await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
     }
+}
+
+/// The audit entry of something a test writes through the store, as the product would when it
+/// sets something up itself.
+pub fn test_entry(
+    sandbox: &feedback_webhooks::server::storage::SandboxRef,
+) -> feedback_webhooks::server::storage::AuditRecord {
+    feedback_webhooks::server::audit::system_entry(
+        sandbox.organization_id,
+        "test.set_up",
+        "webhook",
+        "set up by a test",
+    )
 }
 
 /// A form's fields as the call helpers take them.

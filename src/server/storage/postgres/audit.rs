@@ -3,13 +3,38 @@
 
 use super::*;
 
+type QueryDb = sqlx::Postgres;
+type QueryArgs<'q> = sqlx::postgres::PgArguments;
+
 /// Appends `entry` on `connection`, inside whatever transaction it is in.
 pub(super) async fn insert_audit(
     connection: &mut sqlx::PgConnection,
     entry: &AuditRecord,
 ) -> StoreResult<()> {
-    sqlx::query(INSERT_AUDIT)
-        .bind(entry.organization_id)
+    bind_audit(sqlx::query(INSERT_AUDIT).bind(entry.organization_id), entry)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Appends `entry` to the log of the organization of webhook `webhook_id`.
+pub(super) async fn insert_audit_of_webhook(
+    connection: &mut sqlx::PgConnection,
+    webhook_id: Uuid,
+    entry: &AuditRecord,
+) -> StoreResult<()> {
+    bind_audit(sqlx::query(INSERT_AUDIT_OF_WEBHOOK).bind(webhook_id), entry)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Binds `entry`'s fields after the first parameter (its organization, or what names it).
+fn bind_audit<'q>(
+    query: sqlx::query::Query<'q, QueryDb, QueryArgs<'q>>,
+    entry: &'q AuditRecord,
+) -> sqlx::query::Query<'q, QueryDb, QueryArgs<'q>> {
+    query
         .bind(entry.at_ms)
         .bind(&entry.actor_kind)
         .bind(&entry.actor_id)
@@ -20,9 +45,6 @@ pub(super) async fn insert_audit(
         .bind(&entry.object_id)
         .bind(&entry.object_name)
         .bind(&entry.changes)
-        .execute(connection)
-        .await?;
-    Ok(())
 }
 
 #[async_trait]

@@ -230,6 +230,9 @@ async fn record_attempts(
         .bind(policy.failing_since_before_ms)
         .fetch_all(&mut *tx)
         .await?;
+        for webhook in &disabled {
+            super::audit::insert_audit_of_webhook(&mut tx, *webhook, &policy.audit).await?;
+        }
     }
     tx.commit().await?;
     Ok(disabled)

@@ -25,6 +25,7 @@ impl PostgresStorage {
         id: Uuid,
         webhook: &WebhookWrite,
         create: bool,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord> {
         let now = now_ms();
         let jwt = webhook.jwt.as_ref();
@@ -102,6 +103,7 @@ impl PostgresStorage {
             .execute(&mut *tx)
             .await?;
         }
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.webhook(sandbox_id, id)
             .await?
@@ -186,8 +188,10 @@ impl WebhookStore for PostgresStorage {
         sandbox_id: Uuid,
         id: Uuid,
         webhook: &WebhookWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord> {
-        self.write_webhook(sandbox_id, id, webhook, true).await
+        self.write_webhook(sandbox_id, id, webhook, true, audit)
+            .await
     }
 
     async fn update_webhook(
@@ -195,17 +199,30 @@ impl WebhookStore for PostgresStorage {
         sandbox_id: Uuid,
         id: Uuid,
         webhook: &WebhookWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord> {
-        self.write_webhook(sandbox_id, id, webhook, false).await
+        self.write_webhook(sandbox_id, id, webhook, false, audit)
+            .await
     }
 
-    async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn delete_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query("DELETE FROM feedback_webhooks WHERE id = $1 AND sandbox_id = $2")
             .bind(id)
             .bind(sandbox_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(result.rows_affected() > 0)
+        let changed = result.rows_affected() > 0;
+        if changed {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
     async fn set_signing_secret(
@@ -213,7 +230,9 @@ impl WebhookStore for PostgresStorage {
         sandbox_id: Uuid,
         id: Uuid,
         signing: Option<&StoredSigning>,
+        audit: &AuditRecord,
     ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let previous = signing.and_then(|s| s.previous.clone());
         let result = sqlx::query(
             "UPDATE feedback_webhooks SET signing_secret_sealed = $1, signing_secret_fingerprint = $2, \
@@ -227,22 +246,41 @@ impl WebhookStore for PostgresStorage {
         .bind(now_ms())
         .bind(id)
         .bind(sandbox_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        let changed = result.rows_affected() > 0;
+        if changed {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
-    async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()> {
+    async fn disable_webhook(
+        &self,
+        id: Uuid,
+        reason: &str,
+        audit: &AuditRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE feedback_webhooks SET enabled = FALSE, disabled_reason = $1, updated_at = $2 WHERE id = $3")
             .bind(reason)
             .bind(now_ms())
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        super::audit::insert_audit_of_webhook(&mut tx, id, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn enable_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "UPDATE feedback_webhooks SET enabled = TRUE, disabled_reason = NULL, failing_since = NULL, updated_at = $1 \
              WHERE id = $2 AND sandbox_id = $3",
@@ -250,9 +288,14 @@ impl WebhookStore for PostgresStorage {
         .bind(now_ms())
         .bind(id)
         .bind(sandbox_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        let changed = result.rows_affected() > 0;
+        if changed {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
     async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>> {

@@ -41,7 +41,9 @@ async fn write(
     id: Uuid,
     campaign: &CampaignWrite,
     create: bool,
+    audit: &AuditRecord,
 ) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
     let now = now_ms();
     let sql = if create {
         "INSERT INTO campaigns (name, name_key, channel, status, email_subject, email_body, sms_text, \
@@ -66,12 +68,14 @@ async fn write(
         .bind(now)
         .bind(id.to_string())
         .bind(sandbox_id.to_string())
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
     if result.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    super::audit::insert_audit(&mut tx, audit).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -275,10 +279,11 @@ impl CampaignStore for SqliteStorage {
     async fn create_campaign(
         &self,
         sandbox_id: Uuid,
+        id: Uuid,
         campaign: &CampaignWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<CampaignRecord> {
-        let id = Uuid::new_v4();
-        write(&self.pool, sandbox_id, id, campaign, true).await?;
+        write(&self.pool, sandbox_id, id, campaign, true, audit).await?;
         one(&self.readers, sandbox_id, id)
             .await?
             .ok_or(StoreError::NotFound)
@@ -289,8 +294,9 @@ impl CampaignStore for SqliteStorage {
         sandbox_id: Uuid,
         id: Uuid,
         campaign: &CampaignWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<CampaignRecord> {
-        write(&self.pool, sandbox_id, id, campaign, false).await?;
+        write(&self.pool, sandbox_id, id, campaign, false, audit).await?;
         one(&self.readers, sandbox_id, id)
             .await?
             .ok_or(StoreError::NotFound)

@@ -254,6 +254,24 @@ async fn record_attempts(
         );
         statements.bind(*first_failure_ms);
         statements.bind(id.clone());
+        // Its audit entry first, under the condition of the update that follows it.
+        statements.push(
+            "INSERT INTO audit_log (organization_id, at, actor_kind, actor_id, actor_name, address, \
+             action, object_kind, object_id, object_name, changes) \
+             SELECT s.organization_id, ?, ?, ?, ?, ?, ?, 'webhook', w.id, w.name, ? \
+             FROM feedback_webhooks w JOIN sandboxes s ON s.id = w.sandbox_id \
+             WHERE w.id = ? AND w.enabled = TRUE AND w.failing_since <= ?",
+        );
+        let audit = &policy.audit;
+        statements.bind(audit.at_ms);
+        statements.bind(audit.actor_kind.as_str());
+        statements.bind(audit.actor_id.as_deref());
+        statements.bind(audit.actor_name.as_str());
+        statements.bind(audit.address.as_deref());
+        statements.bind(audit.action.as_str());
+        statements.bind(audit.changes.as_str());
+        statements.bind(id.clone());
+        statements.bind(policy.failing_since_before_ms);
         // The only RETURNING of these statements: the ids returned are the webhooks disabled.
         statements.push(
             "UPDATE feedback_webhooks SET enabled = FALSE, disabled_reason = ?, updated_at = ? \

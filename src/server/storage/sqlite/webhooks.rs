@@ -30,6 +30,7 @@ impl SqliteStorage {
         id: Uuid,
         webhook: &WebhookWrite,
         create: bool,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord> {
         let now = now_ms();
         let jwt = webhook.jwt.as_ref();
@@ -107,6 +108,7 @@ impl SqliteStorage {
             .execute(&mut *tx)
             .await?;
         }
+        super::audit::insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
         self.webhook(sandbox_id, id)
             .await?
@@ -191,8 +193,10 @@ impl WebhookStore for SqliteStorage {
         sandbox_id: Uuid,
         id: Uuid,
         webhook: &WebhookWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord> {
-        self.write_webhook(sandbox_id, id, webhook, true).await
+        self.write_webhook(sandbox_id, id, webhook, true, audit)
+            .await
     }
 
     async fn update_webhook(
@@ -200,17 +204,30 @@ impl WebhookStore for SqliteStorage {
         sandbox_id: Uuid,
         id: Uuid,
         webhook: &WebhookWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<WebhookRecord> {
-        self.write_webhook(sandbox_id, id, webhook, false).await
+        self.write_webhook(sandbox_id, id, webhook, false, audit)
+            .await
     }
 
-    async fn delete_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn delete_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query("DELETE FROM feedback_webhooks WHERE id = $1 AND sandbox_id = $2")
             .bind(id.to_string())
             .bind(sandbox_id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        Ok(result.rows_affected() > 0)
+        let changed = result.rows_affected() > 0;
+        if changed {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
     async fn set_signing_secret(
@@ -218,7 +235,9 @@ impl WebhookStore for SqliteStorage {
         sandbox_id: Uuid,
         id: Uuid,
         signing: Option<&StoredSigning>,
+        audit: &AuditRecord,
     ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let previous = signing.and_then(|s| s.previous.clone());
         let result = sqlx::query(
             "UPDATE feedback_webhooks SET signing_secret_sealed = $1, signing_secret_fingerprint = $2, \
@@ -232,22 +251,41 @@ impl WebhookStore for SqliteStorage {
         .bind(now_ms())
         .bind(id.to_string())
         .bind(sandbox_id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        let changed = result.rows_affected() > 0;
+        if changed {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
-    async fn disable_webhook(&self, id: Uuid, reason: &str) -> StoreResult<()> {
+    async fn disable_webhook(
+        &self,
+        id: Uuid,
+        reason: &str,
+        audit: &AuditRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE feedback_webhooks SET enabled = FALSE, disabled_reason = $1, updated_at = $2 WHERE id = $3")
             .bind(reason)
             .bind(now_ms())
             .bind(id.to_string())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        super::audit::insert_audit_of_webhook(&mut tx, id.to_string(), audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn enable_webhook(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn enable_webhook(
+        &self,
+        sandbox_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "UPDATE feedback_webhooks SET enabled = TRUE, disabled_reason = NULL, failing_since = NULL, updated_at = $1 \
              WHERE id = $2 AND sandbox_id = $3",
@@ -255,9 +293,14 @@ impl WebhookStore for SqliteStorage {
         .bind(now_ms())
         .bind(id.to_string())
         .bind(sandbox_id.to_string())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        let changed = result.rows_affected() > 0;
+        if changed {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(changed)
     }
 
     async fn webhook_by_id(&self, id: Uuid) -> StoreResult<Option<WebhookRecord>> {
