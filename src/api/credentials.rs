@@ -7,11 +7,12 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::support::*,
+    crate::model::audit::diff,
     crate::model::credential::{validate_credential, CredentialView},
     crate::model::Role,
     crate::server::storage::CredentialRecord,
     crate::server::webhooks::format_ms,
-    crate::server::{auth::*, credentials},
+    crate::server::{audit, auth::*, credentials},
 };
 
 #[cfg(feature = "ssr")]
@@ -72,18 +73,27 @@ pub async fn create_credential(form: CredentialForm) -> Result<NewCredentialShow
             }
             let new = credentials::generate();
             let expires_at_ms = draft.expires_at_ms(crate::server::storage::now_ms());
+            let write = crate::server::storage::CredentialWrite {
+                name: draft.name,
+                api_key: new.api_key.clone(),
+                token_hash: credentials::token_hash(&new.token),
+                scopes: draft.scopes,
+                expires_at_ms,
+            };
+            let audit = audit::entry(
+                user.organization_id,
+                &request_actor(&state, &user)?,
+                "credential.created",
+                audit::Object {
+                    kind: "credential",
+                    id: None,
+                    name: &write.name,
+                },
+                &diff(None, Some(&audit::credential_fields(&write))),
+            );
             let record = state
                 .store
-                .create_credential(
-                    user.organization_id,
-                    &crate::server::storage::CredentialWrite {
-                        name: draft.name,
-                        api_key: new.api_key.clone(),
-                        token_hash: credentials::token_hash(&new.token),
-                        scopes: draft.scopes,
-                        expires_at_ms,
-                    },
-                )
+                .create_credential(user.organization_id, &write, &audit)
                 .await
                 .map_err(internal)?;
             Ok(NewCredentialShown {
@@ -102,9 +112,29 @@ pub async fn revoke_credential(id: String) -> Result<(), AppError> {
             let (state, user, _) = require_user(Role::Admin).await?;
             let id = uuid::Uuid::parse_str(id.trim())
                 .map_err(|_| AppError::NotFound("No such credential.".into()))?;
+            let name = state
+                .store
+                .list_credentials(user.organization_id)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .find(|credential| credential.id == id)
+                .map(|credential| credential.name)
+                .unwrap_or_default();
+            let audit = audit::entry(
+                user.organization_id,
+                &request_actor(&state, &user)?,
+                "credential.revoked",
+                audit::Object {
+                    kind: "credential",
+                    id: Some(id.to_string()),
+                    name: &name,
+                },
+                &[],
+            );
             if !state
                 .store
-                .revoke_credential(user.organization_id, id)
+                .revoke_credential(user.organization_id, id, &audit)
                 .await
                 .map_err(internal)?
             {

@@ -44,8 +44,9 @@ pub async fn load_delivery(id: String) -> Result<DeliveryDetail, AppError> {
 pub async fn resend_delivery(id: String) -> Result<ResendOutcome, AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            let outcome = history::resend(&state, &sandbox, &id).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            let outcome = history::resend(&state, &sandbox, &actor, &id).await?;
             redirect_plain_post(&format!("{}?resent=1", routes::delivery(&id)));
             Ok(outcome)
         }
@@ -69,8 +70,10 @@ pub async fn count_failed_since(webhook: String, since: String) -> Result<BulkRe
 pub async fn resend_failed_since(webhook: String, since: String) -> Result<BulkResend, AppError> {
     with_status(
         async {
-            let (state, _, _, sandbox) = require_sandbox_user(Role::Editor).await?;
-            let done = history::resend_failed_since(&state, &sandbox, &webhook, &since).await?;
+            let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
+            let actor = request_actor(&state, &user)?;
+            let done =
+                history::resend_failed_since(&state, &sandbox, &actor, &webhook, &since).await?;
             redirect_plain_post(&format!(
                 "{}?resent_count={}",
                 routes::webhook_deliveries(&webhook),

@@ -90,7 +90,22 @@ pub async fn create_sandbox(name: String) -> Result<SandboxView, AppError> {
                 return Err(AppError::BadRequest(full));
             }
             let name = name.trim();
-            match state.store.create_sandbox(user.organization_id, name).await {
+            let audit = crate::server::audit::entry(
+                user.organization_id,
+                &request_actor(&state, &user)?,
+                "sandbox.created",
+                crate::server::audit::Object {
+                    kind: "sandbox",
+                    id: None,
+                    name,
+                },
+                &[],
+            );
+            match state
+                .store
+                .create_sandbox(user.organization_id, name, &audit)
+                .await
+            {
                 Ok(sandbox) => {
                     redirect_plain_post(routes::SANDBOXES);
                     Ok(SandboxView {

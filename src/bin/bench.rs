@@ -376,6 +376,7 @@ impl Source {
                     scopes: vec![feedback_webhooks::model::credential::Scope::Execute],
                     expires_at_ms: None,
                 },
+                &set_up_by_bench(sandbox, "credential"),
             )
             .await
             .unwrap();

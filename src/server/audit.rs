@@ -225,6 +225,26 @@ pub fn system_entry(
     )
 }
 
+/// An API credential's fields as the audit log records them: its public key and what it may
+/// do, never its token.
+pub fn credential_fields(credential: &crate::server::storage::CredentialWrite) -> Fields {
+    let scopes: Vec<&str> = credential
+        .scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect();
+    vec![
+        ("name".into(), Some(credential.name.clone()), false),
+        ("API key".into(), Some(credential.api_key.clone()), false),
+        ("scopes".into(), Some(scopes.join(", ")), false),
+        (
+            "expires".into(),
+            Some(credential.expires_at_ms.map_or("never".into(), format_ms)),
+            false,
+        ),
+    ]
+}
+
 /// The change of a password: said to have happened, never what it was or is.
 pub fn password_changed() -> Vec<FieldChange> {
     diff(

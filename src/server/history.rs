@@ -284,12 +284,25 @@ pub async fn detail(
 pub async fn resend(
     state: &AppState,
     sandbox: &SandboxRef,
+    actor: &crate::server::audit::Actor,
     id: &str,
 ) -> Result<ResendOutcome, AppError> {
     let id = parse_delivery_id(id)?;
+    let name = id.to_string();
+    let audit = crate::server::audit::entry(
+        sandbox.organization_id,
+        actor,
+        "delivery.resent",
+        crate::server::audit::Object {
+            kind: "delivery",
+            id: Some(name.clone()),
+            name: &name,
+        },
+        &[],
+    );
     let outcome = state
         .store
-        .resend_delivery(sandbox.id, id, now_ms())
+        .resend_delivery(sandbox.id, id, now_ms(), &audit)
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::NotFound("No such delivery in this sandbox.".into()))?;
@@ -344,16 +357,40 @@ pub async fn count_failed_since(
 pub async fn resend_failed_since(
     state: &AppState,
     sandbox: &SandboxRef,
+    actor: &crate::server::audit::Actor,
     webhook_id: &str,
     since: &str,
 ) -> Result<BulkResend, AppError> {
+    let webhook = crate::server::webhooks::load(state, sandbox, webhook_id).await?;
     let webhook_id = enabled_webhook(state, sandbox, webhook_id).await?;
     let since_ms = parse_since(since)?;
+    // Each batch is its own transaction, with its own entry.
+    let audit = crate::server::audit::entry(
+        sandbox.organization_id,
+        actor,
+        "delivery.bulk_resent",
+        crate::server::audit::Object::webhook(webhook.id, &webhook.settings.name),
+        &crate::model::audit::diff(
+            None,
+            Some(&vec![(
+                "failed since".to_string(),
+                Some(format_ms(since_ms)),
+                false,
+            )]),
+        ),
+    );
     let mut count = 0;
     loop {
         let queued = state
             .store
-            .resend_failed_since(sandbox.id, webhook_id, since_ms, RESEND_BATCH, now_ms())
+            .resend_failed_since(
+                sandbox.id,
+                webhook_id,
+                since_ms,
+                RESEND_BATCH,
+                now_ms(),
+                &audit,
+            )
             .await
             .map_err(internal)?;
         count += queued;

@@ -333,3 +333,53 @@ async fn webhook_and_campaign_changes_are_written_with_their_diff_and_no_secret(
         assert!(!everything.contains(secret), "{secret} in the log");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_and_sandboxes_are_written_without_their_tokens() {
+    let app = TestApp::signed_in().await;
+    let (status, created) = app
+        .call_json(
+            "credentials/create",
+            &pairs(&credential_form("Billing", &["read"], "30d")),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let token = created["token"].as_str().unwrap().to_string();
+    let id = created["credential"]["id"].as_str().unwrap().to_string();
+    let (status, _) = app.call_json("credentials/revoke", &[("id", &id)]).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.call_json("credentials/revoke", &[("id", &id)]).await;
+    assert_eq!(status, 404, "revoked already: no second entry");
+    let (status, sandbox) = app
+        .call_json("sandboxes/create", &[("name", "staging")])
+        .await;
+    assert_eq!(status, 200, "{sandbox}");
+
+    let log = entries(&app, &[]).await;
+    assert_eq!(
+        actions(&log[..3]),
+        [
+            "sandbox.created",
+            "credential.revoked",
+            "credential.created"
+        ]
+    );
+    assert_eq!(log[0]["object_id"], sandbox["id"]);
+    assert_eq!(log[0]["object_name"], "staging");
+    assert_eq!(log[1]["object_id"], id.as_str());
+    assert_eq!(log[1]["object_name"], "Billing");
+    assert_eq!(
+        log[2]["object_id"],
+        id.as_str(),
+        "the store names the id it gave"
+    );
+    let fields: Vec<&str> = log[2]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| change["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["name", "API key", "scopes", "expires"]);
+    assert_eq!(log[2]["changes"][2]["after"], "read");
+    assert!(!serde_json::to_string(&log).unwrap().contains(&token));
+}

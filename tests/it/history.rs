@@ -231,6 +231,11 @@ async fn resend_makes_a_new_attempt_with_the_same_webhook_id_and_masked_secrets(
         (200, Value::String("Queued".into())),
         "{answer}"
     );
+    let (_, log) = app
+        .call_json("audit/list", &[("query[action]", "delivery.resent")])
+        .await;
+    assert_eq!(log["entries"][0]["object_id"], id.to_string(), "{log}");
+    assert_eq!(log["entries"][0]["actor"], ADMIN_EMAIL);
     let deadline = Instant::now() + Duration::from_secs(10);
     while receiver.received().len() < 2 {
         assert!(Instant::now() < deadline, "no second request");
@@ -399,6 +404,14 @@ async fn bulk_resend_counts_first_then_queues_every_failed_delivery() {
         .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["count"], 3);
+    // One batch, one audit entry naming the webhook and the time; the refused calls wrote none.
+    let (_, log) = app
+        .call_json("audit/list", &[("query[action]", "delivery.bulk_resent")])
+        .await;
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["object_id"], webhook_id.as_str());
+    assert_eq!(entries[0]["changes"][0]["field"], "failed since");
     let page = settle(&app, &[("webhook", &webhook_id)], |page| {
         page["rows"]
             .as_array()

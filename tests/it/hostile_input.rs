@@ -697,7 +697,11 @@ async fn a_tenant_whose_endpoints_all_hang_cannot_hold_up_another_tenants_delive
     let noisy = state.default_sandbox.clone();
     let quiet = state
         .store
-        .create_sandbox(noisy.organization_id, "quiet")
+        .create_sandbox(
+            noisy.organization_id,
+            "quiet",
+            &crate::support::test_entry(&noisy),
+        )
         .await
         .unwrap();
     // Sandbox A: 50 webhooks whose endpoint accepts and never answers, 90 events each, more
@@ -846,6 +850,7 @@ async fn a_credential_does_only_what_its_scopes_allow_and_nothing_once_expired()
                 scopes: feedback_webhooks::model::credential::Scope::ALL.to_vec(),
                 expires_at_ms: Some(feedback_webhooks::server::storage::now_ms() - 1_000),
             },
+            &crate::support::test_entry(&state.default_sandbox),
         )
         .await
         .unwrap();

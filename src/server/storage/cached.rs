@@ -81,9 +81,9 @@ decorate! {TenancyStore {
     }
     change {
         fn ensure_sandbox(&self, ims_org: &str, sandbox: &str) -> StoreResult<SandboxRef>;
-        fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef>;
-        fn create_credential(&self, organization_id: Uuid, credential: &CredentialWrite) -> StoreResult<CredentialRecord>;
-        fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
+        fn create_sandbox(&self, organization_id: Uuid, name: &str, audit: &AuditRecord) -> StoreResult<SandboxRef>;
+        fn create_credential(&self, organization_id: Uuid, credential: &CredentialWrite, audit: &AuditRecord) -> StoreResult<CredentialRecord>;
+        fn revoke_credential(&self, organization_id: Uuid, id: Uuid, audit: &AuditRecord) -> StoreResult<bool>;
     }
 
     async fn caller(
@@ -214,9 +214,9 @@ decorate! {HistoryStore {
     pass {
         fn list_deliveries(&self, sandbox_id: Uuid, filter: &DeliveryFilter) -> StoreResult<DeliveryList>;
         fn delivery(&self, sandbox_id: Uuid, id: Uuid) -> StoreResult<Option<(DeliveryRecord, String, Vec<AttemptRow>)>>;
-        fn resend_delivery(&self, sandbox_id: Uuid, id: Uuid, now_ms: i64) -> StoreResult<Option<crate::model::history::ResendOutcome>>;
+        fn resend_delivery(&self, sandbox_id: Uuid, id: Uuid, now_ms: i64, audit: &AuditRecord) -> StoreResult<Option<crate::model::history::ResendOutcome>>;
         fn count_failed_since(&self, sandbox_id: Uuid, webhook_id: Uuid, since_ms: i64) -> StoreResult<u64>;
-        fn resend_failed_since(&self, sandbox_id: Uuid, webhook_id: Uuid, since_ms: i64, limit: i64, now_ms: i64) -> StoreResult<u64>;
+        fn resend_failed_since(&self, sandbox_id: Uuid, webhook_id: Uuid, since_ms: i64, limit: i64, now_ms: i64, audit: &AuditRecord) -> StoreResult<u64>;
         fn health_data(&self, sandbox_id: Uuid, webhook_id: Option<Uuid>, from_hour_ms: i64) -> StoreResult<HealthData>;
         fn list_executions(&self, sandbox_id: Uuid, campaign_id: Uuid, before: Option<(i64, Uuid)>, limit: i64) -> StoreResult<Vec<ExecutionRecord>>;
         fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned>;

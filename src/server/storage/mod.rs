@@ -202,7 +202,13 @@ pub trait TenancyStore: Send + Sync + 'static {
     /// The organization's sandboxes, by name.
     async fn list_sandboxes(&self, organization_id: Uuid) -> StoreResult<Vec<SandboxRef>>;
     /// Refused with `Duplicate` when the organization has a sandbox of that name.
-    async fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef>;
+    /// The entry written with it names the new sandbox's id (see [`AuditRecord::naming`]).
+    async fn create_sandbox(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+        audit: &AuditRecord,
+    ) -> StoreResult<SandboxRef>;
     /// A sandbox of the organization, by name.
     async fn sandbox_by_name(
         &self,
@@ -221,6 +227,7 @@ pub trait TenancyStore: Send + Sync + 'static {
         &self,
         organization_id: Uuid,
         credential: &CredentialWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<CredentialRecord>;
     /// Newest first, revoked ones included.
     async fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;
@@ -232,7 +239,12 @@ pub trait TenancyStore: Send + Sync + 'static {
         sandbox_name: Option<&str>,
     ) -> StoreResult<Option<(CredentialRecord, Option<SandboxRef>)>>;
     /// `false` when it is not the organization's or was already revoked.
-    async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool>;
+    async fn revoke_credential(
+        &self,
+        organization_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool>;
     /// Notes a use, at most once a minute per credential.
     async fn touch_credential(&self, id: Uuid, now_ms: i64) -> StoreResult<()>;
     /// Counts a sign-in attempt under `key` at `now_ms` and answers the attempts counted in
@@ -429,6 +441,7 @@ pub trait HistoryStore: Send + Sync + 'static {
         sandbox_id: Uuid,
         id: Uuid,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<Option<crate::model::history::ResendOutcome>>;
     /// How many deliveries of the webhook failed and were created since `since_ms`.
     async fn count_failed_since(
@@ -445,6 +458,7 @@ pub trait HistoryStore: Send + Sync + 'static {
         since_ms: i64,
         limit: i64,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<u64>;
     /// Statistics cells from `from_hour_ms` on and last errors, of one webhook or all of the sandbox.
     async fn health_data(

@@ -581,6 +581,17 @@ pub struct AuditRecord {
     pub changes: String,
 }
 
+impl AuditRecord {
+    /// The entry of an object the store creates and names: the id it gives, unless the entry
+    /// names one already.
+    pub fn naming(&self, id: Uuid) -> AuditRecord {
+        AuditRecord {
+            object_id: self.object_id.clone().or_else(|| Some(id.to_string())),
+            ..self.clone()
+        }
+    }
+}
+
 /// A stored entry, with its place in the log.
 #[derive(Clone, Debug)]
 pub struct StoredAudit {

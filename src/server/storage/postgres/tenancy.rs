@@ -125,17 +125,26 @@ impl TenancyStore for PostgresStorage {
             .collect())
     }
 
-    async fn create_sandbox(&self, organization_id: Uuid, name: &str) -> StoreResult<SandboxRef> {
+    async fn create_sandbox(
+        &self,
+        organization_id: Uuid,
+        name: &str,
+        audit: &AuditRecord,
+    ) -> StoreResult<SandboxRef> {
+        let id = Uuid::new_v4();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO sandboxes (id, organization_id, name, created_at) VALUES ($1, $2, $3, $4)",
         )
-        .bind(Uuid::new_v4())
+        .bind(id)
         .bind(organization_id)
         .bind(name)
         .bind(now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(map_unique)?;
+        super::audit::insert_audit(&mut tx, &audit.naming(id)).await?;
+        tx.commit().await?;
         self.sandbox_by_name(organization_id, name)
             .await?
             .ok_or(StoreError::NotFound)
@@ -209,8 +218,10 @@ impl TenancyStore for PostgresStorage {
         &self,
         organization_id: Uuid,
         credential: &CredentialWrite,
+        audit: &AuditRecord,
     ) -> StoreResult<CredentialRecord> {
         let id = Uuid::new_v4();
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO api_credentials (id, organization_id, name, api_key, token_hash, created_at, scopes, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -223,8 +234,10 @@ impl TenancyStore for PostgresStorage {
         .bind(now_ms())
         .bind(crate::model::credential::Scope::join(&credential.scopes))
         .bind(credential.expires_at_ms)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        super::audit::insert_audit(&mut tx, &audit.naming(id)).await?;
+        tx.commit().await?;
         credentials_where(&self.pool, "c.id = $1", id)
             .await?
             .pop()
@@ -243,16 +256,27 @@ impl TenancyStore for PostgresStorage {
         caller(&self.pool, api_key, sandbox_name).await
     }
 
-    async fn revoke_credential(&self, organization_id: Uuid, id: Uuid) -> StoreResult<bool> {
+    async fn revoke_credential(
+        &self,
+        organization_id: Uuid,
+        id: Uuid,
+        audit: &AuditRecord,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
         let result = sqlx::query(
             "UPDATE api_credentials SET revoked_at = $1 WHERE id = $2 AND organization_id = $3 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(id)
         .bind(organization_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(result.rows_affected() > 0)
+        let revoked = result.rows_affected() > 0;
+        if revoked {
+            super::audit::insert_audit(&mut tx, audit).await?;
+            tx.commit().await?;
+        }
+        Ok(revoked)
     }
 
     async fn touch_credential(&self, id: Uuid, now: i64) -> StoreResult<()> {

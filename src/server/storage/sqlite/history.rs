@@ -207,6 +207,7 @@ async fn resend_delivery(
     sandbox_id: Uuid,
     id: Uuid,
     now: i64,
+    audit: &AuditRecord,
 ) -> StoreResult<Option<ResendOutcome>> {
     let mut tx = pool.begin().await?;
     let Some(enabled) = sqlx::query_scalar::<_, bool>(
@@ -233,6 +234,7 @@ async fn resend_delivery(
     .bind(id.to_string())
     .execute(&mut *tx)
     .await?;
+    super::audit::insert_audit(&mut tx, audit).await?;
     tx.commit().await?;
     Ok(Some(ResendOutcome::Queued))
 }
@@ -262,7 +264,9 @@ async fn resend_failed_since(
     since: i64,
     limit: i64,
     now: i64,
+    audit: &AuditRecord,
 ) -> StoreResult<u64> {
+    let mut tx = pool.begin().await?;
     let result = sqlx::query(
         "UPDATE deliveries SET state = 'pending', next_attempt_at = $1, claimed_until = NULL, updated_at = $1 \
          WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = $2 AND state = 'failed' AND created_at >= $3 \
@@ -273,9 +277,14 @@ async fn resend_failed_since(
     .bind(since)
     .bind(sandbox_id.to_string())
     .bind(limit)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(result.rows_affected())
+    let queued = result.rows_affected();
+    if queued > 0 {
+        super::audit::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+    }
+    Ok(queued)
 }
 
 async fn health_data(
@@ -524,8 +533,9 @@ impl HistoryStore for SqliteStorage {
         sandbox_id: Uuid,
         id: Uuid,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<Option<ResendOutcome>> {
-        resend_delivery(&self.pool, sandbox_id, id, now_ms).await
+        resend_delivery(&self.pool, sandbox_id, id, now_ms, audit).await
     }
 
     async fn count_failed_since(
@@ -544,8 +554,12 @@ impl HistoryStore for SqliteStorage {
         since_ms: i64,
         limit: i64,
         now_ms: i64,
+        audit: &AuditRecord,
     ) -> StoreResult<u64> {
-        resend_failed_since(&self.pool, sandbox_id, webhook_id, since_ms, limit, now_ms).await
+        resend_failed_since(
+            &self.pool, sandbox_id, webhook_id, since_ms, limit, now_ms, audit,
+        )
+        .await
     }
 
     async fn health_data(
