@@ -28,13 +28,7 @@ pub async fn export(
     axum::extract::Query(format): axum::extract::Query<ExportChoice>,
 ) -> axum::response::Response {
     use crate::server::history::ExportFormat;
-    use axum::http::{header, StatusCode};
-    use axum::response::IntoResponse;
-    let refuse = |error: AppError| {
-        let status =
-            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, error.to_string()).into_response()
-    };
+    let refuse = refused_download;
     let admin = match session_user(&state, &session).await {
         Ok(Some(user)) if Role::parse(&user.role) == Some(Role::Admin) => user,
         Ok(Some(_)) => return refuse(AppError::Forbidden),
@@ -54,18 +48,7 @@ pub async fn export(
         "audit-log-{}.{extension}",
         crate::server::storage::now_ms() / 1000
     );
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response()
+    download(content_type, &file, stream)
 }
 
 /// The export's `format` parameter.

@@ -144,13 +144,7 @@ pub async fn export(
     session: tower_sessions::Session,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> axum::response::Response {
-    use axum::http::{header, StatusCode};
-    use axum::response::IntoResponse;
-    let refuse = |error: AppError| {
-        let status =
-            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, error.to_string()).into_response()
-    };
+    let refuse = refused_download;
     let user = match session_user(&state, &session).await {
         Ok(Some(user)) => user,
         Ok(None) => return refuse(AppError::Unauthenticated),
@@ -187,26 +181,5 @@ pub async fn export(
         sandbox.name,
         crate::server::storage::now_ms() / 1000
     );
-    let file: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        axum::body::Body::from_stream(stream),
-    )
-        .into_response()
+    download(content_type, &file, stream)
 }

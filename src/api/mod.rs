@@ -180,6 +180,46 @@ mod support {
         }
     }
 
+    /// A refused download: the error's status and its message as plain text.
+    pub fn refused_download(error: AppError) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let status =
+            StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, error.to_string()).into_response()
+    }
+
+    /// A streamed file download named `file` (made safe for the header), never cached.
+    pub fn download(
+        content_type: &str,
+        file: &str,
+        stream: impl futures_util::Stream<Item = Result<String, std::io::Error>> + Send + 'static,
+    ) -> axum::response::Response {
+        use axum::http::header;
+        use axum::response::IntoResponse;
+        let file: String = file
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        (
+            [
+                (header::CONTENT_TYPE, content_type.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            axum::body::Body::from_stream(stream),
+        )
+            .into_response()
+    }
+
     pub fn encode(value: &str) -> String {
         url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
     }

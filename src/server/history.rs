@@ -323,14 +323,14 @@ async fn enabled_webhook(
     state: &AppState,
     sandbox: &SandboxRef,
     webhook_id: &str,
-) -> Result<Uuid, AppError> {
+) -> Result<WebhookRecord, AppError> {
     let record = crate::server::webhooks::load(state, sandbox, webhook_id).await?;
     if !record.settings.enabled {
         return Err(AppError::BadRequest(
             "This webhook is disabled: enable it before resending.".into(),
         ));
     }
-    Ok(record.id)
+    Ok(record)
 }
 
 /// How many failed deliveries of the webhook, created since `since`, a bulk resend would queue.
@@ -361,8 +361,8 @@ pub async fn resend_failed_since(
     webhook_id: &str,
     since: &str,
 ) -> Result<BulkResend, AppError> {
-    let webhook = crate::server::webhooks::load(state, sandbox, webhook_id).await?;
-    let webhook_id = enabled_webhook(state, sandbox, webhook_id).await?;
+    let webhook = enabled_webhook(state, sandbox, webhook_id).await?;
+    let webhook_id = webhook.id;
     let since_ms = parse_since(since)?;
     // Each batch is its own transaction, with its own entry.
     let audit = crate::server::audit::entry(

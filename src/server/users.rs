@@ -151,14 +151,7 @@ pub async fn reset_link(
     actor: &Actor,
     user_id: Uuid,
 ) -> Result<LinkShown, AppError> {
-    let listing = state
-        .store
-        .list_users(admin.organization_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .find(|listing| listing.user.id == user_id)
-        .ok_or_else(no_such_user)?;
+    let listing = listing_of(state, admin, user_id).await?;
     if listing.user.status == UserStatus::Disabled.as_str() {
         return Err(AppError::BadRequest(
             "This user is disabled: enable them before making them a password link.".into(),
@@ -198,6 +191,22 @@ pub async fn reset_link(
     })
 }
 
+/// The user of the administrator's organization with this id, as the users page lists them.
+async fn listing_of(
+    state: &AppState,
+    admin: &UserRecord,
+    user_id: Uuid,
+) -> Result<UserListing, AppError> {
+    state
+        .store
+        .list_users(admin.organization_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|listing| listing.user.id == user_id)
+        .ok_or_else(no_such_user)
+}
+
 fn no_such_user() -> AppError {
     AppError::NotFound("No such user in this organization.".into())
 }
@@ -211,15 +220,7 @@ pub async fn change(
     user_id: Uuid,
     action: UserAction,
 ) -> Result<(), AppError> {
-    let user = state
-        .store
-        .list_users(admin.organization_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .find(|listing| listing.user.id == user_id)
-        .ok_or_else(no_such_user)?
-        .user;
+    let user = listing_of(state, admin, user_id).await?.user;
     let before = user_fields(&user.email, &user.role, &user.status);
     let (change, name, after) = match action {
         UserAction::SetRole(role) => (
