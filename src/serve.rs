@@ -419,7 +419,8 @@ async fn prepare_first_admin(state: &AppState, addr: SocketAddr) -> Result<(), S
                 return Err(StartError::Admin(problem));
             }
             // Instances started together on a new database race to create it; one wins.
-            match create_administrator_if_none(state, email, password.clone()).await {
+            let system = crate::server::audit::Actor::system();
+            match create_administrator_if_none(state, &system, email, password.clone()).await {
                 Ok(Some(_)) => {
                     tracing::info!(email = %email.trim().to_lowercase(), "created the first administrator")
                 }

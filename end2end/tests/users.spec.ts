@@ -1,8 +1,17 @@
 import { test, expect, hydrated, signIn } from './helpers';
 
-test('an admin invites an editor, who sets a password through the link, works, and is disabled', async ({ page, browser }) => {
+test('an admin invites an editor, who sets a password through the link, edits a webhook the audit log shows, and is disabled', async ({ page, browser }) => {
   const email = `editor-${Date.now()}@example.com`;
+  const hookName = `Audited ${Date.now()}`;
   await signIn(page);
+  const saved = await page.request.post('/api/webhooks/save', {
+    headers: { Accept: 'application/json' },
+    form: {
+      'form[name]': hookName, 'form[url]': 'https://hooks.example.com/before',
+      'form[auth]': 'none', 'form[email]': 'on', 'form[event_sent]': 'on', 'form[enabled]': 'on',
+    },
+  });
+  expect(saved.status()).toBe(200);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
   await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
   await hydrated(page);
@@ -42,6 +51,18 @@ test('an admin invites an editor, who sets a password through the link, works, a
   // An editor has no Users page to go to.
   await expect(editor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' })).toHaveCount(0);
 
+  // The editor changes the webhook's URL; its page then names them as the last to change it.
+  await editor.getByRole('row', { name: new RegExp(hookName) }).getByRole('link', { name: 'Edit', exact: true }).click();
+  await expect(editor.getByRole('heading', { name: 'Basic configuration' })).toBeVisible();
+  await hydrated(editor);
+  await editor.getByLabel('Webhook URL').fill('https://hooks.example.com/after');
+  await editor.getByRole('button', { name: 'Submit' }).click();
+  await expect(editor).toHaveURL(/\/admin\/channels\/feedback-webhooks\?saved=/);
+  await editor.getByRole('row', { name: new RegExp(hookName) }).getByRole('link', { name: 'Edit', exact: true }).click();
+  await expect(editor.getByText(`Last changed by ${email}`)).toBeVisible();
+  // Only administrators are offered the history.
+  await expect(editor.getByRole('link', { name: 'History' })).toHaveCount(0);
+
   // Their account: this session, listed by its browser; a wrong current password is said.
   await editor.getByRole('link', { name: new RegExp(email.replace('.', '\\.')) }).click();
   await expect(editor.getByRole('heading', { name: 'Your account' })).toBeVisible();
@@ -60,6 +81,22 @@ test('an admin invites an editor, who sets a password through the link, works, a
   await again.goto(link);
   await expect(again.getByText('This link has been used')).toBeVisible();
   await late.close();
+
+  // The admin finds the editor's change in the audit log, field by field, under their name.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit log' }).click();
+  await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
+  await hydrated(page);
+  const change = page.getByRole('row', { name: new RegExp(`${email.replace('.', '\\.')}.*webhook\\.updated`) });
+  await expect(change).toHaveCount(1);
+  await expect(change).toContainText(hookName);
+  await expect(change).toContainText('url: https://hooks.example.com/before → https://hooks.example.com/after');
+  await page.screenshot({ path: 'test-results/audit-log.png', fullPage: true });
+  // The object's link narrows the log to that webhook's own history.
+  await change.getByRole('link', { name: hookName }).click();
+  await expect(page).toHaveURL(/object_kind=webhook&object_id=/);
+  await expect(page.getByRole('row', { name: /webhook\.(created|updated)/ })).toHaveCount(2);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('heading', { name: 'Users', exact: true })).toBeVisible();
 
   // The admin sees them active, then disables them: their session ends at once.
   await page.reload();

@@ -13,7 +13,13 @@ pub async fn list_audit(query: Option<AuditQuery>) -> Result<AuditPage, AppError
     with_status(
         async {
             let (state, admin, _) = require_user(Role::Admin).await?;
-            audit::page(&state, admin.organization_id, &query.unwrap_or_default()).await
+            audit::page(
+                &state,
+                admin.organization_id,
+                &query.unwrap_or_default(),
+                None,
+            )
+            .await
         }
         .await,
     )

@@ -217,7 +217,10 @@ pub async fn create_first_admin(
             }
             // The link is used once: of several setups posted together, one takes it.
             let link = state.take_setup_link(&token).ok_or(AppError::Forbidden)?;
-            let user = match create_administrator_if_none(&state, &email, password).await {
+            let client = request_client(&state)?;
+            let actor =
+                crate::server::audit::Actor::anonymous(&email, Some(client.address.clone()));
+            let user = match create_administrator_if_none(&state, &actor, &email, password).await {
                 Ok(Some(user)) => user,
                 // Another instance's setup came first.
                 Ok(None) => return Err(AppError::Forbidden),
@@ -227,7 +230,7 @@ pub async fn create_first_admin(
                 }
             };
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
-            start_session(&state, &session, &user, request_client(&state)?).await?;
+            start_session(&state, &session, &user, client).await?;
             redirect_plain_post(crate::model::routes::WEBHOOKS);
             Ok(SetupOutcome::Created)
         }

@@ -77,17 +77,12 @@ mod support {
         state: &crate::server::state::AppState,
     ) -> Result<crate::server::peer::Peer, AppError> {
         let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
-        let tcp_peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .ok_or_else(|| crate::server::auth::internal("no client address on the request"))?
-            .0
-            .ip();
-        Ok(crate::server::peer::Peer::of(
-            tcp_peer,
+        crate::server::peer::Peer::of_request(
+            &parts.extensions,
             &parts.headers,
             &state.config.trusted_proxies,
-        ))
+        )
+        .ok_or_else(|| crate::server::auth::internal("no client address on the request"))
     }
 
     /// The signed-in `user` as the audit log names them, with the call's address.

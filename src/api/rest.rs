@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/deliveries", get(list_deliveries))
         .route("/api/v1/deliveries/{id}", get(get_delivery))
+        .route("/api/v1/audit-log", get(list_audit_log))
         .route("/api/openapi.json", get(openapi_json))
 }
 
@@ -283,22 +284,45 @@ fn answer(result: ApiResult) -> Response {
     })
 }
 
-/// The caller's sandbox, if its credential may do what `scope` allows.
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    scope: Scope,
-) -> Result<SandboxRef, Refusal> {
-    Ok(acting_caller(state, headers, scope).await?.0)
+/// What a REST handler takes of its request besides the body: the headers that carry the
+/// credentials, and the client's address, which the audit log names with every change.
+pub struct RestCall {
+    headers: HeaderMap,
+    address: Option<String>,
 }
 
-/// [`caller`] with the credential as the audit log names it, for the calls that change things.
+impl axum::extract::FromRequestParts<AppState> for RestCall {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = crate::server::peer::Peer::of_request(
+            &parts.extensions,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        );
+        Ok(RestCall {
+            headers: parts.headers.clone(),
+            address: peer.map(|peer| peer.address.to_string()),
+        })
+    }
+}
+
+/// The caller's sandbox, if its credential may do what `scope` allows.
+async fn caller(state: &AppState, call: &RestCall, scope: Scope) -> Result<SandboxRef, Refusal> {
+    Ok(acting_caller(state, call, scope).await?.0)
+}
+
+/// [`caller`] with the credential and the call's address as the audit log names them, for the
+/// calls that change things.
 async fn acting_caller(
     state: &AppState,
-    headers: &HeaderMap,
+    call: &RestCall,
     scope: Scope,
 ) -> Result<(SandboxRef, Actor), Refusal> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let text = |name: &str| call.headers.get(name).and_then(|v| v.to_str().ok());
     let (credential, sandbox) = authorize(
         state,
         CallerHeaders {
@@ -310,7 +334,19 @@ async fn acting_caller(
         scope,
     )
     .await?;
-    Ok((sandbox, Actor::credential(&credential)))
+    Ok((
+        sandbox,
+        Actor::credential(&credential, call.address.clone()),
+    ))
+}
+
+/// A list's page size: `limit`, 1 to 100, 50 when not given.
+fn page_limit(limit: Option<i64>) -> Result<i64, Refusal> {
+    let limit = limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(Refusal::new(400, Some("limit"), "limit is 1 to 100."));
+    }
+    Ok(limit)
 }
 
 fn internal(error: impl std::fmt::Display) -> Refusal {
@@ -546,10 +582,10 @@ async fn saved_campaign(
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
     responses((status = 200, body = [WebhookResource]), (status = 401, description = "Missing or invalid credentials")),
     security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
-async fn list_webhooks(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn list_webhooks(State(state): State<AppState>, call: RestCall) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Read).await?;
+            let sandbox = caller(&state, &call, Scope::Read).await?;
             let records = state
                 .store
                 .list_webhooks(sandbox.id)
@@ -565,14 +601,10 @@ async fn list_webhooks(State(state): State<AppState>, headers: HeaderMap) -> Res
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = WebhookInput,
     responses((status = 201, body = WebhookResource), (status = 400, body = ValidationErrors)),
     security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
-async fn create_webhook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_webhook(State(state): State<AppState>, call: RestCall, body: Bytes) -> Response {
     answer(
         async {
-            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &call, Scope::Write).await?;
             let form = webhook_form("", parse_body(&body)?);
             let outcome = webhooks::save(&state, &sandbox, &actor, &form).await;
             saved_webhook(&state, &sandbox, outcome).await
@@ -586,12 +618,12 @@ async fn create_webhook(
     security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn get_webhook(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Path(id): Path<String>,
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Read).await?;
+            let sandbox = caller(&state, &call, Scope::Read).await?;
             let record = webhooks::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("webhook"))?;
@@ -606,13 +638,13 @@ async fn get_webhook(
     security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn update_webhook(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
     answer(
         async {
-            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &call, Scope::Write).await?;
             webhooks::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("webhook"))?;
@@ -629,12 +661,12 @@ async fn update_webhook(
     security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn delete_webhook(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Path(id): Path<String>,
 ) -> Response {
     answer(
         async {
-            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &call, Scope::Write).await?;
             webhooks::delete(&state, &sandbox, &actor, &id)
                 .await
                 .map_err(|error| match error {
@@ -649,10 +681,10 @@ async fn delete_webhook(
 
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns",
     responses((status = 200, body = [CampaignResource])), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
-async fn list_campaigns(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn list_campaigns(State(state): State<AppState>, call: RestCall) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Read).await?;
+            let sandbox = caller(&state, &call, Scope::Read).await?;
             let records = state
                 .store
                 .list_campaigns(sandbox.id)
@@ -668,14 +700,10 @@ async fn list_campaigns(State(state): State<AppState>, headers: HeaderMap) -> Re
 #[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns", request_body = CampaignInput,
     responses((status = 201, body = CampaignResource), (status = 400, body = ValidationErrors)),
     security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
-async fn create_campaign(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_campaign(State(state): State<AppState>, call: RestCall, body: Bytes) -> Response {
     answer(
         async {
-            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &call, Scope::Write).await?;
             let form = campaign_form("", parse_body(&body)?);
             let outcome = campaigns::save(&state, &sandbox, &actor, &form).await;
             saved_campaign(&state, &sandbox, outcome).await
@@ -688,12 +716,12 @@ async fn create_campaign(
     responses((status = 200, body = CampaignResource), (status = 404)), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn get_campaign(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Path(id): Path<String>,
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Read).await?;
+            let sandbox = caller(&state, &call, Scope::Read).await?;
             let record = campaigns::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("campaign"))?;
@@ -708,13 +736,13 @@ async fn get_campaign(
     security(("apiKey" = ["write"], "bearerToken" = ["write"])))]
 async fn update_campaign(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
     answer(
         async {
-            let (sandbox, actor) = acting_caller(&state, &headers, Scope::Write).await?;
+            let (sandbox, actor) = acting_caller(&state, &call, Scope::Write).await?;
             campaigns::load(&state, &sandbox, &id)
                 .await
                 .map_err(|_| not_found("campaign"))?;
@@ -731,20 +759,13 @@ async fn update_campaign(
     responses((status = 200, body = DeliveryPage)), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn list_deliveries(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Query(query): Query<DeliveryQuery>,
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Read).await?;
-            let limit = query.limit.unwrap_or(50);
-            if !(1..=100).contains(&limit) {
-                return Err(Refusal::new(
-                    400,
-                    Some("limit"),
-                    "limit is 1 to 100.".to_string(),
-                ));
-            }
+            let sandbox = caller(&state, &call, Scope::Read).await?;
+            let limit = page_limit(query.limit)?;
             let filter = crate::server::history::filter_of(
                 &crate::model::history::DeliveryQuery {
                     webhook: query.webhook_id.clone(),
@@ -793,12 +814,12 @@ async fn list_deliveries(
     responses((status = 200, body = DeliveryDetail), (status = 404)), security(("apiKey" = ["read"], "bearerToken" = ["read"])))]
 async fn get_delivery(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    call: RestCall,
     Path(id): Path<String>,
 ) -> Response {
     answer(
         async {
-            let sandbox = caller(&state, &headers, Scope::Read).await?;
+            let sandbox = caller(&state, &call, Scope::Read).await?;
             let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found("delivery"))?;
             let (record, payload, attempts) = state
                 .store
@@ -824,6 +845,149 @@ async fn get_delivery(
                             body_excerpt: a.body_excerpt,
                         })
                         .collect(),
+                },
+            ))
+        }
+        .await,
+    )
+}
+
+/// An entry of the audit log: who changed what, when, from where, and how.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryResource {
+    /// Increasing with time; the cursor of the pages.
+    id: i64,
+    at: String,
+    /// `user`, `credential`, `system` or `anonymous` (a sign-in by someone not signed in).
+    actor_kind: String,
+    /// The user's email, the credential's name, or what the system did it as.
+    actor: String,
+    /// The client's address, when the change came through a request.
+    address: Option<String>,
+    /// What was done, e.g. `webhook.updated`, `user.role_changed`, `sign_in.failed`.
+    action: String,
+    /// `webhook`, `campaign`, `credential`, `sandbox`, `user` or `delivery`.
+    object_kind: String,
+    object_id: Option<String>,
+    object_name: String,
+    /// The fields that changed; a secret's values are never given, only that it changed.
+    changes: Vec<FieldChangeResource>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldChangeResource {
+    field: String,
+    before: Option<String>,
+    after: Option<String>,
+    /// A secret (a key, a secret header value, a password): `before` and `after` are absent.
+    secret: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLogPage {
+    /// Newest first.
+    items: Vec<AuditEntryResource>,
+    /// Pass as `before` for the next page; absent on the last one.
+    next_before: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditLogQuery {
+    /// A user's email or a credential's name, matched exactly, without regard to case.
+    actor: Option<String>,
+    /// `webhook`, `campaign`, `credential`, `sandbox`, `user` or `delivery`.
+    object_kind: Option<String>,
+    /// One object's id: its whole history.
+    object_id: Option<String>,
+    /// e.g. `webhook.updated`.
+    action: Option<String>,
+    /// At or after this UTC time (`2026-11-28T09:30`, or a date).
+    from: Option<String>,
+    /// Before this UTC time.
+    to: Option<String>,
+    /// 1 to 100; default 50.
+    limit: Option<i64>,
+    /// The `nextBefore` of the previous page.
+    before: Option<String>,
+}
+
+fn audit_entry_resource(entry: crate::model::audit::AuditEntry) -> AuditEntryResource {
+    AuditEntryResource {
+        id: entry.id,
+        at: entry.at,
+        actor_kind: entry.actor_kind.as_str().into(),
+        actor: entry.actor,
+        address: entry.address,
+        action: entry.action,
+        object_kind: entry.object_kind,
+        object_id: entry.object_id,
+        object_name: entry.object_name,
+        changes: entry
+            .changes
+            .into_iter()
+            .map(|change| FieldChangeResource {
+                field: change.field,
+                before: change.before,
+                after: change.after,
+                secret: change.secret,
+            })
+            .collect(),
+    }
+}
+
+/// The organization's audit log, newest first, under the same filters as its page. The log
+/// belongs to the organization, so every sandbox's credential of it reads the same one.
+#[utoipa::path(get, path = "/api/v1/audit-log", tag = "audit log", params(AuditLogQuery),
+    responses((status = 200, body = AuditLogPage), (status = 400, description = "A filter, `limit` or `before` is not valid, naming it"),
+              (status = 401, description = "Missing or invalid credentials"), (status = 403, description = "The credential lacks the audit scope")),
+    security(("apiKey" = ["audit"], "bearerToken" = ["audit"])))]
+async fn list_audit_log(
+    State(state): State<AppState>,
+    call: RestCall,
+    Query(query): Query<AuditLogQuery>,
+) -> Response {
+    answer(
+        async {
+            let sandbox = caller(&state, &call, Scope::Audit).await?;
+            let limit = page_limit(query.limit)?;
+            let before = match query.before.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(text) => Some(text.parse::<i64>().map_err(|_| {
+                    Refusal::new(
+                        400,
+                        Some("before"),
+                        "before is the nextBefore of a previous page.",
+                    )
+                })?),
+            };
+            let filters = crate::model::audit::AuditQuery {
+                actor: query.actor,
+                object_kind: query.object_kind,
+                object_id: query.object_id,
+                action: query.action,
+                from: query.from,
+                to: query.to,
+                before,
+            };
+            let page = crate::server::audit::page(
+                &state,
+                sandbox.organization_id,
+                &filters,
+                Some(limit as usize),
+            )
+            .await
+            .map_err(|error| match error {
+                AppError::BadRequest(problem) => Refusal::new(400, None, problem),
+                other => internal(other),
+            })?;
+            Ok(json_response(
+                StatusCode::OK,
+                &AuditLogPage {
+                    items: page.entries.into_iter().map(audit_entry_resource).collect(),
+                    next_before: page.next.map(|id| id.to_string()),
                 },
             ))
         }
@@ -905,10 +1069,10 @@ impl utoipa::Modify for Credentials {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Feedback Webhooks API", description = "Every call sends `x-api-key`, `Authorization: Bearer <token>`, `x-gw-ims-org-id` and `x-sandbox-name`. A credential may do what its scopes allow, named on each operation's security requirement: `execute` (the execution API), `read` (the REST API's reads), `write` (its creates, updates and deletes); a call outside them is refused with 403, and a credential past its expiry with 401. Errors are `{type, title, status, report: {additionalContext}}`."),
+    info(title = "Feedback Webhooks API", description = "Every call sends `x-api-key`, `Authorization: Bearer <token>`, `x-gw-ims-org-id` and `x-sandbox-name`. A credential may do what its scopes allow, named on each operation's security requirement: `execute` (the execution API), `read` (the REST API's reads), `write` (its creates, updates and deletes), `audit` (the organization's audit log); a call outside them is refused with 403, and a credential past its expiry with 401. Errors are `{type, title, status, report: {additionalContext}}`."),
     paths(list_webhooks, create_webhook, get_webhook, update_webhook, delete_webhook,
           list_campaigns, create_campaign, get_campaign, update_campaign,
-          list_deliveries, get_delivery, execution_documented),
+          list_deliveries, get_delivery, list_audit_log, execution_documented),
     modifiers(&Credentials)
 )]
 pub struct ApiDoc;

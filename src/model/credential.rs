@@ -13,16 +13,20 @@ pub enum Scope {
     Read,
     /// The REST API's creates, updates and deletes.
     Write,
+    /// The organization's audit log through the REST API: who changed what, from where. Its
+    /// own scope, never implied by `read`, since the log names people and their addresses.
+    Audit,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 3] = [Scope::Execute, Scope::Read, Scope::Write];
+    pub const ALL: [Scope; 4] = [Scope::Execute, Scope::Read, Scope::Write, Scope::Audit];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Execute => "execute",
             Scope::Read => "read",
             Scope::Write => "write",
+            Scope::Audit => "audit",
         }
     }
 
@@ -36,6 +40,7 @@ impl Scope {
             Scope::Execute => "run campaigns through the execution API",
             Scope::Read => "read webhooks, campaigns and deliveries through the REST API",
             Scope::Write => "create, change and delete webhooks and campaigns through the REST API",
+            Scope::Audit => "read the organization's audit log through the REST API",
         }
     }
 
@@ -76,6 +81,8 @@ pub struct CredentialForm {
     pub scope_read: Option<String>,
     #[serde(default)]
     pub scope_write: Option<String>,
+    #[serde(default)]
+    pub scope_audit: Option<String>,
     /// One of [`EXPIRY_CHOICES`]' keys.
     #[serde(default)]
     pub expires: String,
@@ -105,6 +112,7 @@ pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, Str
         (Scope::Execute, &form.scope_execute),
         (Scope::Read, &form.scope_read),
         (Scope::Write, &form.scope_write),
+        (Scope::Audit, &form.scope_audit),
     ];
     let scopes: Vec<Scope> = checked
         .iter()
@@ -177,33 +185,34 @@ pub fn credential_name_problem(name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn form(scopes: [bool; 3], expires: &str) -> CredentialForm {
+    fn form(scopes: [bool; 4], expires: &str) -> CredentialForm {
         let on = |yes: bool| yes.then(|| "on".to_string());
         CredentialForm {
             name: "Order service".into(),
             scope_execute: on(scopes[0]),
             scope_read: on(scopes[1]),
             scope_write: on(scopes[2]),
+            scope_audit: on(scopes[3]),
             expires: expires.into(),
         }
     }
 
     #[test]
     fn a_credential_needs_a_scope_and_a_listed_expiry() {
-        let draft = validate_credential(&form([true, false, true], "90d")).unwrap();
+        let draft = validate_credential(&form([true, false, true, false], "90d")).unwrap();
         assert_eq!(draft.scopes, vec![Scope::Execute, Scope::Write]);
         assert_eq!(draft.lifetime_days, Some(90));
         assert_eq!(draft.expires_at_ms(1_000), Some(1_000 + 90 * 86_400_000));
         assert_eq!(
-            validate_credential(&form([false, true, false], ""))
+            validate_credential(&form([false, true, false, false], ""))
                 .unwrap()
                 .lifetime_days,
             None
         );
-        assert!(validate_credential(&form([false; 3], "never"))
+        assert!(validate_credential(&form([false; 4], "never"))
             .unwrap_err()
             .contains("at least one"));
-        assert!(validate_credential(&form([true; 3], "10y"))
+        assert!(validate_credential(&form([true; 4], "10y"))
             .unwrap_err()
             .contains("from the list"));
     }
@@ -218,6 +227,12 @@ mod tests {
             Scope::split("read, write,admin"),
             vec![Scope::Read, Scope::Write]
         );
+        assert_eq!(
+            Scope::join(&[Scope::Audit, Scope::Read]),
+            "read,audit",
+            "the audit scope is stored by its own name"
+        );
+        assert_eq!(Scope::split("audit"), vec![Scope::Audit]);
         assert_eq!(Scope::split(""), Vec::<Scope>::new());
     }
 }

@@ -31,13 +31,16 @@ impl Actor {
         }
     }
 
-    /// A caller of the REST API, by its credential.
-    pub fn credential(credential: &crate::server::storage::CredentialRecord) -> Actor {
+    /// A caller of the REST API, by its credential, with the call's address.
+    pub fn credential(
+        credential: &crate::server::storage::CredentialRecord,
+        address: Option<String>,
+    ) -> Actor {
         Actor {
             kind: ActorKind::Credential,
             id: Some(credential.id.to_string()),
             name: credential.name.clone(),
-            address: None,
+            address,
         }
     }
 
@@ -295,24 +298,24 @@ pub fn filter_of(query: &AuditQuery) -> Result<AuditFilter, AppError> {
     })
 }
 
-/// A page of the organization's log, newest first.
+/// A page of the organization's log, newest first: the page's [`AUDIT_PAGE_SIZE`] entries, or
+/// `size` for a REST caller (already bounded by its handler).
 pub async fn page(
     state: &AppState,
     organization_id: uuid::Uuid,
     query: &AuditQuery,
+    size: Option<usize>,
 ) -> Result<AuditPage, AppError> {
+    let size = size.unwrap_or(AUDIT_PAGE_SIZE);
     let filter = filter_of(query)?;
+    // One more than the page shows: whether there is a next page, without counting.
     let stored = state
         .store
-        .list_audit(organization_id, &filter, AUDIT_PAGE_SIZE as i64 + 1)
+        .list_audit(organization_id, &filter, size as i64 + 1)
         .await
         .map_err(internal)?;
-    let more = stored.len() > AUDIT_PAGE_SIZE;
-    let entries: Vec<AuditEntry> = stored
-        .iter()
-        .take(AUDIT_PAGE_SIZE)
-        .map(entry_view)
-        .collect();
+    let more = stored.len() > size;
+    let entries: Vec<AuditEntry> = stored.iter().take(size).map(entry_view).collect();
     Ok(AuditPage {
         next: more.then(|| entries.last().map(|entry| entry.id)).flatten(),
         entries,

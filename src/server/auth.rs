@@ -160,21 +160,42 @@ pub async fn create_user(
 }
 
 /// Creates the first user, an administrator, unless a user exists by then (another setup, or
-/// another instance, came first): `None`. Atomic in the database, across instances too.
+/// another instance, came first): `None`. Atomic in the database, across instances too, and
+/// written in the audit log as done by `actor` (the person at the setup link, or the system for
+/// the configuration's administrator).
 pub async fn create_administrator_if_none(
     state: &AppState,
+    actor: &crate::server::audit::Actor,
     email: &str,
     password: String,
 ) -> Result<Option<UserRecord>, AppError> {
+    use crate::server::audit::{entry, user_fields, Object};
     let password_hash = hash_password(&state.password_hashing, password).await?;
+    let email = email.trim().to_lowercase();
+    let organization_id = state.default_sandbox.organization_id;
+    let role = Role::Admin.as_str();
+    let audit = entry(
+        organization_id,
+        actor,
+        "setup.administrator_created",
+        Object {
+            kind: "user",
+            id: None,
+            name: &email,
+        },
+        &crate::model::audit::diff(None, Some(&user_fields(&email, role, "active"))),
+    );
     state
         .store
-        .create_first_user(NewUser {
-            organization_id: state.default_sandbox.organization_id,
-            email: email.trim().to_lowercase(),
-            password_hash,
-            role: Role::Admin.as_str().into(),
-        })
+        .create_first_user(
+            NewUser {
+                organization_id,
+                email: email.clone(),
+                password_hash,
+                role: role.into(),
+            },
+            &audit,
+        )
         .await
         .map_err(internal)
 }

@@ -5,14 +5,13 @@
 use crate::server::config::Config;
 use crate::server::peer::Peer;
 use crate::server::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, STRICT_TRANSPORT_SECURITY,
 };
 use axum::http::{HeaderMap, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
 
 /// The policy of every answer that is not a page (JSON, redirects, files): it runs nothing.
 pub const STRICT_POLICY: &str =
@@ -59,12 +58,12 @@ pub fn announce_page_policy(options: &leptos::config::LeptosOptions) {
 /// reverse proxy does (`X-Forwarded-Proto`).
 pub fn served_over_https(config: &Config, request: &Request) -> bool {
     config.secure_cookies
-        || request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|ConnectInfo(tcp_peer)| {
-                Peer::of(tcp_peer.ip(), request.headers(), &config.trusted_proxies).https
-            })
+        || Peer::of_request(
+            request.extensions(),
+            request.headers(),
+            &config.trusted_proxies,
+        )
+        .is_some_and(|peer| peer.https)
 }
 
 /// Adds the headers a handler did not set: the strict policy, HSTS over https, and

@@ -51,6 +51,18 @@ impl Peer {
         Peer { address, https }
     }
 
+    /// The peer of a request whose extensions carry the TCP peer (axum's `ConnectInfo`, which
+    /// the server's listener adds to every request); `None` without it.
+    pub fn of_request(
+        extensions: &axum::http::Extensions,
+        headers: &HeaderMap,
+        trusted: &TrustedProxies,
+    ) -> Option<Peer> {
+        let axum::extract::ConnectInfo(tcp_peer) =
+            extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?;
+        Some(Peer::of(tcp_peer.ip(), headers, trusted))
+    }
+
     /// The address sign-in attempts are counted under: an IPv4 address, or an IPv6 address's
     /// /64, since one subscriber usually holds a whole /64 and could otherwise take a fresh
     /// address for every guess.

@@ -77,6 +77,7 @@ async fn the_team_changes_are_written_with_who_where_and_the_diff() {
             "user.invitation_accepted",
             "user.invited",
             "sign_in.succeeded",
+            "setup.administrator_created",
         ],
         "newest first: {log:?}"
     );
@@ -161,7 +162,11 @@ async fn the_log_is_filtered_paged_newest_first_and_exported() {
         .chain(rest.iter())
         .map(|entry| entry["id"].as_i64().unwrap())
         .collect();
-    assert_eq!(ids.len(), 61, "60 failures and the administrator's sign-in");
+    assert_eq!(
+        ids.len(),
+        62,
+        "60 failures, the administrator's sign-in and their setup"
+    );
     assert!(ids.windows(2).all(|pair| pair[0] > pair[1]), "{ids:?}");
 
     let one = entries(&app, &[("actor", "Nobody07@example.com")]).await;
@@ -382,4 +387,201 @@ async fn credentials_and_sandboxes_are_written_without_their_tokens() {
     assert_eq!(fields, ["name", "API key", "scopes", "expires"]);
     assert_eq!(log[2]["changes"][2]["after"], "read");
     assert!(!serde_json::to_string(&log).unwrap().contains(&token));
+}
+
+/// `GET /api/v1/audit-log` with a credential's `audit` scope: what the page shows, under the
+/// same filters, in pages that walk the whole log once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_reads_through_the_rest_api_with_its_own_scope() {
+    use reqwest::Method;
+    let api = crate::support::api::api().await;
+    let read = |credential: (&str, &str), query: &str| {
+        api.rest_as(
+            credential,
+            Method::GET,
+            &format!("/api/v1/audit-log{query}"),
+        )
+        .send()
+    };
+    let everyday = (api.api_key.as_str(), api.token.as_str());
+    let refused = read(everyday, "").await.unwrap();
+    assert_eq!(
+        refused.status(),
+        403,
+        "read, write and execute do not reach the log"
+    );
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["title"]
+            .as_str()
+            .unwrap()
+            .contains("lack the audit scope"),
+        "{body}"
+    );
+    let anonymous = reqwest::get(api.app.url("/api/v1/audit-log"))
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    // A change through the REST API: its credential and address are written.
+    let hook = serde_json::json!({"name": "Via REST", "channels": ["email"],
+        "url": "https://hooks.example.com/rest", "events": ["sent"]});
+    let created = api
+        .rest(Method::POST, "/api/v1/webhooks")
+        .json(&hook)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let hook_id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (key, token) = api.new_credential("Auditor", &["audit"], "30d").await;
+    let auditor = (key.as_str(), token.as_str());
+
+    let page = |query: String| async move {
+        let response = read(auditor, &query).await.unwrap();
+        assert_eq!(response.status(), 200, "{query}");
+        response.json::<Value>().await.unwrap()
+    };
+    let whole = page("?limit=100".into()).await;
+    let items = whole["items"].as_array().unwrap().clone();
+    assert_eq!(whole["nextBefore"], Value::Null, "everything on one page");
+    assert_eq!(
+        actions(&items),
+        [
+            "credential.created",
+            "webhook.created",
+            "credential.created",
+            "sign_in.succeeded",
+            "setup.administrator_created",
+        ],
+        "the same entries as the page, newest first"
+    );
+    assert_eq!(items, entries_as_rest(&entries(&api.app, &[]).await));
+    let by_rest = &items[1];
+    assert_eq!(by_rest["actorKind"], "credential");
+    assert_eq!(by_rest["actor"], "Order service");
+    assert_eq!(by_rest["address"], "127.0.0.1");
+    assert_eq!(by_rest["objectId"], hook_id.as_str());
+    assert_eq!(by_rest["objectName"], "Via REST");
+
+    // Pages of two walk the log once, in decreasing ids, and end with no cursor.
+    let mut walked = Vec::new();
+    let mut query = "?limit=2".to_string();
+    loop {
+        let next = page(query.clone()).await;
+        let items = next["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        walked.extend(items.iter().map(|item| item["id"].as_i64().unwrap()));
+        match next["nextBefore"].as_str() {
+            Some(cursor) => query = format!("?limit=2&before={cursor}"),
+            None => break,
+        }
+    }
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|item| item["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(walked, ids, "no entry skipped or repeated");
+
+    // The page's filters, by their REST names.
+    let filtered = page(format!("?objectKind=webhook&objectId={hook_id}")).await;
+    assert_eq!(
+        actions(filtered["items"].as_array().unwrap()),
+        ["webhook.created"]
+    );
+    let filtered = page("?action=credential.created&actor=ADMIN@example.com".into()).await;
+    assert_eq!(filtered["items"].as_array().unwrap().len(), 2);
+    let filtered = page("?to=2000-01-01".into()).await;
+    assert_eq!(filtered["items"], serde_json::json!([]));
+
+    // Refusals name what is wrong.
+    for (query, field, words) in [
+        ("?limit=0", Some("limit"), "limit is 1 to 100"),
+        ("?limit=101", Some("limit"), "limit is 1 to 100"),
+        ("?before=yesterday", Some("before"), "nextBefore"),
+        ("?from=last%20tuesday", None, "The from time"),
+    ] {
+        let refused = read(auditor, query).await.unwrap();
+        assert_eq!(refused.status(), 400, "{query}");
+        let body: Value = refused.json().await.unwrap();
+        assert!(body["title"].as_str().unwrap().contains(words), "{body}");
+        assert_eq!(
+            body["report"]["additionalContext"]["field"].as_str(),
+            field,
+            "{body}"
+        );
+    }
+    let long = format!("?action={}", "x".repeat(400));
+    assert_eq!(read(auditor, &long).await.unwrap().status(), 400);
+
+    // The auditor's credential reads and changes nothing else.
+    let webhooks = api
+        .rest_as(auditor, Method::GET, "/api/v1/webhooks")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(webhooks.status(), 403);
+}
+
+/// The page's entries with the REST API's names, to compare the two.
+fn entries_as_rest(entries: &[Value]) -> Vec<Value> {
+    entries
+        .iter()
+        .map(|entry| {
+            let changes: Vec<Value> = entry["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|change| {
+                    serde_json::json!({
+                        "field": change["field"],
+                        "before": change.get("before").cloned().unwrap_or(Value::Null),
+                        "after": change.get("after").cloned().unwrap_or(Value::Null),
+                        "secret": change.get("secret").cloned().unwrap_or(Value::Bool(false)),
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "id": entry["id"], "at": entry["at"], "actorKind": entry["actor_kind"],
+                "actor": entry["actor"], "address": entry["address"], "action": entry["action"],
+                "objectKind": entry["object_kind"], "objectId": entry["object_id"],
+                "objectName": entry["object_name"], "changes": changes,
+            })
+        })
+        .collect()
+}
+
+/// The first administrator is in the log: made by the configuration, by the system.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_administrator_from_the_configuration_is_written_by_the_system() {
+    let app = TestApp::signed_in().await;
+    let setup = entries(&app, &[("action", "setup.administrator_created")]).await;
+    assert_eq!(setup.len(), 1, "{setup:?}");
+    assert_eq!(setup[0]["actor_kind"], "system");
+    assert_eq!(setup[0]["object_kind"], "user");
+    assert_eq!(setup[0]["object_name"], ADMIN_EMAIL);
+    assert_eq!(
+        setup[0]["object_id"],
+        user_id(&app, ADMIN_EMAIL).await.as_str()
+    );
+    assert_eq!(
+        setup[0]["changes"],
+        serde_json::json!([
+            {"field": "email", "after": ADMIN_EMAIL},
+            {"field": "role", "after": "admin"},
+            {"field": "status", "after": "active"},
+        ])
+    );
+    // A restart finds the administrator and writes nothing more.
+    let again = app.beside(&[]).await;
+    drop(again);
+    assert_eq!(
+        entries(&app, &[("action", "setup.administrator_created")])
+            .await
+            .len(),
+        1
+    );
 }

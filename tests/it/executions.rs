@@ -750,6 +750,7 @@ async fn the_whole_loop_through_the_rest_api_only() {
         "/api/v1/campaigns/{id}",
         "/api/v1/deliveries",
         "/api/v1/deliveries/{id}",
+        "/api/v1/audit-log",
         "/im/executions/unitary",
     ] {
         assert!(document["paths"][path].is_object(), "{path} is documented");
@@ -763,6 +764,7 @@ async fn the_whole_loop_through_the_rest_api_only() {
     assert_eq!(scope("/api/v1/webhooks", "post"), "write");
     assert_eq!(scope("/api/v1/webhooks/{id}", "delete"), "write");
     assert_eq!(scope("/im/executions/unitary", "post"), "execute");
+    assert_eq!(scope("/api/v1/audit-log", "get"), "audit");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

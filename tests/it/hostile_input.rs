@@ -329,6 +329,36 @@ async fn setups_posted_together_create_one_administrator() {
     statuses.sort();
     assert_eq!(statuses, [200, 403, 403, 403, 403, 403]);
     assert_eq!(app.server.state.store.user_count().await.unwrap(), 1);
+    // One entry, by the person at the link (not signed in yet), naming the one administrator.
+    let log = app
+        .server
+        .state
+        .store
+        .list_audit(
+            app.server.state.default_sandbox.organization_id,
+            &Default::default(),
+            10,
+        )
+        .await
+        .unwrap();
+    let setups: Vec<_> = log
+        .iter()
+        .filter(|entry| entry.record.action == "setup.administrator_created")
+        .collect();
+    assert_eq!(setups.len(), 1, "{log:?}");
+    let setup = &setups[0].record;
+    assert_eq!(setup.actor_kind, "anonymous");
+    assert_eq!(setup.address.as_deref(), Some("127.0.0.1"));
+    assert_eq!(setup.actor_name, setup.object_name);
+    let admin = app
+        .server
+        .state
+        .store
+        .user_by_email(&setup.object_name)
+        .await
+        .unwrap()
+        .expect("the entry names the administrator");
+    assert_eq!(setup.object_id, Some(admin.id.to_string()));
     // The link is spent.
     let (status, _) = set_up(&app, &token, "late@example.com").await;
     assert_eq!(status, 403);
@@ -759,23 +789,6 @@ async fn a_tenant_whose_endpoints_all_hang_cannot_hold_up_another_tenants_delive
     }
 }
 
-/// A new credential's API key and token, made through the credentials form.
-async fn credential(api: &Api, name: &str, scopes: &[&str], expires: &str) -> (String, String) {
-    let (status, created) = api
-        .app
-        .call_json(
-            "credentials/create",
-            &pairs(&credential_form(name, scopes, expires)),
-        )
-        .await;
-    assert_eq!(status, 200, "{created}");
-    let text = |v: &Value| v.as_str().unwrap().to_string();
-    (
-        text(&created["credential"]["api_key"]),
-        text(&created["token"]),
-    )
-}
-
 async fn refusal(response: reqwest::RequestBuilder) -> (u16, String) {
     let response = response.send().await.unwrap();
     let status = response.status().as_u16();
@@ -796,7 +809,7 @@ async fn a_credential_does_only_what_its_scopes_allow_and_nothing_once_expired()
     let hook = json!({"name": "Via REST", "channels": ["email"], "url": receiver.url("/rest"),
                       "events": ["sent"]});
 
-    let (key, token) = credential(&api, "Reader", &["read"], "never").await;
+    let (key, token) = api.new_credential("Reader", &["read"], "never").await;
     let reader = (key.as_str(), token.as_str());
     let (status, _) = refusal(api.rest_as(reader, Method::GET, "/api/v1/webhooks")).await;
     assert_eq!(status, 200);
@@ -817,7 +830,7 @@ async fn a_credential_does_only_what_its_scopes_allow_and_nothing_once_expired()
         "{title}"
     );
 
-    let (key, token) = credential(&api, "Sender", &["execute"], "30d").await;
+    let (key, token) = api.new_credential("Sender", &["execute"], "30d").await;
     let sender = (key.as_str(), token.as_str());
     let (status, _) = refusal(api.execute_as(sender, &call("s-1"))).await;
     assert_eq!(status, 202);
@@ -828,7 +841,7 @@ async fn a_credential_does_only_what_its_scopes_allow_and_nothing_once_expired()
         "{title}"
     );
 
-    let (key, token) = credential(&api, "Writer", &["write"], "never").await;
+    let (key, token) = api.new_credential("Writer", &["write"], "never").await;
     let (status, _) = refusal(
         api.rest_as((&key, &token), Method::POST, "/api/v1/webhooks")
             .json(&hook),

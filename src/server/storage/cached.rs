@@ -71,7 +71,7 @@ decorate! {TenancyStore {
         fn sandbox_by_name(&self, organization_id: Uuid, name: &str) -> StoreResult<Option<SandboxRef>>;
         fn user_count(&self) -> StoreResult<i64>;
         fn create_user(&self, user: NewUser) -> StoreResult<UserRecord>;
-        fn create_first_user(&self, user: NewUser) -> StoreResult<Option<UserRecord>>;
+        fn create_first_user(&self, user: NewUser, audit: &AuditRecord) -> StoreResult<Option<UserRecord>>;
         fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
         fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
         fn list_credentials(&self, organization_id: Uuid) -> StoreResult<Vec<CredentialRecord>>;

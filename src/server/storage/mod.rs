@@ -219,8 +219,13 @@ pub trait TenancyStore: Send + Sync + 'static {
     /// Refused with `Duplicate` when the email is taken (emails are stored lower-cased).
     async fn create_user(&self, user: NewUser) -> StoreResult<UserRecord>;
     /// Creates `user` only if no user exists yet, atomically (several setups, or instances,
-    /// racing for the first administrator: one wins); `None` when one already existed.
-    async fn create_first_user(&self, user: NewUser) -> StoreResult<Option<UserRecord>>;
+    /// racing for the first administrator: one wins), with `audit`'s entry naming it; `None`
+    /// (and no entry) when one already existed.
+    async fn create_first_user(
+        &self,
+        user: NewUser,
+        audit: &AuditRecord,
+    ) -> StoreResult<Option<UserRecord>>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
     async fn create_credential(

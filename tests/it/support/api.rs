@@ -163,6 +163,28 @@ impl Api {
         self.rest_as((&self.api_key, &self.token), method, path)
     }
 
+    /// A new credential's API key and token, made through the credentials form.
+    pub async fn new_credential(
+        &self,
+        name: &str,
+        scopes: &[&str],
+        expires: &str,
+    ) -> (String, String) {
+        let (status, created) = self
+            .app
+            .call_json(
+                "credentials/create",
+                &pairs(&credential_form(name, scopes, expires)),
+            )
+            .await;
+        assert_eq!(status, 200, "{created}");
+        let text = |v: &Value| v.as_str().unwrap().to_string();
+        (
+            text(&created["credential"]["api_key"]),
+            text(&created["token"]),
+        )
+    }
+
     /// A call of the REST API with another credential (its API key and token).
     pub fn rest_as(
         &self,

@@ -269,6 +269,7 @@ pub fn credential_form(name: &str, scopes: &[&str], expires: &str) -> Vec<(&'sta
             "execute" => "form[scope_execute]",
             "read" => "form[scope_read]",
             "write" => "form[scope_write]",
+            "audit" => "form[scope_audit]",
             other => panic!("no scope {other}"),
         };
         form.push((field, "on".into()));

@@ -186,7 +186,11 @@ impl TenancyStore for PostgresStorage {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn create_first_user(&self, user: NewUser) -> StoreResult<Option<UserRecord>> {
+    async fn create_first_user(
+        &self,
+        user: NewUser,
+        audit: &AuditRecord,
+    ) -> StoreResult<Option<UserRecord>> {
         let id = Uuid::new_v4();
         // Under READ COMMITTED two transactions could both see no user; the lock makes the
         // second wait, and its statement then sees the first one's user.
@@ -199,10 +203,11 @@ impl TenancyStore for PostgresStorage {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        tx.commit().await?;
         if inserted == 0 {
             return Ok(None);
         }
+        super::audit::insert_audit(&mut tx, &audit.naming(id)).await?;
+        tx.commit().await?;
         self.user_by_id(id).await
     }
 

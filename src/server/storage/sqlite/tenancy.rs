@@ -193,17 +193,24 @@ impl TenancyStore for SqliteStorage {
         self.user_by_id(id).await?.ok_or(StoreError::NotFound)
     }
 
-    async fn create_first_user(&self, user: NewUser) -> StoreResult<Option<UserRecord>> {
+    async fn create_first_user(
+        &self,
+        user: NewUser,
+        audit: &AuditRecord,
+    ) -> StoreResult<Option<UserRecord>> {
         let id = Uuid::new_v4();
+        let mut tx = self.pool.begin().await?;
         // One statement: SQLite runs it under the database's one write lock, so no other
         // writer (of this process or another) inserts between its check and its insert.
         let inserted = insert_user(INSERT_FIRST_USER, id, &user)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected();
         if inserted == 0 {
             return Ok(None);
         }
+        super::audit::insert_audit(&mut tx, &audit.naming(id)).await?;
+        tx.commit().await?;
         self.user_by_id(id).await
     }
 
