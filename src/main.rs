@@ -1,27 +1,26 @@
 use clap::Parser;
 use feedback_webhooks::serve;
-use feedback_webhooks::server::config::{Config, RotateKeyArgs};
+use feedback_webhooks::server::config::{BackupArgs, Config, LogFormat, RotateKeyArgs};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
-    if std::env::args().nth(1).as_deref() == Some("rotate-key") {
-        let args = RotateKeyArgs::parse_from(std::env::args().skip(1));
-        match serve::rotate_key(args).await {
-            Ok(done) => println!("{done}"),
-            Err(error) => {
-                eprintln!("feedback-webhooks rotate-key: {error}");
-                std::process::exit(1);
-            }
+    let command = std::env::args().nth(1);
+    match command.as_deref() {
+        Some("backup") => {
+            write_logs(LogFormat::Text);
+            let args = BackupArgs::parse_from(std::env::args().skip(1));
+            finish("backup", serve::backup(args).await)
         }
-        return;
+        Some("rotate-key") => {
+            write_logs(LogFormat::Text);
+            let args = RotateKeyArgs::parse_from(std::env::args().skip(1));
+            finish("rotate-key", serve::rotate_key(args).await)
+        }
+        _ => {}
     }
     let config = Config::parse();
+    write_logs(config.log_format);
     let server = match serve::start(config).await {
         Ok(server) => server,
         Err(error) => {
@@ -32,6 +31,35 @@ async fn main() {
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.stop().await;
+}
+
+/// Log lines on standard error, as `RUST_LOG` filters them (default: information and above).
+fn write_logs(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        // One JSON object a line, the event's fields at the top level beside its level, time
+        // and target.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
+
+/// Ends a one-off command: what it did on stdout, or why it failed on stderr and exit code 1.
+fn finish(command: &str, result: Result<String, serve::StartError>) -> ! {
+    match result {
+        Ok(done) => {
+            println!("{done}");
+            std::process::exit(0)
+        }
+        Err(error) => {
+            eprintln!("feedback-webhooks {command}: {error}");
+            std::process::exit(1)
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -324,6 +324,21 @@ pub async fn rotate_key(args: RotateKeyArgs) -> Result<String, StartError> {
     }
 }
 
+/// `backup`: a consistent copy of the SQLite database, taken while the server runs; what to
+/// tell the operator.
+pub async fn backup(args: crate::server::config::BackupArgs) -> Result<String, StartError> {
+    let size = crate::server::storage::backup(&args.database_url, &args.to)
+        .await
+        .map_err(|error| StartError::Storage(error.to_string()))?;
+    Ok(format!(
+        "Backed up {} to {} ({size} bytes). The encryption key is not in it: keep the key \
+         (encryption.key beside the database, or FW_ENCRYPTION_KEY) with the backup, apart \
+         from it.",
+        without_password(&args.database_url),
+        args.to.display()
+    ))
+}
+
 /// Ended sessions stay in the store until deleted: every `every`, the expired ones go.
 async fn delete_expired_sessions(sessions: Sessions, every: std::time::Duration) {
     let mut ticks = tokio::time::interval(every);

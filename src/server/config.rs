@@ -128,6 +128,18 @@ pub struct Config {
     /// work: the backstop for work no wake-up told of.
     #[arg(long, env = "FW_POLL_INTERVAL", default_value = "1s", value_parser = crate::server::delivery::retry::parse_duration)]
     pub poll_interval: std::time::Duration,
+
+    /// How log lines are written on standard error: `text` for people, `json` (one object a
+    /// line, with its fields) for a log collector. `RUST_LOG` chooses what is written.
+    #[arg(long, env = "FW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// What an instance runs.
@@ -179,4 +191,21 @@ pub struct RotateKeyArgs {
     /// generated and written to the key file.
     #[arg(long, env = "FW_NEW_ENCRYPTION_KEY", hide_env_values = true)]
     pub new_key: Option<String>,
+}
+
+/// `feedback-webhooks backup --to FILE`: a consistent copy of a SQLite database, taken while
+/// the server runs. (A PostgreSQL database is backed up with its own tools.)
+#[derive(Clone, Debug, Parser)]
+#[command(name = "feedback-webhooks backup")]
+pub struct BackupArgs {
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/feedback-webhooks.db"
+    )]
+    pub database_url: String,
+
+    /// The file to write; it must not exist yet.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
 }

@@ -10,6 +10,7 @@ mod executions;
 mod history;
 mod hostile_input;
 mod instances;
+mod operations;
 mod outbox;
 mod roles;
 mod secrets_at_rest;

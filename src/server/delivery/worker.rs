@@ -435,7 +435,12 @@ impl DeliveryEngine {
         if started_at_ms + REQUEST_BUDGET_MS.min(lease_ms * 3 / 4) > lease_until {
             // Waited so long behind a slow endpoint that the request could outlive the lease:
             // leave it unsent; once the lease ends it is claimed again, attempts unchanged.
-            tracing::debug!(delivery = %delivery.id, "lease too short to send; released");
+            tracing::debug!(
+                webhook = %delivery.webhook_id,
+                delivery = %delivery.id,
+                attempt = delivery.attempts + 1,
+                "lease too short to send; released"
+            );
             return None;
         }
         let id = delivery.id.to_string();
@@ -444,7 +449,13 @@ impl DeliveryEngine {
             let headers = webhook
                 .headers(&id, delivery.payload.as_bytes())
                 .map_err(|problem| {
-                    tracing::warn!(webhook = %delivery.webhook_id, %problem, "cannot sign the request");
+                    tracing::warn!(
+                        webhook = %delivery.webhook_id,
+                        delivery = %delivery.id,
+                        attempt = delivery.attempts + 1,
+                        %problem,
+                        "cannot sign the request"
+                    );
                     AttemptError::Config
                 })?;
             Ok((webhook, headers))
@@ -460,6 +471,16 @@ impl DeliveryEngine {
         };
         drop(permit);
         let attempt = delivery.attempts + 1;
+        // Names, codes and times only: never a header value, a body or a payload.
+        tracing::debug!(
+            webhook = %delivery.webhook_id,
+            delivery = %delivery.id,
+            attempt,
+            status = result.status,
+            error = result.error.map(|e| e.code()),
+            duration_ms = result.duration.as_millis() as u64,
+            "attempt finished"
+        );
         let next = if result.is_success() {
             NextStep::Succeeded
         } else {

@@ -521,6 +521,37 @@ pub struct Opened {
     pub wakeups: tokio::sync::mpsc::Receiver<Wakeup>,
 }
 
+/// Why a backup was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("{0} exists already: name a new file")]
+    TargetExists(std::path::PathBuf),
+    #[error("no database at {0}")]
+    NoDatabase(std::path::PathBuf),
+    #[error(
+        "a PostgreSQL database is backed up with its own tools: \
+         pg_dump --format=custom --file=feedback-webhooks.dump <database URL>, \
+         restored with pg_restore --clean --dbname=<database URL> feedback-webhooks.dump"
+    )]
+    PostgresTools,
+    #[error("unsupported database URL: expected sqlite://…")]
+    Unsupported,
+    #[error("{0}")]
+    Database(#[from] sqlx::Error),
+    #[error("writing the backup: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Writes a consistent copy of the database the URL names to `to`, while other connections
+/// (a running server) go on writing; its size in bytes.
+pub async fn backup(url: &str, to: &std::path::Path) -> Result<u64, BackupError> {
+    match url.split_once(':').map(|(scheme, _)| scheme) {
+        Some("sqlite") => sqlite::backup(url, to).await,
+        Some("postgres" | "postgresql") => Err(BackupError::PostgresTools),
+        _ => Err(BackupError::Unsupported),
+    }
+}
+
 /// Opens and migrates the database the URL names, choosing the backend by its scheme.
 pub async fn open(url: &str) -> Result<Opened, sqlx::Error> {
     match url.split_once(':').map(|(scheme, _)| scheme) {

@@ -160,6 +160,49 @@ pub(super) async fn open(url: &str) -> Result<Opened, sqlx::Error> {
     })
 }
 
+/// A consistent copy of the database at `url` in `to` (see [`super::backup`]): `VACUUM INTO`
+/// reads one snapshot, so writers go on meanwhile and the copy holds every transaction committed
+/// before it began, compacted. It is written beside `to` and renamed there once synced, so a
+/// crash never leaves a half-written file under the backup's name.
+pub(super) async fn backup(url: &str, to: &std::path::Path) -> Result<u64, super::BackupError> {
+    use super::BackupError;
+    use sqlx::{ConnectOptions, Connection};
+    if to.exists() {
+        return Err(BackupError::TargetExists(to.to_path_buf()));
+    }
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(false)
+        .busy_timeout(Duration::from_secs(30));
+    let database = options.get_filename().to_path_buf();
+    if !database.exists() {
+        return Err(BackupError::NoDatabase(database));
+    }
+    let mut partial = to.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    // What a backup that died halfway left behind.
+    let _ = std::fs::remove_file(&partial);
+    let mut connection = options.connect().await?;
+    let copied = sqlx::query("VACUUM INTO $1")
+        .bind(partial.to_string_lossy().into_owned())
+        .execute(&mut connection)
+        .await;
+    let _ = connection.close().await;
+    if let Err(error) = copied {
+        let _ = std::fs::remove_file(&partial);
+        return Err(error.into());
+    }
+    // VACUUM INTO does not sync what it wrote.
+    let file = std::fs::File::open(&partial)?;
+    file.sync_all()?;
+    let size = file.metadata()?.len();
+    std::fs::rename(&partial, to)?;
+    if let Some(dir) = to.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(size)
+}
+
 /// An exclusive lock on `<database file>.lock`, held until dropped (none for a database in
 /// memory, which no other process can open).
 async fn migration_lock(url: &str) -> Result<Option<std::fs::File>, sqlx::Error> {

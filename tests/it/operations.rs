@@ -1,0 +1,339 @@
+//! Running it unattended: the `backup` command copies a SQLite database while the server takes
+//! calls, and the copy restores to a working server holding every acknowledged event.
+
+use crate::support::api::*;
+use crate::support::receiver::TestReceiver;
+use crate::support::*;
+use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Runs `feedback-webhooks backup` (the binary, as an operator would) and returns its output.
+async fn run_backup(database_url: &str, to: &std::path::Path) -> std::process::Output {
+    let (url, to) = (database_url.to_string(), to.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_feedback-webhooks"))
+            .args(["backup", "--database-url", &url, "--to"])
+            .arg(&to)
+            .env("RUST_LOG", "warn")
+            .output()
+            .expect("the server binary runs")
+    })
+    .await
+    .unwrap()
+}
+
+/// Every requestId among the deliveries the REST API lists, page after page.
+async fn listed_request_ids(api: &Api) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut path = "/api/v1/deliveries?limit=100".to_string();
+    loop {
+        let response = api.rest(reqwest::Method::GET, &path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let page: Value = response.json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            ids.insert(item["requestId"].as_str().unwrap().to_string());
+        }
+        match page["nextBefore"].as_str() {
+            Some(cursor) => path = format!("/api/v1/deliveries?limit=100&before={cursor}"),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_restores_with_every_acknowledged_event() {
+    let api = Arc::new(api().await);
+    let receiver = TestReceiver::start().await;
+    let campaign = api.live_campaign_to(&receiver, &["sent"]).await;
+    let database_url = std::fs::read_to_string(api.app.dir.path().join("database-url")).unwrap();
+    let backups = tempfile::tempdir().unwrap();
+    let copy = backups.path().join("backup.db");
+
+    if crate::support::database::is_postgres() {
+        // PostgreSQL has its own tools; the command says which and writes nothing.
+        let output = run_backup(&database_url, &copy).await;
+        assert!(!output.status.success());
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains("pg_dump"), "{said}");
+        assert!(!copy.exists());
+        return;
+    }
+
+    // Calls keep coming while the backup runs: each acknowledged one is noted with its time.
+    let acknowledged = Arc::new(Mutex::new(Vec::<(String, Instant)>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let callers: Vec<_> = (0..4)
+        .map(|caller| {
+            let (api, campaign) = (api.clone(), campaign.clone());
+            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let request_id = format!("load-{caller}-{n}");
+                    n += 1;
+                    let response = api
+                        .execute(&one_recipient_call(&campaign, &request_id))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 202);
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .push((request_id, Instant::now()));
+                }
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().unwrap().len() < 100 {
+        assert!(Instant::now() < deadline, "the calls are answered");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let backup_started = Instant::now();
+    let output = run_backup(&database_url, &copy).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("The encryption key is not in it"), "{said}");
+    // More calls after the copy, then the load stops.
+    let after = acknowledged.lock().unwrap().len() + 20;
+    while acknowledged.lock().unwrap().len() < after {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    let before_backup: Vec<String> = acknowledged
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, at)| *at < backup_started)
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(before_backup.len() >= 100);
+
+    // A second backup to the same file is refused: nothing is overwritten.
+    let again = run_backup(&database_url, &copy).await;
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+
+    // Restored as the README says: the copy as the database file, the key file beside it.
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored_file = restored_dir.path().join("test.db");
+    std::fs::copy(&copy, &restored_file).unwrap();
+    std::fs::copy(
+        api.app.dir.path().join("encryption.key"),
+        restored_dir.path().join("encryption.key"),
+    )
+    .unwrap();
+    std::fs::write(
+        restored_dir.path().join("database-url"),
+        format!("sqlite://{}", restored_file.display()),
+    )
+    .unwrap();
+    let restored = Api {
+        app: TestApp::with_admin_in(restored_dir, &[]).await,
+        api_key: api.api_key.clone(),
+        token: api.token.clone(),
+    };
+    let listed = listed_request_ids(&restored).await;
+    let missing: Vec<&String> = before_backup
+        .iter()
+        .filter(|id| !listed.contains(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "acknowledged before the backup, missing from it: {missing:?}"
+    );
+
+    // The restored server works: the same credential's call is accepted and delivered.
+    let response = restored
+        .execute(&one_recipient_call(&campaign, "after-restore"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !arrived_statuses(&receiver)
+        .iter()
+        .any(|(id, _)| id == "after-restore")
+    {
+        assert!(Instant::now() < deadline, "the restored server delivers");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A free port on loopback for a server process to listen on.
+fn free_port() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+}
+
+/// `--log-format json` writes one JSON object a line; a delivery's lines name its webhook,
+/// delivery and attempt; and no secret, token, header value, password or payload content is
+/// written, even with every debug line of every library on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_name_each_delivery_and_never_a_secret() {
+    let api = api().await;
+    let receiver = TestReceiver::start().await;
+    let state = api.app.server.state.clone();
+    let hook = stored_webhook(&state, "Logged", &receiver.url("/logged")).await;
+    let hook_id = hook.id.to_string();
+    let (status, rotated) = api
+        .app
+        .call_json("webhooks/signing-secret/rotate", &[("id", &hook_id)])
+        .await;
+    assert_eq!(status, 200);
+    let signing_secret = rotated["secret"].as_str().unwrap().to_string();
+    let campaign = api
+        .campaign("Logged campaign", "email", "live", Some(&hook_id))
+        .await;
+    let database_url = std::fs::read_to_string(api.app.dir.path().join("database-url")).unwrap();
+    let Api {
+        app,
+        api_key,
+        token,
+    } = api;
+    let TestApp { server, dir, .. } = app;
+    server.stop().await;
+
+    // The same database served by the binary, every debug line on, as JSON.
+    let address = free_port();
+    let log_path = dir.path().join("server.log");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_feedback-webhooks"));
+    command
+        .args([
+            "--database-url",
+            &database_url,
+            "--listen",
+            &address.to_string(),
+        ])
+        .args([
+            "--allow-private-targets",
+            "127.0.0.1/32",
+            "--log-format",
+            "json",
+        ])
+        .arg("--site-root")
+        .arg(dir.path().join("site"))
+        .env("RUST_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap());
+    if crate::support::database::is_postgres() {
+        command.env(
+            "FW_ENCRYPTION_KEY",
+            crate::support::database::ENCRYPTION_KEY,
+        );
+    }
+    let mut child = command.spawn().expect("the server binary starts");
+    let base = format!("http://{address}");
+    let http = client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let ready = http.get(format!("{base}/readyz")).send().await;
+        if ready.is_ok_and(|answer| answer.status() == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server process gets ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // A delivery with a JWT, a secret header and a signature; a refused sign-in.
+    let recipient_address = "private-recipient-71@example.com";
+    let request_id = "logged-request-5531";
+    let call = serde_json::json!({"requestId": request_id, "campaignId": campaign,
+        "recipients": [recipient(recipient_address)]});
+    let accepted = http
+        .post(format!("{base}/im/executions/unitary"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("x-api-key", &api_key)
+        .header("x-gw-ims-org-id", "default-org")
+        .header("x-sandbox-name", "prod")
+        .json(&call)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 202);
+    let typed_password = "typed-password-never-logged";
+    let refused = http
+        .post(format!("{base}/api/login"))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(&[("email", ADMIN_EMAIL), ("password", typed_password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let delivered = loop {
+        if let Some(delivered) = receiver.received().into_iter().next() {
+            break delivered;
+        }
+        assert!(Instant::now() < deadline, "the delivery arrives");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let sent_header = |name: &str| {
+        delivered.headers[name]
+            .to_str()
+            .unwrap()
+            .trim_start_matches("Bearer ")
+            .to_string()
+    };
+    let (jwt, signature) = (
+        sent_header("authorization"),
+        sent_header("webhook-signature"),
+    );
+    assert_eq!(sent_header("x-api-key"), "k-123");
+    // The attempt's line is written once the attempt is recorded; then the process stops.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let logs = loop {
+        let logs = std::fs::read_to_string(&log_path).unwrap();
+        if logs.contains("attempt finished") {
+            break logs;
+        }
+        assert!(Instant::now() < deadline, "an attempt is logged:\n{logs}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line}"))
+        })
+        .collect();
+    assert!(lines.len() > 10, "debug lines of the libraries too");
+    let attempt = lines
+        .iter()
+        .find(|line| line["message"] == "attempt finished")
+        .unwrap();
+    assert_eq!(attempt["webhook"], hook_id.as_str());
+    assert_eq!(attempt["attempt"], 1);
+    assert_eq!(attempt["status"], 200);
+    assert!(uuid::Uuid::parse_str(attempt["delivery"].as_str().unwrap()).is_ok());
+    assert!(attempt["level"].is_string() && attempt["timestamp"].is_string());
+    for secret in [
+        JWT_SECRET,
+        "k-123",
+        token.as_str(),
+        signing_secret.as_str(),
+        signing_secret.trim_start_matches("whsec_"),
+        jwt.as_str(),
+        signature.as_str(),
+        typed_password,
+        ADMIN_PASSWORD,
+        recipient_address,
+        request_id,
+    ] {
+        assert!(!logs.contains(secret), "{secret} was logged");
+    }
+}
