@@ -1013,13 +1013,7 @@ async fn provider_outcomes_are_emitted_exactly_once_across_a_restart() {
     )
     .await;
 
-    let Api {
-        app,
-        api_key,
-        token,
-    } = api;
-    let TestApp { server, dir, .. } = app;
-    server.stop().await;
+    let (dir, api_key, token) = api.stop().await;
     assert!(
         stopped_at.elapsed() < DELAY,
         "stopped before the waiting outcome fell due"

@@ -197,13 +197,7 @@ async fn logs_name_each_delivery_and_never_a_secret() {
         .campaign("Logged campaign", "email", "live", Some(&hook_id))
         .await;
     let database_url = std::fs::read_to_string(api.app.dir.path().join("database-url")).unwrap();
-    let Api {
-        app,
-        api_key,
-        token,
-    } = api;
-    let TestApp { server, dir, .. } = app;
-    server.stop().await;
+    let (dir, api_key, token) = api.stop().await;
 
     // The same database served by the binary, every debug line on, as JSON.
     let address = free_port();

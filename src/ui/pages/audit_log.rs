@@ -131,8 +131,7 @@ fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
                     <tr>
                         <th scope="col">"When"</th>
                         <th scope="col">"Who"</th>
-                        <th scope="col">"Action"</th>
-                        <th scope="col">"Object"</th>
+                        <th scope="col">"What"</th>
                         <th scope="col">"Changes"</th>
                     </tr>
                 </thead>
@@ -170,13 +169,15 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
                 {kind.map(|kind| view! { " " <span class="chip">{kind}</span> })}
                 {entry.address.clone().map(|address| view! { <span class="time-of-day">{address}</span> })}
             </td>
-            <td data-label="Action"><code>{entry.action.clone()}</code></td>
-            <td data-label="Object">
-                <span class="muted">{entry.object_kind.clone()}": "</span>
-                {match object_link {
-                    Some(href) => view! { <a href=href title="This object's history">{entry.object_name.clone()}</a> }.into_any(),
-                    None => view! { <span>{entry.object_name.clone()}</span> }.into_any(),
-                }}
+            <td data-label="What">
+                <code class="action">{entry.action.clone()}</code>
+                <span class="object">
+                    <span class="muted">{entry.object_kind.clone()}": "</span>
+                    {match object_link {
+                        Some(href) => view! { <a href=href title="This object's history">{entry.object_name.clone()}</a> }.into_any(),
+                        None => view! { <span>{entry.object_name.clone()}</span> }.into_any(),
+                    }}
+                </span>
             </td>
             <td data-label="Changes">
                 <ul class="changes">

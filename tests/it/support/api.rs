@@ -163,6 +163,19 @@ impl Api {
         self.rest_as((&self.api_key, &self.token), method, path)
     }
 
+    /// Stops the server, keeping what a restart on the same database needs: its folder and
+    /// the credential's API key and token.
+    pub async fn stop(self) -> (tempfile::TempDir, String, String) {
+        let Api {
+            app,
+            api_key,
+            token,
+        } = self;
+        let TestApp { server, dir, .. } = app;
+        server.stop().await;
+        (dir, api_key, token)
+    }
+
     /// A new credential's API key and token, made through the credentials form.
     pub async fn new_credential(
         &self,
