@@ -110,11 +110,31 @@ impl<'q> Statements<'q> {
         self,
         pool: &SqlitePool,
     ) -> StoreResult<HashSet<String>> {
+        self.run(pool, Durability::Synced).await
+    }
+
+    /// [`Self::run_in_transaction`] for bookkeeping that acknowledges no one (recorded
+    /// attempts): its commit is not synced itself, but by the next synced commit, which syncs
+    /// the whole log. A power cut before that loses it, and the delivery is sent again: at
+    /// least once, as promised. The pragmas travel in the same round trip.
+    pub(super) async fn run_in_unsynced_transaction(
+        self,
+        pool: &SqlitePool,
+    ) -> StoreResult<HashSet<String>> {
+        self.run(pool, Durability::Unsynced).await
+    }
+
+    async fn run(self, pool: &SqlitePool, durability: Durability) -> StoreResult<HashSet<String>> {
         if self.sql.is_empty() {
             return Ok(HashSet::new());
         }
         let Statements { sql, args } = self;
-        let sql = format!("BEGIN IMMEDIATE;\n{sql}COMMIT;");
+        let sql = match durability {
+            Durability::Synced => format!("BEGIN IMMEDIATE;\n{sql}COMMIT;"),
+            Durability::Unsynced => {
+                format!("{UNSYNCED}\nBEGIN IMMEDIATE;\n{sql}COMMIT;\n{SYNCED}")
+            }
+        };
         let mut connection = WritingConnection(Some(pool.acquire().await?));
         let result = sqlx::query_scalar_with::<_, String, _>(&sql, args)
             .fetch_all(connection.get())
@@ -125,13 +145,12 @@ impl<'q> Statements<'q> {
                 Ok(ids.into_iter().collect())
             }
             Err(error) => {
-                // A failed statement leaves the transaction open. Should ROLLBACK fail too (the
-                // BEGIN itself failed, or the connection broke), the connection is closed.
-                if sqlx::query("ROLLBACK")
-                    .execute(connection.get())
-                    .await
-                    .is_ok()
-                {
+                // A failed statement leaves the transaction open (and the commits unsynced).
+                // Should ROLLBACK or the pragma fail too (the BEGIN itself failed, or the
+                // connection broke), the connection is closed.
+                let rolled_back = sqlx::query("ROLLBACK").execute(connection.get()).await;
+                let synced = sqlx::query(SYNCED).execute(connection.get()).await;
+                if rolled_back.is_ok() && synced.is_ok() {
                     connection.release();
                 }
                 Err(error.into())
@@ -140,7 +159,43 @@ impl<'q> Statements<'q> {
     }
 }
 
-/// The writing connection while a transaction begun by `run_in_transaction` may be open. Unless
+/// Whether a transaction's commit is synced to disk before it returns.
+#[derive(Clone, Copy)]
+enum Durability {
+    Synced,
+    Unsynced,
+}
+
+/// The writing connection's setting (see `SqliteStorage::open`): each commit synced.
+const SYNCED: &str = "PRAGMA synchronous = FULL;";
+const UNSYNCED: &str = "PRAGMA synchronous = NORMAL;";
+
+/// The writing connection with its commits left unsynced, for bookkeeping that acknowledges no
+/// one (claims); see [`Statements::run_in_unsynced_transaction`]. `finish` syncs its commits
+/// again and returns it to the pool; dropped unfinished, it is closed, so the setting never
+/// reaches another writer.
+pub(super) struct UnsyncedWriter(WritingConnection);
+
+impl UnsyncedWriter {
+    pub(super) async fn acquire(pool: &SqlitePool) -> StoreResult<UnsyncedWriter> {
+        let mut connection = WritingConnection(Some(pool.acquire().await?));
+        sqlx::query(UNSYNCED).execute(connection.get()).await?;
+        Ok(UnsyncedWriter(connection))
+    }
+
+    pub(super) fn get(&mut self) -> &mut sqlx::SqliteConnection {
+        self.0.get()
+    }
+
+    pub(super) async fn finish(mut self) {
+        if sqlx::query(SYNCED).execute(self.0.get()).await.is_ok() {
+            self.0.release();
+        }
+    }
+}
+
+/// The writing connection while a transaction begun by `run_in_transaction` may be open (or its
+/// commits are unsynced). Unless
 /// released, it is closed on drop rather than returned to the pool (SQLite rolls back what it
 /// had begun), so an interrupted query never leaves its transaction to the next writer.
 struct WritingConnection(Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>);

@@ -295,4 +295,41 @@ mod tests {
         // 2 is FULL: in WAL mode, NORMAL (1) may lose the last commits on a power cut.
         assert_eq!(synchronous, 2, "the writing connection syncs every commit");
     }
+
+    async fn synchronous(connection: &mut sqlx::SqliteConnection) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(connection)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn bookkeeping_commits_unsynced_and_never_leaves_the_writer_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/bookkeeping.db", dir.path().display());
+        let storage = SqliteStorage::open(&url).await.unwrap();
+        let pool = storage.pool();
+
+        let mut writer = batch::UnsyncedWriter::acquire(pool).await.unwrap();
+        assert_eq!(synchronous(writer.get()).await, 1, "NORMAL while it works");
+        writer.finish().await;
+        assert_eq!(synchronous(&mut pool.acquire().await.unwrap()).await, 2);
+
+        // Dropped unfinished (a claim cancelled midway): that connection is closed, and the
+        // next writer syncs.
+        let writer = batch::UnsyncedWriter::acquire(pool).await.unwrap();
+        drop(writer);
+        assert_eq!(synchronous(&mut pool.acquire().await.unwrap()).await, 2);
+
+        // An unsynced transaction that fails is rolled back and the writer synced again.
+        let mut failing = batch::Statements::default();
+        failing.push("INSERT INTO sandboxes (id) VALUES ('only-an-id')");
+        assert!(failing.run_in_unsynced_transaction(pool).await.is_err());
+        assert_eq!(synchronous(&mut pool.acquire().await.unwrap()).await, 2);
+        // And one that succeeds leaves it synced too.
+        let mut fine = batch::Statements::default();
+        fine.push("SELECT 'x' AS id WHERE 0");
+        assert!(fine.run_in_unsynced_transaction(pool).await.is_ok());
+        assert_eq!(synchronous(&mut pool.acquire().await.unwrap()).await, 2);
+    }
 }

@@ -127,14 +127,37 @@ async fn claim_due(
     .await?;
     let skipped = |ids: &[Uuid]| ids.iter().map(Uuid::to_string).collect::<Vec<_>>();
     let (skip_webhooks, skip_sandboxes) = (skipped(&skip.webhooks), skipped(&skip.sandboxes));
+    let due: Vec<(String, i64)> = due
+        .into_iter()
+        .filter(|(webhook, sandbox, _)| {
+            !skip_webhooks.contains(webhook) && !skip_sandboxes.contains(sandbox)
+        })
+        .map(|(webhook, _, version)| (webhook, version))
+        .collect();
+    if due.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A claim acknowledges no one: lost to a power cut, its deliveries are claimed again.
+    let mut writer = super::batch::UnsyncedWriter::acquire(pool).await?;
+    let claimed = claim_each(writer.get(), due, (now, lease_until), limit, per_webhook).await;
+    writer.finish().await;
+    claimed
+}
+
+/// The claims of [`claim_due`], webhook by webhook (with its version), on the writing
+/// connection.
+async fn claim_each(
+    writer: &mut sqlx::SqliteConnection,
+    due: Vec<(String, i64)>,
+    (now, lease_until): (i64, i64),
+    limit: i64,
+    per_webhook: i64,
+) -> StoreResult<Vec<ClaimedDelivery>> {
     let mut claimed = Vec::new();
-    for (webhook_id, sandbox_id, version) in due {
+    for (webhook_id, version) in due {
         let room = limit - claimed.len() as i64;
         if room <= 0 {
             break;
-        }
-        if skip_webhooks.contains(&webhook_id) || skip_sandboxes.contains(&sandbox_id) {
-            continue;
         }
         let rows = sqlx::query(
             "UPDATE deliveries SET next_attempt_at = $1, claimed_until = $1, updated_at = $2 WHERE id IN ( \
@@ -147,7 +170,7 @@ async fn claim_due(
         .bind(now)
         .bind(&webhook_id)
         .bind(per_webhook.min(room))
-        .fetch_all(pool)
+        .fetch_all(&mut *writer)
         .await?;
         for row in &rows {
             claimed.push(ClaimedDelivery {
@@ -282,7 +305,7 @@ async fn record_attempts(
         statements.bind(id);
         statements.bind(policy.failing_since_before_ms);
     }
-    let disabled = statements.run_in_transaction(pool).await?;
+    let disabled = statements.run_in_unsynced_transaction(pool).await?;
     Ok(streaks
         .into_iter()
         .map(|(webhook_id, _)| webhook_id)
