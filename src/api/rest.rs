@@ -245,6 +245,7 @@ pub struct ValidationErrors {
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     webhook_id: Option<String>,
     /// `pending` (no attempt yet), `retrying`, `succeeded` or `failed`.
@@ -895,6 +896,7 @@ pub struct AuditLogPage {
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct AuditLogQuery {
     /// A user's email or a credential's name, matched exactly, without regard to case.
     actor: Option<String>,

@@ -765,6 +765,17 @@ async fn the_whole_loop_through_the_rest_api_only() {
     assert_eq!(scope("/api/v1/webhooks/{id}", "delete"), "write");
     assert_eq!(scope("/im/executions/unitary", "post"), "execute");
     assert_eq!(scope("/api/v1/audit-log", "get"), "audit");
+    // Filters and cursors travel in the query string, and the document says so.
+    for path in ["/api/v1/deliveries", "/api/v1/audit-log"] {
+        let parameters = document["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        assert!(parameters.iter().any(|p| p["name"] == "before"), "{path}");
+        assert!(
+            parameters.iter().all(|p| p["in"] == "query"),
+            "{path}: {parameters:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
