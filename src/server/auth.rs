@@ -190,7 +190,7 @@ pub async fn create_administrator_if_none(
         .create_first_user(
             NewUser {
                 organization_id,
-                email: email.clone(),
+                email,
                 password_hash,
                 role: role.into(),
             },

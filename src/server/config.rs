@@ -5,6 +5,9 @@ use crate::server::delivery::retry::RetrySchedule;
 use clap::Parser;
 use std::net::SocketAddr;
 
+/// The database of the server and of its commands when none is named: SQLite in `./data`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/feedback-webhooks.db";
+
 #[derive(Clone, Debug, Parser)]
 #[command(
     name = "feedback-webhooks",
@@ -16,7 +19,7 @@ pub struct Config {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://data/feedback-webhooks.db"
+        default_value = DEFAULT_DATABASE_URL
     )]
     pub database_url: String,
 
@@ -179,7 +182,7 @@ pub struct RotateKeyArgs {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://data/feedback-webhooks.db"
+        default_value = DEFAULT_DATABASE_URL
     )]
     pub database_url: String,
 
@@ -201,7 +204,7 @@ pub struct BackupArgs {
     #[arg(
         long,
         env = "DATABASE_URL",
-        default_value = "sqlite://data/feedback-webhooks.db"
+        default_value = DEFAULT_DATABASE_URL
     )]
     pub database_url: String,
 

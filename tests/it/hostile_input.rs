@@ -330,23 +330,15 @@ async fn setups_posted_together_create_one_administrator() {
     assert_eq!(statuses, [200, 403, 403, 403, 403, 403]);
     assert_eq!(app.server.state.store.user_count().await.unwrap(), 1);
     // One entry, by the person at the link (not signed in yet), naming the one administrator.
-    let log = app
-        .server
-        .state
-        .store
-        .list_audit(
-            app.server.state.default_sandbox.organization_id,
-            &Default::default(),
-            10,
-        )
-        .await
-        .unwrap();
-    let setups: Vec<_> = log
-        .iter()
-        .filter(|entry| entry.record.action == "setup.administrator_created")
-        .collect();
-    assert_eq!(setups.len(), 1, "{log:?}");
-    let setup = &setups[0].record;
+    let state = &app.server.state;
+    let (setups, read) = logged(
+        state.store.as_ref(),
+        state.default_sandbox.organization_id,
+        "setup.administrator_created",
+    )
+    .await;
+    assert_eq!(setups.len(), 1, "{setups:?} of {read} entries");
+    let setup = &setups[0];
     assert_eq!(setup.actor_kind, "anonymous");
     assert_eq!(setup.address.as_deref(), Some("127.0.0.1"));
     assert_eq!(setup.actor_name, setup.object_name);

@@ -397,19 +397,16 @@ async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_res
     );
     // The disabling is in the audit log of the webhook's organization, naming it; the earlier
     // batches, which disabled nothing, wrote nothing.
-    let log = f
-        .store
-        .list_audit(f.sandbox.organization_id, &Default::default(), 10)
-        .await
-        .unwrap();
-    let disablings: Vec<_> = log
-        .iter()
-        .filter(|entry| entry.record.action == "webhook.disabled_automatically")
-        .collect();
-    assert_eq!(disablings.len(), 1, "{log:?}");
-    assert_eq!(disablings[0].record.object_id, Some(b.to_string()));
-    assert_eq!(disablings[0].record.actor_kind, "system");
-    assert!(!disablings[0].record.object_name.is_empty());
+    let (disablings, read) = crate::support::logged(
+        f.store.as_ref(),
+        f.sandbox.organization_id,
+        "webhook.disabled_automatically",
+    )
+    .await;
+    assert_eq!(disablings.len(), 1, "{disablings:?} of {read} entries");
+    assert_eq!(disablings[0].object_id, Some(b.to_string()));
+    assert_eq!(disablings[0].actor_kind, "system");
+    assert!(!disablings[0].object_name.is_empty());
     // A disabled webhook's deliveries are not claimed.
     assert!(claim(&f, start + 20, start + 21, 10)
         .await

@@ -521,6 +521,11 @@ pub struct Opened {
     pub wakeups: tokio::sync::mpsc::Receiver<Wakeup>,
 }
 
+/// The URL's scheme, which names the backend (`sqlite`, `postgres`).
+fn scheme(url: &str) -> Option<&str> {
+    url.split_once(':').map(|(scheme, _)| scheme)
+}
+
 /// Why a backup was not written.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
@@ -545,7 +550,7 @@ pub enum BackupError {
 /// Writes a consistent copy of the database the URL names to `to`, while other connections
 /// (a running server) go on writing; its size in bytes.
 pub async fn backup(url: &str, to: &std::path::Path) -> Result<u64, BackupError> {
-    match url.split_once(':').map(|(scheme, _)| scheme) {
+    match scheme(url) {
         Some("sqlite") => sqlite::backup(url, to).await,
         Some("postgres" | "postgresql") => Err(BackupError::PostgresTools),
         _ => Err(BackupError::Unsupported),
@@ -554,7 +559,7 @@ pub async fn backup(url: &str, to: &std::path::Path) -> Result<u64, BackupError>
 
 /// Opens and migrates the database the URL names, choosing the backend by its scheme.
 pub async fn open(url: &str) -> Result<Opened, sqlx::Error> {
-    match url.split_once(':').map(|(scheme, _)| scheme) {
+    match scheme(url) {
         Some("sqlite") => sqlite::open(url).await,
         Some("postgres" | "postgresql") => postgres::open(url).await,
         _ => Err(sqlx::Error::Configuration(

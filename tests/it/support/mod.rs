@@ -301,3 +301,23 @@ pub fn setup_token(server: &RunningServer) -> String {
         .token
         .clone()
 }
+
+/// The organization's latest audit entries (at most 10, newest first) of `action`, read
+/// straight from the store, with how many entries were read in all (for a failure's message).
+pub async fn logged(
+    store: &dyn feedback_webhooks::server::storage::Store,
+    organization_id: uuid::Uuid,
+    action: &str,
+) -> (Vec<feedback_webhooks::server::storage::AuditRecord>, usize) {
+    let log = store
+        .list_audit(organization_id, &Default::default(), 10)
+        .await
+        .unwrap();
+    let read = log.len();
+    let matching = log
+        .into_iter()
+        .filter(|entry| entry.record.action == action)
+        .map(|entry| entry.record)
+        .collect();
+    (matching, read)
+}

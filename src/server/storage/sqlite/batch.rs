@@ -195,9 +195,9 @@ impl UnsyncedWriter {
 }
 
 /// The writing connection while a transaction begun by `run_in_transaction` may be open (or its
-/// commits are unsynced). Unless
-/// released, it is closed on drop rather than returned to the pool (SQLite rolls back what it
-/// had begun), so an interrupted query never leaves its transaction to the next writer.
+/// commits are unsynced). Unless released, it is closed on drop rather than returned to the pool
+/// (SQLite rolls back what it had begun), so an interrupted query never leaves its transaction
+/// (or its setting) to the next writer.
 struct WritingConnection(Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>);
 
 impl WritingConnection {
