@@ -10,7 +10,7 @@ use crate::server::auth::{
 use crate::server::config::Config;
 use crate::server::config::RotateKeyArgs;
 use crate::server::crypto::{KeyOrigin, SecretBox};
-use crate::server::delivery::client::{DeliveryClient, Timeouts};
+use crate::server::delivery::client::{extra_roots, DeliveryClient, Timeouts};
 use crate::server::delivery::worker::{DeliveryEngine, EngineSettings};
 use crate::server::keys::{check_at_start, pending_key_file, KeyProblem};
 use crate::server::provider::OutcomeDispatcher;
@@ -52,26 +52,49 @@ pub enum StartError {
     NewKeyRequired,
     #[error("{0}")]
     Storage(String),
+    #[error("extra CA file {file}: {reason}")]
+    ExtraCa { file: String, reason: String },
 }
 
-/// A server listening on its address, stopped when dropped or by `stop`.
+/// A server listening on its address, stopped when dropped (at once) or by `stop` (gently).
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
-    /// The delivery workers and the outcome dispatcher (by role), and the wake-ups router.
+    /// The supervisors of the delivery engine's loops and the outcome dispatcher (by role),
+    /// the wake-ups router and the cleaning loops.
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
+    /// Stops gently, within the shutdown grace: no new connections; requests already received
+    /// and deliveries already being sent finish; every finished attempt is recorded; what was
+    /// claimed and not sent is due again at once. What still runs after the grace is cut:
+    /// those deliveries are sent again after a restart, and outcomes not yet marked emitted
+    /// are emitted again.
     pub async fn stop(mut self) {
+        let grace = self.state.config.shutdown_grace;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = (&mut self.task).await;
-        // Deliveries in flight keep their lease and are sent again after a restart; outcomes
-        // not yet marked emitted are emitted again.
+        let (task, state) = (&mut self.task, &self.state);
+        let serving = async {
+            if tokio::time::timeout(grace, &mut *task).await.is_err() {
+                tracing::warn!(
+                    grace_ms = grace.as_millis() as u64,
+                    "requests still running at the end of the shutdown grace period were cut"
+                );
+                task.abort();
+            }
+        };
+        let delivering = async {
+            if state.config.role.delivers() {
+                let released = state.delivery.stop(grace).await;
+                tracing::info!(released, "delivery stopped");
+            }
+        };
+        tokio::join!(serving, delivering);
         self.background.iter().for_each(|task| task.abort());
     }
 
@@ -114,10 +137,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         source,
     })?;
 
+    let extra_roots = match &config.extra_ca_file {
+        Some(file) => extra_roots(file).map_err(|reason| StartError::ExtraCa {
+            file: file.display().to_string(),
+            reason,
+        })?,
+        None => Vec::new(),
+    };
     let client = DeliveryClient::new(
         config.allow_private_targets.clone(),
         Timeouts::default(),
         concat!("feedback-webhooks/", env!("CARGO_PKG_VERSION")),
+        extra_roots,
     );
     let settings = EngineSettings {
         schedule: config.retry_schedule.clone(),
@@ -128,7 +159,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         retention: config.retention,
         poll: config.poll_interval,
     };
-    let delivery = DeliveryEngine::new(store.clone(), client, settings, secrets.clone());
+    let metrics = Arc::new(crate::server::metrics::Metrics::new());
+    let delivery = DeliveryEngine::new(
+        store.clone(),
+        client,
+        settings,
+        secrets.clone(),
+        metrics.clone(),
+    );
     let provider = Arc::new(crate::server::provider::SimulatedProvider {
         delay: config.provider_delay,
     });
@@ -139,12 +177,15 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     );
     let executions = {
         let (store, outcomes, delivery) = (store.clone(), outcomes.clone(), delivery.clone());
+        let metrics = metrics.clone();
         crate::server::group_commit::GroupCommit::start(
             move |batch: &[crate::server::storage::NewExecution]| {
-                let store = store.clone();
+                let (store, metrics) = (store.clone(), metrics.clone());
                 let (outcomes, delivery) = (outcomes.clone(), delivery.clone());
                 Box::pin(async move {
-                    let stored = store.store_executions(batch).await?;
+                    let stored = metrics
+                        .timed_commit("executions", batch.len(), store.store_executions(batch))
+                        .await?;
                     // Wake only who has new work: the delivery engine for new deliveries, the
                     // dispatcher for an outcome due before it planned to look.
                     let planned = || {
@@ -185,41 +226,72 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         outcomes: outcomes.clone(),
         executions,
         password_hashing: crate::server::auth::HashingGate::for_this_machine(),
+        metrics,
         background: Arc::default(),
     });
     prepare_first_admin(&state, addr).await?;
 
-    // The wake-ups router runs in every role: it also keeps the channel over which the store
+    // Each task is started again should it panic or end (see server/supervisor.rs). The
+    // wake-ups router runs in every role: it also keeps the channel over which the store
     // learns that another instance changed what the execution API keeps in memory.
-    let mut background = vec![tokio::spawn(route_wakeups(
-        wakeups,
-        delivery.clone(),
-        outcomes.clone(),
-    ))];
+    let tasks = state.background.clone();
+    let wakeups = Arc::new(tokio::sync::Mutex::new(wakeups));
+    let mut background = vec![{
+        let (delivery, outcomes) = (delivery.clone(), outcomes.clone());
+        tasks.supervise("wake-ups", move || {
+            route_wakeups(wakeups.clone(), delivery.clone(), outcomes.clone())
+        })
+    }];
     let role = state.config.role;
     if role.delivers() {
-        background.push(tokio::spawn(delivery.run()));
-        background.push(tokio::spawn(outcomes.run()));
+        let engine = delivery.clone();
+        background.push(tasks.supervise("claim loop", move || engine.clone().run()));
+        let engine = delivery.clone();
+        background.push(tasks.supervise("recorder", move || engine.clone().record()));
+        let engine = delivery.clone();
+        background.push(tasks.supervise("maintenance", move || engine.clone().maintain()));
+        let dispatcher = outcomes.clone();
+        background.push(tasks.supervise("outcome dispatcher", move || dispatcher.clone().run()));
     }
     if role.serves_pages_and_apis() {
         let every = state
             .config
             .session_idle
             .min(std::time::Duration::from_secs(600));
-        background.push(tokio::spawn(delete_expired_sessions(
-            sessions.clone(),
-            every,
-        )));
-        background.push(tokio::spawn(prune_audit_log(state.clone())));
+        let store = sessions.clone();
+        background.push(tasks.supervise("session cleaning", move || {
+            delete_expired_sessions(store.clone(), every)
+        }));
+        let app = state.clone();
+        background.push(tasks.supervise("audit log pruning", move || prune_audit_log(app.clone())));
     }
-    state
-        .background
-        .watch(background.iter().map(|task| task.abort_handle()));
     let app = if role.serves_pages_and_apis() {
         router(state.clone(), sessions)
     } else {
-        crate::api::health::routes().with_state(state.clone())
+        crate::api::health::routes()
+            .merge(crate::api::metrics::routes_behind_token(&state.config))
+            .layer(middleware::from_fn_with_state(
+                state.metrics.clone(),
+                crate::server::metrics::count_requests,
+            ))
+            .with_state(state.clone())
     };
+    if let Some(metrics_addr) = state.config.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: metrics_addr,
+                source,
+            })?;
+        let metrics_app = crate::api::metrics::routes().with_state(state.clone());
+        // Stopped with the other background tasks.
+        background.push(tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, metrics_app).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        }));
+        tracing::info!("metrics on http://{metrics_addr}/metrics");
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let shutdown = async move {
@@ -373,10 +445,11 @@ async fn prune_audit_log(state: AppState) {
 
 /// Hands what other instances made due to this one's workers and dispatcher.
 async fn route_wakeups(
-    mut wakeups: tokio::sync::mpsc::Receiver<Wakeup>,
+    wakeups: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Wakeup>>>,
     delivery: DeliveryEngine,
     outcomes: Arc<OutcomeDispatcher>,
 ) {
+    let mut wakeups = wakeups.lock().await;
     while let Some(wakeup) = wakeups.recv().await {
         match wakeup {
             Wakeup::Deliveries => delivery.wake(),
@@ -527,11 +600,22 @@ pub fn router(state: AppState, sessions: Sessions) -> Router {
         .layer(CompressionLayer::new());
     Router::new()
         .merge(crate::api::health::routes())
+        .merge(crate::api::metrics::routes_behind_token(&state.config))
         .merge(executions)
         .merge(rest_and_pages)
+        // Counted by route template (see server/metrics.rs).
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::server::metrics::count_requests,
+        ))
         // Every body has one bound, whoever reads it (server functions read theirs without
         // axum's default limit): a larger one is refused with 413 before it is read.
         .layer(RequestBodyLimitLayer::new(MAX_REQUEST_BODY_BYTES))
+        // Outside the bound, which answers before any handler: the public API's every refusal
+        // in its one JSON shape.
+        .layer(middleware::from_fn(
+            crate::api::rest::problems_for_bare_refusals,
+        ))
         .with_state(state)
 }
 

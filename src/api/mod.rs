@@ -10,6 +10,8 @@ pub mod executions;
 #[cfg(feature = "ssr")]
 pub mod health;
 #[cfg(feature = "ssr")]
+pub mod metrics;
+#[cfg(feature = "ssr")]
 pub mod rest;
 pub mod sandboxes;
 pub mod users;
@@ -210,7 +212,9 @@ mod support {
                 ),
                 (header::CACHE_CONTROL, "no-store".to_string()),
             ],
-            axum::body::Body::from_stream(stream),
+            // Fused: the compression layer polls once more after the end, which an unfused
+            // stream answers with a panic, cutting every compressed download short.
+            axum::body::Body::from_stream(futures_util::StreamExt::fuse(stream)),
         )
             .into_response()
     }

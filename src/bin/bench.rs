@@ -12,6 +12,12 @@
 //!
 //!   cargo run --release --features ssr --bin bench -- --api --events 10000 --rate 500
 //!
+//! With `--ui-probe`, a signed-in person keeps opening the webhook list and the delivery history
+//! (server-rendered pages, and the list the open page polls) while the load runs, and their
+//! latencies are reported: the UI must not queue behind the delivery writer:
+//!
+//!   cargo run --release --features ssr --bin bench -- --events 50000 --rate 5000 --ui-probe
+//!
 //! With `--history N`, the database is seeded with N attempts (half as many deliveries, over
 //! 29 days, two webhooks) and the deliveries list is timed, first and later pages, with and
 //! without filters, through the server function the page calls and the server-rendered page:
@@ -20,10 +26,12 @@
 //!
 //! With `--instances N` (and `--api --database-url`), the server runs as N processes of its own
 //! binary sharing the PostgreSQL database, and the calls are spread over them in turn; CPU and
-//! peak memory are then reported per process:
+//! peak memory are then reported per process. `--api --instances 1` runs one server process on
+//! SQLite, so the server's own CPU per delivery is told apart from the load generator's:
 //!
 //!   cargo build --release --features ssr --bins
 //!   target/release/bench --api --database-url postgres://postgres@127.0.0.1:5432/postgres --instances 2
+//!   target/release/bench --api --instances 1 --events 4000 --rate 400
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -70,6 +78,10 @@ struct Args {
     /// instead of in the bench's own process.
     #[arg(long)]
     instances: Option<usize>,
+    /// While the load runs, time the webhook list and delivery history as a signed-in person
+    /// opens them.
+    #[arg(long)]
+    ui_probe: bool,
 }
 
 /// The server: in this process, or as separate processes sharing the database.
@@ -586,8 +598,10 @@ async fn main() {
         headers: Vec::new(),
     };
     if let Some(count) = args.instances {
-        if !args.api || database.is_none() || count == 0 {
-            eprintln!("--instances N needs --api and --database-url (a shared PostgreSQL), N ≥ 1");
+        if !args.api || count == 0 || (database.is_none() && count > 1) {
+            eprintln!(
+                "--instances N needs --api, and N ≥ 1; more than one needs --database-url (a shared PostgreSQL)"
+            );
             std::process::exit(2);
         }
         // Prepared through a store of the bench's own, then served by the instances.
@@ -604,8 +618,9 @@ async fn main() {
             .unwrap()
             .id;
         let (servers, addresses) = Servers::spawn(count, &server_args[1..]).await;
+        let base = format!("http://{}", addresses[0]);
         let source = Source::api(store.as_ref(), &sandbox, hook, addresses).await;
-        run(&args, source, servers, database, &ledger).await;
+        run(&args, source, servers, database, &ledger, base).await;
         return;
     }
     let server = start(Config::parse_from(&server_args))
@@ -644,7 +659,16 @@ async fn main() {
             hook,
         }
     };
-    run(&args, source, Servers::InProcess(server), database, &ledger).await;
+    let base = format!("http://{}", server.addr);
+    run(
+        &args,
+        source,
+        Servers::InProcess(server),
+        database,
+        &ledger,
+        base,
+    )
+    .await;
 }
 
 /// Sends the events, waits for their arrival, and reports.
@@ -654,8 +678,13 @@ async fn run(
     servers: Servers,
     database: Option<BenchDatabase>,
     ledger: &Mutex<Ledger>,
+    base: String,
 ) {
     let source = Arc::new(source);
+    let probe = match args.ui_probe {
+        true => Some(UiProbe::start(base).await),
+        false => None,
+    };
     println!(
         "bench: {} events {}, {}, per-webhook concurrency {}, {}",
         args.events,
@@ -669,7 +698,8 @@ async fn run(
             .unwrap_or_else(|| "flat out".into()),
         args.per_webhook_concurrency,
         match (args.instances, &args.database_url) {
-            (Some(count), _) => format!("{count} server processes on PostgreSQL"),
+            (Some(count), Some(_)) => format!("{count} server processes on PostgreSQL"),
+            (Some(_), None) => "a server process on SQLite".into(),
             (None, Some(_)) => "server in process on PostgreSQL".into(),
             (None, None) => "server in process on SQLite".into(),
         }
@@ -714,6 +744,10 @@ async fn run(
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let cpu = cpu_seconds("self") - cpu_at_start;
+    let probed = match probe {
+        Some(probe) => probe.finish().await,
+        None => Vec::new(),
+    };
     tokio::time::sleep(Duration::from_millis(200)).await; // let late duplicates show
     let usage = servers.usage();
     servers.stop().await;
@@ -791,6 +825,16 @@ async fn run(
             println!("memory:     bench process peak RSS {}", peak_rss("self"));
         }
     }
+    for (label, mut times) in probed {
+        times.sort_unstable();
+        println!(
+            "ui (ms):    {label:<40} p50 {:>6.2}  p95 {:>6.2}  max {:>6.2}  ({} requests during the load)",
+            percentile(&times, 0.50),
+            percentile(&times, 0.95),
+            percentile(&times, 1.0),
+            times.len()
+        );
+    }
     let missing = args.events - arrived;
     println!(
         "ledger:     {arrived}/{} arrived, {missing} missing, {duplicates} duplicates: {}",
@@ -799,6 +843,99 @@ async fn run(
     );
     if missing > 0 {
         std::process::exit(1);
+    }
+}
+
+/// Signs in like a browser; the session cookie to send back on every request.
+async fn sign_in(http: &reqwest::Client, base: &str) -> String {
+    let login = http
+        .post(format!("{base}/api/login"))
+        .header("accept", "application/json")
+        .form(&[
+            ("email", "bench@example.com"),
+            ("password", "benchmark password"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ");
+    assert!(!cookie.is_empty(), "signed in");
+    cookie
+}
+
+/// A person using the UI during the load: opens the webhook list, the delivery history, and
+/// polls the history's list as the open page does, one request at a time with a short pause,
+/// timing each whole answer.
+struct UiProbe {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    task: tokio::task::JoinHandle<Vec<(&'static str, Vec<u64>)>>,
+}
+
+impl UiProbe {
+    async fn start(base: String) -> UiProbe {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let cookie = sign_in(&http, &base).await;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let task = tokio::spawn(async move {
+            let requests: [(&'static str, reqwest::Method, &str); 3] = [
+                (
+                    "page /admin/channels/feedback-webhooks",
+                    reqwest::Method::GET,
+                    "/admin/channels/feedback-webhooks",
+                ),
+                (
+                    "page /admin/deliveries",
+                    reqwest::Method::GET,
+                    "/admin/deliveries",
+                ),
+                (
+                    "list /api/deliveries/list (live poll)",
+                    reqwest::Method::POST,
+                    "/api/deliveries/list",
+                ),
+            ];
+            let mut times: Vec<(&'static str, Vec<u64>)> = requests
+                .iter()
+                .map(|(label, _, _)| (*label, Vec::new()))
+                .collect();
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                for (i, (label, method, path)) in requests.iter().enumerate() {
+                    let started = Instant::now();
+                    let mut request = http
+                        .request(method.clone(), format!("{base}{path}"))
+                        .header("cookie", &cookie);
+                    if *method == reqwest::Method::POST {
+                        // The list with no filter, as the hydrated page asks for it.
+                        request = request
+                            .header("accept", "application/json")
+                            .header("content-type", "application/x-www-form-urlencoded")
+                            .body("");
+                    }
+                    let response = request.send().await.unwrap();
+                    assert_eq!(response.status(), 200, "{label}");
+                    let _ = response.bytes().await.unwrap();
+                    times[i].1.push(started.elapsed().as_nanos() as u64);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            times
+        });
+        UiProbe { stop, task }
+    }
+
+    async fn finish(self) -> Vec<(&'static str, Vec<u64>)> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.task.await.unwrap()
     }
 }
 
@@ -916,24 +1053,7 @@ async fn history_bench(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let login = http
-        .post(server.url("/api/login"))
-        .header("accept", "application/json")
-        .form(&[
-            ("email", "bench@example.com"),
-            ("password", "benchmark password"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let cookie = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("; ");
-    assert!(!cookie.is_empty(), "signed in");
+    let cookie = sign_in(&http, &server.url("")).await;
 
     let middle: (i64, String) = sqlx::query_as(
         "SELECT created_at, id FROM deliveries ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?1",

@@ -31,6 +31,17 @@ pub struct Config {
     )]
     pub listen: SocketAddr,
 
+    /// Serves `GET /metrics` (Prometheus) on the main address to callers that send
+    /// `Authorization: Bearer <this token>`. Without it and without `--metrics-listen`, there
+    /// are no metrics.
+    #[arg(long, env = "FW_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
+    /// Serves `GET /metrics` on this address of its own (a private interface, say), to anyone
+    /// who reaches it unless `--metrics-token` is also set.
+    #[arg(long, env = "FW_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Organization (`imsOrg`) created on first start.
     #[arg(long, env = "FW_IMS_ORG", default_value = "default-org")]
     pub ims_org: String,
@@ -69,6 +80,12 @@ pub struct Config {
     /// again once this has passed. Must exceed the 15 s request timeout.
     #[arg(long, env = "FW_DELIVERY_LEASE", default_value = "60s", value_parser = crate::server::delivery::retry::parse_duration)]
     pub delivery_lease: std::time::Duration,
+
+    /// On SIGTERM: how long requests to endpoints already under way, and page and API requests
+    /// already received, may take to finish before the process exits anyway (the service
+    /// manager's stop timeout must be longer).
+    #[arg(long, env = "FW_SHUTDOWN_GRACE", default_value = "20s", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub shutdown_grace: std::time::Duration,
 
     /// Deliveries in flight at once per webhook, so one slow endpoint cannot starve the others.
     #[arg(long, env = "FW_PER_WEBHOOK_CONCURRENCY", default_value_t = 16)]
@@ -131,6 +148,16 @@ pub struct Config {
     /// work: the backstop for work no wake-up told of.
     #[arg(long, env = "FW_POLL_INTERVAL", default_value = "1s", value_parser = crate::server::delivery::retry::parse_duration)]
     pub poll_interval: std::time::Duration,
+
+    /// A PEM file of certificate authorities that webhook endpoints' certificates may chain to
+    /// besides the public ones (a company's own CA for its internal endpoints). None by default.
+    #[arg(long, env = "FW_EXTRA_CA_FILE")]
+    pub extra_ca_file: Option<std::path::PathBuf>,
+
+    /// How long a rotated signing secret keeps signing beside the new one, so receivers can
+    /// switch without refusing a delivery.
+    #[arg(long, env = "FW_SIGNING_SECRET_OVERLAP", default_value = "24h", value_parser = crate::server::delivery::retry::parse_duration)]
+    pub signing_secret_overlap: std::time::Duration,
 
     /// How log lines are written on standard error: `text` for people, `json` (one object a
     /// line, with its fields) for a log collector. `RUST_LOG` chooses what is written.

@@ -31,8 +31,7 @@ pub async fn execute(
     let store = state.store.as_ref();
     let (request, channel_data) = parse_execution_request(body).map_err(|problem| Refusal {
         problem,
-        request_id: None,
-        campaign_id: None,
+        ..Default::default()
     })?;
     let refuse = |status: u16, field: Option<&str>, message: String| Refusal {
         problem: RequestProblem {
@@ -42,6 +41,7 @@ pub async fn execute(
         },
         request_id: Some(request.request_id.clone()),
         campaign_id: Some(request.campaign_id.clone()),
+        ..Default::default()
     };
     let not_found = || {
         refuse(
@@ -189,11 +189,7 @@ pub async fn execute(
         .map_err(|error| {
             tracing::error!(%error, "storing an execution failed");
             if error.is_unavailable() {
-                refuse(
-                    503,
-                    None,
-                    "The database is unavailable; nothing was stored. Try again shortly.".into(),
-                )
+                refuse(503, None, error.unavailable_message().into())
             } else {
                 refuse(500, None, "The execution could not be stored.".into())
             }

@@ -8,19 +8,19 @@ const DATABASE_WAIT: Duration = Duration::from_secs(2);
 
 /// What keeps the instance from being ready, if anything: the database not answering (the
 /// schema is migrated before the server starts listening, so an answer means it is current),
-/// or a background task (delivery, outcome dispatch, wake-ups) stopped.
-pub async fn unready_because(state: &AppState) -> Vec<&'static str> {
+/// or a background task (claims, recorder, outcome dispatch, maintenance, wake-ups) down.
+pub async fn unready_because(state: &AppState) -> Vec<String> {
     let mut problems = Vec::new();
     match tokio::time::timeout(DATABASE_WAIT, state.store.next_due_ms()).await {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness: the database did not answer");
-            problems.push("database unavailable");
+            problems.push("database unavailable".to_string());
         }
-        Err(_) => problems.push("database too slow to answer"),
+        Err(_) => problems.push("database too slow to answer".to_string()),
     }
-    if state.background.stopped() > 0 {
-        problems.push("a background task stopped");
+    for task in state.background.down() {
+        problems.push(format!("background task down: {task}"));
     }
     problems
 }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backoff;
 pub mod campaigns;
 pub mod config;
 pub mod credentials;
@@ -13,10 +14,13 @@ pub mod headers;
 pub mod health;
 pub mod history;
 pub mod keys;
+pub mod metrics;
 pub mod peer;
 pub mod provider;
 pub mod public_api;
+pub mod sandboxes;
 pub mod state;
 pub mod storage;
+pub mod supervisor;
 pub mod users;
 pub mod webhooks;

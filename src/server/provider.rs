@@ -7,6 +7,7 @@
 
 use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus, MessageFailure};
 use crate::model::Channel;
+use crate::server::backoff::Backoff;
 use crate::server::delivery::worker::DeliveryEngine;
 use crate::server::storage::*;
 use std::collections::HashMap;
@@ -102,17 +103,30 @@ impl OutcomeDispatcher {
     }
 
     pub async fn run(self: Arc<Self>) {
+        // After a failure the next pass waits, longer each time.
+        let mut after_error = Backoff::AFTER_DATABASE_ERROR;
         loop {
             self.next_look_ms.store(i64::MAX, Ordering::Release);
             let now = now_ms();
-            match self.store.due_outcomes(now, BATCH).await {
+            let failed = match self.store.due_outcomes(now, BATCH).await {
                 Ok(due) if !due.is_empty() => {
-                    self.emit(due).await;
-                    continue;
+                    if self.emit(due).await {
+                        after_error.succeeded();
+                        continue;
+                    }
+                    true
                 }
-                Ok(_) => {}
-                Err(error) => tracing::error!(%error, "reading due provider outcomes failed"),
+                Ok(_) => false,
+                Err(error) => {
+                    tracing::error!(%error, "reading due provider outcomes failed");
+                    true
+                }
+            };
+            if failed {
+                tokio::time::sleep(after_error.failed()).await;
+                continue;
             }
+            after_error.succeeded();
             let wait = match self.store.next_outcome_due_ms().await {
                 Ok(Some(due)) => {
                     Duration::from_millis((due - now_ms()).max(0) as u64).min(self.poll)
@@ -127,7 +141,8 @@ impl OutcomeDispatcher {
         }
     }
 
-    async fn emit(&self, due: Vec<DueOutcome>) {
+    /// Whether any of them was stored (or set aside).
+    async fn emit(&self, due: Vec<DueOutcome>) -> bool {
         let mut webhooks: HashMap<Uuid, Option<WebhookRoute>> = HashMap::new();
         let mut events = Vec::with_capacity(due.len());
         // A malformed outcome can never become an event: it is set aside (logged), not retried.
@@ -191,10 +206,8 @@ impl OutcomeDispatcher {
         };
         if progressed {
             self.delivery.wake();
-        } else {
-            // Nothing could be stored: the next pass is the retry, not a busy loop.
-            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        progressed
     }
 }
 

@@ -52,33 +52,10 @@ pub struct SharedState {
     pub executions: GroupCommit<NewExecution, ExecutionStored>,
     /// Bounds how many password hashes run at once.
     pub password_hashing: crate::server::auth::HashingGate,
+    /// What `/metrics` shows.
+    pub metrics: Arc<crate::server::metrics::Metrics>,
     /// The tasks this instance runs beside its requests, for readiness.
-    pub background: Arc<BackgroundTasks>,
-}
-
-/// Whether the tasks that deliver, dispatch and listen are still running.
-#[derive(Debug, Default)]
-pub struct BackgroundTasks {
-    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
-}
-
-impl BackgroundTasks {
-    pub fn watch(&self, tasks: impl IntoIterator<Item = tokio::task::AbortHandle>) {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(tasks);
-    }
-
-    /// How many of them have stopped (each runs for the life of the server).
-    pub fn stopped(&self) -> usize {
-        self.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|task| task.is_finished())
-            .count()
-    }
+    pub background: Arc<crate::server::supervisor::BackgroundTasks>,
 }
 
 impl AppState {

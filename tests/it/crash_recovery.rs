@@ -1,4 +1,5 @@
 //! A server process killed mid-delivery loses nothing: after a restart every event arrives.
+//! One stopped by SIGTERM finishes what it was sending and sends nothing twice.
 
 use crate::support::receiver::{Scripted, TestReceiver};
 use feedback_webhooks::server::storage::*;
@@ -17,7 +18,12 @@ const IN_FLIGHT: usize = 16;
 const MAX_DUPLICATES: usize = IN_FLIGHT * 2;
 
 fn spawn_server(db_url: &str, dir: &std::path::Path, lease: &str) -> Child {
+    spawn_server_with(db_url, dir, lease, &[])
+}
+
+fn spawn_server_with(db_url: &str, dir: &std::path::Path, lease: &str, extra: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_feedback-webhooks"))
+        .args(extra)
         .args(["--database-url", db_url, "--listen", "127.0.0.1:0"])
         .args([
             "--allow-private-targets",
@@ -243,5 +249,128 @@ async fn two_instances_share_the_outbox_and_one_killed_loses_nothing() {
     assert!(
         (MANY..=MANY + MAX_DUPLICATES).contains(&total),
         "{total} requests for {MANY} events"
+    );
+}
+
+/// Sends SIGTERM and waits for the process to exit, at most `within`; how long it took.
+fn terminate(child: &mut Child, within: Duration) -> Duration {
+    let asked = Instant::now();
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "a stop is no failure: {status}");
+            return asked.elapsed();
+        }
+        if asked.elapsed() > within {
+            child.kill().unwrap();
+            panic!("still running {within:?} after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+async fn wait_until_received(receiver: &TestReceiver, count: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while receiver.received().len() < count {
+        assert!(Instant::now() < deadline, "delivered nothing");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// How many deliveries of the sandbox are recorded succeeded, and whether every one still
+/// pending is due now (none left claimed).
+async fn succeeded_and_none_claimed(store: &dyn Store, sandbox_id: Uuid) -> (usize, bool) {
+    let listed = store
+        .list_deliveries(
+            sandbox_id,
+            &DeliveryFilter {
+                limit: 1_000,
+                ..DeliveryFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let succeeded = listed
+        .records
+        .iter()
+        .filter(|record| record.state == "succeeded")
+        .count();
+    let due = store.next_due_ms().await.unwrap();
+    (succeeded, due.is_none_or(|at| at <= now_ms()))
+}
+
+/// SIGTERM under load: the process stops claiming, lets the requests in flight finish and
+/// records them, hands back what it had claimed but not sent, and exits. Restarted with the
+/// same minute-long lease, it sends the rest at once, and no delivery that had arrived is sent
+/// again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminated_server_finishes_its_requests_and_sends_nothing_twice() {
+    let (dir, db_url, store, sandbox_id, receiver) =
+        prepare(EVENTS * 2, Duration::from_millis(150)).await;
+    let mut first = spawn_server(&db_url, dir.path(), "60s");
+    wait_until_received(&receiver, IN_FLIGHT).await;
+    let took = terminate(&mut first, Duration::from_secs(15));
+    let arrived_before = receiver.received().len();
+    assert!(
+        arrived_before < EVENTS * 2,
+        "stopped while deliveries were pending"
+    );
+    // Each request that arrived was answered and recorded; nothing is left under a lease.
+    let (succeeded, none_claimed) = succeeded_and_none_claimed(store.as_ref(), sandbox_id).await;
+    assert_eq!(succeeded, arrived_before, "every finished request recorded");
+    assert!(none_claimed, "what was claimed and not sent is due again");
+    assert!(took < Duration::from_secs(5), "stopped in {took:?}");
+
+    let mut second = spawn_server(&db_url, dir.path(), "60s");
+    let restarted = Instant::now();
+    wait_until_all_arrived(&receiver, EVENTS * 2).await;
+    assert!(
+        restarted.elapsed() < Duration::from_secs(30),
+        "sent without waiting for the old leases"
+    );
+    wait_until_all_succeeded(store.as_ref(), sandbox_id, EVENTS * 2).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(
+        receiver.received().len(),
+        EVENTS * 2,
+        "no delivery that had arrived was sent again"
+    );
+}
+
+/// Requests that outlast the shutdown grace are cut when it ends: the process exits in time,
+/// and those deliveries (whose answers never came) are sent again after the restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_outlasting_the_shutdown_grace_are_cut_and_sent_again() {
+    let (dir, db_url, store, sandbox_id, receiver) = prepare(EVENTS, Duration::from_secs(10)).await;
+    let mut first = spawn_server_with(&db_url, dir.path(), "60s", &["--shutdown-grace", "1s"]);
+    wait_until_received(&receiver, IN_FLIGHT).await;
+    let took = terminate(&mut first, Duration::from_secs(8));
+    assert!(
+        took >= Duration::from_secs(1),
+        "waited for the grace: {took:?}"
+    );
+    let (succeeded, none_claimed) = succeeded_and_none_claimed(store.as_ref(), sandbox_id).await;
+    assert_eq!(succeeded, 0, "no answer came");
+    assert!(
+        none_claimed,
+        "the cut deliveries are due again, with the unsent ones"
+    );
+    let cut = receiver.received().len();
+
+    receiver.replace_script((0..EVENTS * 2).map(|_| Scripted::status(200)));
+    let mut second = spawn_server(&db_url, dir.path(), "60s");
+    wait_until_all_arrived(&receiver, EVENTS).await;
+    wait_until_all_succeeded(store.as_ref(), sandbox_id, EVENTS).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(
+        receiver.received().len(),
+        EVENTS + cut,
+        "each cut one sent once more"
     );
 }

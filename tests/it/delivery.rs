@@ -227,7 +227,7 @@ async fn gone_disables_the_webhook() {
 }
 
 /// Standard Webhooks verification written from the specification, independent of the sender's code.
-fn verify_standard_webhooks(
+pub(crate) fn verify_standard_webhooks(
     secret: &str,
     id: &str,
     timestamp: &str,
@@ -329,6 +329,171 @@ async fn signed_deliveries_verify_and_rotation_signs_with_both_secrets() {
         &request.body,
         &header("webhook-signature")
     ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_previous_secret_stops_signing_after_the_overlap_and_removal_stops_signing() {
+    use feedback_webhooks::server::audit::Actor;
+    use feedback_webhooks::server::webhooks::{remove_signing_secret, rotate_signing_secret};
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(crate::support::config_for(
+        dir.path(),
+        &[
+            "--retry-schedule",
+            "10ms,10ms",
+            "--signing-secret-overlap",
+            "400ms",
+        ],
+    ))
+    .await
+    .unwrap();
+    let receiver = TestReceiver::start().await;
+    let hook = webhook(&server, &receiver.url("/rotated")).await;
+    let (system, id) = (Actor::system(), hook.to_string());
+    let rotate =
+        || rotate_signing_secret(&server.state, &server.state.default_sandbox, &system, &id);
+    let first = rotate().await.unwrap();
+    let before = now_ms();
+    let second = rotate().await.unwrap();
+    assert!(second.info.previous_valid_until.is_some(), "an overlap");
+    let stored = server
+        .state
+        .store
+        .webhook_by_id(hook)
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, until) = stored
+        .signing
+        .unwrap()
+        .previous
+        .expect("the previous secret");
+    assert!(
+        (before + 400..=now_ms() + 400).contains(&until),
+        "the overlap is the configured 400 ms: ends at {until}, rotated at {before}"
+    );
+    // Sent once the overlap is over: signed by the new secret alone.
+    while now_ms() <= until + 50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let enqueue = |request_id: &'static str| {
+        let event = event(&server, request_id);
+        let engine = server.state.delivery.clone();
+        async move { engine.enqueue(&event, &[hook]).await.unwrap() }
+    };
+    enqueue("after-overlap").await;
+    wait_for(|| receiver.received().len() == 1).await;
+    let request = &receiver.received()[0];
+    let header = |name: &str| request.headers[name].to_str().unwrap().to_string();
+    assert_eq!(header("webhook-signature").split(' ').count(), 1);
+    let verifies = |secret: &str| {
+        verify_standard_webhooks(
+            secret,
+            &header("webhook-id"),
+            &header("webhook-timestamp"),
+            &request.body,
+            &header("webhook-signature"),
+        )
+    };
+    assert!(verifies(&second.secret));
+    assert!(!verifies(&first.secret), "the old secret stopped signing");
+
+    // Removed: the next delivery carries no signature at all.
+    remove_signing_secret(&server.state, &server.state.default_sandbox, &system, &id)
+        .await
+        .unwrap();
+    enqueue("after-removal").await;
+    wait_for(|| receiver.received().len() == 2).await;
+    let request = &receiver.received()[1];
+    assert!(request.headers.get("webhook-signature").is_none());
+    assert!(request.headers.get("webhook-id").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_told_to_trust_a_company_ca_delivers_over_https_and_refuses_a_bad_ca_file() {
+    use crate::support::tls::TestCa;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("Company CA");
+    let ca_file = dir.path().join("company-ca.pem");
+    std::fs::write(&ca_file, &ca.pem).unwrap();
+    let (tls, server_names) = ca.server_config("localhost");
+    let receiver = TestReceiver::start_tls("localhost", tls).await;
+    let ca_arg = ca_file.display().to_string();
+    let server = start(crate::support::config_for(
+        dir.path(),
+        &["--retry-schedule", "10ms,10ms", "--extra-ca-file", &ca_arg],
+    ))
+    .await
+    .unwrap();
+    let hook = webhook(&server, &receiver.url("/company")).await;
+    let id = server
+        .state
+        .delivery
+        .enqueue(&event(&server, "req-tls"), &[hook])
+        .await
+        .unwrap()[0];
+    wait_for_state(&server, id, "succeeded").await;
+    assert_eq!(receiver.received().len(), 1);
+    assert!(server_names.seen().contains(&Some("localhost".to_string())));
+    drop(server);
+
+    // A file that holds no certificate stops the start with its name, never trusts nothing
+    // quietly.
+    let not_a_ca = dir.path().join("not-a-ca.pem");
+    std::fs::write(&not_a_ca, "not a certificate").unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let refused = start(crate::support::config_for(
+        other.path(),
+        &["--extra-ca-file", &not_a_ca.display().to_string()],
+    ))
+    .await
+    .err()
+    .expect("the start is refused");
+    let message = refused.to_string();
+    assert!(
+        message.contains("not-a-ca.pem") && message.contains("no PEM certificate"),
+        "{message}"
+    );
+}
+
+/// A webhook whose endpoint hangs holds back only its own queue: with more of its deliveries
+/// due than it may have in flight, a fast webhook of the same sandbox gets every event while
+/// the slow one's first requests are still waiting for an answer (15 s, the request timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_webhook_holds_back_only_its_own_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path()).await;
+    let (hanging, _endpoint) = crate::support::receiver::hanging_endpoint().await;
+    let slow = webhook(&server, &format!("http://{hanging}/slow")).await;
+    let receiver = TestReceiver::start().await;
+    let fast = webhook(&server, &receiver.url("/fast")).await;
+    let mut ids = Vec::new();
+    // 40 events, each for both: more than the 16 the slow webhook may have in flight.
+    for n in 0..40 {
+        let event = event(&server, &format!("req-both-{n}"));
+        ids.extend(
+            server
+                .state
+                .delivery
+                .enqueue(&event, &[slow, fast])
+                .await
+                .unwrap(),
+        );
+    }
+    wait_for(|| receiver.received().len() == 40).await;
+    let mut waiting = 0;
+    for id in ids {
+        let record = delivery_record(&server, id).await;
+        if record.webhook_id == slow {
+            assert_eq!(
+                (record.state.as_str(), record.attempts),
+                ("pending", 0),
+                "no slow request has been answered yet"
+            );
+            waiting += 1;
+        }
+    }
+    assert_eq!(waiting, 40);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

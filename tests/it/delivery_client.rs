@@ -1,6 +1,7 @@
 //! The delivery HTTP client against a real receiver on loopback.
 
 use crate::support::receiver::{Scripted, TestReceiver};
+use crate::support::tls::TestCa;
 use feedback_webhooks::model::network::PrivateTargetAllowList;
 use feedback_webhooks::server::delivery::client::{DeliveryClient, Timeouts, BODY_EXCERPT_LIMIT};
 use feedback_webhooks::server::delivery::outcome::AttemptError;
@@ -8,6 +9,11 @@ use reqwest::header::HeaderMap;
 use std::time::Duration;
 
 fn client(allow: &str) -> DeliveryClient {
+    trusting(allow, Vec::new())
+}
+
+/// A client that trusts `roots` besides the public certificate authorities.
+fn trusting(allow: &str, roots: Vec<reqwest::Certificate>) -> DeliveryClient {
     let timeouts = Timeouts {
         connect: Duration::from_secs(2),
         total: Duration::from_millis(800),
@@ -16,6 +22,7 @@ fn client(allow: &str) -> DeliveryClient {
         PrivateTargetAllowList::parse(allow).unwrap(),
         timeouts,
         "feedback-webhooks/test",
+        roots,
     )
 }
 
@@ -222,4 +229,82 @@ async fn proxy_variables_in_the_environment_are_ignored() {
         "the child ran the test: {stdout}"
     );
     assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// `localhost`, resolved by the guard: both loopback addresses allowed, whichever it returns.
+const LOOPBACK: &str = "127.0.0.1/32,::1/128";
+
+#[tokio::test]
+async fn https_is_trusted_through_an_extra_ca_with_the_host_named_and_refused_without_it() {
+    let ca = TestCa::new("Feedback Webhooks test CA");
+    let (tls, server_names) = ca.server_config("localhost");
+    let receiver = TestReceiver::start_tls("localhost", tls).await;
+    let roots = reqwest::Certificate::from_pem_bundle(ca.pem.as_bytes()).unwrap();
+
+    let trusted = trusting(LOOPBACK, roots)
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert_eq!(
+        (trusted.status, trusted.error),
+        (Some(200), None),
+        "{trusted:?}"
+    );
+    assert_eq!(receiver.received().len(), 1);
+    // The connection went to the address the guard vetted, and still named the host, so the
+    // certificate was checked against it.
+    assert_eq!(server_names.seen(), [Some("localhost".to_string())]);
+
+    let untrusted = client(LOOPBACK)
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert_eq!(untrusted.error, Some(AttemptError::Tls), "{untrusted:?}");
+    assert_eq!(untrusted.status, None);
+    assert_eq!(
+        receiver.received().len(),
+        1,
+        "nothing sent over an untrusted connection"
+    );
+}
+
+#[tokio::test]
+async fn a_trusted_certificate_for_another_name_is_refused() {
+    let ca = TestCa::new("Feedback Webhooks test CA");
+    let (tls, _) = ca.server_config("receiver.example");
+    let receiver = TestReceiver::start_tls("localhost", tls).await;
+    let roots = reqwest::Certificate::from_pem_bundle(ca.pem.as_bytes()).unwrap();
+    let result = trusting(LOOPBACK, roots)
+        .post(&receiver.url("/hook"), json_headers(), b"{}".to_vec())
+        .await;
+    assert_eq!(result.error, Some(AttemptError::Tls), "{result:?}");
+    assert!(receiver.received().is_empty());
+}
+
+/// An answer cut short (fewer bytes than its `Content-Length` promised) is `E_BODY`, even
+/// with a 2xx status: the receiver may not have finished with the event.
+#[tokio::test]
+async fn an_answer_cut_short_is_a_body_error() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answering = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0; 4096];
+        let _ = socket.read(&mut request).await.unwrap();
+        socket
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly this")
+            .await
+            .unwrap();
+        // Closed with 91 bytes still owed.
+    });
+    let result = client("127.0.0.1/32")
+        .post(
+            &format!("http://{addr}/hook"),
+            json_headers(),
+            b"{}".to_vec(),
+        )
+        .await;
+    answering.await.unwrap();
+    assert_eq!(result.status, Some(200));
+    assert_eq!(result.error, Some(AttemptError::Body), "{result:?}");
+    assert_eq!(result.body_excerpt, "only this");
 }

@@ -2,7 +2,7 @@
 //! not hurt anyone else (sign-in floods and lock-outs, oversized input, open redirects).
 
 use crate::support::api::*;
-use crate::support::receiver::TestReceiver;
+use crate::support::receiver::{hanging_endpoint, TestReceiver};
 use crate::support::*;
 use reqwest::header::ACCEPT;
 use serde_json::{json, Value};
@@ -682,19 +682,6 @@ async fn sandboxes_and_organizations_hold_a_bounded_number_of_things() {
         .await;
     assert_eq!(status, 400, "{refused}");
     assert!(refused.to_string().contains("already has 20 sandboxes"));
-}
-
-/// A listener that accepts every connection and never answers: endpoints that hang.
-async fn hanging_endpoint() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let task = tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((stream, _)) = listener.accept().await {
-            held.push(stream);
-        }
-    });
-    (addr, task)
 }
 
 fn feedback_event(

@@ -2,6 +2,7 @@
 //! HTTP receivers, and the server binary itself where a test kills and restarts it.
 #![cfg(feature = "ssr")]
 
+mod api_contract;
 mod audit;
 mod crash_recovery;
 mod delivery;
@@ -12,9 +13,11 @@ mod hostile_input;
 mod instances;
 mod operations;
 mod outbox;
+mod rest;
 mod roles;
 mod secrets_at_rest;
 mod security_headers;
 mod support;
+mod tenancy;
 mod users;
 mod webhooks;

@@ -331,3 +331,270 @@ async fn logs_name_each_delivery_and_never_a_secret() {
         assert!(!logs.contains(secret), "{secret} was logged");
     }
 }
+
+/// A small file system of its own, mounted for one test and unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> SmallDisk {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(
+            mounted.success(),
+            "this test mounts a small tmpfs for the database: it needs root, as CI has"
+        );
+        SmallDisk { dir }
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// Writes a file until the disk is full.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let path = self.path().join("filler");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        while file.write_all(&chunk).is_ok() {}
+        let _ = file.sync_all();
+        path
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// The database's disk full: the execution API answers 503 and says so (never a 202 for what
+/// was not stored, and what it refused is never delivered), and once space is freed everything
+/// resumes by itself: every accepted call is delivered and new calls are accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_calls_clearly_and_everything_resumes_when_space_returns() {
+    if crate::support::database::is_postgres() {
+        eprintln!("a SQLite test: PostgreSQL's disk belongs to its server");
+        return;
+    }
+    let disk = SmallDisk::mount(16);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("database-url"),
+        format!("sqlite://{}", disk.path().join("fw.db").display()),
+    )
+    .unwrap();
+    let api = api_on(TestApp::with_admin_in(dir, &[]).await).await;
+    let receiver = TestReceiver::start().await;
+    let campaign = api.live_campaign_to(&receiver, &["sent"]).await;
+    let call = |request_id: String| {
+        let body = one_recipient_call(&campaign, &request_id);
+        let request = api.execute(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, _) = call("before-full".into()).await;
+    assert_eq!(status, 202);
+
+    let filler = disk.fill();
+    // Calls go on until the database has no room left: each is either stored (202) or
+    // refused with a 503 that says why.
+    let mut accepted = vec!["before-full".to_string()];
+    let mut refused = Vec::new();
+    for n in 0..5_000 {
+        let request_id = format!("while-full-{n}");
+        match call(request_id.clone()).await {
+            (202, _) => accepted.push(request_id),
+            (503, body) => {
+                let said = body["title"].as_str().unwrap_or_default();
+                assert!(said.contains("disk is full"), "{body}");
+                assert!(said.contains("nothing was stored"), "{body}");
+                refused.push(request_id);
+                if refused.len() == 3 {
+                    break;
+                }
+            }
+            (status, body) => panic!("{status}: {body}"),
+        }
+    }
+    assert_eq!(refused.len(), 3, "a full disk refuses calls");
+    // The pages still read: people can see what happens.
+    let (status, _) = api.app.get_text("/healthz").await;
+    assert_eq!(status, 200);
+
+    std::fs::remove_file(filler).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let after = loop {
+        let request_id = "after-space-returned".to_string();
+        if call(request_id.clone()).await.0 == 202 {
+            break request_id;
+        }
+        assert!(Instant::now() < deadline, "calls accepted again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    accepted.push(after);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let arrived: HashSet<String> = arrived_statuses(&receiver)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        if accepted.iter().all(|id| arrived.contains(id)) {
+            assert!(
+                refused.iter().all(|id| !arrived.contains(id)),
+                "a refused call was delivered"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} accepted calls delivered",
+            accepted.iter().filter(|id| arrived.contains(*id)).count(),
+            accepted.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let listed = listed_request_ids(&api).await;
+    assert!(
+        refused.iter().all(|id| !listed.contains(id)),
+        "nothing stored for a 503"
+    );
+}
+
+/// The value of the sample `line_start` begins (name and labels), if present.
+fn sample(text: &str, line_start: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(line_start)?.trim().parse().ok())
+}
+
+/// `/metrics` after a small load: attempts by outcome and error, calls by route and status,
+/// group commits by writer, the queue and disabled webhooks; behind its token, or on an address
+/// of its own; and absent by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_the_load_behind_a_token_or_on_their_own_address() {
+    let metrics_addr = free_port();
+    let metrics_listen = metrics_addr.to_string();
+    let api = api_with(&[
+        "--provider-delay",
+        "50ms",
+        "--retry-schedule",
+        "10ms",
+        "--metrics-token",
+        "scrape-me-7f3a",
+        "--metrics-listen",
+        &metrics_listen,
+    ])
+    .await;
+    let receiver = TestReceiver::start().await;
+    // The first answer fails: that delivery is retried (10 ms later) and succeeds.
+    receiver.script([crate::support::receiver::Scripted::status(503)]);
+    let campaign = api.live_campaign_to(&receiver, &["sent"]).await;
+    for n in 0..5 {
+        let call = one_recipient_call(&campaign, &format!("metered-{n}"));
+        assert_eq!(api.execute(&call).send().await.unwrap().status(), 202);
+    }
+    let refused = api
+        .execute(&serde_json::json!({"requestId": "bad"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    wait_for(&receiver, 6).await;
+
+    let http = reqwest::Client::new();
+    let scrape = |token: Option<&'static str>| {
+        let mut request = http.get(api.app.url("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(scrape(None).await.0, 401);
+    assert_eq!(scrape(Some("scrape-me-wrong")).await.0, 401);
+    // Counted when each attempt ends, and recorded a moment later (the recorder lets attempts
+    // share a commit): wait until all six are counted and committed.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let (status, text) = scrape(Some("scrape-me-7f3a")).await;
+        assert_eq!(status, 200, "{text}");
+        let succeeded = sample(
+            &text,
+            r#"fw_delivery_attempts_total{outcome="succeeded",error="none"}"#,
+        );
+        let recorded = sample(&text, r#"fw_group_commit_items_sum{writer="attempts"}"#);
+        if succeeded == Some(5.0) && recorded == Some(6.0) {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "{text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let expect = |line: &str, value: f64| {
+        assert_eq!(sample(&text, line), Some(value), "{line} in:\n{text}");
+    };
+    expect(
+        r#"fw_delivery_attempts_total{outcome="retrying",error="HTTP_503"}"#,
+        1.0,
+    );
+    expect("fw_delivery_attempt_duration_seconds_count", 6.0);
+    expect(
+        r#"fw_http_requests_total{route="/im/executions/unitary",method="POST",status="202"}"#,
+        5.0,
+    );
+    expect(
+        r#"fw_http_requests_total{route="/im/executions/unitary",method="POST",status="400"}"#,
+        1.0,
+    );
+    let executions = sample(&text, r#"fw_group_commit_items_sum{writer="executions"}"#);
+    assert_eq!(executions, Some(5.0), "the five accepted calls:\n{text}");
+    // Nothing waits any more; no webhook is disabled; every task runs.
+    expect("fw_deliveries_due", 0.0);
+    expect("fw_deliveries_in_flight", 0.0);
+    expect("fw_webhooks_disabled", 0.0);
+    expect("fw_background_tasks_down", 0.0);
+    assert!(!text.contains("metered-"), "no request id in a label");
+    assert!(!text.contains(&receiver.url("")), "no URL in a label");
+
+    // The address of their own asks for the token too, since one is set.
+    let own = format!("http://{metrics_addr}/metrics");
+    assert_eq!(http.get(&own).send().await.unwrap().status(), 401);
+    let response = http
+        .get(&own)
+        .bearer_auth("scrape-me-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().get("content-type").is_some_and(|v| v
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text")));
+
+    // By default there are none.
+    let plain = TestApp::with_admin().await;
+    let response = plain
+        .client
+        .get(plain.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        404,
+        "no metrics route without a token or an address"
+    );
+}

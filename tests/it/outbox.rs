@@ -86,6 +86,7 @@ fn attempt(claimed: &ClaimedDelivery, next: NextStep) -> AttemptRecord {
     AttemptRecord {
         delivery_id: claimed.id,
         webhook_id: claimed.webhook_id,
+        claim: claimed.claim,
         attempt: claimed.attempts + 1,
         started_at_ms: now_ms(),
         duration_ms: 12,
@@ -189,6 +190,166 @@ async fn a_worker_that_dies_holding_a_lease_loses_nothing() {
     assert_eq!(f.store.next_due_ms().await.unwrap(), Some(now + 1_000));
     let reclaimed = claim(&f, now + 1_000, now + 2_000, 10).await;
     assert_eq!(reclaimed[0].id, claimed[0].id);
+}
+
+/// The attempts stored for a delivery, by number.
+async fn attempt_numbers(f: &Fixture, id: Uuid) -> Vec<i64> {
+    let (_, _, attempts) = f.store.delivery(f.sandbox.id, id).await.unwrap().unwrap();
+    attempts.iter().map(|a| a.attempt).collect()
+}
+
+#[tokio::test]
+async fn only_the_current_claims_result_is_recorded_and_a_finished_delivery_never_goes_back() {
+    let f = fixture().await;
+    let a = webhook(&f, "A").await;
+    f.store
+        .enqueue_event(&event(&f, "req-late"), &[a])
+        .await
+        .unwrap();
+    let now = now_ms();
+    let first = claim(&f, now, now + 1_000, 10).await.remove(0);
+    assert_eq!(first.claim, now + 1_000);
+    // The first worker is slow: its lease ends and the delivery is claimed again.
+    let second = claim(&f, now + 1_000, now + 2_000, 10).await.remove(0);
+    assert_eq!((second.id, second.attempts), (first.id, 0));
+    assert!(
+        second.claim > first.claim,
+        "each claim is later than the last"
+    );
+
+    // The first worker's late failure changes nothing: the delivery stays claimed by the second.
+    f.store
+        .record_attempts(&[attempt(&first, NextStep::RetryAt(now))], &lenient())
+        .await
+        .unwrap();
+    assert!(attempt_numbers(&f, first.id).await.is_empty());
+    assert!(claim(&f, now + 1_500, now + 2_500, 10).await.is_empty());
+    let record = &deliveries(&f).await[0];
+    assert_eq!((record.state.as_str(), record.attempts), ("pending", 0));
+
+    // The current claim's success is recorded, once.
+    f.store
+        .record_attempts(&[attempt(&second, NextStep::Succeeded)], &lenient())
+        .await
+        .unwrap();
+    assert_eq!(attempt_numbers(&f, first.id).await, [1]);
+    // Written again (a retried batch that had in fact committed) or late from the first claim,
+    // a result never moves a finished delivery back.
+    for late in [&second, &first] {
+        f.store
+            .record_attempts(&[attempt(late, NextStep::RetryAt(now))], &lenient())
+            .await
+            .unwrap();
+    }
+    let record = &deliveries(&f).await[0];
+    assert_eq!((record.state.as_str(), record.attempts), ("succeeded", 1));
+    assert_eq!(attempt_numbers(&f, first.id).await, [1]);
+    assert!(claim(&f, now_ms() + 60_000, now_ms() + 61_000, 10)
+        .await
+        .is_empty());
+}
+
+#[tokio::test]
+async fn released_claims_are_due_at_once_but_never_a_newer_claim() {
+    let f = fixture().await;
+    let a = webhook(&f, "A").await;
+    for request in ["req-1", "req-2"] {
+        f.store
+            .enqueue_event(&event(&f, request), &[a])
+            .await
+            .unwrap();
+    }
+    let now = now_ms();
+    let claimed = claim(&f, now, now + 60_000, 10).await;
+    assert_eq!(claimed.len(), 2);
+    // The second's lease is taken over (as if it had ended and another worker claimed it).
+    let stale = claimed[1].clone();
+    let released = f
+        .store
+        .release_claims(
+            &[
+                (claimed[0].id, claimed[0].claim),
+                (stale.id, stale.claim - 1),
+            ],
+            now + 5,
+        )
+        .await
+        .unwrap();
+    assert_eq!(released, 1, "only the claim still current is released");
+    let again = claim(&f, now + 5, now + 60_000, 10).await;
+    assert_eq!(
+        again.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [claimed[0].id],
+        "due at once, long before its lease would have ended"
+    );
+    assert_eq!(again[0].attempts, 0, "releasing is no attempt");
+}
+
+#[tokio::test]
+async fn the_queue_state_counts_due_in_flight_and_retrying_per_sandbox_up_to_a_cap() {
+    let f = fixture().await;
+    let a = webhook(&f, "A").await;
+    webhook_in(&f, f.sandbox.id, "Off", false).await;
+    let other = f.store.ensure_sandbox("test-org", "dev").await.unwrap();
+    let elsewhere = webhook_in(&f, other.id, "Elsewhere", true).await;
+    for n in 0..5 {
+        f.store
+            .enqueue_event(&event(&f, &format!("req-{n}")), &[a])
+            .await
+            .unwrap();
+    }
+    let mut foreign = event(&f, "req-foreign");
+    foreign.sandbox_id = other.id;
+    f.store.enqueue_event(&foreign, &[elsewhere]).await.unwrap();
+    let now = now_ms();
+    // Of A's five: two claimed (in flight), one of them then failing into a retry later.
+    let only_a = ClaimSkip {
+        webhooks: Vec::new(),
+        sandboxes: vec![other.id],
+    };
+    let claimed = f
+        .store
+        .claim_due(now, now + 60_000, 2, 2, &only_a)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    f.store
+        .record_attempts(
+            &[attempt(&claimed[0], NextStep::RetryAt(now + 30_000))],
+            &lenient(),
+        )
+        .await
+        .unwrap();
+    let later = now + 10;
+    let state = f
+        .store
+        .queue_state(Some(f.sandbox.id), later, 1_000)
+        .await
+        .unwrap();
+    // The other sandbox's delivery is not counted.
+    assert_eq!(
+        (state.due, state.in_flight, state.retrying),
+        (3, 1, 1),
+        "{state:?}"
+    );
+    let oldest = state.oldest_due_ms.expect("some are due");
+    assert!(oldest <= later && oldest >= now - 5_000, "{oldest}");
+    let everything = f.store.queue_state(None, later, 1_000).await.unwrap();
+    assert_eq!(everything.due, 4);
+    let capped = f
+        .store
+        .queue_state(Some(f.sandbox.id), later, 2)
+        .await
+        .unwrap();
+    assert_eq!(capped.due, 2, "counting stops at the cap");
+    assert_eq!(f.store.disabled_webhook_count().await.unwrap(), 1);
+    // Before anything fell due: nothing due, no oldest.
+    let before = f
+        .store
+        .queue_state(Some(f.sandbox.id), now - 60_000, 1_000)
+        .await
+        .unwrap();
+    assert_eq!((before.due, before.oldest_due_ms), (0, None));
 }
 
 #[tokio::test]
@@ -339,6 +500,96 @@ async fn a_group_commit_keeps_good_events_when_one_is_refused() {
     assert_eq!(requests, vec!["req-ok-1", "req-ok-2"]);
     let now = now_ms();
     assert_eq!(claim(&f, now, now + 1_000, 10).await.len(), 2);
+}
+
+/// An event and its deliveries are one transaction: when the database refuses the second
+/// delivery, neither the event nor its first delivery is kept, and an event beside it in the
+/// same group commit is.
+#[tokio::test]
+async fn an_event_is_stored_with_all_its_deliveries_or_not_at_all() {
+    use crate::support::database::{count, execute};
+    let f = fixture().await;
+    let kept = webhook(&f, "kept").await;
+    let refusing = webhook(&f, "refusing").await;
+    // The fault: the database refuses any delivery to the webhook named "refusing".
+    if f.url.starts_with("postgres") {
+        execute(
+            &f.url,
+            "CREATE FUNCTION refuse_delivery() RETURNS trigger AS $$ BEGIN \
+               IF (SELECT name FROM feedback_webhooks WHERE id = NEW.webhook_id) = 'refusing' \
+               THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        )
+        .await;
+        execute(
+            &f.url,
+            "CREATE TRIGGER refuse_delivery BEFORE INSERT ON deliveries \
+             FOR EACH ROW EXECUTE FUNCTION refuse_delivery()",
+        )
+        .await;
+    } else {
+        execute(
+            &f.url,
+            "CREATE TRIGGER refuse_delivery BEFORE INSERT ON deliveries \
+             WHEN (SELECT name FROM feedback_webhooks WHERE id = NEW.webhook_id) = 'refusing' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        )
+        .await;
+    }
+    let batch = vec![
+        (event(&f, "req-whole"), vec![kept, refusing]),
+        (event(&f, "req-beside"), vec![kept]),
+    ];
+    let results = f.store.enqueue_events(&batch).await.unwrap();
+    assert!(results[0].is_err(), "the refused delivery fails its event");
+    assert_eq!(results[1].as_ref().unwrap().len(), 1);
+    let events = |request_id: &str| {
+        format!("SELECT COUNT(*) FROM feedback_events WHERE request_id = '{request_id}'")
+    };
+    assert_eq!(
+        count(&f.url, &events("req-whole")).await,
+        0,
+        "no event without its deliveries"
+    );
+    assert_eq!(count(&f.url, &events("req-beside")).await, 1);
+    let requests: Vec<String> = deliveries(&f)
+        .await
+        .into_iter()
+        .map(|record| record.request_id)
+        .collect();
+    assert_eq!(requests, ["req-beside"], "no delivery of the refused event");
+}
+
+/// Retention takes the hourly statistics older than its cutoff, and only those.
+#[tokio::test]
+async fn retention_prunes_hourly_statistics_older_than_its_cutoff() {
+    use crate::support::database::count;
+    const HOUR: i64 = 3_600_000;
+    let f = fixture().await;
+    let hook = webhook(&f, "A").await;
+    let stored = f
+        .store
+        .enqueue_events(&[(event(&f, "req-stats"), vec![hook])])
+        .await
+        .unwrap();
+    assert!(stored[0].is_ok());
+    let now = now_ms();
+    let claimed = claim(&f, now, now + 60_000, 10).await;
+    f.store
+        .record_attempts(&[attempt(&claimed[0], NextStep::Failed)], &lenient())
+        .await
+        .unwrap();
+    let statistics = "SELECT COUNT(*) FROM webhook_hourly_stats";
+    assert!(
+        count(&f.url, statistics).await >= 1,
+        "the attempt is counted"
+    );
+    f.store.prune(now - 2 * HOUR, 100).await.unwrap();
+    assert!(
+        count(&f.url, statistics).await >= 1,
+        "this hour's statistics are newer than a cutoff two hours ago"
+    );
+    f.store.prune(now + 2 * HOUR, 100).await.unwrap();
+    assert_eq!(count(&f.url, statistics).await, 0);
 }
 
 #[tokio::test]

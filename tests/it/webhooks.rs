@@ -124,15 +124,84 @@ fn session_cookie(response: &reqwest::Response) -> String {
     header.split(';').next().unwrap().to_string()
 }
 
+/// A server-function call carrying exactly `cookie` (no cookie store).
+async fn call_with_cookie(
+    app: &TestApp,
+    cookie: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Who a session cookie is signed in as, if anyone.
+async fn signed_in_with_cookie(app: &TestApp, cookie: &str) -> Option<String> {
+    let user: Value = call_with_cookie(app, cookie, "session", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    user["email"].as_str().map(str::to_string)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn session_id_changes_at_login() {
-    let app = TestApp::with_admin().await;
-    // A session that exists before login (as an attacker could plant) must not become the signed-in one.
-    let first = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let first_cookie = session_cookie(&first);
-    let second = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let second_cookie = session_cookie(&second);
-    assert_ne!(first_cookie, second_cookie);
+async fn a_session_planted_before_sign_in_never_becomes_the_signed_in_one() {
+    use crate::support::team::member;
+    let app = TestApp::signed_in().await;
+    const ATTACKER: &str = "attacker@example.com";
+    let _ = member(&app, ATTACKER, "viewer", "attacker password 1").await;
+    // The attacker's own session, whose id they know, planted in the administrator's browser.
+    let attacker = call_with_cookie(
+        &app,
+        "",
+        "login",
+        &[("email", ATTACKER), ("password", "attacker password 1")],
+    )
+    .await;
+    assert_eq!(attacker.status(), 200);
+    let planted = session_cookie(&attacker);
+    assert_eq!(
+        signed_in_with_cookie(&app, &planted).await.as_deref(),
+        Some(ATTACKER)
+    );
+    let victim = call_with_cookie(
+        &app,
+        &planted,
+        "login",
+        &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    assert_eq!(victim.status(), 200);
+    let issued = session_cookie(&victim);
+    assert_ne!(issued, planted, "a new session id at sign-in");
+    assert_eq!(
+        signed_in_with_cookie(&app, &issued).await.as_deref(),
+        Some(ADMIN_EMAIL)
+    );
+    assert_ne!(
+        signed_in_with_cookie(&app, &planted).await.as_deref(),
+        Some(ADMIN_EMAIL),
+        "the planted id never carries the administrator's sign-in"
+    );
+    // A made-up id is not taken up either.
+    let name = planted.split('=').next().unwrap();
+    let made_up = format!("{name}=AAAAAAAAAAAAAAAAAAAAAA");
+    let victim = call_with_cookie(
+        &app,
+        &made_up,
+        "login",
+        &[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)],
+    )
+    .await;
+    assert_ne!(session_cookie(&victim), made_up);
+    assert_eq!(signed_in_with_cookie(&app, &made_up).await, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -88,10 +88,32 @@ fn refusal(allow: &PrivateTargetAllowList, ip: IpAddr) -> Option<TargetRefused> 
     (!allow.allows(ip)).then_some(TargetRefused { ip, reason })
 }
 
+/// The certificate authorities of a PEM file (`--extra-ca-file`), trusted besides the public
+/// ones; a file that cannot be read or holds no certificate is refused, never ignored.
+pub fn extra_roots(file: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(file).map_err(|error| error.to_string())?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| error.to_string())?;
+    if roots.is_empty() {
+        return Err("holds no PEM certificate".into());
+    }
+    Ok(roots)
+}
+
 impl DeliveryClient {
-    pub fn new(allow: PrivateTargetAllowList, timeouts: Timeouts, user_agent: &str) -> Self {
+    /// A client that vets targets against `allow` and trusts the public certificate
+    /// authorities, and `extra_roots` besides.
+    pub fn new(
+        allow: PrivateTargetAllowList,
+        timeouts: Timeouts,
+        user_agent: &str,
+        extra_roots: Vec<reqwest::Certificate>,
+    ) -> Self {
         let allow = Arc::new(allow);
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        for root in extra_roots {
+            http = http.add_root_certificate(root);
+        }
+        let http = http
             .user_agent(user_agent)
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)

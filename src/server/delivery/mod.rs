@@ -2,6 +2,7 @@
 
 pub mod client;
 pub mod outcome;
+mod recorder;
 pub mod retry;
 pub mod signing;
 pub mod worker;

@@ -5,23 +5,33 @@
 //!    and starts one task each, while earlier ones are still in flight;
 //! 2. each task sends its request under the webhook's concurrency limit (never inside a
 //!    database transaction);
-//! 3. the recorder writes finished attempts in batches (group commit).
+//! 3. the recorder writes finished attempts in batches (group commit; see `recorder`).
 //!
 //! New work wakes the claim loop at once; otherwise it sleeps until the next delivery falls due.
+//! A fourth loop expires deliveries waiting for disabled webhooks and prunes old history.
+//!
+//! Stopping (`stop`) ends claiming, lets the requests in flight finish within a grace period,
+//! has the recorder write every finished attempt, and makes what was claimed but not sent due
+//! again at once, so another instance or the next start sends it without waiting for a lease.
 
 use crate::model::JwtAlgorithm;
+use crate::server::backoff::Backoff;
 use crate::server::crypto::{SealedField, SecretBox};
 use crate::server::delivery::client::DeliveryClient;
 use crate::server::delivery::outcome::{AttemptError, AttemptResult};
+use crate::server::delivery::recorder::{self, AttemptWriter, Finished};
 use crate::server::delivery::retry::RetrySchedule;
 use crate::server::delivery::signing::{signing_key, webhook_signature, JwtSigner};
 use crate::server::group_commit::GroupCommit;
+use crate::server::metrics::Metrics;
 use crate::server::storage::*;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::sync::{mpsc, Notify, Semaphore};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
 /// Most deliveries one claim takes.
@@ -37,10 +47,11 @@ const MAX_IN_FLIGHT: usize = 4096;
 /// Most of them one sandbox holds: a tenant whose endpoints all hang holds a quarter of the
 /// engine, and the other tenants' deliveries are claimed and sent beside them.
 const SANDBOX_SHARE: usize = MAX_IN_FLIGHT / 4;
-/// Most attempts (or events) written by one group commit.
-const COMMIT_BATCH: usize = 512;
-/// The pause after the queue could not be read (the database away).
-const AFTER_ERROR: Duration = Duration::from_secs(1);
+/// The recorder's first pause after a failed write.
+const RECORDER_FIRST_PAUSE: Duration = Duration::from_millis(50);
+/// How long a stop waits for the recorder to write what the sends finished; a database away
+/// that long means those deliveries are sent again after the restart.
+const FLUSH_WAIT: Duration = Duration::from_secs(5);
 /// Events (or executions) removed by one retention statement, and the most statements per
 /// maintenance round; the pause between them lets delivery writes through.
 const PRUNE_BATCH: i64 = 500;
@@ -140,11 +151,25 @@ struct Inner {
     client: DeliveryClient,
     settings: EngineSettings,
     secrets: SecretBox,
+    metrics: Arc<Metrics>,
     /// New work, a freed slot, or a retry scheduled: the claim loop looks again.
     wake: Arc<Notify>,
     ingest: GroupCommit<(NewEvent, Vec<Uuid>), Vec<Uuid>>,
-    attempts: mpsc::UnboundedSender<AttemptRecord>,
+    attempts: mpsc::UnboundedSender<Finished>,
+    /// The recorder's end of `attempts`, kept across restarts of the recorder.
+    finished: tokio::sync::Mutex<mpsc::UnboundedReceiver<Finished>>,
     slots: Mutex<Slots>,
+    /// Cancelled by `stop`: no more claims, and no request starts.
+    stopping: CancellationToken,
+    /// Cancelled when the stop's grace period ends: the requests still running are cut.
+    cut: CancellationToken,
+    /// Held by the claim loop while it claims and starts what it claimed, so a stop waits for
+    /// a claim in progress instead of leaving it unreleased.
+    claiming: tokio::sync::Mutex<()>,
+    /// The sending tasks.
+    sends: TaskTracker,
+    /// What was claimed and not sent because the engine stopped: (delivery, claim).
+    unsent: Mutex<Vec<(Uuid, i64)>>,
 }
 
 /// The deliveries in hand, per webhook and per sandbox.
@@ -171,41 +196,50 @@ struct CachedWebhook {
 }
 
 impl DeliveryEngine {
-    /// Starts the two group-commit writers (events, attempts); call within the Tokio runtime.
+    /// Starts the events' group-commit writer; call within the Tokio runtime. The claim loop,
+    /// the recorder and maintenance are run by the caller (`run`, `record`, `maintain`).
     pub fn new(
         store: Arc<dyn Store>,
         client: DeliveryClient,
         settings: EngineSettings,
         secrets: SecretBox,
+        metrics: Arc<Metrics>,
     ) -> Self {
         let (attempts, finished) = mpsc::unbounded_channel();
         let wake = Arc::new(Notify::new());
         let ingest = {
-            let (store, wake) = (store.clone(), wake.clone());
+            let (store, wake, metrics) = (store.clone(), wake.clone(), metrics.clone());
             GroupCommit::start(move |batch: &[(NewEvent, Vec<Uuid>)]| {
-                let (store, wake) = (store.clone(), wake.clone());
+                let (store, wake, metrics) = (store.clone(), wake.clone(), metrics.clone());
                 Box::pin(async move {
-                    let stored = store.enqueue_events(batch).await;
+                    let stored = metrics
+                        .timed_commit("events", batch.len(), store.enqueue_events(batch))
+                        .await;
                     // New work: the claim loop looks now.
                     wake.notify_one();
                     stored
                 })
             })
         };
-        let engine = DeliveryEngine {
+        DeliveryEngine {
             inner: Arc::new(Inner {
                 store,
                 client,
                 settings,
                 secrets,
+                metrics,
                 wake,
                 ingest,
                 attempts,
+                finished: tokio::sync::Mutex::new(finished),
                 slots: Mutex::default(),
+                stopping: CancellationToken::new(),
+                cut: CancellationToken::new(),
+                claiming: tokio::sync::Mutex::new(()),
+                sends: TaskTracker::new(),
+                unsent: Mutex::default(),
             }),
-        };
-        tokio::spawn(commit_attempts(engine.clone(), finished));
-        engine
+        }
     }
 
     /// The outbox entry point: the event and its deliveries (one per enabled webhook of its
@@ -257,47 +291,138 @@ impl DeliveryEngine {
         }
     }
 
-    /// The claim loop; runs until the task is dropped. Expired leases (from a crash) are due
-    /// again like any other delivery.
+    /// The claim loop, until the engine stops. Expired leases (from a crash) are due again
+    /// like any other delivery.
     pub async fn run(self) {
-        let mut last_maintenance = Instant::now();
-        loop {
-            if last_maintenance.elapsed() >= self.inner.settings.maintenance_every() {
-                self.maintain().await;
-                last_maintenance = Instant::now();
-            }
+        let mut after_error = Backoff::AFTER_DATABASE_ERROR;
+        while !self.inner.stopping.is_cancelled() {
             let (skip, room) = self.capacity();
             if room == 0 {
-                let _ = tokio::time::timeout(self.inner.settings.poll, self.inner.wake.notified())
-                    .await;
+                self.wait(self.inner.settings.poll).await;
                 continue;
+            }
+            let claiming = self.inner.claiming.lock().await;
+            if self.inner.stopping.is_cancelled() {
+                break;
             }
             let now = now_ms();
             let lease_until = now + self.inner.settings.lease.as_millis() as i64;
+            let (limit, per_webhook) = (CLAIM_BATCH.min(room as i64), self.claim_budget() as i64);
             let claimed = match self
                 .inner
                 .store
-                .claim_due(
-                    now,
-                    lease_until,
-                    CLAIM_BATCH.min(room as i64),
-                    self.claim_budget() as i64,
-                    &skip,
-                )
+                .claim_due(now, lease_until, limit, per_webhook, &skip)
                 .await
             {
-                Ok(claimed) => claimed,
+                Ok(claimed) => {
+                    after_error.succeeded();
+                    claimed
+                }
                 Err(error) => {
-                    tracing::error!(%error, "claiming deliveries failed");
-                    tokio::time::sleep(AFTER_ERROR).await;
+                    drop(claiming);
+                    let pause = after_error.failed();
+                    tracing::error!(%error, retry_in_ms = pause.as_millis() as u64, "claiming deliveries failed");
+                    self.wait(pause).await;
                     continue;
                 }
             };
             if claimed.is_empty() {
+                drop(claiming);
                 self.idle(!skip.is_empty()).await;
                 continue;
             }
-            self.start(claimed, lease_until).await;
+            // Everything due was taken: at everyday rates, looking again at once would only
+            // find nothing (one more round trip per call); wait for the next due time instead.
+            let all_due =
+                crate::server::storage::plan::claimed_all_due(&claimed, limit, per_webhook);
+            self.start(claimed).await;
+            drop(claiming);
+            if all_due {
+                self.idle(!skip.is_empty()).await;
+            }
+        }
+        // Stopped for good: returning would have the supervisor start it again.
+        std::future::pending::<()>().await
+    }
+
+    /// The deliveries this instance holds and has not finished, per webhook.
+    pub fn in_flight(&self) -> Vec<(Uuid, usize)> {
+        let slots = self.inner.slots.lock().expect("webhook slots");
+        slots
+            .webhooks
+            .iter()
+            .filter(|(_, slot)| slot.claimed > 0)
+            .map(|(id, slot)| (*id, slot.claimed))
+            .collect()
+    }
+
+    /// Sleeps up to `most`, or until woken or stopped.
+    async fn wait(&self, most: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(most) => {}
+            _ = self.inner.wake.notified() => {}
+            _ = self.inner.stopping.cancelled() => {}
+        }
+    }
+
+    /// The maintenance loop: expires deliveries waiting too long for a disabled webhook and
+    /// prunes old history, every `maintenance_every`.
+    pub async fn maintain(self) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(self.inner.settings.maintenance_every()) => {}
+                _ = self.inner.stopping.cancelled() => std::future::pending::<()>().await,
+            }
+            self.maintain_once().await;
+        }
+    }
+
+    /// The recorder: writes finished attempts until the engine is dropped.
+    pub async fn record(self) {
+        let mut finished = self.inner.finished.lock().await;
+        let writer = RecordingStore(self.clone());
+        recorder::record(&mut finished, &writer, RECORDER_FIRST_PAUSE).await;
+    }
+
+    /// Stops delivering: no more claims; the requests in flight finish within `grace` (then
+    /// they are cut); the recorder writes every finished attempt; and what was claimed but not
+    /// sent is due again at once. Returns how many deliveries were released.
+    pub async fn stop(&self, grace: Duration) -> u64 {
+        let inner = &self.inner;
+        inner.stopping.cancel();
+        // A claim in progress ends, and starts its tasks (which leave at once, unsent).
+        drop(inner.claiming.lock().await);
+        inner.sends.close();
+        if tokio::time::timeout(grace, inner.sends.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                grace_ms = grace.as_millis() as u64,
+                "requests still running at the end of the shutdown grace period were cut; \
+                 their deliveries will be sent again"
+            );
+            inner.cut.cancel();
+            inner.sends.wait().await;
+        }
+        let (flushed, done) = oneshot::channel();
+        let recorded = inner.attempts.send(Finished::Flush(flushed)).is_ok()
+            && tokio::time::timeout(FLUSH_WAIT, done)
+                .await
+                .is_ok_and(|r| r.is_ok());
+        if !recorded {
+            tracing::error!(
+                "the recorder could not write every finished attempt before stopping; \
+                 their deliveries will be sent again"
+            );
+        }
+        let unsent = std::mem::take(&mut *inner.unsent.lock().expect("unsent claims"));
+        match inner.store.release_claims(&unsent, now_ms()).await {
+            Ok(released) => released,
+            Err(error) => {
+                tracing::error!(%error, deliveries = unsent.len(), "releasing unsent deliveries failed; they are sent again when their leases end");
+                0
+            }
         }
     }
 
@@ -342,12 +467,12 @@ impl DeliveryEngine {
             }
         };
         if !wait.is_zero() {
-            let _ = tokio::time::timeout(wait, self.inner.wake.notified()).await;
+            self.wait(wait).await;
         }
     }
 
     /// Starts one task per claimed delivery, after preparing each webhook (once per change).
-    async fn start(&self, claimed: Vec<ClaimedDelivery>, lease_until: i64) {
+    async fn start(&self, claimed: Vec<ClaimedDelivery>) {
         let mut prepared: HashMap<Uuid, Result<Arc<PreparedWebhook>, AttemptError>> =
             HashMap::new();
         for delivery in &claimed {
@@ -371,12 +496,11 @@ impl DeliveryEngine {
             let permits = slot.permits.clone();
             let webhook = prepared[&delivery.webhook_id].clone();
             let engine = self.clone();
-            tokio::spawn(async move {
+            self.inner.sends.spawn(async move {
                 let (webhook_id, sandbox_id) = (delivery.webhook_id, delivery.sandbox_id);
-                let record = engine
-                    .attempt(delivery, webhook, permits, lease_until)
-                    .await;
-                engine.finish(webhook_id, sandbox_id, record);
+                let claim = (delivery.id, delivery.claim);
+                let record = engine.attempt(delivery, webhook, permits).await;
+                engine.finish(webhook_id, sandbox_id, claim, record);
             });
         }
     }
@@ -389,8 +513,15 @@ impl DeliveryEngine {
         }
     }
 
-    /// Hands the attempt (if one was made) to the recorder and frees the delivery's slot.
-    fn finish(&self, webhook_id: Uuid, sandbox_id: Uuid, record: Option<AttemptRecord>) {
+    /// Hands the attempt (if one was made) to the recorder and frees the delivery's slot; a
+    /// delivery left unsent because the engine stops is kept for release.
+    fn finish(
+        &self,
+        webhook_id: Uuid,
+        sandbox_id: Uuid,
+        claim: (Uuid, i64),
+        record: Option<AttemptRecord>,
+    ) {
         let refill_below = self.claim_budget() / 2;
         let freed_a_full_slot = {
             let mut slots = self.inner.slots.lock().expect("webhook slots");
@@ -410,12 +541,19 @@ impl DeliveryEngine {
             };
             sandbox_was_full || webhook_was_full
         };
-        if let Some(record) = record {
-            if self.inner.attempts.send(record).is_err() {
-                tracing::error!(
-                    "the attempt recorder has stopped; the lease will resend this delivery"
-                );
+        let unrecorded = match record {
+            Some(record) => self.inner.attempts.send(Finished::Attempt(record)).is_err(),
+            None => {
+                if self.inner.stopping.is_cancelled() {
+                    self.inner.unsent.lock().expect("unsent claims").push(claim);
+                }
+                false
             }
+        };
+        if unrecorded {
+            tracing::error!(
+                "the attempt recorder has stopped; the lease will resend this delivery"
+            );
         }
         if freed_a_full_slot {
             self.inner.wake.notify_one();
@@ -427,9 +565,15 @@ impl DeliveryEngine {
         delivery: ClaimedDelivery,
         webhook: Result<Arc<PreparedWebhook>, AttemptError>,
         permits: Arc<Semaphore>,
-        lease_until: i64,
     ) -> Option<AttemptRecord> {
-        let permit = permits.acquire_owned().await;
+        let lease_until = delivery.claim;
+        let permit = tokio::select! {
+            permit = permits.acquire_owned() => permit,
+            _ = self.inner.stopping.cancelled() => return None,
+        };
+        if self.inner.stopping.is_cancelled() {
+            return None;
+        }
         let started_at_ms = now_ms();
         let lease_ms = self.inner.settings.lease.as_millis() as i64;
         if started_at_ms + REQUEST_BUDGET_MS.min(lease_ms * 3 / 4) > lease_until {
@@ -462,10 +606,16 @@ impl DeliveryEngine {
         }) {
             Ok((webhook, headers)) => {
                 request_headers = webhook.shown(&headers);
-                self.inner
-                    .client
-                    .post(&webhook.url, headers, delivery.payload.into_bytes())
-                    .await
+                let post =
+                    self.inner
+                        .client
+                        .post(&webhook.url, headers, delivery.payload.into_bytes());
+                tokio::select! {
+                    result = post => result,
+                    // Cut at the end of a stop's grace: whether it arrived is unknown, so
+                    // it is sent again.
+                    _ = self.inner.cut.cancelled() => return None,
+                }
             }
             Err(error) => AttemptResult::failed(error, Duration::ZERO),
         };
@@ -497,9 +647,16 @@ impl DeliveryEngine {
                 None => NextStep::Failed,
             }
         };
+        self.inner.metrics.attempt(
+            &next,
+            result.status,
+            result.error.map(|e| e.code()),
+            result.duration,
+        );
         Some(AttemptRecord {
             delivery_id: delivery.id,
             webhook_id: delivery.webhook_id,
+            claim: delivery.claim,
             attempt,
             started_at_ms,
             duration_ms: result.duration.as_millis() as i64,
@@ -527,7 +684,7 @@ impl DeliveryEngine {
 
     /// Expires deliveries that waited too long for a disabled webhook, in small batches, and
     /// forgets idle webhooks.
-    async fn maintain(&self) {
+    async fn maintain_once(&self) {
         let due_before = now_ms() - self.inner.settings.expire_waiting_after.as_millis() as i64;
         loop {
             match self.inner.store.expire_waiting(due_before, 500).await {
@@ -709,33 +866,33 @@ impl DeliveryEngine {
     }
 }
 
-/// Records finished attempts in batches. Should a write fail, the leases run out and the
-/// deliveries are sent again: at-least-once.
-async fn commit_attempts(
-    engine: DeliveryEngine,
-    mut finished: mpsc::UnboundedReceiver<AttemptRecord>,
-) {
-    let store = engine.inner.store.clone();
-    let mut batch = Vec::with_capacity(COMMIT_BATCH);
-    while finished.recv_many(&mut batch, COMMIT_BATCH).await > 0 {
-        let policy = engine.inner.settings.auto_disable(now_ms());
-        match store.record_attempts(&batch, &policy).await {
-            Ok(disabled) => {
-                for webhook in disabled {
-                    tracing::warn!(%webhook, reason = %policy.reason, "webhook disabled");
-                }
-            }
-            Err(error) => {
-                tracing::error!(%error, attempts = batch.len(), "recording attempts failed")
-            }
+/// The recorder's writes: the store's, with the policy of the moment; a retry scheduled wakes
+/// the claim loop.
+struct RecordingStore(DeliveryEngine);
+
+#[async_trait::async_trait]
+impl AttemptWriter for RecordingStore {
+    async fn write(&self, batch: &[AttemptRecord]) -> StoreResult<()> {
+        let inner = &self.0.inner;
+        let policy = inner.settings.auto_disable(now_ms());
+        let disabled = inner
+            .metrics
+            .timed_commit(
+                "attempts",
+                batch.len(),
+                inner.store.record_attempts(batch, &policy),
+            )
+            .await?;
+        for webhook in disabled {
+            tracing::warn!(%webhook, reason = %policy.reason, "webhook disabled");
         }
         if batch
             .iter()
             .any(|record| matches!(record.next, NextStep::RetryAt(_)))
         {
-            engine.inner.wake.notify_one();
+            inner.wake.notify_one();
         }
-        batch.clear();
+        Ok(())
     }
 }
 

@@ -191,6 +191,7 @@ decorate! {OutboxStore {
     pass {
         fn enqueue_events(&self, batch: &[(NewEvent, Vec<Uuid>)]) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
         fn claim_due(&self, now_ms: i64, lease_until_ms: i64, limit: i64, per_webhook: i64, skip: &ClaimSkip) -> StoreResult<Vec<ClaimedDelivery>>;
+        fn release_claims(&self, claims: &[(Uuid, i64)], now_ms: i64) -> StoreResult<u64>;
         fn next_due_ms(&self) -> StoreResult<Option<i64>>;
         fn expire_waiting(&self, due_before_ms: i64, limit: i64) -> StoreResult<u64>;
     }
@@ -220,6 +221,8 @@ decorate! {HistoryStore {
         fn health_data(&self, sandbox_id: Uuid, webhook_id: Option<Uuid>, from_hour_ms: i64) -> StoreResult<HealthData>;
         fn list_executions(&self, sandbox_id: Uuid, campaign_id: Uuid, before: Option<(i64, Uuid)>, limit: i64) -> StoreResult<Vec<ExecutionRecord>>;
         fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned>;
+        fn queue_state(&self, sandbox_id: Option<Uuid>, now_ms: i64, cap: i64) -> StoreResult<QueueState>;
+        fn disabled_webhook_count(&self) -> StoreResult<u64>;
     }
     change {}
 }}

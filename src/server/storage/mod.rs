@@ -43,13 +43,20 @@ pub enum StoreError {
     /// wait. The caller may try again shortly.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full: nothing more is written until space is freed.
+    #[error("the database's disk is full: {0}")]
+    StorageFull(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
 impl StoreError {
-    /// Whether the failure is the database being away rather than the request.
+    /// Whether the failure is the database being away (or its disk full) rather than the
+    /// request.
     pub fn is_unavailable(&self) -> bool {
+        if self.is_storage_full() {
+            return true;
+        }
         match self {
             StoreError::Unavailable(_) => true,
             StoreError::Database(error) => match error {
@@ -67,9 +74,33 @@ impl StoreError {
         }
     }
 
+    /// Whether the database's disk is full: SQLite's `SQLITE_FULL` (13, in the low byte of
+    /// its extended codes), PostgreSQL's `disk_full` (53100).
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::StorageFull(_) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => db.code().is_some_and(|code| {
+                code == "53100" || code.parse::<i32>().is_ok_and(|code| code & 0xff == 13)
+            }),
+            _ => false,
+        }
+    }
+
+    /// What a person or an API caller is told when a write could not happen because of the
+    /// database (not of their request), with nothing stored.
+    pub fn unavailable_message(&self) -> &'static str {
+        if self.is_storage_full() {
+            "The database's disk is full; nothing was stored. Try again once space is freed."
+        } else {
+            "The database is unavailable; nothing was stored. Try again shortly."
+        }
+    }
+
     /// What each waiter of a batch that failed as a whole is told: the same kind of failure.
     pub fn for_a_waiter(&self) -> StoreError {
-        if self.is_unavailable() {
+        if self.is_storage_full() {
+            StoreError::StorageFull(self.to_string())
+        } else if self.is_unavailable() {
             StoreError::Unavailable(self.to_string())
         } else {
             StoreError::Batch(self.to_string())
@@ -411,12 +442,18 @@ pub trait OutboxStore: Send + Sync + 'static {
         skip: &ClaimSkip,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Stores attempts and moves their deliveries on, in one transaction; keeps each webhook's
-    /// failing streak and disables the ones `policy` condemns, returning their ids.
+    /// failing streak and disables the ones `policy` condemns, returning their ids. An attempt
+    /// whose claim is no longer its delivery's current one (the lease ended and the delivery
+    /// was claimed again, resent or expired) is left out: it changes nothing.
     async fn record_attempts(
         &self,
         attempts: &[AttemptRecord],
         policy: &AutoDisable,
     ) -> StoreResult<Vec<Uuid>>;
+    /// Makes claimed deliveries due at once again, each only while the given claim
+    /// (delivery id, claim) is still its current one: the work a stopping instance did not
+    /// send. Returns how many were released.
+    async fn release_claims(&self, claims: &[(Uuid, i64)], now_ms: i64) -> StoreResult<u64>;
     /// When the next delivery of an enabled webhook falls due, if any.
     async fn next_due_ms(&self) -> StoreResult<Option<i64>>;
     /// Fails (`E_EXPIRED`) up to `limit` deliveries waiting for a disabled webhook since before
@@ -480,6 +517,16 @@ pub trait HistoryStore: Send + Sync + 'static {
         before: Option<(i64, Uuid)>,
         limit: i64,
     ) -> StoreResult<Vec<ExecutionRecord>>;
+    /// The delivery queue of the sandbox (of every sandbox with `None`) at `now_ms`, each count
+    /// stopping at `cap`.
+    async fn queue_state(
+        &self,
+        sandbox_id: Option<Uuid>,
+        now_ms: i64,
+        cap: i64,
+    ) -> StoreResult<QueueState>;
+    /// How many webhooks are disabled, in every sandbox.
+    async fn disabled_webhook_count(&self) -> StoreResult<u64>;
     /// Removes up to `limit` events created before `before_ms` whose deliveries are all
     /// finished (with those deliveries and attempts), up to `limit` executions as old, and
     /// statistics older than that. Small batches: the writer is held briefly.

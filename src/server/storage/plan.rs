@@ -73,6 +73,24 @@ impl<'a> EventsPlan<'a> {
 }
 
 /// Where an attempt leaves its delivery: its stored state and its `next_attempt_at`.
+/// How many deliveries of each of `webhooks` due webhooks one claim takes: an equal share of
+/// `limit` (at least one), at most `per_webhook`.
+pub fn claim_share(limit: i64, webhooks: usize, per_webhook: i64) -> i64 {
+    (limit / webhooks.max(1) as i64).max(1).min(per_webhook)
+}
+
+/// Whether a claim took every delivery that was due: each webhook it took from got less than
+/// the share it could have taken, so none was left behind (a backend that shares the batch
+/// otherwise gives each webhook at least this share).
+pub fn claimed_all_due(claimed: &[ClaimedDelivery], limit: i64, per_webhook: i64) -> bool {
+    let mut per: HashMap<Uuid, i64> = HashMap::new();
+    for delivery in claimed {
+        *per.entry(delivery.webhook_id).or_default() += 1;
+    }
+    let share = claim_share(limit, per.len(), per_webhook);
+    (claimed.len() as i64) < limit && per.values().all(|taken| *taken < share)
+}
+
 pub fn after_attempt(next: &NextStep, now: i64) -> (&'static str, i64) {
     match next {
         NextStep::Succeeded => ("succeeded", now),
@@ -400,10 +418,41 @@ pub fn execution_tree(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_claim_shares_its_batch_and_knows_when_nothing_due_was_left() {
+        assert_eq!(claim_share(256, 1, 128), 128);
+        assert_eq!(claim_share(256, 4, 128), 64);
+        assert_eq!(claim_share(256, 1_000, 128), 1);
+        let of = |webhook: Uuid| ClaimedDelivery {
+            id: Uuid::new_v4(),
+            event_id: Uuid::new_v4(),
+            webhook_id: webhook,
+            sandbox_id: Uuid::nil(),
+            webhook_version: 0,
+            claim: 0,
+            attempts: 0,
+            payload: String::new(),
+        };
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let few = vec![of(a), of(a), of(b)];
+        assert!(claimed_all_due(&few, 256, 128), "fewer than either share");
+        let a_full: Vec<_> = (0..64).map(|_| of(a)).chain([of(b)]).collect();
+        assert!(
+            !claimed_all_due(&a_full, 128, 128),
+            "A took its whole share of 64"
+        );
+        assert!(claimed_all_due(&a_full, 256, 128), "A's share was 128");
+        assert!(
+            !claimed_all_due(&[], 0, 128),
+            "a claim of nothing knows nothing"
+        );
+    }
+
     fn attempt(webhook_id: Uuid, started_at_ms: i64, next: NextStep) -> AttemptRecord {
         AttemptRecord {
             delivery_id: Uuid::new_v4(),
             webhook_id,
+            claim: 0,
             attempt: 1,
             started_at_ms,
             duration_ms: 120,

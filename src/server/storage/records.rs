@@ -156,6 +156,10 @@ pub struct ClaimedDelivery {
     pub sandbox_id: Uuid,
     /// The webhook's `updated_at`: prepared settings are reused while it is unchanged.
     pub webhook_version: i64,
+    /// The claim it is handed under: the end of its lease, which every new claim of the
+    /// delivery moves later (a delivery is claimed again only once its lease has ended), so it
+    /// tells this claim from every other.
+    pub claim: i64,
     pub attempts: i64,
     pub payload: String,
 }
@@ -187,6 +191,10 @@ pub enum NextStep {
 pub struct AttemptRecord {
     pub delivery_id: Uuid,
     pub webhook_id: Uuid,
+    /// The claim it was made under ([`ClaimedDelivery::claim`]): it is written only while
+    /// that claim is still the delivery's current one, so a late result never overwrites a
+    /// newer claim's nor moves a finished delivery back.
+    pub claim: i64,
     /// 1 for the first attempt of the delivery.
     pub attempt: i64,
     pub started_at_ms: i64,
@@ -401,6 +409,20 @@ pub struct HealthData {
     pub cells: Vec<(Uuid, crate::model::history::StatsCell)>,
     /// (webhook, error, at ms).
     pub last_errors: Vec<(Uuid, String, i64)>,
+}
+
+/// The delivery queue at one moment, of a sandbox or of everything. Each count stops at the
+/// cap it was read with (so reading it costs at most that many rows).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct QueueState {
+    /// Pending deliveries of enabled webhooks whose time has come (an ended lease included).
+    pub due: u64,
+    /// When the longest-waiting of them fell due (ms).
+    pub oldest_due_ms: Option<i64>,
+    /// Claimed by a worker under a lease that has not ended.
+    pub in_flight: u64,
+    /// Waiting for a later attempt (after a failure, or `Retry-After`).
+    pub retrying: u64,
 }
 
 /// What retention removed in one batch.

@@ -227,6 +227,20 @@ pub(super) fn campaign_from_row(row: &impl Columns) -> StoreResult<CampaignRecor
 pub(super) const DELIVERY_COLUMNS: &str = "d.id, d.webhook_id, d.event_type, d.channel, e.request_id, e.message_execution_id, \
      d.state, d.attempts, d.last_status, d.last_error, d.next_attempt_at, d.last_attempt_at, d.created_at, d.updated_at";
 
+/// The queue from its counts as both backends read them: (due, the earliest pending time, in
+/// flight, retrying). The earliest is the oldest due one only once it has come.
+pub(super) fn queue_state_from_counts(
+    (due, earliest, in_flight, retrying): (i64, Option<i64>, i64, i64),
+    now: i64,
+) -> QueueState {
+    QueueState {
+        due: due as u64,
+        oldest_due_ms: earliest.filter(|at| *at <= now),
+        in_flight: in_flight as u64,
+        retrying: retrying as u64,
+    }
+}
+
 pub(super) fn delivery_from_row(row: &impl Columns) -> StoreResult<DeliveryRecord> {
     let state: String = row.column("state")?;
     Ok(DeliveryRecord {

@@ -8,6 +8,7 @@ pub mod database;
 pub mod proxy;
 pub mod receiver;
 pub mod team;
+pub mod tls;
 
 use clap::Parser;
 use feedback_webhooks::serve::{start, RunningServer};
@@ -270,6 +271,7 @@ pub fn credential_form(name: &str, scopes: &[&str], expires: &str) -> Vec<(&'sta
             "read" => "form[scope_read]",
             "write" => "form[scope_write]",
             "audit" => "form[scope_audit]",
+            "admin" => "form[scope_admin]",
             other => panic!("no scope {other}"),
         };
         form.push((field, "on".into()));

@@ -62,6 +62,8 @@ struct Shared {
 
 pub struct TestReceiver {
     pub addr: SocketAddr,
+    /// `http://127.0.0.1:port`, or `https://host:port` for a TLS receiver.
+    base: String,
     shared: Shared,
     task: tokio::task::JoinHandle<()>,
 }
@@ -69,24 +71,62 @@ pub struct TestReceiver {
 impl TestReceiver {
     pub async fn start() -> TestReceiver {
         let shared = Shared::default();
-        let app = axum::Router::new()
-            .fallback(answer)
-            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let app = Self::app(&shared);
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        TestReceiver { addr, shared, task }
+        TestReceiver {
+            addr,
+            base: format!("http://{addr}"),
+            shared,
+            task,
+        }
+    }
+
+    /// A receiver over HTTPS on loopback, reached as `https://host:port` (`host` must resolve
+    /// to 127.0.0.1, as `localhost` does).
+    pub async fn start_tls(host: &str, tls: rustls::ServerConfig) -> TestReceiver {
+        let shared = Shared::default();
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let listener = TlsListener {
+            tcp,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
+        };
+        let app = Self::app(&shared);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TestReceiver {
+            addr,
+            base: format!("https://{host}:{}", addr.port()),
+            shared,
+            task,
+        }
+    }
+
+    fn app(shared: &Shared) -> axum::Router {
+        axum::Router::new()
+            .fallback(answer)
+            .with_state(shared.clone())
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        format!("{}{}", self.base, path)
     }
 
     /// The next answers, in order.
     pub fn script(&self, responses: impl IntoIterator<Item = Scripted>) {
         self.shared.script.lock().unwrap().extend(responses);
+    }
+
+    /// Forgets the answers not yet given and scripts these instead.
+    pub fn replace_script(&self, responses: impl IntoIterator<Item = Scripted>) {
+        let mut script = self.shared.script.lock().unwrap();
+        script.clear();
+        script.extend(responses);
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -128,4 +168,45 @@ async fn answer(
         response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
+}
+
+/// A listener that accepts every connection and never answers: endpoints that hang.
+pub async fn hanging_endpoint() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    (addr, task)
+}
+
+/// TCP connections that completed a TLS handshake; a failed or stalled handshake (a client that
+/// refused the certificate) is dropped and the next connection accepted.
+struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let Ok((tcp, addr)) = self.tcp.accept().await else {
+                continue;
+            };
+            let handshake = self.acceptor.accept(tcp);
+            if let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(5), handshake).await {
+                return (tls, addr);
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
 }

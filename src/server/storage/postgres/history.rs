@@ -416,6 +416,34 @@ async fn list_executions(
     Ok(plan::execution_tree(executions, messages, events))
 }
 
+/// The queue of one sandbox or of all, in one statement: each count walks the pending
+/// deliveries' index (webhook, due time), at most `cap` rows.
+async fn queue_state(
+    pool: &PgPool,
+    sandbox_id: Option<Uuid>,
+    now: i64,
+    cap: i64,
+) -> StoreResult<QueueState> {
+    let counts: (i64, Option<i64>, i64, i64) = sqlx::query_as(
+        "WITH hooks AS (SELECT id FROM feedback_webhooks WHERE enabled AND ($1::uuid IS NULL OR sandbox_id = $1)), \
+         due AS (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $2 \
+             AND webhook_id IN (SELECT id FROM hooks) LIMIT $3), \
+         later AS (SELECT claimed_until FROM deliveries WHERE state = 'pending' AND next_attempt_at > $2 \
+             AND webhook_id IN (SELECT id FROM hooks) LIMIT $3) \
+         SELECT (SELECT COUNT(*) FROM due), \
+             (SELECT MIN(next.due) FROM hooks h CROSS JOIN LATERAL (SELECT MIN(d.next_attempt_at) AS due \
+                 FROM deliveries d WHERE d.webhook_id = h.id AND d.state = 'pending') AS next), \
+             COUNT(*) FILTER (WHERE claimed_until IS NOT NULL), COUNT(*) FILTER (WHERE claimed_until IS NULL) \
+         FROM later",
+    )
+    .bind(sandbox_id)
+    .bind(now)
+    .bind(cap)
+    .fetch_one(pool)
+    .await?;
+    Ok(queue_state_from_counts(counts, now))
+}
+
 async fn prune(pool: &PgPool, before: i64, limit: i64) -> StoreResult<Pruned> {
     // Deliveries and attempts go with their event (ON DELETE CASCADE).
     let events = sqlx::query(
@@ -563,5 +591,22 @@ impl HistoryStore for PostgresStorage {
 
     async fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned> {
         prune(&self.pool, before_ms, limit).await
+    }
+
+    async fn queue_state(
+        &self,
+        sandbox_id: Option<Uuid>,
+        now_ms: i64,
+        cap: i64,
+    ) -> StoreResult<QueueState> {
+        queue_state(&self.pool, sandbox_id, now_ms, cap).await
+    }
+
+    async fn disabled_webhook_count(&self) -> StoreResult<u64> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM feedback_webhooks WHERE NOT enabled")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(count as u64)
     }
 }

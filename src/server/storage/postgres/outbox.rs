@@ -121,6 +121,7 @@ async fn claim_due(
                 webhook_id: row.try_get("webhook_id")?,
                 sandbox_id: row.try_get("sandbox_id")?,
                 webhook_version: version,
+                claim: lease_until,
                 attempts: row.try_get("attempts")?,
                 payload: row.try_get("payload")?,
             });
@@ -145,13 +146,16 @@ async fn record_attempts(
     };
     let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
     let delivery_ids: Vec<Uuid> = attempts.iter().map(|a| a.delivery_id).collect();
-    // A delivery deleted meanwhile (with its webhook) has nothing left to record; the others of
-    // the batch must not fail with it.
+    let claims: Vec<i64> = attempts.iter().map(|a| a.claim).collect();
+    // Only attempts made under their delivery's current claim count: the insert reads the
+    // claims before the update below clears them. A delivery deleted meanwhile (with its
+    // webhook) has nothing left to record; the others of the batch must not fail with it.
     sqlx::query(
         "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
-         SELECT v.* FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[]) \
-             AS v (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
-         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.delivery_id)",
+         SELECT v.delivery_id, v.attempt, v.started_at, v.duration_ms, v.status, v.error_code, v.response_headers, v.body_excerpt, v.request_headers \
+         FROM UNNEST($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[]) \
+             AS v (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers, claim) \
+         WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.delivery_id AND d.state = 'pending' AND d.claimed_until = v.claim)",
     )
     .bind(&delivery_ids)
     .bind(attempts.iter().map(|a| a.attempt).collect::<Vec<_>>())
@@ -162,6 +166,7 @@ async fn record_attempts(
     .bind(attempts.iter().map(|a| json(&a.response_headers)).collect::<Vec<_>>())
     .bind(attempts.iter().map(|a| a.body_excerpt.as_str()).collect::<Vec<_>>())
     .bind(attempts.iter().map(|a| json(&a.request_headers)).collect::<Vec<_>>())
+    .bind(&claims)
     .execute(&mut *tx)
     .await?;
     let moves: Vec<(&str, i64)> = attempts
@@ -171,9 +176,9 @@ async fn record_attempts(
     sqlx::query(
         "UPDATE deliveries d SET state = v.state, attempts = v.attempts, next_attempt_at = v.next_at, \
          claimed_until = NULL, last_status = v.status, last_error = v.error, last_attempt_at = v.at, updated_at = $8 \
-         FROM UNNEST($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[]) \
-             AS v (id, state, attempts, next_at, status, error, at) \
-         WHERE d.id = v.id",
+         FROM UNNEST($1::uuid[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[], $9::bigint[]) \
+             AS v (id, state, attempts, next_at, status, error, at, claim) \
+         WHERE d.id = v.id AND d.state = 'pending' AND d.claimed_until = v.claim",
     )
     .bind(&delivery_ids)
     .bind(moves.iter().map(|(state, _)| *state).collect::<Vec<_>>())
@@ -183,6 +188,7 @@ async fn record_attempts(
     .bind(attempts.iter().map(|a| a.error_code.as_deref()).collect::<Vec<_>>())
     .bind(attempts.iter().map(|a| a.started_at_ms).collect::<Vec<_>>())
     .bind(now)
+    .bind(&claims)
     .execute(&mut *tx)
     .await?;
     super::history::write_health(&mut tx, &plan::health_changes(attempts)).await?;
@@ -279,6 +285,23 @@ impl OutboxStore for PostgresStorage {
         policy: &AutoDisable,
     ) -> StoreResult<Vec<Uuid>> {
         record_attempts(&self.pool, attempts, policy, now_ms()).await
+    }
+
+    async fn release_claims(&self, claims: &[(Uuid, i64)], now_ms: i64) -> StoreResult<u64> {
+        if claims.is_empty() {
+            return Ok(0);
+        }
+        let result = sqlx::query(
+            "UPDATE deliveries d SET next_attempt_at = $3, claimed_until = NULL, updated_at = $3 \
+             FROM UNNEST($1::uuid[], $2::bigint[]) AS v (id, claim) \
+             WHERE d.id = v.id AND d.state = 'pending' AND d.claimed_until = v.claim",
+        )
+        .bind(claims.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+        .bind(claims.iter().map(|(_, claim)| *claim).collect::<Vec<_>>())
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected())
     }
 
     /// When the next delivery of an enabled webhook falls due (a claimed one: when its lease ends).

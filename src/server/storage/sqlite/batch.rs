@@ -124,9 +124,29 @@ impl<'q> Statements<'q> {
         self.run(pool, Durability::Unsynced).await
     }
 
+    /// [`Self::run_in_unsynced_transaction`], answering every row the statements return.
+    pub(super) async fn fetch_in_unsynced_transaction(
+        self,
+        pool: &SqlitePool,
+    ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
+        self.fetch(pool, Durability::Unsynced).await
+    }
+
     async fn run(self, pool: &SqlitePool, durability: Durability) -> StoreResult<HashSet<String>> {
+        let rows = self.fetch(pool, durability).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| row.try_get::<String, _>(0).ok())
+            .collect())
+    }
+
+    async fn fetch(
+        self,
+        pool: &SqlitePool,
+        durability: Durability,
+    ) -> StoreResult<Vec<sqlx::sqlite::SqliteRow>> {
         if self.sql.is_empty() {
-            return Ok(HashSet::new());
+            return Ok(Vec::new());
         }
         let Statements { sql, args } = self;
         let sql = match durability {
@@ -136,13 +156,13 @@ impl<'q> Statements<'q> {
             }
         };
         let mut connection = WritingConnection(Some(pool.acquire().await?));
-        let result = sqlx::query_scalar_with::<_, String, _>(&sql, args)
+        let result = sqlx::query_with(&sql, args)
             .fetch_all(connection.get())
             .await;
         match result {
-            Ok(ids) => {
+            Ok(rows) => {
                 connection.release();
-                Ok(ids.into_iter().collect())
+                Ok(rows)
             }
             Err(error) => {
                 // A failed statement leaves the transaction open (and the commits unsynced).
@@ -169,30 +189,6 @@ enum Durability {
 /// The writing connection's setting (see `SqliteStorage::open`): each commit synced.
 const SYNCED: &str = "PRAGMA synchronous = FULL;";
 const UNSYNCED: &str = "PRAGMA synchronous = NORMAL;";
-
-/// The writing connection with its commits left unsynced, for bookkeeping that acknowledges no
-/// one (claims); see [`Statements::run_in_unsynced_transaction`]. `finish` syncs its commits
-/// again and returns it to the pool; dropped unfinished, it is closed, so the setting never
-/// reaches another writer.
-pub(super) struct UnsyncedWriter(WritingConnection);
-
-impl UnsyncedWriter {
-    pub(super) async fn acquire(pool: &SqlitePool) -> StoreResult<UnsyncedWriter> {
-        let mut connection = WritingConnection(Some(pool.acquire().await?));
-        sqlx::query(UNSYNCED).execute(connection.get()).await?;
-        Ok(UnsyncedWriter(connection))
-    }
-
-    pub(super) fn get(&mut self) -> &mut sqlx::SqliteConnection {
-        self.0.get()
-    }
-
-    pub(super) async fn finish(mut self) {
-        if sqlx::query(SYNCED).execute(self.0.get()).await.is_ok() {
-            self.0.release();
-        }
-    }
-}
 
 /// The writing connection while a transaction begun by `run_in_transaction` may be open (or its
 /// commits are unsynced). Unless released, it is closed on drop rather than returned to the pool

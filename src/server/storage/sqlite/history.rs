@@ -440,6 +440,33 @@ async fn list_executions(
     Ok(plan::execution_tree(executions, messages, events))
 }
 
+/// The queue of one sandbox or of all, in one statement: each count walks the pending
+/// deliveries' index (webhook, due time), at most `cap` rows.
+async fn queue_state(
+    readers: &SqlitePool,
+    sandbox_id: Option<Uuid>,
+    now: i64,
+    cap: i64,
+) -> StoreResult<QueueState> {
+    let counts: (i64, Option<i64>, i64, i64) = sqlx::query_as(
+        "WITH hooks AS (SELECT id FROM feedback_webhooks WHERE enabled = TRUE AND ($1 IS NULL OR sandbox_id = $1)), \
+         due AS (SELECT 1 FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $2 \
+             AND webhook_id IN (SELECT id FROM hooks) LIMIT $3), \
+         later AS (SELECT claimed_until FROM deliveries WHERE state = 'pending' AND next_attempt_at > $2 \
+             AND webhook_id IN (SELECT id FROM hooks) LIMIT $3) \
+         SELECT (SELECT COUNT(*) FROM due), \
+             (SELECT MIN((SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE d.webhook_id = h.id AND d.state = 'pending')) FROM hooks h), \
+             COALESCE(SUM(claimed_until IS NOT NULL), 0), COALESCE(SUM(claimed_until IS NULL), 0) \
+         FROM later",
+    )
+    .bind(sandbox_id.map(|id| id.to_string()))
+    .bind(now)
+    .bind(cap)
+    .fetch_one(readers)
+    .await?;
+    Ok(queue_state_from_counts(counts, now))
+}
+
 async fn prune(pool: &SqlitePool, before: i64, limit: i64) -> StoreResult<Pruned> {
     // Deliveries and attempts go with their event (ON DELETE CASCADE).
     let events = sqlx::query(
@@ -583,5 +610,22 @@ impl HistoryStore for SqliteStorage {
 
     async fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned> {
         prune(&self.pool, before_ms, limit).await
+    }
+
+    async fn queue_state(
+        &self,
+        sandbox_id: Option<Uuid>,
+        now_ms: i64,
+        cap: i64,
+    ) -> StoreResult<QueueState> {
+        queue_state(&self.readers, sandbox_id, now_ms, cap).await
+    }
+
+    async fn disabled_webhook_count(&self) -> StoreResult<u64> {
+        let (count,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM feedback_webhooks WHERE enabled = FALSE")
+                .fetch_one(&self.readers)
+                .await?;
+        Ok(count as u64)
     }
 }

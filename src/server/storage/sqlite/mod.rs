@@ -310,15 +310,11 @@ mod tests {
         let storage = SqliteStorage::open(&url).await.unwrap();
         let pool = storage.pool();
 
-        let mut writer = batch::UnsyncedWriter::acquire(pool).await.unwrap();
-        assert_eq!(synchronous(writer.get()).await, 1, "NORMAL while it works");
-        writer.finish().await;
-        assert_eq!(synchronous(&mut pool.acquire().await.unwrap()).await, 2);
-
-        // Dropped unfinished (a claim cancelled midway): that connection is closed, and the
-        // next writer syncs.
-        let writer = batch::UnsyncedWriter::acquire(pool).await.unwrap();
-        drop(writer);
+        // NORMAL while its statements run, FULL again once they are done.
+        let mut reading = batch::Statements::default();
+        reading.push("SELECT synchronous FROM pragma_synchronous");
+        let rows = reading.fetch_in_unsynced_transaction(pool).await.unwrap();
+        assert_eq!(rows[0].get::<i64, _>(0), 1, "NORMAL while it works");
         assert_eq!(synchronous(&mut pool.acquire().await.unwrap()).await, 2);
 
         // An unsynced transaction that fails is rolled back and the writer synced again.

@@ -4,6 +4,7 @@
 use super::batch::{push_rows, Statements};
 use super::*;
 use crate::server::storage::plan::{self, EventsPlan, Streak};
+use std::collections::HashMap;
 
 /// The fast path: every event and delivery of the batch in a few multi-row statements.
 async fn enqueue_all(
@@ -138,53 +139,55 @@ async fn claim_due(
         return Ok(Vec::new());
     }
     // A claim acknowledges no one: lost to a power cut, its deliveries are claimed again.
-    let mut writer = super::batch::UnsyncedWriter::acquire(pool).await?;
-    let claimed = claim_each(writer.get(), due, (now, lease_until), limit, per_webhook).await;
-    writer.finish().await;
-    claimed
-}
-
-/// The claims of [`claim_due`], webhook by webhook (with its version), on the writing
-/// connection.
-async fn claim_each(
-    writer: &mut sqlx::SqliteConnection,
-    due: Vec<(String, i64)>,
-    (now, lease_until): (i64, i64),
-    limit: i64,
-    per_webhook: i64,
-) -> StoreResult<Vec<ClaimedDelivery>> {
-    let mut claimed = Vec::new();
-    for (webhook_id, version) in due {
-        let room = limit - claimed.len() as i64;
-        if room <= 0 {
-            break;
-        }
-        let rows = sqlx::query(
-            "UPDATE deliveries SET next_attempt_at = $1, claimed_until = $1, updated_at = $2 WHERE id IN ( \
-                 SELECT id FROM deliveries WHERE webhook_id = $3 AND state = 'pending' AND next_attempt_at <= $2 \
-                 ORDER BY next_attempt_at LIMIT $4) \
-             RETURNING id, event_id, webhook_id, sandbox_id, attempts, \
-                 (SELECT payload FROM feedback_events e WHERE e.id = deliveries.event_id) AS payload",
-        )
-        .bind(lease_until)
-        .bind(now)
-        .bind(&webhook_id)
-        .bind(per_webhook.min(room))
-        .fetch_all(&mut *writer)
-        .await?;
-        for row in &rows {
-            claimed.push(ClaimedDelivery {
+    let versions: HashMap<String, i64> = due.iter().cloned().collect();
+    let claims = claim_statements(&due, (now, lease_until), limit, per_webhook);
+    let rows = claims.fetch_in_unsynced_transaction(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let webhook_id: String = row.try_get("webhook_id")?;
+            Ok(ClaimedDelivery {
                 id: uuid_column(row, "id")?,
                 event_id: uuid_column(row, "event_id")?,
                 webhook_id: uuid_column(row, "webhook_id")?,
                 sandbox_id: uuid_column(row, "sandbox_id")?,
-                webhook_version: version,
+                webhook_version: versions.get(&webhook_id).copied().unwrap_or_default(),
+                claim: lease_until,
                 attempts: row.try_get("attempts")?,
                 payload: row.try_get("payload")?,
-            });
-        }
+            })
+        })
+        .collect()
+}
+
+/// The claims of [`claim_due`], one statement per webhook, sent together in one transaction
+/// (one round trip to the writer, where a statement each cost one each at low rates). Each
+/// webhook takes an equal share of `limit`, at most `per_webhook` (`plan::claim_share`): the
+/// batch is shared, and a share left unused is taken by the next claim, which follows at once.
+fn claim_statements<'q>(
+    due: &'q [(String, i64)],
+    (now, lease_until): (i64, i64),
+    limit: i64,
+    per_webhook: i64,
+) -> Statements<'q> {
+    let webhooks = due.len().min(limit.max(1) as usize);
+    let share = plan::claim_share(limit, webhooks, per_webhook);
+    let mut statements = Statements::default();
+    for (webhook_id, _) in &due[..webhooks] {
+        statements.push(
+            "UPDATE deliveries SET next_attempt_at = ?, claimed_until = ?, updated_at = ? WHERE id IN ( \
+                 SELECT id FROM deliveries WHERE webhook_id = ? AND state = 'pending' AND next_attempt_at <= ? \
+                 ORDER BY next_attempt_at LIMIT ?) \
+             RETURNING id, event_id, webhook_id, sandbox_id, attempts, \
+                 (SELECT payload FROM feedback_events e WHERE e.id = deliveries.event_id) AS payload",
+        );
+        statements.bind(lease_until);
+        statements.bind(lease_until);
+        statements.bind(now);
+        statements.bind(webhook_id.as_str());
+        statements.bind(now);
+        statements.bind(share);
     }
-    Ok(claimed)
+    statements
 }
 
 /// When the next delivery of an enabled webhook falls due (a claimed one: when its lease ends).
@@ -210,17 +213,18 @@ async fn record_attempts(
         serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
     };
     let mut statements = Statements::default();
+    // Only attempts made under their delivery's current claim count: the insert reads the
+    // claims before the update below clears them. A delivery deleted meanwhile (with its
+    // webhook) has nothing left to record; the others of the batch must not fail with it.
     push_rows(
         &mut statements,
         attempts,
-        9,
-        // A delivery deleted meanwhile (with its webhook) has nothing left to record; the
-        // others of the batch must not fail with it.
+        10,
         |source| {
             format!(
             "INSERT INTO delivery_attempts (delivery_id, attempt, started_at, duration_ms, status, error_code, response_headers, body_excerpt, request_headers) \
              SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8, v.column9 FROM {source} AS v \
-             WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1)"
+             WHERE EXISTS (SELECT 1 FROM deliveries d WHERE d.id = v.column1 AND d.state = 'pending' AND d.claimed_until = v.column10)"
         )
         },
         &[],
@@ -234,17 +238,18 @@ async fn record_attempts(
             statements.bind(json(&attempt.response_headers));
             statements.bind(attempt.body_excerpt.as_str());
             statements.bind(json(&attempt.request_headers));
+            statements.bind(attempt.claim);
         },
     );
     push_rows(
         &mut statements,
         attempts,
-        7,
+        8,
         |source| {
             format!(
             "UPDATE deliveries SET state = v.column2, attempts = v.column3, next_attempt_at = v.column4, \
              claimed_until = NULL, last_status = v.column5, last_error = v.column6, last_attempt_at = v.column7, updated_at = ? \
-             FROM {source} AS v WHERE deliveries.id = v.column1"
+             FROM {source} AS v WHERE deliveries.id = v.column1 AND deliveries.state = 'pending' AND deliveries.claimed_until = v.column8"
         )
         },
         &[now],
@@ -257,6 +262,7 @@ async fn record_attempts(
             statements.bind(attempt.status.map(i64::from));
             statements.bind(attempt.error_code.as_deref());
             statements.bind(attempt.started_at_ms);
+            statements.bind(attempt.claim);
         },
     );
     super::history::push_health(&mut statements, &plan::health_changes(attempts));
@@ -311,6 +317,32 @@ async fn record_attempts(
         .map(|(webhook_id, _)| webhook_id)
         .filter(|webhook_id| disabled.contains(&webhook_id.to_string()))
         .collect())
+}
+
+/// Makes the claimed deliveries due at `now` again, each while its claim is current.
+async fn release_claims(pool: &SqlitePool, claims: &[(Uuid, i64)], now: i64) -> StoreResult<u64> {
+    if claims.is_empty() {
+        return Ok(0);
+    }
+    let mut statements = Statements::default();
+    push_rows(
+        &mut statements,
+        claims,
+        2,
+        |source| {
+            format!(
+                "UPDATE deliveries SET next_attempt_at = ?, claimed_until = NULL, updated_at = ? \
+                 FROM {source} AS v WHERE deliveries.id = v.column1 AND deliveries.state = 'pending' \
+                 AND deliveries.claimed_until = v.column2 RETURNING deliveries.id"
+            )
+        },
+        &[now, now],
+        |statements, (id, claim)| {
+            statements.bind(id.to_string());
+            statements.bind(*claim);
+        },
+    );
+    Ok(statements.run_in_transaction(pool).await?.len() as u64)
 }
 
 /// Marks failed (`E_EXPIRED`) up to `limit` deliveries that have waited for a disabled webhook
@@ -377,6 +409,10 @@ impl OutboxStore for SqliteStorage {
         policy: &AutoDisable,
     ) -> StoreResult<Vec<Uuid>> {
         record_attempts(&self.pool, attempts, policy, now_ms()).await
+    }
+
+    async fn release_claims(&self, claims: &[(Uuid, i64)], now_ms: i64) -> StoreResult<u64> {
+        release_claims(&self.pool, claims, now_ms).await
     }
 
     async fn next_due_ms(&self) -> StoreResult<Option<i64>> {
