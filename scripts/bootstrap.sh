@@ -5,6 +5,8 @@
 #   scripts/bootstrap.sh --postgres  also Debian's PostgreSQL server and client, for the tests
 #                                    that start a cluster of their own when none answers
 #   scripts/bootstrap.sh --fuzz   also a nightly toolchain and cargo-fuzz, for scripts/fuzz.sh
+#   scripts/bootstrap.sh --api-check  also schemathesis (pinned, in .tools/schemathesis), which
+#                                     the integration tests run against the OpenAPI document
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,7 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
 CARGO_LEPTOS_VERSION=0.3.10   # 0.3.11 needs a newer rustc
 BINARYEN_VERSION=132          # Debian's binaryen (108) emits wasm that breaks hydration
+SCHEMATHESIS_VERSION=4.32.5
 export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
@@ -55,6 +58,13 @@ if [ "${flags#* --fuzz }" != "$flags" ]; then
     say "installing cargo-fuzz (about 3 minutes)"
     cargo install cargo-fuzz --locked
   fi
+fi
+
+if [ "${flags#* --api-check }" != "$flags" ] &&
+  [ "$(.tools/schemathesis/bin/st --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION (PyPI, into .tools/schemathesis)"
+  python3 -m venv .tools/schemathesis
+  .tools/schemathesis/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 if [ "${flags#* --e2e }" != "$flags" ]; then

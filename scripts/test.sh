@@ -5,7 +5,7 @@
 # Chromium, on each backend, and a short run of each fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh --e2e --postgres --fuzz
+scripts/bootstrap.sh --e2e --postgres --fuzz --api-check
 export PATH="$HOME/.cargo/bin:$PATH"
 # The same flags as cargo-leptos's debug build, so tests reuse its compiled dependencies.
 export RUSTFLAGS="--cfg erase_components"

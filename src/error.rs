@@ -22,6 +22,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("Something went wrong on our side; it has been logged.")]
     Internal,
+    /// The database is away or its disk full: nothing was stored; trying later may work.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     Transport(String),
 }
@@ -34,6 +37,7 @@ impl AppError {
             AppError::Forbidden | AppError::AccountDisabled => 403,
             AppError::NotFound(_) => 404,
             AppError::BadRequest(_) => 400,
+            AppError::Unavailable(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

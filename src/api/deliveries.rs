@@ -3,8 +3,8 @@
 
 use crate::error::AppError;
 use crate::model::history::{
-    BulkResend, DeliveryDetail, DeliveryPage, DeliveryQuery, ExecutionPage, ResendOutcome,
-    WebhookHealth,
+    BulkResend, DeliveryDetail, DeliveryPage, DeliveryQuery, ExecutionPage, QueueSummary,
+    ResendOutcome, WebhookHealth,
 };
 use leptos::prelude::*;
 
@@ -23,6 +23,18 @@ pub async fn list_deliveries(query: Option<DeliveryQuery>) -> Result<DeliveryPag
             // No filter at all arrives as no `query` field.
             let query = query.unwrap_or_default();
             history::page(&state, &sandbox, &query, role.can_edit()).await
+        }
+        .await,
+    )
+}
+
+/// The sandbox's delivery queue now.
+#[server(endpoint = "deliveries/queue")]
+pub async fn delivery_queue() -> Result<QueueSummary, AppError> {
+    with_status(
+        async {
+            let (state, _, _, sandbox) = require_sandbox_user(Role::Viewer).await?;
+            history::queue(&state, &sandbox).await
         }
         .await,
     )
@@ -122,6 +134,10 @@ pub async fn load_webhook_health(
     )
 }
 
+/// Executions a page of the campaign's executions shows.
+#[cfg(feature = "ssr")]
+const EXECUTIONS_PER_PAGE: i64 = 20;
+
 #[server(endpoint = "campaigns/executions")]
 pub async fn list_executions(
     campaign: String,
@@ -130,7 +146,14 @@ pub async fn list_executions(
     with_status(
         async {
             let (state, _, _, sandbox) = require_sandbox_user(Role::Viewer).await?;
-            history::executions(&state, &sandbox, &campaign, before.as_deref()).await
+            history::executions(
+                &state,
+                &sandbox,
+                &campaign,
+                before.as_deref(),
+                EXECUTIONS_PER_PAGE,
+            )
+            .await
         }
         .await,
     )

@@ -30,7 +30,7 @@ async fn execute_unitary(
         Ok(accepted) => (StatusCode::ACCEPTED, accepted.body),
         Err(refusal) => (
             StatusCode::from_u16(refusal.problem.status).unwrap_or(StatusCode::BAD_REQUEST),
-            error_body(&refusal).to_string(),
+            serde_json::to_string(&error_body(&refusal)).unwrap_or_default(),
         ),
     };
     let mut response = (status, body).into_response();

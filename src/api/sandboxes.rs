@@ -9,7 +9,6 @@ use {
     super::support::*,
     crate::model::{routes, Role},
     crate::server::auth::*,
-    crate::server::storage::StoreError,
     tower_sessions::Session,
 };
 
@@ -25,24 +24,6 @@ pub struct SandboxList {
     pub ims_org: String,
     pub items: Vec<SandboxView>,
     pub can_create: bool,
-}
-
-/// A sandbox name: like the platform's, lower-case letters, digits and dashes.
-pub fn sandbox_name_problem(name: &str) -> Option<String> {
-    let name = name.trim();
-    if name.is_empty() {
-        Some("Enter a sandbox name.".into())
-    } else if name.len() > 40 {
-        Some("Use at most 40 characters.".into())
-    } else if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        || name.starts_with('-')
-    {
-        Some("Use lower-case letters, digits and dashes (e.g. dev-eu).".into())
-    } else {
-        None
-    }
 }
 
 #[server(endpoint = "sandboxes/list")]
@@ -77,48 +58,16 @@ pub async fn create_sandbox(name: String) -> Result<SandboxView, AppError> {
     with_status(
         async {
             let (state, user, _) = require_user(Role::Admin).await?;
-            if let Some(problem) = sandbox_name_problem(&name) {
-                return Err(AppError::BadRequest(problem));
-            }
-            let count = state
-                .store
-                .list_sandboxes(user.organization_id)
-                .await
-                .map_err(internal)?
-                .len();
-            if let Some(full) = crate::model::capacity::SANDBOXES_PER_ORGANIZATION.full(count) {
-                return Err(AppError::BadRequest(full));
-            }
-            let name = name.trim();
-            let audit = crate::server::audit::entry(
-                user.organization_id,
-                &request_actor(&state, &user)?,
-                "sandbox.created",
-                crate::server::audit::Object {
-                    kind: "sandbox",
-                    id: None,
-                    name,
-                },
-                &[],
-            );
-            match state
-                .store
-                .create_sandbox(user.organization_id, name, &audit)
-                .await
-            {
-                Ok(sandbox) => {
-                    redirect_plain_post(routes::SANDBOXES);
-                    Ok(SandboxView {
-                        id: sandbox.id.to_string(),
-                        name: sandbox.name,
-                        current: false,
-                    })
-                }
-                Err(StoreError::Duplicate(_)) => Err(AppError::BadRequest(format!(
-                    "A sandbox named “{name}” already exists."
-                ))),
-                Err(error) => Err(internal(error)),
-            }
+            let actor = request_actor(&state, &user)?;
+            let sandbox =
+                crate::server::sandboxes::create(&state, user.organization_id, &actor, &name)
+                    .await?;
+            redirect_plain_post(routes::SANDBOXES);
+            Ok(SandboxView {
+                id: sandbox.id.to_string(),
+                name: sandbox.name,
+                current: false,
+            })
         }
         .await,
     )

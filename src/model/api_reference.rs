@@ -23,6 +23,17 @@ pub struct ApiOperation {
     pub parameters: Vec<String>,
 }
 
+/// A response as a person reads it: what it returns and when (`Problem — The credentials lack
+/// the operation's scope…`), or whichever of the two the document gives.
+fn described(schema: Option<String>, response: &serde_json::Value) -> String {
+    let description = response["description"].as_str().unwrap_or_default().trim();
+    match (schema, description.is_empty()) {
+        (Some(schema), false) => format!("{schema} — {description}"),
+        (Some(schema), true) => schema,
+        (None, _) => description.to_string(),
+    }
+}
+
 /// Reads the parts a person needs from an OpenAPI 3 document.
 pub fn read_reference(document: &serde_json::Value) -> ApiReference {
     let text = |value: &serde_json::Value| value.as_str().unwrap_or_default().to_string();
@@ -52,9 +63,7 @@ pub fn read_reference(document: &serde_json::Value) -> ApiReference {
                         responses
                             .iter()
                             .map(|(status, response)| {
-                                let described = schema_name(response)
-                                    .unwrap_or_else(|| text(&response["description"]));
-                                (status.clone(), described)
+                                (status.clone(), described(schema_name(response), response))
                             })
                             .collect()
                     })
@@ -99,5 +108,30 @@ pub fn read_reference(document: &serde_json::Value) -> ApiReference {
         description: text(&document["info"]["description"]),
         operations,
         schemas,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_says_what_it_returns_and_when() {
+        let document = serde_json::json!({
+            "info": {"title": "API", "description": "d"},
+            "paths": {"/x": {"get": {
+                "tags": ["x"], "summary": "Reads x",
+                "responses": {
+                    "200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/X"}}}},
+                    "403": {"description": "No scope", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}}},
+                    "204": {"description": "Deleted"}
+                }
+            }}}
+        });
+        let reference = read_reference(&document);
+        let responses = &reference.operations[0].responses;
+        assert!(responses.contains(&("200".into(), "X".into())));
+        assert!(responses.contains(&("403".into(), "Problem — No scope".into())));
+        assert!(responses.contains(&("204".into(), "Deleted".into())));
     }
 }

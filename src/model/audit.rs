@@ -188,24 +188,29 @@ impl AuditQuery {
         }
     }
 
-    /// The first filter too long to be anything the log holds.
+    /// The first filter that cannot match anything the log holds: too long, or with control
+    /// characters.
     pub fn problem(&self) -> Option<String> {
-        [
+        let filters = [
             ("actor", &self.actor),
             ("object kind", &self.object_kind),
             ("object", &self.object_id),
             ("action", &self.action),
             ("from", &self.from),
             ("to", &self.to),
-        ]
-        .into_iter()
-        .find(|(_, value)| {
-            value
-                .as_deref()
-                .is_some_and(|text| text.chars().count() > MAX_AUDIT_FILTER_CHARS)
-        })
-        .map(|(name, _)| {
-            format!("The {name} filter is too long: at most {MAX_AUDIT_FILTER_CHARS} characters.")
+        ];
+        filters.into_iter().find_map(|(name, value)| {
+            let text = value.as_deref()?;
+            if text.chars().count() > MAX_AUDIT_FILTER_CHARS {
+                Some(format!(
+                    "The {name} filter is too long: at most {MAX_AUDIT_FILTER_CHARS} characters."
+                ))
+            } else if text.chars().any(char::is_control) {
+                // Matched against stored text, which holds none (PostgreSQL refuses a NUL).
+                Some(format!("The {name} filter holds control characters."))
+            } else {
+                None
+            }
         })
     }
 
@@ -310,6 +315,14 @@ mod tests {
             ..Default::default()
         };
         assert!(long.problem().unwrap().contains("object filter"));
+        let nul = AuditQuery {
+            actor: Some("admin\0".into()),
+            ..Default::default()
+        };
+        assert!(nul
+            .problem()
+            .unwrap()
+            .contains("actor filter holds control"));
     }
 
     #[test]

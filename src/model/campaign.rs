@@ -9,6 +9,7 @@ pub const BODY_MAX_CHARS: usize = 100_000;
 /// Ten SMS segments.
 pub const SMS_MAX_CHARS: usize = 1_600;
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CampaignStatus {
@@ -219,6 +220,10 @@ pub fn validate_campaign(
             },
         );
     }
+    // With the switch off the choice is kept for later, but only a choice that exists: the id of
+    // no webhook of the sandbox (made up by an API caller, or of one deleted meanwhile) is
+    // dropped rather than stored.
+    let webhook_id = webhook_id.filter(|id| webhooks.iter().any(|w| w.id == *id));
     match (errors.is_empty(), channel, status) {
         (true, Some(channel), Some(status)) => Ok(CampaignDraft {
             name,
@@ -257,6 +262,14 @@ fn text_problem(text: &str, what: &str, max: usize, multiline: bool) -> Result<(
     }
     if !multiline && text.contains(['\r', '\n']) {
         return Err("Keep it on one line.".into());
+    }
+    // Tabs and line breaks are text; other control characters (NUL above all, which no
+    // database column keeps) are not.
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err("Remove control characters: only tabs and line breaks are kept.".into());
     }
     template_problem(text)
 }
@@ -446,6 +459,39 @@ mod tests {
             webhook_id: "w-email".into(),
             ..CampaignForm::blank()
         }
+    }
+
+    #[test]
+    fn texts_keep_tabs_and_line_breaks_but_no_other_control_character() {
+        let errors = |form: CampaignForm| validate_campaign(&form, &hooks()).err();
+        assert_eq!(
+            errors(CampaignForm {
+                email_body: "Hello\tthere\r\nBye".into(),
+                ..email_form()
+            }),
+            None
+        );
+        let nul = errors(CampaignForm {
+            email_body: "Hello\0".into(),
+            email_subject: "Hi\u{7}".into(),
+            ..email_form()
+        })
+        .unwrap();
+        assert!(nul["email_body"].contains("control characters"));
+        assert!(nul["email_subject"].contains("control characters"));
+    }
+
+    #[test]
+    fn with_the_switch_off_only_an_existing_webhook_is_kept() {
+        let off = |webhook_id: &str| CampaignForm {
+            webhook_enabled: checkbox(false),
+            webhook_id: webhook_id.into(),
+            ..email_form()
+        };
+        let kept = validate_campaign(&off("w-email"), &hooks()).unwrap();
+        assert_eq!(kept.webhook_id.as_deref(), Some("w-email"));
+        let made_up = validate_campaign(&off("b8a1abcd-1a69-56c7-8da4-f9fc3c6da5d7"), &hooks());
+        assert_eq!(made_up.unwrap().webhook_id, None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What a credential may do. Every route of the public API needs one.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
@@ -16,10 +17,20 @@ pub enum Scope {
     /// The organization's audit log through the REST API: who changed what, from where. Its
     /// own scope, never implied by `read`, since the log names people and their addresses.
     Audit,
+    /// The organization's sandboxes and API credentials through the REST API: what an
+    /// administrator does on the Sandboxes and API credentials pages. A credential it creates
+    /// may do no more than it.
+    Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::Execute, Scope::Read, Scope::Write, Scope::Audit];
+    pub const ALL: [Scope; 5] = [
+        Scope::Execute,
+        Scope::Read,
+        Scope::Write,
+        Scope::Audit,
+        Scope::Admin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,6 +38,7 @@ impl Scope {
             Scope::Read => "read",
             Scope::Write => "write",
             Scope::Audit => "audit",
+            Scope::Admin => "admin",
         }
     }
 
@@ -41,6 +53,9 @@ impl Scope {
             Scope::Read => "read webhooks, campaigns and deliveries through the REST API",
             Scope::Write => "create, change and delete webhooks and campaigns through the REST API",
             Scope::Audit => "read the organization's audit log through the REST API",
+            Scope::Admin => {
+                "manage the organization's sandboxes and API credentials through the REST API"
+            }
         }
     }
 
@@ -83,6 +98,8 @@ pub struct CredentialForm {
     pub scope_write: Option<String>,
     #[serde(default)]
     pub scope_audit: Option<String>,
+    #[serde(default)]
+    pub scope_admin: Option<String>,
     /// One of [`EXPIRY_CHOICES`]' keys.
     #[serde(default)]
     pub expires: String,
@@ -113,6 +130,7 @@ pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, Str
         (Scope::Read, &form.scope_read),
         (Scope::Write, &form.scope_write),
         (Scope::Audit, &form.scope_audit),
+        (Scope::Admin, &form.scope_admin),
     ];
     let scopes: Vec<Scope> = checked
         .iter()
@@ -176,6 +194,8 @@ pub fn credential_name_problem(name: &str) -> Option<String> {
         Some(format!(
             "Use at most 100 characters (this name has {chars})."
         ))
+    } else if name.chars().any(char::is_control) {
+        Some("Remove control characters such as tabs or line breaks from the name.".into())
     } else {
         None
     }
@@ -193,8 +213,16 @@ mod tests {
             scope_read: on(scopes[1]),
             scope_write: on(scopes[2]),
             scope_audit: on(scopes[3]),
+            scope_admin: None,
             expires: expires.into(),
         }
+    }
+
+    #[test]
+    fn a_credential_name_is_one_line_of_text() {
+        assert_eq!(credential_name_problem(" Deploy scripts "), None);
+        assert!(credential_name_problem("Deploy\u{85}").is_some());
+        assert!(credential_name_problem("Deploy\nscripts").is_some());
     }
 
     #[test]
@@ -224,8 +252,13 @@ mod tests {
             "execute,write"
         );
         assert_eq!(
-            Scope::split("read, write,admin"),
+            Scope::split("read, write,owner"),
             vec![Scope::Read, Scope::Write]
+        );
+        assert_eq!(
+            Scope::join(&[Scope::Admin, Scope::Execute]),
+            "execute,admin",
+            "the admin scope is stored by its own name"
         );
         assert_eq!(
             Scope::join(&[Scope::Audit, Scope::Read]),

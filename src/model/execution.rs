@@ -50,7 +50,7 @@ impl Recipient {
 }
 
 /// Why a request is refused: the HTTP status, the field at fault (JSON path) and the message.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestProblem {
     pub status: u16,
     pub field: Option<String>,

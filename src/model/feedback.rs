@@ -4,6 +4,7 @@ use super::webhook::Channel;
 use serde::{Deserialize, Serialize};
 
 /// What happened to one message, as `messageDeliveryFeedback.feedbackStatus.value`.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FeedbackStatus {

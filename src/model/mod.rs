@@ -11,6 +11,7 @@ pub mod feedback;
 pub mod history;
 pub mod network;
 pub mod routes;
+pub mod sandbox;
 pub mod user;
 pub mod validation;
 pub mod webhook;

@@ -13,6 +13,10 @@ pub const HEADERS_MAX_BYTES: usize = 8 * 1024;
 /// looked at (each row is checked against the others).
 pub const HEADERS_MAX_ROWS: usize = 50;
 pub const HMAC_MIN_BYTES: usize = 32;
+/// A JWT key, shared secret or PEM: a 4096-bit RSA key in PEM is about 3,300 characters.
+pub const KEY_MAX_CHARS: usize = 16 * 1024;
+/// Extra claims ride in every token, so in every request's headers.
+pub const EXTRA_CLAIMS_MAX_CHARS: usize = 4 * 1024;
 pub const JWT_LIFETIME_RANGE: std::ops::RangeInclusive<u32> = 30..=3600;
 const CLAIM_MAX_CHARS: usize = 1024;
 const RESERVED_CLAIMS: [&str; 3] = ["iat", "exp", "jti"];
@@ -316,6 +320,12 @@ fn validate_jwt(
 
 /// What can be told about a key without parsing it; the server parses PEM keys on save.
 fn key_shape_problem(kind: KeyKind, key: &str) -> Result<(), String> {
+    let chars = key.chars().count();
+    if chars > KEY_MAX_CHARS {
+        return Err(format!(
+            "Use a key of at most {KEY_MAX_CHARS} characters (this one has {chars})."
+        ));
+    }
     match kind {
         KeyKind::SharedSecret => {
             let bytes = key.len();
@@ -350,6 +360,11 @@ fn normalize_key(kind: KeyKind, key: &str) -> String {
 }
 
 fn extra_claims_problem(text: &str, named: [(&str, &Option<String>); 3]) -> Result<String, String> {
+    if text.chars().count() > EXTRA_CLAIMS_MAX_CHARS {
+        return Err(format!(
+            "Keep extra claims to {EXTRA_CLAIMS_MAX_CHARS} characters: they travel in every request's token."
+        ));
+    }
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|_| "Enter a JSON object, such as {\"tenant\": \"acme\"}.".to_string())?;
     let object = value
@@ -671,6 +686,20 @@ mod tests {
         assert_eq!(draft.jwt.unwrap().secret, None);
         assert!(errors_with(&jwt_form("RS256", ""), &stored)["jwt_secret"]
             .contains("does not fit RS256"));
+    }
+
+    #[test]
+    fn keys_and_extra_claims_have_a_bound() {
+        let at_bound = "k".repeat(KEY_MAX_CHARS);
+        assert!(!errors_of(&jwt_form("HS256", &at_bound)).contains_key("jwt_secret"));
+        let over = "k".repeat(KEY_MAX_CHARS + 1);
+        assert!(
+            errors_of(&jwt_form("HS256", &over))["jwt_secret"].contains("at most 16384 characters")
+        );
+        let mut form = jwt_form("HS256", SECRET_32);
+        let padding = "x".repeat(EXTRA_CLAIMS_MAX_CHARS);
+        form.jwt_extra_claims = format!(r#"{{"tenant": "{padding}"}}"#);
+        assert!(errors_of(&form)["jwt_extra_claims"].contains("4096 characters"));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 /// Field name (`name`, `url`, `headers.2.value`, ...) → the message shown next to that field.
 pub type FieldErrors = BTreeMap<String, String>;
 
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
@@ -39,6 +40,7 @@ impl Channel {
 }
 
 /// The signing algorithms offered for JWT authentication.
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JwtAlgorithm {
     HS256,

@@ -200,9 +200,20 @@ pub async fn create_administrator_if_none(
         .map_err(internal)
 }
 
-pub fn internal(error: impl std::fmt::Display) -> AppError {
+/// A failure of ours, logged: said as such, except the database being away or its disk full,
+/// which the person is told (nothing was stored, and trying later may work).
+pub fn internal<E: std::fmt::Display + 'static>(error: E) -> AppError {
     tracing::error!(%error, "internal error");
-    AppError::Internal
+    let error = &error as &dyn std::any::Any;
+    if let Some(AppError::Unavailable(message)) = error.downcast_ref::<AppError>() {
+        return AppError::Unavailable(message.clone());
+    }
+    match error.downcast_ref::<StoreError>() {
+        Some(store) if store.is_unavailable() => {
+            AppError::Unavailable(store.unavailable_message().to_string())
+        }
+        _ => AppError::Internal,
+    }
 }
 
 /// Starts a signed-in session under a new id, so an id planted before login is worthless, and

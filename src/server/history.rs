@@ -29,6 +29,8 @@ const RESEND_BATCH: i64 = 500;
 pub struct FilterProblem {
     pub field: &'static str,
     pub message: String,
+    /// Each value is well formed but together they ask for nothing (`to` before `from`).
+    pub contradiction: bool,
 }
 
 impl From<FilterProblem> for AppError {
@@ -41,6 +43,11 @@ impl From<FilterProblem> for AppError {
 /// `Z` allowed, or a bare date) as ms since the epoch, read as UTC; impossible dates are `None`.
 pub fn parse_time_filter(text: &str) -> Option<i64> {
     use time::macros::format_description;
+    if let Ok(at) =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+    {
+        return Some((at.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
     let text = text.trim().trim_end_matches('Z');
     let formats = [
         format_description!("[year]-[month]-[day]T[hour]:[minute]"),
@@ -63,8 +70,13 @@ pub fn cursor((at, id): (i64, Uuid)) -> String {
     format!("{at}_{id}")
 }
 
+/// Only the form [`cursor`] writes: digits, `_`, a hyphenated id (what the API documents).
 pub fn parse_cursor(text: &str) -> Option<(i64, Uuid)> {
     let (at, id) = text.split_once('_')?;
+    let digits = !at.is_empty() && at.len() <= 18 && at.bytes().all(|b| b.is_ascii_digit());
+    if !digits || id.len() != 36 {
+        return None;
+    }
     Some((at.parse().ok()?, Uuid::parse_str(id).ok()?))
 }
 
@@ -73,6 +85,7 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
     let problem = |field: &'static str, message: &str| FilterProblem {
         field,
         message: message.to_string(),
+        contradiction: false,
     };
     let webhook_id = match &query.webhook {
         Some(id) => Some(
@@ -107,7 +120,10 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
     let until_ms = time("to", &query.to)?;
     if let (Some(since), Some(until)) = (since_ms, until_ms) {
         if until <= since {
-            return Err(problem("to", "to must be later than from."));
+            return Err(FilterProblem {
+                contradiction: true,
+                ..problem("to", "to must be later than from.")
+            });
         }
     }
     if query
@@ -116,6 +132,15 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
         .is_some_and(|s| s.chars().count() > 320)
     {
         return Err(problem("search", "search is at most 320 characters."));
+    }
+    // Matched against stored text, which holds no control character (a NUL is refused by
+    // PostgreSQL before any row is read).
+    if query
+        .search
+        .as_ref()
+        .is_some_and(|s| s.chars().any(char::is_control))
+    {
+        return Err(problem("search", "search holds no control characters."));
     }
     let before = match &query.before {
         Some(text) => Some(parse_cursor(text).ok_or_else(|| {
@@ -175,6 +200,28 @@ async fn webhook_names(
 }
 
 /// One page of the deliveries list, newest first.
+/// Counts of the queue stop here on the history page: reading them stays cheap.
+const QUEUE_CAP: i64 = 10_000;
+
+/// The sandbox's delivery queue now: due, the oldest due, in flight, retrying.
+pub async fn queue(state: &AppState, sandbox: &SandboxRef) -> Result<QueueSummary, AppError> {
+    let now = now_ms();
+    let queue = state
+        .store
+        .queue_state(Some(sandbox.id), now, QUEUE_CAP)
+        .await
+        .map_err(internal)?;
+    Ok(QueueSummary {
+        due: queue.due,
+        oldest_due_secs: queue
+            .oldest_due_ms
+            .map(|at| ((now - at).max(0) / 1000) as u64),
+        in_flight: queue.in_flight,
+        retrying: queue.retrying,
+        cap: QUEUE_CAP as u64,
+    })
+}
+
 pub async fn page(
     state: &AppState,
     sandbox: &SandboxRef,
@@ -447,14 +494,19 @@ pub async fn enable(
     Ok(())
 }
 
+/// The start of the health window: this hour's start, 23 hours back.
+pub fn health_window_start() -> i64 {
+    let now = now_ms();
+    now - now.rem_euclid(3_600_000) - 23 * 3_600_000
+}
+
 /// The last 24 hours (this hour and the 23 before) of one webhook or of each in the sandbox.
 pub async fn health(
     state: &AppState,
     sandbox: &SandboxRef,
     webhook_id: Option<Uuid>,
 ) -> Result<HashMap<Uuid, WebhookHealth>, AppError> {
-    let now = now_ms();
-    let first_hour = now - now.rem_euclid(3_600_000) - 23 * 3_600_000;
+    let first_hour = health_window_start();
     let data = state
         .store
         .health_data(sandbox.id, webhook_id, first_hour)
@@ -489,8 +541,8 @@ pub async fn executions(
     sandbox: &SandboxRef,
     campaign_id: &str,
     before: Option<&str>,
+    per_page: i64,
 ) -> Result<ExecutionPage, AppError> {
-    const EXECUTIONS_PER_PAGE: i64 = 20;
     let campaign = crate::server::campaigns::load(state, sandbox, campaign_id).await?;
     let before =
         match before {
@@ -501,11 +553,11 @@ pub async fn executions(
         };
     let mut records = state
         .store
-        .list_executions(sandbox.id, campaign.id, before, EXECUTIONS_PER_PAGE + 1)
+        .list_executions(sandbox.id, campaign.id, before, per_page + 1)
         .await
         .map_err(internal)?;
-    let older = if records.len() as i64 > EXECUTIONS_PER_PAGE {
-        records.truncate(EXECUTIONS_PER_PAGE as usize);
+    let older = if records.len() as i64 > per_page {
+        records.truncate(per_page as usize);
         records.last().map(|r| cursor((r.created_at_ms, r.id)))
     } else {
         None
@@ -728,8 +780,24 @@ mod tests {
             ),
             (vec![("before", "12_nope")], "before"),
             (vec![("webhook", "x")], "webhook"),
+            (vec![("search", "req\u{0}1")], "search"),
         ] {
             assert_eq!(filter_of(&query(&pairs), 50).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn a_cursor_reads_back_only_in_the_form_it_is_written() {
+        let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        assert_eq!(parse_cursor(&cursor((1_700, id))), Some((1_700, id)));
+        for bad in [
+            "+1700_01234567-89ab-cdef-0123-456789abcdef",
+            "-1700_01234567-89ab-cdef-0123-456789abcdef",
+            "1700_0123456789abcdef0123456789abcdef",
+            "_01234567-89ab-cdef-0123-456789abcdef",
+            "1700",
+        ] {
+            assert_eq!(parse_cursor(bad), None, "{bad}");
         }
     }
 
@@ -750,6 +818,11 @@ mod tests {
         );
         assert_eq!(parse_time_filter("2026-11-28"), Some(1_795_824_000_000));
         assert_eq!(parse_time_filter("2026-02-30T10:00"), None);
+        // RFC 3339 with an offset, as the API's document promises.
+        assert_eq!(
+            parse_time_filter("2026-11-28T11:30:15+01:00"),
+            parse_time_filter("2026-11-28T10:30:15Z")
+        );
         assert_eq!(parse_time_filter("2026-11-28T25:00"), None);
         assert_eq!(parse_time_filter("yesterday"), None);
     }

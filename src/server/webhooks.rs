@@ -197,10 +197,8 @@ pub fn open_shown_once(state: &AppState, webhook: Uuid, sealed: &[u8]) -> Option
         .open(sealed, SealedField::ShownOnce { webhook })
 }
 
-/// How long the previous signing secret keeps signing after a rotation.
-pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
-
-/// Generates a new signing secret; the current one (if any) keeps signing for 24 hours.
+/// Generates a new signing secret; the current one (if any) keeps signing for the configured
+/// overlap (`--signing-secret-overlap`, 24 hours by default).
 pub async fn rotate_signing_secret(
     state: &AppState,
     sandbox: &SandboxRef,
@@ -214,10 +212,10 @@ pub async fn rotate_signing_secret(
             .secrets
             .seal(&secret, SealedField::SigningSecret { webhook: record.id }),
         fingerprint: state.secrets.fingerprint(&secret),
-        previous: record
-            .signing
-            .clone()
-            .map(|old| (old.secret_sealed, now_ms() + ROTATION_OVERLAP_MS)),
+        previous: record.signing.clone().map(|old| {
+            let overlap = state.config.signing_secret_overlap.as_millis() as i64;
+            (old.secret_sealed, now_ms() + overlap)
+        }),
     };
     let action = if record.signing.is_some() {
         "webhook.signing_secret_rotated"

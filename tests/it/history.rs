@@ -140,6 +140,16 @@ async fn filters_and_search_narrow_the_list() {
     assert!(request_ids(&future).is_empty());
     let (_, past) = list(&app, &[("to", "2000-01-01T00:00")]).await;
     assert!(request_ids(&past).is_empty());
+    let (_, within) = list(
+        &app,
+        &[("from", "2000-01-01T00:00"), ("to", "2999-01-01T00:00")],
+    )
+    .await;
+    assert_eq!(
+        request_ids(&within),
+        request_ids(&all),
+        "a range around them keeps them all"
+    );
 
     // Bad filters are refused with what is wrong.
     let (status, refused) = list(&app, &[("state", "lost")]).await;
@@ -491,6 +501,27 @@ async fn export_streams_the_filtered_deliveries_as_csv_and_json_lines() {
     assert_eq!(ids.len(), 1_201, "no row twice");
     assert_eq!(rows.last().unwrap()["requestId"], "=cmd-1", "oldest last");
 
+    // Compressed as a browser asks: the whole file, to the gzip trailer, whose last four bytes
+    // are the uncompressed length (a stream cut short has none, and a browser cancels it).
+    let gzipped = app
+        .client
+        .get(app.url("/admin/deliveries/export?format=csv&state=failed"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gzipped.headers()["content-encoding"], "gzip");
+    let bytes = gzipped
+        .bytes()
+        .await
+        .expect("the compressed export ends cleanly");
+    let length = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().unwrap());
+    assert_eq!(
+        length as usize,
+        text.len(),
+        "the trailer counts the whole file"
+    );
+
     let (status, body) = app.get_text("/admin/deliveries/export?format=xml").await;
     assert_eq!((status, body.as_str()), (400, "format is csv or jsonl."));
     let anonymous = client()
@@ -498,7 +529,18 @@ async fn export_streams_the_filtered_deliveries_as_csv_and_json_lines() {
         .send()
         .await
         .unwrap();
-    assert_ne!(anonymous.status(), 200, "no export without a session");
+    // A browser without a session is sent to sign in, and back to the download after.
+    assert_eq!(anonymous.status(), 303, "no export without a session");
+    let location = anonymous.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(location.starts_with("/login?next="), "{location}");
+    let refusal = anonymous.text().await.unwrap();
+    assert!(
+        !refusal.contains("requestId"),
+        "no row in a refusal: {refusal}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -606,4 +648,33 @@ async fn an_export_stops_at_its_row_limit_with_the_newest_deliveries() {
         lines.iter().all(|line| line.contains("\"new-")),
         "the newest first"
     );
+}
+
+/// The history page's queue line: what is due (and since when), being sent, waiting to retry,
+/// for people who may read the history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_shows_what_is_due_being_sent_and_waiting_to_retry() {
+    let app = signed_in_with(&["--retry-schedule", "10m"]).await;
+    let receiver = TestReceiver::start().await;
+    receiver.script((0..3).map(|_| Scripted::status(503)));
+    let failing = webhook(&app, "Failing", &receiver.url("/failing")).await;
+    enqueue_many(&app, "queued", 3, failing).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let queue = loop {
+        let (status, queue) = app.call_json("deliveries/queue", &[]).await;
+        assert_eq!(status, 200, "{queue}");
+        if queue["retrying"] == 3 {
+            break queue;
+        }
+        assert!(Instant::now() < deadline, "{queue}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(queue["due"], 0);
+    assert_eq!(queue["in_flight"], 0);
+    assert_eq!(queue["oldest_due_secs"], Value::Null);
+
+    // Only signed-in people see it.
+    let anonymous = TestApp::with_admin().await;
+    let (status, _) = anonymous.call_json("deliveries/queue", &[]).await;
+    assert_eq!(status, 401);
 }

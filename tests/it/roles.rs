@@ -46,6 +46,7 @@ fn matrix() -> Vec<Row> {
             vec![("campaign", NO_SUCH_ID)],
         ),
         ("deliveries/list", Viewer, vec![]),
+        ("deliveries/queue", Viewer, vec![]),
         ("deliveries/get", Viewer, id.clone()),
         (
             "deliveries/failed-count",

@@ -158,6 +158,23 @@ impl Api {
         body["Saved"]["id"].as_str().unwrap().to_string()
     }
 
+    /// A REST call with this credential and its answer: status and JSON body.
+    pub async fn rest_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let request = self.rest(method, path);
+        let request = match body {
+            Some(body) => request.json(body),
+            None => request,
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
     /// A call of the REST API with this credential.
     pub fn rest(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.rest_as((&self.api_key, &self.token), method, path)
