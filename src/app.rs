@@ -40,11 +40,13 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/feedback-webhooks.css"/>
         <Title text="Feedback Webhooks"/>
         <Router>
+            // In order: each page's data is in its HTML, so a page works without JavaScript
+            // (out of order, the default, leaves its loading placeholders for a script to fill).
             <Routes fallback=|| view! { <NotFoundPage/> }>
-                <Route path=path!("/login") view=LoginPage/>
-                <Route path=path!("/setup") view=SetupPage/>
-                <Route path=path!("/set-password") view=SetPasswordPage/>
-                <ParentRoute path=path!("/admin") view=AdminLayout>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::InOrder/>
+                <Route path=path!("/set-password") view=SetPasswordPage ssr=SsrMode::InOrder/>
+                <ParentRoute path=path!("/admin") view=AdminLayout ssr=SsrMode::InOrder>
                     <Route path=path!("channels/feedback-webhooks") view=WebhooksPage/>
                     // Rendered whole before the response starts, so the one-time values this page
                     // takes from the session (a new secret, a test answer, a draft) are removed

@@ -53,18 +53,24 @@ fn Credentials(list: CredentialList) -> impl IntoView {
         Some(Err(e)) => error.set(Some(e.to_string())),
         None => {}
     });
+    // A revocation shows as done only once the server confirmed it, and the list after it is
+    // the server's (as on the users page): a row that read "Revoked" while the call was still on
+    // its way, or had failed, would tell the administrator a leaked token is dead when it is not.
+    let revoking = RwSignal::new(None::<String>);
     Effect::new(move |_| {
-        if let Some(Err(e)) = revoke.value().get() {
-            error.set(Some(e.to_string()));
-        }
+        let Some(outcome) = revoke.value().get() else {
+            return;
+        };
+        error.set(outcome.err().map(|e| e.to_string()));
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = list_credentials().await {
+                items.set(fresh.items);
+            }
+            revoking.set(None);
+        });
     });
     let on_revoke = move |id: String| {
-        let now = "revoked".to_string();
-        items.update(|items| {
-            if let Some(item) = items.iter_mut().find(|item| item.id == id) {
-                item.revoked_at = Some(now.clone());
-            }
-        });
+        revoking.set(Some(id.clone()));
         revoke.dispatch(RevokeCredential { id });
     };
     let org = StoredValue::new((ims_org, sandbox_name));
@@ -145,7 +151,7 @@ fn Credentials(list: CredentialList) -> impl IntoView {
                     </thead>
                     <tbody>
                         <For each=move || items.get() key=|c| (c.id.clone(), c.revoked_at.clone()) let:credential>
-                            <CredentialRow credential on_revoke/>
+                            <CredentialRow credential on_revoke revoking/>
                         </For>
                     </tbody>
                 </table>
@@ -158,9 +164,14 @@ fn Credentials(list: CredentialList) -> impl IntoView {
 fn CredentialRow(
     credential: CredentialView,
     on_revoke: impl Fn(String) + Copy + 'static,
+    revoking: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let active = credential.revoked_at.is_none();
     let id = credential.id.clone();
+    let this_revoking = {
+        let id = id.clone();
+        Signal::derive(move || revoking.get().as_deref() == Some(id.as_str()))
+    };
     view! {
         <tr>
             <td data-label="Name">{credential.name.clone()}</td>
@@ -192,14 +203,14 @@ fn CredentialRow(
             </td>
             <td class="row-actions">
                 {active.then(|| view! {
-                    <button type="button" class="danger-outline small" on:click=move |_| {
+                    <button type="button" class="danger-outline small" disabled=this_revoking on:click=move |_| {
                         let confirmed = window()
                             .confirm_with_message("Revoke this credential? Calls using it are refused from now on.")
                             .unwrap_or(false);
                         if confirmed {
                             on_revoke(id.clone());
                         }
-                    }>"Revoke"</button>
+                    }>{move || if this_revoking.get() { "Revoking…" } else { "Revoke" }}</button>
                 })}
             </td>
         </tr>

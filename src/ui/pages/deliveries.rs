@@ -1,9 +1,11 @@
 //! Delivery history: every delivery of the sandbox, or of one webhook, newest first, filtered,
 //! a page at a time, updating live while the first page is open.
 
-use crate::api::deliveries::{count_failed_since, list_deliveries, ResendFailedSince};
+use crate::api::deliveries::{
+    count_failed_since, delivery_queue, list_deliveries, ResendFailedSince,
+};
 use crate::model::history::{
-    query_string, DeliveryPage, DeliveryQuery, DeliveryRow, DeliveryState,
+    query_string, wait_text, DeliveryPage, DeliveryQuery, DeliveryRow, DeliveryState, QueueSummary,
 };
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
@@ -55,6 +57,24 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
         move || (query.get(), tick.get()),
         |(query, _)| list_deliveries(Some(query)),
     );
+    // Made here, beside the list, so each refresh of the list's body reads the same one.
+    let queue = Resource::new(
+        move || (webhook.get().is_none(), tick.get()),
+        |(whole_sandbox, _)| async move {
+            match whole_sandbox {
+                true => delivery_queue().await.ok(),
+                false => None,
+            }
+        },
+    );
+    // Made here too: the list refreshes after a bulk resend, and its body (with the resend
+    // form) is made anew, while what the resend answered must stay on screen.
+    let resend = ServerAction::<ResendFailedSince>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = resend.value().get() {
+            tick.update(|n| *n += 1);
+        }
+    });
     // Only the first page moves: older pages stay put under new deliveries.
     poll_while(
         LIVE_EVERY,
@@ -72,7 +92,7 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
                 match page.await {
-                    Ok(page) => view! { <HistoryBody page query tick/> }.into_any(),
+                    Ok(page) => view! { <HistoryBody page query queue resend/> }.into_any(),
                     Err(error) => view! {
                         <h1>"Deliveries"</h1>
                         <p class="banner error" role="alert">{error.to_string()}</p>
@@ -85,7 +105,12 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
 }
 
 #[component]
-fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) -> impl IntoView {
+fn HistoryBody(
+    page: DeliveryPage,
+    query: DeliveryQuery,
+    queue: Resource<Option<QueueSummary>>,
+    resend: ServerAction<ResendFailedSince>,
+) -> impl IntoView {
     let address = use_query_map();
     let webhook = query.webhook.clone();
     let title = match &page.webhook_name {
@@ -146,9 +171,10 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
             </div>
         </div>
         {resent_count.map(|count| view! { <p class="banner success" role="status">{format!("Queued {count} failed deliveries for a new attempt.")}</p> })}
+        {show_webhook.then(|| view! { <QueueState queue/> })}
         <Filters query=query.clone() base=base.clone() webhooks=page.webhooks.clone() show_webhook/>
         {match (webhook.clone(), can_edit) {
-            (Some(id), true) => Some(view! { <BulkResend webhook=id since=resend_since base=base.clone() tick/> }),
+            (Some(id), true) => Some(view! { <BulkResend webhook=id since=resend_since base=base.clone() resend/> }),
             _ => None,
         }}
         {if rows.is_empty() {
@@ -176,6 +202,38 @@ fn HistoryBody(page: DeliveryPage, query: DeliveryQuery, tick: RwSignal<u32>) ->
             {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>"← Newest"</a> })}
             {older_href.map(|href| view! { <a class="button secondary small" href=href>{older_label}</a> })}
         </nav>
+    }
+}
+
+/// The sandbox's queue now, refreshed with the list: what is due and how long the oldest has
+/// waited, what is being sent, what waits for a retry.
+#[component]
+fn QueueState(queue: Resource<Option<QueueSummary>>) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                queue.await.map(|queue| view! { <QueueLine queue/> })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn QueueLine(queue: QueueSummary) -> impl IntoView {
+    let waited = queue
+        .oldest_due_secs
+        .filter(|_| queue.due > 0)
+        .map(|secs| format!(", the oldest for {}", wait_text(secs)));
+    let late = queue.oldest_due_secs.is_some_and(|secs| secs >= 60);
+    view! {
+        <section class="queue-state" class:late=late aria-label="Queue now">
+            <h2>"Queue now"</h2>
+            <dl>
+                <div><dt>"Due"</dt><dd>{queue.count(queue.due)}<span class="muted">{waited}</span></dd></div>
+                <div><dt>"Being sent"</dt><dd>{queue.count(queue.in_flight)}</dd></div>
+                <div><dt>"Waiting to retry"</dt><dd>{queue.count(queue.retrying)}</dd></div>
+            </dl>
+        </section>
     }
 }
 
@@ -312,14 +370,8 @@ fn BulkResend(
     webhook: String,
     since: Option<String>,
     base: String,
-    tick: RwSignal<u32>,
+    resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
-    let resend = ServerAction::<ResendFailedSince>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = resend.value().get() {
-            tick.update(|n| *n += 1);
-        }
-    });
     let open = since.is_some();
     let webhook_id = StoredValue::new(webhook.clone());
     let count = since.clone().map(|since| {
