@@ -184,6 +184,7 @@ test('export the failed deliveries, resend them all at once, read the executions
     await page.getByText('Resend failed deliveries').click();
     await page.getByLabel('Failed deliveries created since (UTC)').fill('2000-01-01T00:00');
     await page.getByRole('button', { name: 'Count' }).click();
+    await expect(page).toHaveURL(/resend_since=/);
     await hydrated(page);
     await page.getByRole('button', { name: 'Resend 2 deliveries' }).click();
     await expect(page.getByText('Queued 2 failed deliveries for a new attempt.')).toBeVisible();

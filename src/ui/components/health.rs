@@ -2,6 +2,7 @@
 //! and the way back for a disabled webhook.
 
 use crate::api::deliveries::{load_webhook_health, EnableWebhook};
+use crate::error::AppError;
 use crate::model::explain_error_code;
 use crate::model::history::{chart_bars, WebhookHealth, CHART_HEIGHT, CHART_WIDTH};
 use crate::model::routes;
@@ -22,13 +23,20 @@ pub fn latency(ms: Option<i64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
+/// What the health of one webhook answered.
+pub type HealthAnswer = Result<Vec<(String, WebhookHealth)>, AppError>;
+
+/// The health of the saved webhook `id` (none for a new one), for its page's resource.
+pub async fn webhook_health(id: Option<String>) -> Option<HealthAnswer> {
+    match id {
+        Some(id) => Some(load_webhook_health(Some(id)).await),
+        None => None,
+    }
+}
+
+/// `health` is made by the page, before it awaits anything (see the deliveries page).
 #[component]
-pub fn HealthPanel(webhook_id: String) -> impl IntoView {
-    let id = webhook_id.clone();
-    let health = Resource::new(
-        move || id.clone(),
-        |id| async move { load_webhook_health(Some(id)).await },
-    );
+pub fn HealthPanel(webhook_id: String, health: Resource<Option<HealthAnswer>>) -> impl IntoView {
     let deliveries = routes::webhook_deliveries(&webhook_id);
     view! {
         <section class="form-section health" aria-labelledby="section-health">
@@ -38,7 +46,7 @@ pub fn HealthPanel(webhook_id: String) -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading health…"</p> }>
                 {move || Suspend::new(async move {
-                    match health.await {
+                    match health.await.unwrap_or_else(|| Ok(Vec::new())) {
                         Ok(list) => {
                             let health = list.into_iter().next().map(|(_, h)| h).unwrap_or_default();
                             view! { <HealthSummary health/> }.into_any()

@@ -4,8 +4,10 @@
 use crate::api::deliveries::{
     count_failed_since, delivery_queue, list_deliveries, ResendFailedSince,
 };
+use crate::error::AppError;
 use crate::model::history::{
-    query_string, wait_text, DeliveryPage, DeliveryQuery, DeliveryRow, DeliveryState, QueueSummary,
+    query_string, wait_text, BulkResend as BulkResendCount, DeliveryPage, DeliveryQuery,
+    DeliveryRow, DeliveryState, QueueSummary,
 };
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
@@ -57,6 +59,10 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
         move || (query.get(), tick.get()),
         |(query, _)| list_deliveries(Some(query)),
     );
+    // Every resource of the page is made here, before anything is awaited: one made inside a
+    // `Suspend` gets its hydration id only once the data before it has arrived, which the
+    // browser may see in another order than the server did; it then reads another resource's
+    // value and the page panics while hydrating (seen with the bulk resend's count).
     // Made here, beside the list, so each refresh of the list's body reads the same one.
     let queue = Resource::new(
         move || (webhook.get().is_none(), tick.get()),
@@ -64,6 +70,22 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
             match whole_sandbox {
                 true => delivery_queue().await.ok(),
                 false => None,
+            }
+        },
+    );
+    // The bulk resend's count, when the address asks for one; counted again with the list.
+    let count = Resource::new(
+        move || {
+            (
+                webhook.get(),
+                address.read().get("resend_since"),
+                tick.get(),
+            )
+        },
+        |(webhook, since, _)| async move {
+            match (webhook, since) {
+                (Some(webhook), Some(since)) => Some(count_failed_since(webhook, since).await),
+                _ => None,
             }
         },
     );
@@ -92,7 +114,7 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
                 match page.await {
-                    Ok(page) => view! { <HistoryBody page query queue resend/> }.into_any(),
+                    Ok(page) => view! { <HistoryBody page query queue count resend/> }.into_any(),
                     Err(error) => view! {
                         <h1>"Deliveries"</h1>
                         <p class="banner error" role="alert">{error.to_string()}</p>
@@ -109,6 +131,7 @@ fn HistoryBody(
     page: DeliveryPage,
     query: DeliveryQuery,
     queue: Resource<Option<QueueSummary>>,
+    count: Resource<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
     let address = use_query_map();
@@ -174,7 +197,7 @@ fn HistoryBody(
         {show_webhook.then(|| view! { <QueueState queue/> })}
         <Filters query=query.clone() base=base.clone() webhooks=page.webhooks.clone() show_webhook/>
         {match (webhook.clone(), can_edit) {
-            (Some(id), true) => Some(view! { <BulkResend webhook=id since=resend_since base=base.clone() resend/> }),
+            (Some(id), true) => Some(view! { <BulkResend webhook=id since=resend_since base=base.clone() count resend/> }),
             _ => None,
         }}
         {if rows.is_empty() {
@@ -370,17 +393,11 @@ fn BulkResend(
     webhook: String,
     since: Option<String>,
     base: String,
+    count: Resource<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
     let open = since.is_some();
-    let webhook_id = StoredValue::new(webhook.clone());
-    let count = since.clone().map(|since| {
-        let webhook = webhook.clone();
-        Resource::new(
-            move || (webhook.clone(), since.clone()),
-            |(webhook, since)| count_failed_since(webhook, since),
-        )
-    });
+    let webhook_id = StoredValue::new(webhook);
     view! {
         <details class="bulk-resend" open=open>
             <summary>"Resend failed deliveries"</summary>
@@ -391,14 +408,15 @@ fn BulkResend(
                 </label>
                 <button type="submit" class="secondary small">"Count"</button>
             </form>
-            {count.map(|count| view! {
+            {open.then(|| view! {
                 <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
                     {move || Suspend::new(async move {
                         match count.await {
-                            Ok(found) if found.count == 0 => view! {
+                            None => ().into_any(),
+                            Some(Ok(found)) if found.count == 0 => view! {
                                 <p class="hint" role="status">"No failed delivery since then: nothing to resend."</p>
                             }.into_any(),
-                            Ok(found) => {
+                            Some(Ok(found)) => {
                                 let label = format!("Resend {} deliveries", found.count);
                                 view! {
                                     <p role="status">
@@ -412,7 +430,7 @@ fn BulkResend(
                                     </ActionForm>
                                 }.into_any()
                             }
-                            Err(error) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+                            Some(Err(error)) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
                         }
                     })}
                 </Suspense>

@@ -8,7 +8,7 @@ use crate::ui::components::field::{
     error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
-use crate::ui::components::health::{DisabledBanner, HealthPanel};
+use crate::ui::components::health::{webhook_health, DisabledBanner, HealthAnswer, HealthPanel};
 use crate::ui::components::last_change::LastChanged;
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::signing_secret::SigningSecretPanel;
@@ -24,11 +24,14 @@ pub fn WebhookFormPage() -> impl IntoView {
         move || (params.read().get("id"), query.read().get("draft")),
         |(id, draft)| load_webhook_editor(id, draft),
     );
+    // Made here, before anything is awaited, like every resource of a page (the deliveries
+    // page says why).
+    let health = Resource::new(move || params.read().get("id"), webhook_health);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <WebhookEditor data/> }.into_any(),
+                    Ok(data) => view! { <WebhookEditor data health/> }.into_any(),
                     Err(error) => view! {
                         <Breadcrumb current="Feedback webhook".to_string()/>
                         <p class="banner error">{error.to_string()}</p>
@@ -41,7 +44,7 @@ pub fn WebhookFormPage() -> impl IntoView {
 }
 
 #[component]
-fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
+fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>) -> impl IntoView {
     let WebhookEditorData {
         form: initial,
         errors,
@@ -313,7 +316,7 @@ fn WebhookEditor(data: WebhookEditorData) -> impl IntoView {
         {(!is_new).then(|| view! {
             <SigningSecretPanel webhook_id=id.clone() info=signing just_generated=new_signing_secret can_edit/>
             <TestEventPanel webhook_id=id.clone() initial=test_result can_edit/>
-            <HealthPanel webhook_id=id.clone()/>
+            <HealthPanel webhook_id=id.clone() health/>
         })}
         <ConfirmDelete target=confirming on_deleted/>
     }
