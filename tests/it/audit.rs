@@ -585,3 +585,56 @@ async fn the_first_administrator_from_the_configuration_is_written_by_the_system
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retention_removes_only_entries_older_than_its_cutoff_a_batch_at_a_time() {
+    use feedback_webhooks::server::storage::now_ms;
+    use std::time::Duration;
+    let api = crate::support::api::api().await;
+    let app = &api.app;
+    let state = &app.server.state;
+    let old = entries(app, &[]).await;
+    assert!(
+        old.len() >= 2,
+        "the setup and sign-ins are written: {old:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let cutoff = now_ms();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let (status, saved) = app
+        .call_json(
+            "webhooks/save",
+            &[
+                ("form[id]", ""),
+                ("form[name]", "Kept"),
+                ("form[url]", "https://hooks.example.com/kept"),
+                ("form[enabled]", "on"),
+                ("form[auth]", "none"),
+                ("form[email]", "on"),
+                ("form[event_sent]", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+
+    // The configured retention (a year) removes nothing written today.
+    let removed = feedback_webhooks::server::audit::prune(state, Duration::from_secs(365 * 86_400))
+        .await
+        .unwrap();
+    assert_eq!(removed, 0);
+    // A pass removes at most its batch, oldest first, and the next pass goes on.
+    let removed = state.store.delete_old_audit(cutoff, 1).await.unwrap();
+    assert_eq!(removed, 1);
+    let left = entries(app, &[]).await;
+    assert_eq!(
+        left[1..],
+        old[..old.len() - 1],
+        "the oldest went, the new one came: {left:?}"
+    );
+    let removed = state.store.delete_old_audit(cutoff, 500).await.unwrap();
+    assert_eq!(removed as usize, old.len() - 1);
+    // What came after the cutoff stays, however many passes run.
+    assert_eq!(state.store.delete_old_audit(cutoff, 500).await.unwrap(), 0);
+    let left = entries(app, &[]).await;
+    assert_eq!(actions(&left), ["webhook.created"], "{left:?}");
+}

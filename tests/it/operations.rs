@@ -598,3 +598,39 @@ async fn metrics_count_the_load_behind_a_token_or_on_their_own_address() {
         "no metrics route without a token or an address"
     );
 }
+
+/// Readiness names a background task that keeps stopping (as the claim loop would after a
+/// bug), while liveness still answers: a load balancer takes the instance out, a service
+/// manager does not kill it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_task_that_keeps_stopping_makes_the_instance_unready() {
+    let app = TestApp::with_admin().await;
+    let (status, ready) = app.get_text("/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+    let task = app
+        .server
+        .state
+        .background
+        .supervise("stopping probe", || async {});
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let body = loop {
+        let (status, body) = app.get_text("/readyz").await;
+        if status == 503 {
+            break body;
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(Instant::now() < deadline, "still ready with a task down");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(
+        body.contains("background task down: stopping probe"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("claim loop"),
+        "only the task down is named: {body}"
+    );
+    let (status, _) = app.get_text("/healthz").await;
+    assert_eq!(status, 200, "alive all the same");
+    task.abort();
+}
