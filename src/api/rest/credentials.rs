@@ -190,17 +190,14 @@ async fn create_credential(State(state): State<AppState>, call: RestCall, body: 
                 crate::error::AppError::BadRequest(message) => Refusal::new(422, None, message),
                 other => internal(other),
             })?;
-            let mut response = json_response(
+            // Kept by no cache: the security headers' no-store covers every REST answer.
+            Ok(json_response(
                 StatusCode::CREATED,
                 &NewCredentialResource {
                     credential: credential_resource(created.credential),
                     token: created.token,
                 },
-            );
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(response)
+            ))
         }
         .await,
     )

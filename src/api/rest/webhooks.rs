@@ -487,19 +487,15 @@ async fn rotate_signing_secret(
             let new = webhooks::rotate_signing_secret(&state, &sandbox, &actor, &id)
                 .await
                 .map_err(refused("webhook"))?;
-            let mut response = json_response(
+            // Kept by no cache: the security headers' no-store covers every REST answer.
+            Ok(json_response(
                 StatusCode::CREATED,
                 &NewSigningSecretResource {
                     secret: new.secret,
                     fingerprint: new.info.fingerprint,
                     previous_valid_until: new.info.previous_valid_until,
                 },
-            );
-            // A secret: kept by no cache on the way.
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Ok(response)
+            ))
         }
         .await,
     )
