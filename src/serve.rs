@@ -183,25 +183,27 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                 let (store, metrics) = (store.clone(), metrics.clone());
                 let (outcomes, delivery) = (outcomes.clone(), delivery.clone());
                 Box::pin(async move {
-                    let stored = metrics
-                        .timed_commit("executions", batch.len(), store.store_executions(batch))
-                        .await?;
-                    // Wake only who has new work: the delivery engine for new deliveries, the
-                    // dispatcher for an outcome due before it planned to look.
                     let planned = || {
                         batch
                             .iter()
                             .flat_map(|execution| &execution.messages)
                             .flat_map(|message| &message.outcomes)
                     };
-                    if planned().any(|outcome| {
-                        outcome
-                            .emit_now
-                            .as_ref()
-                            .is_some_and(|(_, webhooks)| !webhooks.is_empty())
-                    }) {
-                        delivery.wake();
-                    }
+                    // The deliveries of outcomes due at once: sent by this instance when it
+                    // has room, otherwise claimed (the claim loop is woken for them).
+                    let reservation = delivery.reserve(planned().filter_map(|outcome| {
+                        let (event, webhooks) = outcome.emit_now.as_ref()?;
+                        Some((event, webhooks.as_slice()))
+                    }));
+                    let stored = metrics
+                        .timed_commit(
+                            "executions",
+                            batch.len(),
+                            store.store_executions(batch, reservation.handoff()),
+                        )
+                        .await?;
+                    delivery.hand_off(reservation, stored.handed_off).await;
+                    // The dispatcher is woken only for an outcome due before it planned to look.
                     if let Some(due) = planned()
                         .filter(|outcome| outcome.emit_now.is_none())
                         .map(|outcome| outcome.due_at_ms)
@@ -209,7 +211,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                     {
                         outcomes.stored_due_at(due);
                     }
-                    Ok(stored.into_iter().map(Ok).collect())
+                    Ok(stored.answer.into_iter().map(Ok).collect())
                 })
             },
         )

@@ -47,6 +47,12 @@ struct WriterLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StartLabels {
+    /// claim (taken from the queue) or handoff (sent by the instance whose write created it).
+    by: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct WebhookLabels {
     webhook: String,
 }
@@ -57,6 +63,7 @@ pub struct Metrics {
     registry: Registry,
     attempts: Family<AttemptLabels, Counter>,
     attempt_seconds: Histogram,
+    started: Family<StartLabels, Counter>,
     requests: Family<RequestLabels, Counter>,
     commit_items: HistogramFamily<WriterLabels>,
     commit_seconds: HistogramFamily<WriterLabels>,
@@ -105,6 +112,7 @@ impl Metrics {
             registry: Registry::default(),
             attempts: Family::default(),
             attempt_seconds: attempt_buckets(),
+            started: Family::default(),
             requests: Family::default(),
             commit_items: Family::new_with_constructor(commit_item_buckets),
             commit_seconds: Family::new_with_constructor(commit_second_buckets),
@@ -127,6 +135,12 @@ impl Metrics {
             "delivery_attempt_duration_seconds",
             "How long each delivery attempt took, from sending to the answer or failure",
             metrics.attempt_seconds.clone(),
+        );
+        registry.register(
+            "deliveries_started",
+            "Deliveries this instance set out to send, by how it took them: claimed from the \
+             queue, or handed off by the write that created them",
+            metrics.started.clone(),
         );
         registry.register(
             "http_requests",
@@ -206,6 +220,13 @@ impl Metrics {
             .get_or_create(&AttemptLabels { outcome, error })
             .inc();
         self.attempt_seconds.observe(took.as_secs_f64());
+    }
+
+    /// `count` deliveries taken to send, `by` a claim or a handoff.
+    pub fn started(&self, by: &'static str, count: usize) {
+        self.started
+            .get_or_create(&StartLabels { by })
+            .inc_by(count as u64);
     }
 
     /// Runs `write`, the group commit of `items` by `writer`, and counts it with the time it

@@ -170,7 +170,9 @@ impl OutcomeDispatcher {
                 None => None,
             };
             match feedback_event(outcome.sandbox_id, facts, route.is_some()) {
-                Some(event) => events.push((outcome.id, event, route.into_iter().collect())),
+                Some(event) => {
+                    events.push((outcome.id, event, route.into_iter().collect::<Vec<Uuid>>()))
+                }
                 None => {
                     tracing::error!(
                         outcome = outcome.id,
@@ -180,22 +182,41 @@ impl OutcomeDispatcher {
                 }
             }
         }
-        let progressed = match self.store.emit_outcomes(&events, &set_aside).await {
-            Ok(()) => true,
+        let reservation = self.delivery.reserve(
+            events
+                .iter()
+                .map(|(_, event, webhooks)| (event, webhooks.as_slice())),
+        );
+        let progressed = match self
+            .store
+            .emit_outcomes(&events, &set_aside, reservation.handoff())
+            .await
+        {
+            Ok(handed_off) => {
+                self.delivery.hand_off(reservation, handed_off).await;
+                true
+            }
             Err(error) if events.len() + set_aside.len() > 1 => {
-                // One at a time, so that one outcome that cannot be stored does not hold back the others.
+                // One at a time, so that one outcome that cannot be stored does not hold back
+                // the others; their deliveries are left to the claim loop, woken as the
+                // reservation ends.
                 tracing::warn!(%error, "emitting provider outcomes failed; emitting them one by one");
+                let none = Handoff::default();
                 let mut any = false;
                 for item in events.chunks(1) {
-                    match self.store.emit_outcomes(item, &[]).await {
-                        Ok(()) => any = true,
+                    match self.store.emit_outcomes(item, &[], &none).await {
+                        Ok(_) => any = true,
                         Err(error) => {
                             tracing::error!(outcome = item[0].0, %error, "emitting a provider outcome failed; retrying")
                         }
                     }
                 }
                 if !set_aside.is_empty() {
-                    any |= self.store.emit_outcomes(&[], &set_aside).await.is_ok();
+                    any |= self
+                        .store
+                        .emit_outcomes(&[], &set_aside, &none)
+                        .await
+                        .is_ok();
                 }
                 any
             }
@@ -204,9 +225,6 @@ impl OutcomeDispatcher {
                 false
             }
         };
-        if progressed {
-            self.delivery.wake();
-        }
         progressed
     }
 }

@@ -98,7 +98,12 @@ async fn prepare(
             (event, vec![hook])
         })
         .collect();
-    for result in store.enqueue_events(&batch).await.unwrap() {
+    for result in store
+        .enqueue_events(&batch, &Handoff::default())
+        .await
+        .unwrap()
+        .answer
+    {
         assert_eq!(result.unwrap().len(), 1);
     }
     (dir, db_url, store, sandbox.id, receiver)

@@ -456,6 +456,58 @@ async fn a_server_told_to_trust_a_company_ca_delivers_over_https_and_refuses_a_b
     );
 }
 
+/// A delivery written while its webhook has a connection free is sent at once by the instance
+/// that wrote it (handed off, no claim); one written while the webhook is busy waits in the
+/// queue behind the older ones, and is claimed. Each is sent once either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_deliveries_are_handed_off_only_to_a_free_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(crate::support::config_for(
+        dir.path(),
+        &["--per-webhook-concurrency", "1"],
+    ))
+    .await
+    .unwrap();
+    let receiver = TestReceiver::start().await;
+    // The first answer takes a while: the webhook's one connection is busy meanwhile.
+    receiver.script([Scripted::status(200).delay(Duration::from_millis(400))]);
+    let hook = webhook(&server, &receiver.url("/one-at-a-time")).await;
+    let engine = &server.state.delivery;
+    let started = |by: &str| {
+        let text = server
+            .state
+            .metrics
+            .render(&feedback_webhooks::server::metrics::Snapshot::default());
+        let line = format!(r#"fw_deliveries_started_total{{by="{by}"}}"#);
+        crate::support::metric_sample(&text, &line).unwrap_or(0.0)
+    };
+    for n in 0..5 {
+        let event = event(&server, &format!("req-q{n}"));
+        engine.enqueue(&event, &[hook]).await.unwrap();
+    }
+    wait_for(|| receiver.received().len() == 5).await;
+    wait_for(|| engine.in_flight().is_empty()).await;
+    assert_eq!((started("handoff"), started("claim")), (1.0, 4.0));
+    let first: Value = serde_json::from_slice(&receiver.received()[0].body).unwrap();
+    assert_eq!(first["requestId"], "req-q0");
+
+    // Free again: the next one is handed off.
+    engine
+        .enqueue(&event(&server, "req-q5"), &[hook])
+        .await
+        .unwrap();
+    wait_for(|| receiver.received().len() == 6).await;
+    assert_eq!((started("handoff"), started("claim")), (2.0, 4.0));
+    let mut requests: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["requestId"].to_string())
+        .collect();
+    requests.sort();
+    requests.dedup();
+    assert_eq!(requests.len(), 6, "each sent once");
+}
+
 /// A webhook whose endpoint hangs holds back only its own queue: with more of its deliveries
 /// due than it may have in flight, a fast webhook of the same sandbox gets every event while
 /// the slow one's first requests are still waiting for an answer (15 s, the request timeout).

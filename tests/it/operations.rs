@@ -473,12 +473,6 @@ async fn a_full_disk_refuses_calls_clearly_and_everything_resumes_when_space_ret
     );
 }
 
-/// The value of the sample `line_start` begins (name and labels), if present.
-fn sample(text: &str, line_start: &str) -> Option<f64> {
-    text.lines()
-        .find_map(|line| line.strip_prefix(line_start)?.trim().parse().ok())
-}
-
 /// `/metrics` after a small load: attempts by outcome and error, calls by route and status,
 /// group commits by writer, the queue and disabled webhooks; behind its token, or on an address
 /// of its own; and absent by default.
@@ -532,11 +526,11 @@ async fn metrics_count_the_load_behind_a_token_or_on_their_own_address() {
     let text = loop {
         let (status, text) = scrape(Some("scrape-me-7f3a")).await;
         assert_eq!(status, 200, "{text}");
-        let succeeded = sample(
+        let succeeded = metric_sample(
             &text,
             r#"fw_delivery_attempts_total{outcome="succeeded",error="none"}"#,
         );
-        let recorded = sample(&text, r#"fw_group_commit_items_sum{writer="attempts"}"#);
+        let recorded = metric_sample(&text, r#"fw_group_commit_items_sum{writer="attempts"}"#);
         if succeeded == Some(5.0) && recorded == Some(6.0) {
             break text;
         }
@@ -544,7 +538,11 @@ async fn metrics_count_the_load_behind_a_token_or_on_their_own_address() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let expect = |line: &str, value: f64| {
-        assert_eq!(sample(&text, line), Some(value), "{line} in:\n{text}");
+        assert_eq!(
+            metric_sample(&text, line),
+            Some(value),
+            "{line} in:\n{text}"
+        );
     };
     expect(
         r#"fw_delivery_attempts_total{outcome="retrying",error="HTTP_503"}"#,
@@ -559,8 +557,20 @@ async fn metrics_count_the_load_behind_a_token_or_on_their_own_address() {
         r#"fw_http_requests_total{route="/im/executions/unitary",method="POST",status="400"}"#,
         1.0,
     );
-    let executions = sample(&text, r#"fw_group_commit_items_sum{writer="executions"}"#);
+    let executions = metric_sample(&text, r#"fw_group_commit_items_sum{writer="executions"}"#);
     assert_eq!(executions, Some(5.0), "the five accepted calls:\n{text}");
+    // The first call's delivery is sent by the instance that stored it, with nothing in flight;
+    // the retry can only be claimed from the queue; every start is counted once.
+    let started = |by: &str| {
+        metric_sample(
+            &text,
+            &format!(r#"fw_deliveries_started_total{{by="{by}"}}"#),
+        )
+        .unwrap_or(0.0)
+    };
+    let (handed_off, claimed) = (started("handoff"), started("claim"));
+    assert!(handed_off >= 1.0 && claimed >= 1.0, "{text}");
+    assert_eq!(handed_off + claimed, 6.0, "{text}");
     // Nothing waits any more; no webhook is disabled; every task runs.
     expect("fw_deliveries_due", 0.0);
     expect("fw_deliveries_in_flight", 0.0);

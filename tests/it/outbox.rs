@@ -175,6 +175,84 @@ async fn an_event_and_its_deliveries_are_claimed_under_a_lease() {
 }
 
 #[tokio::test]
+async fn handed_off_deliveries_are_written_claimed_and_no_claim_takes_them() {
+    let f = fixture().await;
+    let (a, b) = (webhook(&f, "A").await, webhook(&f, "B").await);
+    let off = webhook_in(&f, f.sandbox.id, "Off", false).await;
+    let batch: Vec<_> = (0..3)
+        .map(|i| (event(&f, &format!("req-h{i}")), vec![a, b, off]))
+        .collect();
+    let until = now_ms() + 60_000;
+    let handoff = Handoff {
+        until,
+        room: vec![(a, 2), (off, 1)],
+    };
+    let written = f.store.enqueue_events(&batch, &handoff).await.unwrap();
+
+    // The first two of A's come back ready to send; a disabled webhook's get no delivery.
+    let handed = written.handed_off;
+    let version = f
+        .store
+        .webhook_by_id(a)
+        .await
+        .unwrap()
+        .unwrap()
+        .updated_at_ms;
+    assert_eq!(handed.len(), 2);
+    for (i, delivery) in handed.iter().enumerate() {
+        assert_eq!(
+            (delivery.webhook_id, delivery.sandbox_id, delivery.claim),
+            (a, f.sandbox.id, until)
+        );
+        assert_eq!((delivery.attempts, delivery.webhook_version), (0, version));
+        assert_eq!(delivery.payload, batch[i].0.payload);
+        let created = written.answer[i].as_ref().unwrap();
+        assert_eq!(created.len(), 2, "A's and B's, not Off's");
+        assert!(created.contains(&delivery.id));
+    }
+
+    // A claim takes the others (B's three, A's third), never a handed-off one.
+    let now = now_ms();
+    let claimed = claim(&f, now, until + 60_000, 100).await;
+    assert_eq!(claimed.len(), 4);
+    assert!(claimed.iter().all(|c| handed.iter().all(|h| h.id != c.id)));
+    assert_eq!(claimed.iter().filter(|c| c.webhook_id == a).count(), 1);
+    assert!(
+        claim(&f, until - 1, until, 100).await.is_empty(),
+        "a handed-off delivery is due only once its lease ends"
+    );
+
+    // Its attempt is recorded under the claim it was written with.
+    f.store
+        .record_attempts(&[attempt(&handed[0], NextStep::Succeeded)], &lenient())
+        .await
+        .unwrap();
+    assert_eq!(attempt_numbers(&f, handed[0].id).await, [1]);
+    let states: Vec<(Uuid, String)> = deliveries(&f)
+        .await
+        .into_iter()
+        .filter(|d| handed.iter().any(|h| h.id == d.id))
+        .map(|d| (d.id, d.state))
+        .collect();
+    assert!(states.contains(&(handed[0].id, "succeeded".to_string())));
+    assert!(states.contains(&(handed[1].id, "pending".to_string())));
+
+    // Unsent (the instance stopped), it is due again at once for any instance.
+    assert_eq!(
+        f.store
+            .release_claims(&[(handed[1].id, until)], now_ms())
+            .await
+            .unwrap(),
+        1
+    );
+    let again = claim(&f, now_ms(), now_ms() + 1_000, 100).await;
+    assert_eq!(
+        again.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [handed[1].id]
+    );
+}
+
+#[tokio::test]
 async fn a_worker_that_dies_holding_a_lease_loses_nothing() {
     let f = fixture().await;
     let a = webhook(&f, "A").await;
@@ -393,7 +471,10 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
     let batch: Vec<_> = (0..200)
         .map(|i| (event(&f, &format!("req-{i}")), vec![a]))
         .collect();
-    f.store.enqueue_events(&batch).await.unwrap();
+    f.store
+        .enqueue_events(&batch, &Handoff::default())
+        .await
+        .unwrap();
     let now = now_ms();
     let workers: Vec<_> = (0..4)
         .map(|_| {
@@ -430,7 +511,10 @@ async fn claims_share_the_batch_between_webhooks_and_skip_full_ones() {
     let batch: Vec<_> = (0..10)
         .map(|i| (event(&f, &format!("req-{i}")), vec![a, b]))
         .collect();
-    f.store.enqueue_events(&batch).await.unwrap();
+    f.store
+        .enqueue_events(&batch, &Handoff::default())
+        .await
+        .unwrap();
     let now = now_ms();
     let claimed = f
         .store
@@ -489,7 +573,12 @@ async fn a_group_commit_keeps_good_events_when_one_is_refused() {
         (unknown_sandbox, vec![a]),
         (event(&f, "req-ok-2"), vec![a]),
     ];
-    let results = f.store.enqueue_events(&batch).await.unwrap();
+    let results = f
+        .store
+        .enqueue_events(&batch, &Handoff::default())
+        .await
+        .unwrap()
+        .answer;
     assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
     let mut requests: Vec<String> = deliveries(&f)
         .await
@@ -539,7 +628,12 @@ async fn an_event_is_stored_with_all_its_deliveries_or_not_at_all() {
         (event(&f, "req-whole"), vec![kept, refusing]),
         (event(&f, "req-beside"), vec![kept]),
     ];
-    let results = f.store.enqueue_events(&batch).await.unwrap();
+    let results = f
+        .store
+        .enqueue_events(&batch, &Handoff::default())
+        .await
+        .unwrap()
+        .answer;
     assert!(results[0].is_err(), "the refused delivery fails its event");
     assert_eq!(results[1].as_ref().unwrap().len(), 1);
     let events = |request_id: &str| {
@@ -568,9 +662,10 @@ async fn retention_prunes_hourly_statistics_older_than_its_cutoff() {
     let hook = webhook(&f, "A").await;
     let stored = f
         .store
-        .enqueue_events(&[(event(&f, "req-stats"), vec![hook])])
+        .enqueue_events(&[(event(&f, "req-stats"), vec![hook])], &Handoff::default())
         .await
-        .unwrap();
+        .unwrap()
+        .answer;
     assert!(stored[0].is_ok());
     let now = now_ms();
     let claimed = claim(&f, now, now + 60_000, 10).await;
@@ -599,7 +694,10 @@ async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_res
     let batch: Vec<_> = (0..3)
         .map(|i| (event(&f, &format!("req-{i}")), vec![a, b]))
         .collect();
-    f.store.enqueue_events(&batch).await.unwrap();
+    f.store
+        .enqueue_events(&batch, &Handoff::default())
+        .await
+        .unwrap();
     let start = now_ms();
     let policy = |cutoff: i64| AutoDisable {
         failing_since_before_ms: cutoff,

@@ -172,6 +172,38 @@ struct Inner {
     unsent: Mutex<Vec<(Uuid, i64)>>,
 }
 
+/// Room the engine holds for new deliveries being written (see [`DeliveryEngine::reserve`]).
+/// Whatever is not handed off is given back when it ends, and the claim loop is woken if some
+/// new delivery was left to it.
+pub struct Reservation {
+    engine: DeliveryEngine,
+    handoff: Handoff,
+    /// (webhook, sandbox, deliveries) of the room still held.
+    held: Vec<(Uuid, Uuid, usize)>,
+    left_to_loop: bool,
+    /// A stop waits until the write is over and what it handed off has started.
+    _stop_waits: Option<tokio_util::task::task_tracker::TaskTrackerToken>,
+}
+
+impl Reservation {
+    /// What the write is to hand off.
+    pub fn handoff(&self) -> &Handoff {
+        &self.handoff
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let mut freed_a_full_slot = false;
+        for (webhook, sandbox, count) in self.held.drain(..).filter(|(_, _, count)| *count > 0) {
+            freed_a_full_slot |= self.engine.free(webhook, sandbox, count);
+        }
+        if self.left_to_loop || freed_a_full_slot {
+            self.engine.inner.wake.notify_one();
+        }
+    }
+}
+
 /// The deliveries in hand, per webhook and per sandbox.
 #[derive(Default)]
 struct Slots {
@@ -206,30 +238,26 @@ impl DeliveryEngine {
         metrics: Arc<Metrics>,
     ) -> Self {
         let (attempts, finished) = mpsc::unbounded_channel();
-        let wake = Arc::new(Notify::new());
-        let ingest = {
-            let (store, wake, metrics) = (store.clone(), wake.clone(), metrics.clone());
-            GroupCommit::start(move |batch: &[(NewEvent, Vec<Uuid>)]| {
-                let (store, wake, metrics) = (store.clone(), wake.clone(), metrics.clone());
-                Box::pin(async move {
-                    let stored = metrics
-                        .timed_commit("events", batch.len(), store.enqueue_events(batch))
-                        .await;
-                    // New work: the claim loop looks now.
-                    wake.notify_one();
-                    stored
-                })
-            })
-        };
         DeliveryEngine {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|engine: &std::sync::Weak<Inner>| Inner {
+                ingest: {
+                    let engine = engine.clone();
+                    GroupCommit::start(move |batch: &[(NewEvent, Vec<Uuid>)]| {
+                        let engine = engine.upgrade().map(|inner| DeliveryEngine { inner });
+                        Box::pin(async move {
+                            let engine = engine.ok_or_else(|| {
+                                StoreError::Batch("the delivery engine has stopped".into())
+                            })?;
+                            engine.write_events(batch).await
+                        })
+                    })
+                },
                 store,
                 client,
                 settings,
                 secrets,
                 metrics,
-                wake,
-                ingest,
+                wake: Arc::new(Notify::new()),
                 attempts,
                 finished: tokio::sync::Mutex::new(finished),
                 slots: Mutex::default(),
@@ -262,9 +290,123 @@ impl DeliveryEngine {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
-        let stored = self.inner.store.enqueue_events(batch).await;
-        self.inner.wake.notify_one();
-        stored
+        self.write_events(batch).await
+    }
+
+    /// Writes events and their deliveries, handing off what the engine has room for.
+    async fn write_events(
+        &self,
+        batch: &[(NewEvent, Vec<Uuid>)],
+    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>> {
+        let reservation = self.reserve(batch.iter().map(|(event, ids)| (event, ids.as_slice())));
+        let store = &self.inner.store;
+        let written = self
+            .inner
+            .metrics
+            .timed_commit(
+                "events",
+                batch.len(),
+                store.enqueue_events(batch, reservation.handoff()),
+            )
+            .await?;
+        self.hand_off(reservation, written.handed_off).await;
+        Ok(written.answer)
+    }
+
+    /// Holds room for the new deliveries of `events` (each event with its webhooks) that this
+    /// instance can send at once: a webhook with a connection free, in a sandbox under its
+    /// share, the engine under its bound. The write asks for them claimed (see [`Handoff`]);
+    /// `hand_off` then starts them. Each new delivery left out falls to the claim loop, woken
+    /// once the write is over (when the reservation ends).
+    pub fn reserve<'a>(
+        &self,
+        events: impl IntoIterator<Item = (&'a NewEvent, &'a [Uuid])>,
+    ) -> Reservation {
+        let mut reservation = Reservation {
+            engine: self.clone(),
+            handoff: Handoff {
+                until: now_ms() + self.inner.settings.lease.as_millis() as i64,
+                room: Vec::new(),
+            },
+            held: Vec::new(),
+            left_to_loop: false,
+            _stop_waits: None,
+        };
+        let deliveries = events
+            .into_iter()
+            .flat_map(|(event, webhook_ids)| webhook_ids.iter().map(|id| (*id, event.sandbox_id)));
+        if self.inner.stopping.is_cancelled() {
+            reservation.left_to_loop = deliveries.count() > 0;
+            return reservation;
+        }
+        // A stop waits for the write, and for the deliveries it hands off to start.
+        reservation._stop_waits = Some(self.inner.sends.token());
+        let connections = self.inner.settings.per_webhook_limit.max(1);
+        let mut slots = self.inner.slots.lock().expect("webhook slots");
+        let mut held_in_all: usize = slots.sandboxes.values().sum();
+        for (webhook_id, sandbox_id) in deliveries {
+            let in_sandbox = slots.sandboxes.get(&sandbox_id).copied().unwrap_or(0);
+            let in_webhook = slots
+                .webhooks
+                .get(&webhook_id)
+                .map_or(0, |slot| slot.claimed);
+            // Only to a free connection: a webhook with deliveries waiting leaves the new ones
+            // to the claim loop, which takes the oldest first.
+            if in_webhook >= connections
+                || in_sandbox >= SANDBOX_SHARE
+                || held_in_all >= MAX_IN_FLIGHT
+            {
+                reservation.left_to_loop = true;
+                continue;
+            }
+            slots
+                .webhooks
+                .entry(webhook_id)
+                .or_insert_with(|| self.new_slot())
+                .claimed += 1;
+            *slots.sandboxes.entry(sandbox_id).or_default() += 1;
+            held_in_all += 1;
+            match reservation
+                .held
+                .iter_mut()
+                .find(|(webhook, sandbox, _)| (*webhook, *sandbox) == (webhook_id, sandbox_id))
+            {
+                Some((_, _, count)) => *count += 1,
+                None => reservation.held.push((webhook_id, sandbox_id, 1)),
+            }
+        }
+        reservation.handoff.room = reservation
+            .held
+            .iter()
+            .map(|(webhook, _, count)| (*webhook, *count))
+            .collect();
+        reservation
+    }
+
+    /// After the write: starts the deliveries it handed off, in the room held for them, and
+    /// gives back the rest of the room.
+    pub async fn hand_off(&self, mut reservation: Reservation, handed_off: Vec<ClaimedDelivery>) {
+        let mut started = Vec::with_capacity(handed_off.len());
+        for delivery in handed_off {
+            let held = reservation
+                .held
+                .iter_mut()
+                .find(|(webhook, sandbox, count)| {
+                    (*webhook, *sandbox) == (delivery.webhook_id, delivery.sandbox_id) && *count > 0
+                });
+            match held {
+                Some((_, _, count)) => {
+                    *count -= 1;
+                    started.push(delivery);
+                }
+                // Never so: the write hands off no more than the room. Sent once its lease ends.
+                None => {
+                    tracing::error!(delivery = %delivery.id, "a delivery was handed off beyond the room held")
+                }
+            }
+        }
+        self.launch(started, true).await;
+        drop(reservation);
     }
 
     /// Sends `payload` to the webhook once, now, through the same signing and client as real
@@ -473,6 +615,16 @@ impl DeliveryEngine {
 
     /// Starts one task per claimed delivery, after preparing each webhook (once per change).
     async fn start(&self, claimed: Vec<ClaimedDelivery>) {
+        self.launch(claimed, false).await
+    }
+
+    /// [`Self::start`]; with `reserved`, the deliveries' room was counted already.
+    async fn launch(&self, claimed: Vec<ClaimedDelivery>, reserved: bool) {
+        if claimed.is_empty() {
+            return;
+        }
+        let by = if reserved { "handoff" } else { "claim" };
+        self.inner.metrics.started(by, claimed.len());
         let mut prepared: HashMap<Uuid, Result<Arc<PreparedWebhook>, AttemptError>> =
             HashMap::new();
         for delivery in &claimed {
@@ -487,12 +639,16 @@ impl DeliveryEngine {
         }
         let mut slots = self.inner.slots.lock().expect("webhook slots");
         for delivery in claimed {
-            *slots.sandboxes.entry(delivery.sandbox_id).or_default() += 1;
+            if !reserved {
+                *slots.sandboxes.entry(delivery.sandbox_id).or_default() += 1;
+            }
             let slot = slots
                 .webhooks
                 .entry(delivery.webhook_id)
                 .or_insert_with(|| self.new_slot());
-            slot.claimed += 1;
+            if !reserved {
+                slot.claimed += 1;
+            }
             let permits = slot.permits.clone();
             let webhook = prepared[&delivery.webhook_id].clone();
             let engine = self.clone();
@@ -522,25 +678,7 @@ impl DeliveryEngine {
         claim: (Uuid, i64),
         record: Option<AttemptRecord>,
     ) {
-        let refill_below = self.claim_budget() / 2;
-        let freed_a_full_slot = {
-            let mut slots = self.inner.slots.lock().expect("webhook slots");
-            let sandbox_was_full = match slots.sandboxes.get_mut(&sandbox_id) {
-                Some(held) => {
-                    *held = held.saturating_sub(1);
-                    *held + 1 == SANDBOX_SHARE
-                }
-                None => false,
-            };
-            let webhook_was_full = match slots.webhooks.get_mut(&webhook_id) {
-                Some(slot) => {
-                    slot.claimed = slot.claimed.saturating_sub(1);
-                    slot.claimed + 1 == refill_below
-                }
-                None => false,
-            };
-            sandbox_was_full || webhook_was_full
-        };
+        let freed_a_full_slot = self.free(webhook_id, sandbox_id, 1);
         let unrecorded = match record {
             Some(record) => self.inner.attempts.send(Finished::Attempt(record)).is_err(),
             None => {
@@ -558,6 +696,30 @@ impl DeliveryEngine {
         if freed_a_full_slot {
             self.inner.wake.notify_one();
         }
+    }
+
+    /// Gives back `count` deliveries' room in a webhook's and a sandbox's slots; whether that
+    /// made room in a slot the claim loop leaves out when full.
+    fn free(&self, webhook_id: Uuid, sandbox_id: Uuid, count: usize) -> bool {
+        let refill_below = self.claim_budget() / 2;
+        let mut slots = self.inner.slots.lock().expect("webhook slots");
+        let sandbox_was_full = match slots.sandboxes.get_mut(&sandbox_id) {
+            Some(held) => {
+                let before = *held;
+                *held = held.saturating_sub(count);
+                before >= SANDBOX_SHARE && *held < SANDBOX_SHARE
+            }
+            None => false,
+        };
+        let webhook_was_full = match slots.webhooks.get_mut(&webhook_id) {
+            Some(slot) => {
+                let before = slot.claimed;
+                slot.claimed = slot.claimed.saturating_sub(count);
+                before >= refill_below && slot.claimed < refill_below
+            }
+            None => false,
+        };
+        sandbox_was_full || webhook_was_full
     }
 
     async fn attempt(

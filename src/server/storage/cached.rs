@@ -164,9 +164,9 @@ decorate! {WebhookStore {
 decorate! {CampaignStore {
     pass {
         fn list_campaigns(&self, sandbox_id: Uuid) -> StoreResult<Vec<CampaignRecord>>;
-        fn store_executions(&self, executions: &[NewExecution]) -> StoreResult<Vec<ExecutionStored>>;
+        fn store_executions(&self, executions: &[NewExecution], handoff: &Handoff) -> StoreResult<Written<Vec<ExecutionStored>>>;
         fn due_outcomes(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueOutcome>>;
-        fn emit_outcomes(&self, events: &[(i64, NewEvent, Vec<Uuid>)], set_aside: &[i64]) -> StoreResult<()>;
+        fn emit_outcomes(&self, events: &[(i64, NewEvent, Vec<Uuid>)], set_aside: &[i64], handoff: &Handoff) -> StoreResult<Vec<ClaimedDelivery>>;
         fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>>;
     }
     change {
@@ -189,7 +189,7 @@ decorate! {CampaignStore {
 
 decorate! {OutboxStore {
     pass {
-        fn enqueue_events(&self, batch: &[(NewEvent, Vec<Uuid>)]) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
+        fn enqueue_events(&self, batch: &[(NewEvent, Vec<Uuid>)], handoff: &Handoff) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>>;
         fn claim_due(&self, now_ms: i64, lease_until_ms: i64, limit: i64, per_webhook: i64, skip: &ClaimSkip) -> StoreResult<Vec<ClaimedDelivery>>;
         fn release_claims(&self, claims: &[(Uuid, i64)], now_ms: i64) -> StoreResult<u64>;
         fn next_due_ms(&self) -> StoreResult<Option<i64>>;

@@ -382,26 +382,31 @@ pub trait CampaignStore: Send + Sync + 'static {
     /// Stores the execution, its messages and their provider outcomes in one transaction, or
     /// answers the stored response when the campaign already had this `requestId`.
     async fn store_execution(&self, execution: &NewExecution) -> StoreResult<ExecutionStored> {
-        self.store_executions(std::slice::from_ref(execution))
+        self.store_executions(std::slice::from_ref(execution), &Handoff::default())
             .await?
+            .answer
             .pop()
             .ok_or(StoreError::NotFound)
     }
-    /// Several executions in one transaction (group commit); the outer error means none was stored.
+    /// Several executions in one transaction (group commit); the outer error means none was
+    /// stored. The deliveries of their outcomes due at once are handed off as `handoff` allows.
     async fn store_executions(
         &self,
         executions: &[NewExecution],
-    ) -> StoreResult<Vec<ExecutionStored>>;
+        handoff: &Handoff,
+    ) -> StoreResult<Written<Vec<ExecutionStored>>>;
     /// Up to `limit` outcomes due by `now_ms` and not emitted yet, oldest first.
     async fn due_outcomes(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<DueOutcome>>;
     /// Stores the feedback events of due outcomes, `(outcome id, event, webhooks)`, with their
     /// deliveries, and marks those outcomes emitted, with the `set_aside` ones (malformed: they
     /// can never become an event), in one transaction: each outcome is emitted exactly once.
+    /// The deliveries handed off as `handoff` allows.
     async fn emit_outcomes(
         &self,
         events: &[(i64, NewEvent, Vec<Uuid>)],
         set_aside: &[i64],
-    ) -> StoreResult<()>;
+        handoff: &Handoff,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// When the next outcome not yet emitted falls due.
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>>;
 }
@@ -418,18 +423,20 @@ pub trait OutboxStore: Send + Sync + 'static {
         webhook_ids: &[Uuid],
     ) -> StoreResult<Vec<Uuid>> {
         let batch = [(event.clone(), webhook_ids.to_vec())];
-        self.enqueue_events(&batch)
+        self.enqueue_events(&batch, &Handoff::default())
             .await?
+            .answer
             .pop()
             .unwrap_or(Err(StoreError::NotFound))
     }
     /// Several events in one transaction (group commit). Should that transaction fail, each
     /// event is retried alone so one bad event does not fail the others. The outer error means
-    /// nothing was written.
+    /// nothing was written. Deliveries are handed off as `handoff` allows.
     async fn enqueue_events(
         &self,
         batch: &[(NewEvent, Vec<Uuid>)],
-    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>>;
+        handoff: &Handoff,
+    ) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>>;
     /// Leases up to `limit` due deliveries of enabled webhooks, at most `per_webhook` of each
     /// and none of the webhooks or sandboxes in `skip`, until `lease_until_ms`. An expired
     /// lease is due again.

@@ -21,6 +21,9 @@ pub struct PlannedDelivery {
     pub id: Uuid,
     pub event_index: usize,
     pub webhook_id: Uuid,
+    /// Written claimed until then, for the writing instance to send (see [`Handoff`]); due now
+    /// otherwise.
+    pub claimed_until: Option<i64>,
 }
 
 /// Events and their deliveries, ids chosen up front so that the rows written can be matched
@@ -31,7 +34,9 @@ pub struct EventsPlan<'a> {
 }
 
 impl<'a> EventsPlan<'a> {
-    pub fn new(batch: &[(&'a NewEvent, &'a [Uuid])]) -> EventsPlan<'a> {
+    /// The rows of `batch`; the first deliveries of each webhook in `handoff`'s room, as many
+    /// as it holds, are written claimed.
+    pub fn new(batch: &[(&'a NewEvent, &'a [Uuid])], handoff: &Handoff) -> EventsPlan<'a> {
         // Time-ordered ids (v7): new rows land at the end of each index on them, so a commit
         // rewrites a few index pages rather than one page per row.
         let events = batch
@@ -41,18 +46,47 @@ impl<'a> EventsPlan<'a> {
                 event,
             })
             .collect();
-        let deliveries = batch
-            .iter()
-            .enumerate()
-            .flat_map(|(event_index, (_, webhook_ids))| {
-                webhook_ids.iter().map(move |webhook_id| PlannedDelivery {
+        let mut room: HashMap<Uuid, usize> = handoff.room.iter().copied().collect();
+        let mut deliveries = Vec::new();
+        for (event_index, (_, webhook_ids)) in batch.iter().enumerate() {
+            for webhook_id in *webhook_ids {
+                let handed_off = room.get_mut(webhook_id).filter(|left| **left > 0);
+                let claimed_until = handed_off.map(|left| {
+                    *left -= 1;
+                    handoff.until
+                });
+                deliveries.push(PlannedDelivery {
                     id: Uuid::now_v7(),
                     event_index,
                     webhook_id: *webhook_id,
+                    claimed_until,
+                });
+            }
+        }
+        EventsPlan { events, deliveries }
+    }
+
+    /// The deliveries written claimed, ready to send, given the webhook version each came back
+    /// with (`None`: not written, its webhook disabled or gone).
+    pub fn handed_off(&self, written: impl Fn(&Uuid) -> Option<i64>) -> Vec<ClaimedDelivery> {
+        self.deliveries
+            .iter()
+            .filter_map(|delivery| {
+                let claim = delivery.claimed_until?;
+                let webhook_version = written(&delivery.id)?;
+                let event = self.event_of(delivery);
+                Some(ClaimedDelivery {
+                    id: delivery.id,
+                    event_id: event.id,
+                    webhook_id: delivery.webhook_id,
+                    sandbox_id: event.event.sandbox_id,
+                    webhook_version,
+                    claim,
+                    attempts: 0,
+                    payload: event.event.payload.clone(),
                 })
             })
-            .collect();
-        EventsPlan { events, deliveries }
+            .collect()
     }
 
     /// The event a delivery belongs to.
@@ -560,7 +594,7 @@ mod tests {
         let (a, b) = (event("m1", "sent"), event("m2", "sent"));
         let webhooks = [Uuid::from_u128(1), Uuid::from_u128(2)];
         let batch = [(&a, &webhooks[..]), (&b, &webhooks[..1])];
-        let plan = EventsPlan::new(&batch);
+        let plan = EventsPlan::new(&batch, &Handoff::default());
         assert_eq!(plan.events.len(), 2);
         assert_eq!(plan.deliveries.len(), 3);
         assert_eq!(
@@ -574,6 +608,58 @@ mod tests {
         let created = plan.created(|id| *id != refused);
         assert_eq!(created[0], [plan.deliveries[0].id]);
         assert_eq!(created[1], [plan.deliveries[2].id]);
+    }
+
+    #[test]
+    fn a_handoff_claims_as_many_new_deliveries_of_each_webhook_as_its_room() {
+        let (a, b, c) = (
+            event("m1", "sent"),
+            event("m2", "sent"),
+            event("m3", "sent"),
+        );
+        let (one, two, three) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        let both = [one, two];
+        let batch = [(&a, &both[..]), (&b, &both[..]), (&c, &[three][..])];
+        let handoff = Handoff {
+            until: 900,
+            room: vec![(one, 1), (two, 5)],
+        };
+        let plan = EventsPlan::new(&batch, &handoff);
+        let claims: Vec<(Uuid, Option<i64>)> = plan
+            .deliveries
+            .iter()
+            .map(|d| (d.webhook_id, d.claimed_until))
+            .collect();
+        // The first of webhook one's, both of two's; none of three's, which had no room.
+        assert_eq!(
+            claims,
+            [
+                (one, Some(900)),
+                (two, Some(900)),
+                (one, None),
+                (two, Some(900)),
+                (three, None)
+            ]
+        );
+        // Webhook two's second delivery was not written (disabled meanwhile, say).
+        let refused = plan.deliveries[3].id;
+        let handed = plan.handed_off(|id| (*id != refused).then_some(42));
+        assert_eq!(handed.len(), 2);
+        let first = &handed[0];
+        assert_eq!(
+            (first.id, first.event_id, first.webhook_id, first.claim),
+            (plan.deliveries[0].id, plan.events[0].id, one, 900)
+        );
+        assert_eq!((first.webhook_version, first.attempts), (42, 0));
+        assert_eq!(first.payload, a.payload);
+        assert_eq!(
+            (handed[1].id, handed[1].webhook_id),
+            (plan.deliveries[1].id, two)
+        );
+        assert!(EventsPlan::new(&batch, &Handoff::default())
+            .deliveries
+            .iter()
+            .all(|d| d.claimed_until.is_none()));
     }
 
     fn outcome(emit_now: Option<(NewEvent, Vec<Uuid>)>) -> NewOutcome {

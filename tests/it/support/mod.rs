@@ -105,6 +105,12 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+/// The value of the metrics sample `line_start` begins (name and labels), if present.
+pub fn metric_sample(text: &str, line_start: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(line_start)?.trim().parse().ok())
+}
+
 pub fn config_for(dir: &std::path::Path, extra: &[&str]) -> Config {
     let database_url = database::database_url(dir);
     let mut args = vec![

@@ -1,6 +1,6 @@
 //! Campaigns, their executions and the provider outcomes waiting to be emitted, in PostgreSQL.
 
-use super::outbox::insert_events;
+use super::outbox::{handed_off, insert_events};
 use super::*;
 use crate::server::storage::plan::{
     self, EmissionPlan, EventsPlan, ExecutionsPlan, PlannedMessage,
@@ -79,7 +79,8 @@ async fn write(
 async fn store_executions(
     pool: &PgPool,
     executions: &[NewExecution],
-) -> StoreResult<Vec<ExecutionStored>> {
+    handoff: &Handoff,
+) -> StoreResult<Written<Vec<ExecutionStored>>> {
     let now = now_ms();
     let plan = ExecutionsPlan::new(executions, now);
     // One statement per table in one transaction. A replayed requestId inserts no execution,
@@ -162,8 +163,10 @@ async fn store_executions(
         .copied()
         .filter(|(event, _)| stored.contains(event.message_execution_id.as_str()))
         .collect();
-    insert_events(&mut tx, &EventsPlan::new(&routed), now).await?;
+    let events = EventsPlan::new(&routed, handoff);
+    let inserted = insert_events(&mut tx, &events, now).await?;
     tx.commit().await?;
+    let handed_off = handed_off(&events, &inserted);
 
     let mut answers = Vec::with_capacity(executions.len());
     for execution in executions {
@@ -181,7 +184,10 @@ async fn store_executions(
         .await?;
         answers.push(ExecutionStored::Replayed { response });
     }
-    Ok(answers)
+    Ok(Written {
+        answer: answers,
+        handed_off,
+    })
 }
 
 async fn due_outcomes(pool: &PgPool, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
@@ -230,10 +236,11 @@ async fn emit_outcomes(
     pool: &PgPool,
     events: &[(i64, NewEvent, Vec<Uuid>)],
     set_aside: &[i64],
+    handoff: &Handoff,
     now: i64,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<ClaimedDelivery>> {
     if events.is_empty() && set_aside.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut tx = pool.begin().await?;
     let ids = plan::emitted_outcomes(events, set_aside);
@@ -252,7 +259,8 @@ async fn emit_outcomes(
         .cloned()
         .collect();
     let emission = EmissionPlan::new(&events, set_aside, now);
-    insert_events(&mut tx, &EventsPlan::new(&emission.routed), now).await?;
+    let routed = EventsPlan::new(&emission.routed, handoff);
+    let inserted = insert_events(&mut tx, &routed, now).await?;
     if !emission.unrouted.is_empty() {
         sqlx::query(
             "UPDATE message_executions m SET unrouted_events = m.unrouted_events || v.entries \
@@ -276,7 +284,7 @@ async fn emit_outcomes(
         .await?;
     }
     tx.commit().await?;
-    Ok(())
+    Ok(handed_off(&routed, &inserted))
 }
 
 #[async_trait]
@@ -318,8 +326,9 @@ impl CampaignStore for PostgresStorage {
     async fn store_executions(
         &self,
         executions: &[NewExecution],
-    ) -> StoreResult<Vec<ExecutionStored>> {
-        store_executions(&self.pool, executions).await
+        handoff: &Handoff,
+    ) -> StoreResult<Written<Vec<ExecutionStored>>> {
+        store_executions(&self.pool, executions, handoff).await
     }
 
     async fn due_outcomes(&self, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
@@ -330,8 +339,9 @@ impl CampaignStore for PostgresStorage {
         &self,
         events: &[(i64, NewEvent, Vec<Uuid>)],
         set_aside: &[i64],
-    ) -> StoreResult<()> {
-        emit_outcomes(&self.pool, events, set_aside, now_ms()).await
+        handoff: &Handoff,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        emit_outcomes(&self.pool, events, set_aside, handoff, now_ms()).await
     }
 
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>> {

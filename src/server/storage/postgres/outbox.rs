@@ -6,15 +6,18 @@ use super::*;
 use crate::server::storage::plan::{self, EventsPlan, Streak};
 use sqlx::{PgConnection, Postgres, Transaction};
 
+/// The deliveries inserted, each handed-off one with its webhook's version.
+pub(super) type Inserted = std::collections::HashMap<Uuid, Option<i64>>;
+
 /// Inserts the planned events and their deliveries; a delivery only for an enabled webhook of
-/// the event's sandbox. The ids of the deliveries inserted.
+/// the event's sandbox.
 pub(super) async fn insert_events(
     tx: &mut PgConnection,
     plan: &EventsPlan<'_>,
     now: i64,
-) -> StoreResult<Vec<Uuid>> {
+) -> StoreResult<Inserted> {
     if plan.events.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Inserted::new());
     }
     let events = &plan.events;
     sqlx::query(
@@ -32,16 +35,18 @@ pub(super) async fn insert_events(
     .execute(&mut *tx)
     .await?;
     if plan.deliveries.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Inserted::new());
     }
     let deliveries = &plan.deliveries;
     let event = |d| plan.event_of(d);
-    Ok(sqlx::query_scalar(
-        "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
-         SELECT v.*, 'pending', 0, $7, $7, $7 \
-         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[]) AS v (id, event_id, webhook_id, sandbox_id, event_type, channel) \
+    let inserted: Vec<(Uuid, Option<i64>)> = sqlx::query_as(
+        "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, claimed_until, created_at, updated_at) \
+         SELECT v.id, v.event_id, v.webhook_id, v.sandbox_id, v.event_type, v.channel, 'pending', 0, COALESCE(v.claimed_until, $7), v.claimed_until, $7, $7 \
+         FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $8::bigint[]) \
+             AS v (id, event_id, webhook_id, sandbox_id, event_type, channel, claimed_until) \
          WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.webhook_id AND w.sandbox_id = v.sandbox_id AND w.enabled) \
-         RETURNING id",
+         RETURNING id, CASE WHEN claimed_until IS NOT NULL THEN \
+             (SELECT w.updated_at FROM feedback_webhooks w WHERE w.id = deliveries.webhook_id) END",
     )
     .bind(deliveries.iter().map(|d| d.id).collect::<Vec<_>>())
     .bind(deliveries.iter().map(|d| event(d).id).collect::<Vec<_>>())
@@ -50,24 +55,35 @@ pub(super) async fn insert_events(
     .bind(deliveries.iter().map(|d| event(d).event.event_type.as_str()).collect::<Vec<_>>())
     .bind(deliveries.iter().map(|d| event(d).event.channel.as_str()).collect::<Vec<_>>())
     .bind(now)
+    .bind(deliveries.iter().map(|d| d.claimed_until).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
-    .await?)
+    .await?;
+    Ok(inserted.into_iter().collect())
+}
+
+/// The planned deliveries written claimed, from what [`insert_events`] inserted.
+pub(super) fn handed_off(plan: &EventsPlan<'_>, inserted: &Inserted) -> Vec<ClaimedDelivery> {
+    plan.handed_off(|id| inserted.get(id).copied().flatten())
 }
 
 async fn enqueue(
     pool: &PgPool,
     batch: &[(NewEvent, Vec<Uuid>)],
+    handoff: &Handoff,
     now: i64,
-) -> StoreResult<Vec<Vec<Uuid>>> {
+) -> StoreResult<Written<Vec<Vec<Uuid>>>> {
     let items: Vec<(&NewEvent, &[Uuid])> = batch
         .iter()
         .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
-    let plan = EventsPlan::new(&items);
+    let plan = EventsPlan::new(&items, handoff);
     let mut tx = pool.begin().await?;
     let inserted = insert_events(&mut tx, &plan, now).await?;
     tx.commit().await?;
-    Ok(plan.created(|id| inserted.contains(id)))
+    Ok(Written {
+        answer: plan.created(|id| inserted.contains_key(id)),
+        handed_off: handed_off(&plan, &inserted),
+    })
 }
 
 /// Leases due deliveries of enabled webhooks, at most `per_webhook` of each, oldest first. Each
@@ -251,18 +267,30 @@ impl OutboxStore for PostgresStorage {
     async fn enqueue_events(
         &self,
         batch: &[(NewEvent, Vec<Uuid>)],
-    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>> {
+        handoff: &Handoff,
+    ) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>> {
         let now = now_ms();
-        match enqueue(&self.pool, batch, now).await {
-            Ok(ids) => Ok(ids.into_iter().map(Ok).collect()),
+        match enqueue(&self.pool, batch, handoff, now).await {
+            Ok(written) => Ok(Written {
+                answer: written.answer.into_iter().map(Ok).collect(),
+                handed_off: written.handed_off,
+            }),
             Err(error) if batch.len() > 1 => {
                 tracing::warn!(%error, events = batch.len(), "group commit failed; writing the events one by one");
-                let mut results = Vec::with_capacity(batch.len());
+                let mut written = Written {
+                    answer: Vec::with_capacity(batch.len()),
+                    handed_off: Vec::new(),
+                };
                 for item in batch {
-                    let one = enqueue(&self.pool, std::slice::from_ref(item), now).await;
-                    results.push(one.map(|mut ids| ids.pop().unwrap_or_default()));
+                    // The room left: what earlier events of the batch took is handed off already.
+                    let handoff = handoff.less(&written.handed_off);
+                    let one = enqueue(&self.pool, std::slice::from_ref(item), &handoff, now).await;
+                    written.answer.push(one.map(|mut one| {
+                        written.handed_off.append(&mut one.handed_off);
+                        one.answer.pop().unwrap_or_default()
+                    }));
                 }
-                Ok(results)
+                Ok(written)
             }
             Err(error) => Err(error),
         }

@@ -3,7 +3,7 @@
 
 use super::*;
 use sqlx::sqlite::SqliteArguments;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// Row counts of the multi-row statements. A batch's rows are cut into statements of at most
@@ -104,12 +104,9 @@ impl<'q> Statements<'q> {
 
     /// Runs the statements as one transaction, in one round trip: BEGIN and COMMIT travel with
     /// them. Each round trip holds the only writing connection until a busy Tokio worker polls
-    /// the task again, so under load three of them cost more than the statements. The `id`s
-    /// their `RETURNING` clauses gave.
-    pub(super) async fn run_in_transaction(
-        self,
-        pool: &SqlitePool,
-    ) -> StoreResult<HashSet<String>> {
+    /// the task again, so under load three of them cost more than the statements. The rows
+    /// their `RETURNING` clauses gave (see [`Returned`]).
+    pub(super) async fn run_in_transaction(self, pool: &SqlitePool) -> StoreResult<Returned> {
         self.run(pool, Durability::Synced).await
     }
 
@@ -120,7 +117,7 @@ impl<'q> Statements<'q> {
     pub(super) async fn run_in_unsynced_transaction(
         self,
         pool: &SqlitePool,
-    ) -> StoreResult<HashSet<String>> {
+    ) -> StoreResult<Returned> {
         self.run(pool, Durability::Unsynced).await
     }
 
@@ -132,11 +129,15 @@ impl<'q> Statements<'q> {
         self.fetch(pool, Durability::Unsynced).await
     }
 
-    async fn run(self, pool: &SqlitePool, durability: Durability) -> StoreResult<HashSet<String>> {
+    async fn run(self, pool: &SqlitePool, durability: Durability) -> StoreResult<Returned> {
         let rows = self.fetch(pool, durability).await?;
         Ok(rows
             .iter()
-            .filter_map(|row| row.try_get::<String, _>(0).ok())
+            .filter_map(|row| {
+                let id = row.try_get::<String, _>(0).ok()?;
+                let number = row.try_get::<Option<i64>, _>(1).ok().flatten();
+                Some((id, number))
+            })
             .collect())
     }
 
@@ -178,6 +179,11 @@ impl<'q> Statements<'q> {
         }
     }
 }
+
+/// What the `RETURNING` clauses of a transaction's statements gave: each row's id (its first
+/// column), with its second column when that is a number (a handed-off delivery's webhook
+/// version).
+pub(super) type Returned = HashMap<String, Option<i64>>;
 
 /// Whether a transaction's commit is synced to disk before it returns.
 #[derive(Clone, Copy)]

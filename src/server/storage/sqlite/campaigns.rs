@@ -1,7 +1,7 @@
 //! Campaigns, their executions and the provider outcomes waiting to be emitted, in SQLite.
 
 use super::batch::{push_rows, Statements};
-use super::outbox::push_events;
+use super::outbox::{handed_off, push_events};
 use super::*;
 use crate::server::storage::plan::{EmissionPlan, EventsPlan, ExecutionsPlan};
 
@@ -82,7 +82,8 @@ async fn write(
 async fn store_executions(
     pool: &SqlitePool,
     executions: &[NewExecution],
-) -> StoreResult<Vec<ExecutionStored>> {
+    handoff: &Handoff,
+) -> StoreResult<Written<Vec<ExecutionStored>>> {
     let now = now_ms();
     let plan = ExecutionsPlan::new(executions, now);
     // One query for the whole batch. A replayed requestId (even twice in this batch) inserts no
@@ -163,13 +164,14 @@ async fn store_executions(
             statements.bind(outcome.due_at_ms);
         },
     );
-    let events = EventsPlan::new(&plan.routed);
+    let events = EventsPlan::new(&plan.routed, handoff);
     push_events(&mut statements, &events, now, true);
 
     let created = statements.run_in_transaction(pool).await?;
+    let handed_off = handed_off(&events, &created);
     let mut stored = Vec::with_capacity(executions.len());
     for execution in executions {
-        if created.contains(&execution.id.to_string()) {
+        if created.contains_key(&execution.id.to_string()) {
             stored.push(ExecutionStored::Created);
             continue;
         }
@@ -183,7 +185,10 @@ async fn store_executions(
         .await?;
         stored.push(ExecutionStored::Replayed { response });
     }
-    Ok(stored)
+    Ok(Written {
+        answer: stored,
+        handed_off,
+    })
 }
 
 async fn due_outcomes(readers: &SqlitePool, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
@@ -231,13 +236,14 @@ async fn emit_outcomes(
     pool: &SqlitePool,
     events: &[(i64, NewEvent, Vec<Uuid>)],
     set_aside: &[i64],
+    handoff: &Handoff,
     now: i64,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<ClaimedDelivery>> {
     if events.is_empty() && set_aside.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let emission = EmissionPlan::new(events, set_aside, now);
-    let routed = EventsPlan::new(&emission.routed);
+    let routed = EventsPlan::new(&emission.routed, handoff);
     let mut statements = Statements::default();
     push_events(&mut statements, &routed, now, false);
     push_rows(
@@ -262,8 +268,8 @@ async fn emit_outcomes(
     );
     statements.bind(now);
     statements.bind(serde_json::to_string(&emission.emitted).unwrap_or_else(|_| "[]".into()));
-    statements.run_in_transaction(pool).await?;
-    Ok(())
+    let returned = statements.run_in_transaction(pool).await?;
+    Ok(handed_off(&routed, &returned))
 }
 
 #[async_trait]
@@ -305,8 +311,9 @@ impl CampaignStore for SqliteStorage {
     async fn store_executions(
         &self,
         executions: &[NewExecution],
-    ) -> StoreResult<Vec<ExecutionStored>> {
-        store_executions(&self.pool, executions).await
+        handoff: &Handoff,
+    ) -> StoreResult<Written<Vec<ExecutionStored>>> {
+        store_executions(&self.pool, executions, handoff).await
     }
 
     async fn due_outcomes(&self, now: i64, limit: i64) -> StoreResult<Vec<DueOutcome>> {
@@ -317,8 +324,9 @@ impl CampaignStore for SqliteStorage {
         &self,
         events: &[(i64, NewEvent, Vec<Uuid>)],
         set_aside: &[i64],
-    ) -> StoreResult<()> {
-        emit_outcomes(&self.pool, events, set_aside, now_ms()).await
+        handoff: &Handoff,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        emit_outcomes(&self.pool, events, set_aside, handoff, now_ms()).await
     }
 
     async fn next_outcome_due_ms(&self) -> StoreResult<Option<i64>> {

@@ -1,7 +1,7 @@
 //! The outbox in SQLite: events and deliveries written in one transaction, claims under a lease,
 //! attempts recorded in batches, each batch one round trip (see `batch`).
 
-use super::batch::{push_rows, Statements};
+use super::batch::{push_rows, Returned, Statements};
 use super::*;
 use crate::server::storage::plan::{self, EventsPlan, Streak};
 use std::collections::HashMap;
@@ -10,23 +10,32 @@ use std::collections::HashMap;
 async fn enqueue_all(
     pool: &SqlitePool,
     batch: &[(NewEvent, Vec<Uuid>)],
+    handoff: &Handoff,
     now: i64,
-) -> StoreResult<Vec<Vec<Uuid>>> {
+) -> StoreResult<Written<Vec<Vec<Uuid>>>> {
     let items: Vec<(&NewEvent, &[Uuid])> = batch
         .iter()
         .map(|(event, webhook_ids)| (event, webhook_ids.as_slice()))
         .collect();
-    let plan = EventsPlan::new(&items);
+    let plan = EventsPlan::new(&items, handoff);
     let mut statements = Statements::default();
     push_events(&mut statements, &plan, now, false);
     let returned = statements.run_in_transaction(pool).await?;
-    Ok(plan.created(|id| returned.contains(&id.to_string())))
+    Ok(Written {
+        answer: plan.created(|id| returned.contains_key(&id.to_string())),
+        handed_off: handed_off(&plan, &returned),
+    })
+}
+
+/// The planned deliveries written claimed, from what the statements of [`push_events`] returned.
+pub(super) fn handed_off(plan: &EventsPlan<'_>, returned: &Returned) -> Vec<ClaimedDelivery> {
+    plan.handed_off(|id| returned.get(&id.to_string()).copied().flatten())
 }
 
 /// Adds the statements writing the planned events and their deliveries. A delivery is only
 /// created for an enabled webhook of the event's sandbox; with `of_stored_messages`, an event is
 /// only written if its message execution is (a replayed execution stores none). The deliveries'
-/// ids are the ids the statements return.
+/// ids are the ids the statements return, each handed-off one with its webhook's version.
 pub(super) fn push_events<'q>(
     statements: &mut Statements<'q>,
     plan: &EventsPlan<'q>,
@@ -62,14 +71,15 @@ pub(super) fn push_events<'q>(
     push_rows(
         statements,
         &plan.deliveries,
-        6,
+        7,
         |source| {
             format!(
-            "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, created_at, updated_at) \
-             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, ?, ?, ? FROM {source} AS v \
+            "INSERT INTO deliveries (id, event_id, webhook_id, sandbox_id, event_type, channel, state, attempts, next_attempt_at, claimed_until, created_at, updated_at) \
+             SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, 'pending', 0, COALESCE(v.column7, ?), v.column7, ?, ? FROM {source} AS v \
              WHERE EXISTS (SELECT 1 FROM feedback_webhooks w WHERE w.id = v.column3 AND w.sandbox_id = v.column4 AND w.enabled = TRUE) \
              AND EXISTS (SELECT 1 FROM feedback_events e WHERE e.id = v.column2) \
-             RETURNING id"
+             RETURNING id, CASE WHEN claimed_until IS NOT NULL THEN \
+                 (SELECT w.updated_at FROM feedback_webhooks w WHERE w.id = deliveries.webhook_id) END"
         )
         },
         &[now, now, now],
@@ -81,6 +91,7 @@ pub(super) fn push_events<'q>(
             statements.bind(event.event.sandbox_id.to_string());
             statements.bind(event.event.event_type.as_str());
             statements.bind(event.event.channel.as_str());
+            statements.bind(row.claimed_until);
         },
     );
 }
@@ -90,18 +101,25 @@ pub(super) fn push_events<'q>(
 async fn enqueue_each(
     pool: &SqlitePool,
     batch: &[(NewEvent, Vec<Uuid>)],
+    handoff: &Handoff,
     now: i64,
-) -> Vec<StoreResult<Vec<Uuid>>> {
-    let mut results = Vec::with_capacity(batch.len());
+) -> Written<Vec<StoreResult<Vec<Uuid>>>> {
+    let mut written = Written {
+        answer: Vec::with_capacity(batch.len()),
+        handed_off: Vec::new(),
+    };
     for item in batch {
         let one = std::slice::from_ref(item);
-        results.push(
-            enqueue_all(pool, one, now)
-                .await
-                .map(|mut ids| ids.pop().unwrap_or_default()),
-        );
+        // The room left: what earlier events of the batch took is handed off already.
+        let handoff = handoff.less(&written.handed_off);
+        written
+            .answer
+            .push(enqueue_all(pool, one, &handoff, now).await.map(|mut one| {
+                written.handed_off.append(&mut one.handed_off);
+                one.answer.pop().unwrap_or_default()
+            }));
     }
-    results
+    written
 }
 
 /// Leases due deliveries of enabled webhooks, at most `per_webhook` of each, oldest first, by
@@ -315,7 +333,7 @@ async fn record_attempts(
     Ok(streaks
         .into_iter()
         .map(|(webhook_id, _)| webhook_id)
-        .filter(|webhook_id| disabled.contains(&webhook_id.to_string()))
+        .filter(|webhook_id| disabled.contains_key(&webhook_id.to_string()))
         .collect())
 }
 
@@ -371,13 +389,17 @@ impl OutboxStore for SqliteStorage {
     async fn enqueue_events(
         &self,
         batch: &[(NewEvent, Vec<Uuid>)],
-    ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>> {
+        handoff: &Handoff,
+    ) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>> {
         let now = now_ms();
-        match enqueue_all(&self.pool, batch, now).await {
-            Ok(ids) => Ok(ids.into_iter().map(Ok).collect()),
+        match enqueue_all(&self.pool, batch, handoff, now).await {
+            Ok(written) => Ok(Written {
+                answer: written.answer.into_iter().map(Ok).collect(),
+                handed_off: written.handed_off,
+            }),
             Err(error) if batch.len() > 1 => {
                 tracing::warn!(%error, events = batch.len(), "group commit failed; writing the events one by one");
-                Ok(enqueue_each(&self.pool, batch, now).await)
+                Ok(enqueue_each(&self.pool, batch, handoff, now).await)
             }
             Err(error) => Err(error),
         }
