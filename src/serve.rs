@@ -177,10 +177,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     );
     let executions = {
         let (store, outcomes, delivery) = (store.clone(), outcomes.clone(), delivery.clone());
-        let metrics = metrics.clone();
         crate::server::group_commit::GroupCommit::start(
             move |batch: &[crate::server::storage::NewExecution]| {
-                let (store, metrics) = (store.clone(), metrics.clone());
+                let store = store.clone();
                 let (outcomes, delivery) = (outcomes.clone(), delivery.clone());
                 Box::pin(async move {
                     let planned = || {
@@ -191,18 +190,15 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                     };
                     // The deliveries of outcomes due at once: sent by this instance when it
                     // has room, otherwise claimed (the claim loop is woken for them).
-                    let reservation = delivery.reserve(planned().filter_map(|outcome| {
+                    let routed = planned().filter_map(|outcome| {
                         let (event, webhooks) = outcome.emit_now.as_ref()?;
                         Some((event, webhooks.as_slice()))
-                    }));
-                    let stored = metrics
-                        .timed_commit(
-                            "executions",
-                            batch.len(),
-                            store.store_executions(batch, reservation.handoff()),
-                        )
+                    });
+                    let stored = delivery
+                        .commit_handing_off(routed, "executions", batch.len(), async |handoff| {
+                            store.store_executions(batch, handoff).await
+                        })
                         .await?;
-                    delivery.hand_off(reservation, stored.handed_off).await;
                     // The dispatcher is woken only for an outcome due before it planned to look.
                     if let Some(due) = planned()
                         .filter(|outcome| outcome.emit_now.is_none())
@@ -211,7 +207,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
                     {
                         outcomes.stored_due_at(due);
                     }
-                    Ok(stored.answer.into_iter().map(Ok).collect())
+                    Ok(stored.into_iter().map(Ok).collect())
                 })
             },
         )

@@ -119,6 +119,19 @@ fn lenient() -> AutoDisable {
     }
 }
 
+/// Writes the batch in one transaction, nothing handed off: each event's delivery ids, or why
+/// it was refused.
+async fn enqueue_batch(
+    f: &Fixture,
+    batch: &[(NewEvent, Vec<Uuid>)],
+) -> Vec<StoreResult<Vec<Uuid>>> {
+    f.store
+        .enqueue_events(batch, &Handoff::default())
+        .await
+        .unwrap()
+        .answer
+}
+
 async fn claim(f: &Fixture, now: i64, lease_until: i64, limit: i64) -> Vec<ClaimedDelivery> {
     f.store
         .claim_due(now, lease_until, limit, 16, &ClaimSkip::default())
@@ -471,10 +484,7 @@ async fn concurrent_workers_never_claim_the_same_delivery() {
     let batch: Vec<_> = (0..200)
         .map(|i| (event(&f, &format!("req-{i}")), vec![a]))
         .collect();
-    f.store
-        .enqueue_events(&batch, &Handoff::default())
-        .await
-        .unwrap();
+    enqueue_batch(&f, &batch).await;
     let now = now_ms();
     let workers: Vec<_> = (0..4)
         .map(|_| {
@@ -511,10 +521,7 @@ async fn claims_share_the_batch_between_webhooks_and_skip_full_ones() {
     let batch: Vec<_> = (0..10)
         .map(|i| (event(&f, &format!("req-{i}")), vec![a, b]))
         .collect();
-    f.store
-        .enqueue_events(&batch, &Handoff::default())
-        .await
-        .unwrap();
+    enqueue_batch(&f, &batch).await;
     let now = now_ms();
     let claimed = f
         .store
@@ -573,12 +580,7 @@ async fn a_group_commit_keeps_good_events_when_one_is_refused() {
         (unknown_sandbox, vec![a]),
         (event(&f, "req-ok-2"), vec![a]),
     ];
-    let results = f
-        .store
-        .enqueue_events(&batch, &Handoff::default())
-        .await
-        .unwrap()
-        .answer;
+    let results = enqueue_batch(&f, &batch).await;
     assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
     let mut requests: Vec<String> = deliveries(&f)
         .await
@@ -628,12 +630,7 @@ async fn an_event_is_stored_with_all_its_deliveries_or_not_at_all() {
         (event(&f, "req-whole"), vec![kept, refusing]),
         (event(&f, "req-beside"), vec![kept]),
     ];
-    let results = f
-        .store
-        .enqueue_events(&batch, &Handoff::default())
-        .await
-        .unwrap()
-        .answer;
+    let results = enqueue_batch(&f, &batch).await;
     assert!(results[0].is_err(), "the refused delivery fails its event");
     assert_eq!(results[1].as_ref().unwrap().len(), 1);
     let events = |request_id: &str| {
@@ -660,12 +657,7 @@ async fn retention_prunes_hourly_statistics_older_than_its_cutoff() {
     const HOUR: i64 = 3_600_000;
     let f = fixture().await;
     let hook = webhook(&f, "A").await;
-    let stored = f
-        .store
-        .enqueue_events(&[(event(&f, "req-stats"), vec![hook])], &Handoff::default())
-        .await
-        .unwrap()
-        .answer;
+    let stored = enqueue_batch(&f, &[(event(&f, "req-stats"), vec![hook])]).await;
     assert!(stored[0].is_ok());
     let now = now_ms();
     let claimed = claim(&f, now, now + 60_000, 10).await;
@@ -694,10 +686,7 @@ async fn a_webhook_failing_since_before_the_cutoff_is_disabled_and_a_success_res
     let batch: Vec<_> = (0..3)
         .map(|i| (event(&f, &format!("req-{i}")), vec![a, b]))
         .collect();
-    f.store
-        .enqueue_events(&batch, &Handoff::default())
-        .await
-        .unwrap();
+    enqueue_batch(&f, &batch).await;
     let start = now_ms();
     let policy = |cutoff: i64| AutoDisable {
         failing_since_before_ms: cutoff,

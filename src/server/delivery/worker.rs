@@ -298,16 +298,28 @@ impl DeliveryEngine {
         &self,
         batch: &[(NewEvent, Vec<Uuid>)],
     ) -> StoreResult<Vec<StoreResult<Vec<Uuid>>>> {
-        let reservation = self.reserve(batch.iter().map(|(event, ids)| (event, ids.as_slice())));
         let store = &self.inner.store;
+        let events = batch.iter().map(|(event, ids)| (event, ids.as_slice()));
+        self.commit_handing_off(events, "events", batch.len(), async |handoff| {
+            store.enqueue_events(batch, handoff).await
+        })
+        .await
+    }
+
+    /// One group commit of `writer` (`items` of them) that creates the deliveries of `events`:
+    /// reserves room for them, writes (timed for the metrics), and starts what it handed off.
+    pub async fn commit_handing_off<'a, T>(
+        &self,
+        events: impl IntoIterator<Item = (&'a NewEvent, &'a [Uuid])>,
+        writer: &'static str,
+        items: usize,
+        write: impl AsyncFnOnce(&Handoff) -> StoreResult<Written<T>>,
+    ) -> StoreResult<T> {
+        let reservation = self.reserve(events);
         let written = self
             .inner
             .metrics
-            .timed_commit(
-                "events",
-                batch.len(),
-                store.enqueue_events(batch, reservation.handoff()),
-            )
+            .timed_commit(writer, items, write(reservation.handoff()))
             .await?;
         self.hand_off(reservation, written.handed_off).await;
         Ok(written.answer)
