@@ -158,6 +158,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         expire_waiting_after: config.expire_waiting_after,
         retention: config.retention,
         poll: config.poll_interval,
+        sends_here: config.role.delivers(),
     };
     let metrics = Arc::new(crate::server::metrics::Metrics::new());
     let delivery = DeliveryEngine::new(

@@ -74,6 +74,9 @@ pub struct EngineSettings {
     /// The longest sleep without looking at the queue: the backstop for work no wake-up told
     /// of (another process on the same SQLite file, a notification lost).
     pub poll: Duration,
+    /// Whether this instance sends (runs the claim loop): only then are new deliveries handed
+    /// off to it; a `web` instance leaves every delivery to the workers.
+    pub sends_here: bool,
 }
 
 impl EngineSettings {
@@ -347,7 +350,7 @@ impl DeliveryEngine {
         let deliveries = events
             .into_iter()
             .flat_map(|(event, webhook_ids)| webhook_ids.iter().map(|id| (*id, event.sandbox_id)));
-        if self.inner.stopping.is_cancelled() {
+        if self.inner.stopping.is_cancelled() || !self.inner.settings.sends_here {
             reservation.left_to_loop = deliveries.count() > 0;
             return reservation;
         }

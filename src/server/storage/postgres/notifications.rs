@@ -1,6 +1,7 @@
 //! What the instances sharing one database tell each other, through `LISTEN/NOTIFY`: the
 //! schema's triggers notify when deliveries become due, provider outcomes are stored, or
-//! something the execution API keeps in memory changes (`migrations/postgres/0002_instances.sql`).
+//! something the execution API keeps in memory changes (`migrations/postgres/0002_instances.sql`;
+//! a delivery handed off to the instance that wrote it wakes no other, `0006_handed_off_deliveries.sql`).
 //! Each payload starts with the writer's `application_name`, one per instance, so an instance
 //! skips what it told itself. When the listening connection is lost, notifications may have
 //! been missed: the instance drops its kept answers and looks again at everything.
