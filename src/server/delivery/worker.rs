@@ -424,13 +424,13 @@ impl DeliveryEngine {
         drop(reservation);
     }
 
-    /// Sends `payload` to the webhook once, now, through the same signing and client as real
-    /// deliveries, without storing anything: the "Send test event" button.
     /// Looks for due work now (after a resend made deliveries due).
     pub fn wake(&self) {
         self.inner.wake.notify_one();
     }
 
+    /// Sends `payload` to the webhook once, now, through the same signing and client as real
+    /// deliveries, without storing anything: the "Send test event" button.
     pub async fn send_test(&self, webhook_id: Uuid, payload: &str) -> AttemptResult {
         let prepared = match self.prepare(webhook_id).await {
             Ok(prepared) => prepared,

@@ -540,6 +540,45 @@ pub trait HistoryStore: Send + Sync + 'static {
     async fn prune(&self, before_ms: i64, limit: i64) -> StoreResult<Pruned>;
 }
 
+/// [`OutboxStore::enqueue_events`] for either backend, given its write of a batch in one
+/// transaction: the whole batch at once; should that fail, each event in a transaction of its
+/// own, so one bad event (an unknown sandbox) fails alone, the handoff's room shrinking by what
+/// the events before it took.
+async fn enqueue_batch_or_each<'a, Write, Writing>(
+    batch: &'a [(NewEvent, Vec<Uuid>)],
+    handoff: &Handoff,
+    write: Write,
+) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>>
+where
+    Write: Fn(&'a [(NewEvent, Vec<Uuid>)], Handoff) -> Writing,
+    Writing: std::future::Future<Output = StoreResult<Written<Vec<Vec<Uuid>>>>>,
+{
+    let error = match write(batch, handoff.clone()).await {
+        Ok(written) => {
+            return Ok(Written {
+                answer: written.answer.into_iter().map(Ok).collect(),
+                handed_off: written.handed_off,
+            })
+        }
+        Err(error) if batch.len() > 1 => error,
+        Err(error) => return Err(error),
+    };
+    tracing::warn!(%error, events = batch.len(), "group commit failed; writing the events one by one");
+    let mut written = Written {
+        answer: Vec::with_capacity(batch.len()),
+        handed_off: Vec::new(),
+    };
+    for item in batch {
+        let room_left = handoff.less(&written.handed_off);
+        let one = write(std::slice::from_ref(item), room_left).await;
+        written.answer.push(one.map(|mut one| {
+            written.handed_off.append(&mut one.handed_off);
+            one.answer.pop().unwrap_or_default()
+        }));
+    }
+    Ok(written)
+}
+
 /// The key that makes webhook names unique regardless of case.
 pub fn name_key(name: &str) -> String {
     name.trim().to_lowercase()

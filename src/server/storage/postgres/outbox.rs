@@ -270,30 +270,11 @@ impl OutboxStore for PostgresStorage {
         handoff: &Handoff,
     ) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>> {
         let now = now_ms();
-        match enqueue(&self.pool, batch, handoff, now).await {
-            Ok(written) => Ok(Written {
-                answer: written.answer.into_iter().map(Ok).collect(),
-                handed_off: written.handed_off,
-            }),
-            Err(error) if batch.len() > 1 => {
-                tracing::warn!(%error, events = batch.len(), "group commit failed; writing the events one by one");
-                let mut written = Written {
-                    answer: Vec::with_capacity(batch.len()),
-                    handed_off: Vec::new(),
-                };
-                for item in batch {
-                    // The room left: what earlier events of the batch took is handed off already.
-                    let handoff = handoff.less(&written.handed_off);
-                    let one = enqueue(&self.pool, std::slice::from_ref(item), &handoff, now).await;
-                    written.answer.push(one.map(|mut one| {
-                        written.handed_off.append(&mut one.handed_off);
-                        one.answer.pop().unwrap_or_default()
-                    }));
-                }
-                Ok(written)
-            }
-            Err(error) => Err(error),
-        }
+        let pool = &self.pool;
+        enqueue_batch_or_each(batch, handoff, |events, handoff| async move {
+            enqueue(pool, events, &handoff, now).await
+        })
+        .await
     }
 
     async fn claim_due(

@@ -96,32 +96,6 @@ pub(super) fn push_events<'q>(
     );
 }
 
-/// The slow path after a failed batch: each event in its own transaction, so one bad event
-/// (an unknown sandbox) fails alone.
-async fn enqueue_each(
-    pool: &SqlitePool,
-    batch: &[(NewEvent, Vec<Uuid>)],
-    handoff: &Handoff,
-    now: i64,
-) -> Written<Vec<StoreResult<Vec<Uuid>>>> {
-    let mut written = Written {
-        answer: Vec::with_capacity(batch.len()),
-        handed_off: Vec::new(),
-    };
-    for item in batch {
-        let one = std::slice::from_ref(item);
-        // The room left: what earlier events of the batch took is handed off already.
-        let handoff = handoff.less(&written.handed_off);
-        written
-            .answer
-            .push(enqueue_all(pool, one, &handoff, now).await.map(|mut one| {
-                written.handed_off.append(&mut one.handed_off);
-                one.answer.pop().unwrap_or_default()
-            }));
-    }
-    written
-}
-
 /// Leases due deliveries of enabled webhooks, at most `per_webhook` of each, oldest first, by
 /// moving their `next_attempt_at` to the end of the lease. Each webhook's claim is one atomic
 /// statement, so two workers never claim the same row.
@@ -392,17 +366,11 @@ impl OutboxStore for SqliteStorage {
         handoff: &Handoff,
     ) -> StoreResult<Written<Vec<StoreResult<Vec<Uuid>>>>> {
         let now = now_ms();
-        match enqueue_all(&self.pool, batch, handoff, now).await {
-            Ok(written) => Ok(Written {
-                answer: written.answer.into_iter().map(Ok).collect(),
-                handed_off: written.handed_off,
-            }),
-            Err(error) if batch.len() > 1 => {
-                tracing::warn!(%error, events = batch.len(), "group commit failed; writing the events one by one");
-                Ok(enqueue_each(&self.pool, batch, handoff, now).await)
-            }
-            Err(error) => Err(error),
-        }
+        let pool = &self.pool;
+        enqueue_batch_or_each(batch, handoff, |events, handoff| async move {
+            enqueue_all(pool, events, &handoff, now).await
+        })
+        .await
     }
 
     async fn claim_due(
