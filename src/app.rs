@@ -1,5 +1,6 @@
 //! The HTML shell, the app and its routes.
 
+use crate::i18n::Locale;
 use crate::ui::components::layout::AdminLayout;
 use crate::ui::pages::*;
 use leptos::prelude::*;
@@ -11,7 +12,7 @@ use leptos_router::SsrMode;
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=page_language().to_string()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -27,8 +28,41 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The language the server chose for this request (see `server::language`); in the browser,
+/// the page's own `<html lang>` says it.
+fn page_language() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::i18n::language::PageLanguage>()
+                    .copied()
+            })
+            .map_or(Locale::en, |chosen| chosen.0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    Locale::en
+}
+
 #[component]
 pub fn App() -> impl IntoView {
+    let language = page_language();
+    // The server decides the language (the cookie is its own) and writes `<html lang>`; the
+    // browser reads it back while hydrating. The context is made here rather than by the
+    // library's provider component, which writes an empty `<script>` without the page's nonce.
+    let server_choice = leptos_use::UseLocalesOptions::default()
+        .ssr_lang_header_getter(move || Some(language.to_string()));
+    let options = leptos_i18n::context::I18nContextOptions::default()
+        .enable_cookie(false)
+        .ssr_lang_header_getter(server_choice);
+    provide_context(leptos_i18n::context::init_i18n_context_with_options::<Locale>(options));
+    view! { <Pages/> }
+}
+
+#[component]
+fn Pages() -> impl IntoView {
     provide_meta_context();
     // Lets browser tests (and people's scripts) know when the page has become interactive.
     Effect::new(move |_| {

@@ -653,6 +653,10 @@ fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
             crate::model::routes::AUDIT_LOG_EXPORT,
             axum::routing::get(crate::api::audit::export),
         )
+        .route(
+            crate::model::routes::LANGUAGE,
+            axum::routing::post(crate::api::language::choose_language),
+        )
         .leptos_routes(state, routes, move || page_shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             page_shell,

@@ -34,7 +34,7 @@ pub async fn export(
     axum::extract::Query(format): axum::extract::Query<ExportChoice>,
 ) -> axum::response::Response {
     use crate::server::history::ExportFormat;
-    let refuse = refused_download;
+    let refuse = refused_as_text;
     let admin = match session_user(&state, &session).await {
         Ok(Some(user)) if Role::parse(&user.role) == Some(Role::Admin) => user,
         Ok(Some(_)) => return refuse(AppError::Forbidden),

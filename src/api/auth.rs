@@ -206,7 +206,11 @@ pub async fn create_first_admin(
                 errors.insert("email".into(), problem);
             }
             if !errors.is_empty() {
-                let first = errors.values().next().cloned().unwrap_or_default();
+                let first = errors
+                    .values()
+                    .next()
+                    .map(|m| m.to_query())
+                    .unwrap_or_default();
                 redirect_plain_post(&format!(
                     "/setup?token={}&email={}&error={}",
                     encode(&token),

@@ -167,7 +167,7 @@ pub async fn export(
     session: tower_sessions::Session,
     axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> axum::response::Response {
-    let refuse = refused_download;
+    let refuse = refused_as_text;
     let user = match session_user(&state, &session).await {
         Ok(Some(user)) => user,
         Ok(None) => return refuse(AppError::Unauthenticated),

@@ -10,6 +10,8 @@ pub mod executions;
 #[cfg(feature = "ssr")]
 pub mod health;
 #[cfg(feature = "ssr")]
+pub mod language;
+#[cfg(feature = "ssr")]
 pub mod metrics;
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -177,8 +179,9 @@ mod support {
         }
     }
 
-    /// A refused download: the error's status and its message as plain text.
-    pub fn refused_download(error: AppError) -> axum::response::Response {
+    /// A plain handler's refusal (a download, the language switcher): the error's status and
+    /// its message as plain text.
+    pub fn refused_as_text(error: AppError) -> axum::response::Response {
         use axum::response::IntoResponse;
         let status =
             StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -107,7 +107,11 @@ pub async fn set_password_with_link(
                     Ok(PasswordOutcome::Changed)
                 }
                 Err(errors) => {
-                    let first = errors.values().next().cloned().unwrap_or_default();
+                    let first = errors
+                        .values()
+                        .next()
+                        .map(|m| m.to_query())
+                        .unwrap_or_default();
                     redirect_plain_post(&format!(
                         "{}?token={}&error={}",
                         routes::SET_PASSWORD,
@@ -220,7 +224,11 @@ pub async fn change_my_password(
                     redirect_plain_post(&format!("{}?changed=1", routes::ACCOUNT))
                 }
                 PasswordOutcome::Invalid { errors } => {
-                    let first = errors.values().next().cloned().unwrap_or_default();
+                    let first = errors
+                        .values()
+                        .next()
+                        .map(|m| m.to_query())
+                        .unwrap_or_default();
                     redirect_plain_post(&format!("{}?error={}", routes::ACCOUNT, encode(&first)));
                 }
             }

@@ -55,14 +55,21 @@ pub struct FieldChange {
 impl FieldChange {
     /// How the audit log page shows it.
     pub fn describe(&self) -> String {
+        self.describe_in("changed", "(none)", ":")
+    }
+
+    /// The same with a language's words for "changed" and "(none)", and its colon (French puts
+    /// a no-break space before it).
+    pub fn describe_in(&self, changed: &str, none: &str, colon: &str) -> String {
+        let field = &self.field;
         if self.secret {
-            return format!("{}: changed", self.field);
+            return format!("{field}{colon} {changed}");
         }
         match (&self.before, &self.after) {
-            (Some(before), Some(after)) => format!("{}: {before} → {after}", self.field),
-            (None, Some(after)) => format!("{}: {after}", self.field),
-            (Some(before), None) => format!("{}: {before} → (none)", self.field),
-            (None, None) => format!("{}: changed", self.field),
+            (Some(before), Some(after)) => format!("{field}{colon} {before} → {after}"),
+            (None, Some(after)) => format!("{field}{colon} {after}"),
+            (Some(before), None) => format!("{field}{colon} {before} → {none}"),
+            (None, None) => format!("{field}{colon} {changed}"),
         }
     }
 }

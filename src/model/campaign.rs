@@ -1,5 +1,6 @@
 //! API-triggered transactional campaigns: the form, its validation, and message templates.
 
+use super::message::{Message, TextKind};
 use super::webhook::{checkbox, checked, Channel, FieldErrors};
 use serde::{Deserialize, Serialize};
 
@@ -145,7 +146,7 @@ pub fn validate_campaign(
     webhooks: &[WebhookOption],
 ) -> Result<CampaignDraft, FieldErrors> {
     let mut errors = FieldErrors::new();
-    let mut check = |field: &str, result: Result<(), String>| {
+    let mut check = |field: &str, result: Result<(), Message>| {
         if let Err(message) = result {
             errors.insert(field.to_string(), message);
         }
@@ -155,16 +156,12 @@ pub fn validate_campaign(
     let channel = Channel::parse(&form.channel);
     check(
         "channel",
-        channel
-            .map(|_| ())
-            .ok_or_else(|| "Choose the channel: Email or SMS.".to_string()),
+        channel.map(|_| ()).ok_or(Message::ChooseCampaignChannel),
     );
     let status = CampaignStatus::parse(&form.status);
     check(
         "status",
-        status
-            .map(|_| ())
-            .ok_or_else(|| "Choose a status: Draft, Live or Stopped.".to_string()),
+        status.map(|_| ()).ok_or(Message::ChooseCampaignStatus),
     );
     let content = CampaignContent {
         email_subject: form.email_subject.trim().to_string(),
@@ -177,24 +174,19 @@ pub fn validate_campaign(
                 "email_subject",
                 text_problem(
                     &content.email_subject,
-                    "a subject",
+                    TextKind::Subject,
                     SUBJECT_MAX_CHARS,
                     false,
                 ),
             );
             check(
                 "email_body",
-                text_problem(
-                    &content.email_body,
-                    "the message body",
-                    BODY_MAX_CHARS,
-                    true,
-                ),
+                text_problem(&content.email_body, TextKind::Body, BODY_MAX_CHARS, true),
             );
         }
         Some(Channel::Sms) => check(
             "sms_text",
-            text_problem(&content.sms_text, "the SMS text", SMS_MAX_CHARS, true),
+            text_problem(&content.sms_text, TextKind::SmsText, SMS_MAX_CHARS, true),
         ),
         None => {}
     }
@@ -207,14 +199,13 @@ pub fn validate_campaign(
         check(
             "webhook_id",
             match (&webhook_id, chosen, channel) {
-                (None, _, _) => Err("Choose a feedback webhook, or turn the switch off.".into()),
-                (Some(_), None, _) => Err("Choose one of this sandbox's webhooks.".into()),
+                (None, _, _) => Err(Message::ChooseWebhookOrSwitchOff),
+                (Some(_), None, _) => Err(Message::ChooseSandboxWebhook),
                 (Some(_), Some(webhook), Some(channel)) if !webhook.channels.contains(&channel) => {
-                    Err(format!(
-                        "“{}” does not receive {} feedback: choose a webhook with that channel.",
-                        webhook.name,
-                        channel.label()
-                    ))
+                    Err(Message::WebhookMissesChannel {
+                        webhook: webhook.name.clone(),
+                        channel,
+                    })
                 }
                 _ => Ok(()),
             },
@@ -237,31 +228,32 @@ pub fn validate_campaign(
     }
 }
 
-pub fn campaign_name_problem(name: &str) -> Result<(), String> {
+pub fn campaign_name_problem(name: &str) -> Result<(), Message> {
     let chars = name.chars().count();
     if chars == 0 {
-        Err("Enter a campaign name.".into())
+        Err(Message::EnterCampaignName)
     } else if chars > CAMPAIGN_NAME_MAX_CHARS {
-        Err(format!(
-            "Use at most {CAMPAIGN_NAME_MAX_CHARS} characters (this name has {chars})."
-        ))
+        Err(Message::NameTooLong {
+            max: CAMPAIGN_NAME_MAX_CHARS,
+            actual: chars,
+        })
     } else if name.chars().any(char::is_control) {
-        Err("Remove control characters such as tabs or line breaks from the name.".into())
+        Err(Message::NameControlCharacters)
     } else {
         Ok(())
     }
 }
 
-fn text_problem(text: &str, what: &str, max: usize, multiline: bool) -> Result<(), String> {
+fn text_problem(text: &str, what: TextKind, max: usize, multiline: bool) -> Result<(), Message> {
     let chars = text.chars().count();
     if chars == 0 {
-        return Err(format!("Enter {what}."));
+        return Err(Message::EnterText { what });
     }
     if chars > max {
-        return Err(format!("Use at most {max} characters (this has {chars})."));
+        return Err(Message::TextTooLong { max, actual: chars });
     }
     if !multiline && text.contains(['\r', '\n']) {
-        return Err("Keep it on one line.".into());
+        return Err(Message::TextOnOneLine);
     }
     // Tabs and line breaks are text; other control characters (NUL above all, which no
     // database column keeps) are not.
@@ -269,25 +261,25 @@ fn text_problem(text: &str, what: &str, max: usize, multiline: bool) -> Result<(
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
     {
-        return Err("Remove control characters: only tabs and line breaks are kept.".into());
+        return Err(Message::TextControlCharacters);
     }
     template_problem(text)
 }
 
 /// A placeholder is `{{context.name}}` or `{{profile.name}}`.
-pub fn template_problem(text: &str) -> Result<(), String> {
+pub fn template_problem(text: &str) -> Result<(), Message> {
     for piece in placeholders(text) {
         match piece {
             Ok(_) => {}
             Err(bad) => {
-                return Err(format!(
-                    "“{{{{{bad}}}}}” is not a placeholder: use {{{{context.name}}}} or {{{{profile.name}}}}."
-                ))
+                return Err(Message::NotAPlaceholder {
+                    text: bad.to_string(),
+                })
             }
         }
     }
     if text.matches("{{").count() != text.matches("}}").count() {
-        return Err("A placeholder is not closed: write {{context.name}}.".into());
+        return Err(Message::PlaceholderNotClosed);
     }
     Ok(())
 }
@@ -477,8 +469,10 @@ mod tests {
             ..email_form()
         })
         .unwrap();
-        assert!(nul["email_body"].contains("control characters"));
-        assert!(nul["email_subject"].contains("control characters"));
+        assert!(nul["email_body"].to_string().contains("control characters"));
+        assert!(nul["email_subject"]
+            .to_string()
+            .contains("control characters"));
     }
 
     #[test]
@@ -514,32 +508,53 @@ mod tests {
             email_body: "".into(),
             ..email_form()
         });
-        assert_eq!(blank["name"], "Enter a campaign name.");
-        assert_eq!(blank["email_subject"], "Enter a subject.");
-        assert_eq!(blank["email_body"], "Enter the message body.");
+        assert_eq!(blank["name"], Message::EnterCampaignName);
+        assert_eq!(
+            blank["email_subject"],
+            Message::EnterText {
+                what: TextKind::Subject
+            }
+        );
+        assert_eq!(
+            blank["email_body"],
+            Message::EnterText {
+                what: TextKind::Body
+            }
+        );
         let sms = errors(CampaignForm {
             channel: "sms".into(),
             ..email_form()
         });
-        assert_eq!(sms["sms_text"], "Enter the SMS text.");
-        assert!(sms["webhook_id"].contains("does not receive SMS feedback"));
+        assert_eq!(
+            sms["sms_text"],
+            Message::EnterText {
+                what: TextKind::SmsText
+            }
+        );
+        assert!(sms["webhook_id"]
+            .to_string()
+            .contains("does not receive SMS feedback"));
         let unchosen = errors(CampaignForm {
             webhook_id: "".into(),
             ..email_form()
         });
-        assert!(unchosen["webhook_id"].starts_with("Choose a feedback webhook"));
+        assert!(unchosen["webhook_id"]
+            .to_string()
+            .starts_with("Choose a feedback webhook"));
         let bad = errors(CampaignForm {
             email_subject: "Hi {{user.name}}".into(),
             status: "paused".into(),
             ..email_form()
         });
-        assert!(bad["email_subject"].contains("“{{user.name}}” is not a placeholder"));
-        assert!(bad["status"].starts_with("Choose a status"));
+        assert!(bad["email_subject"]
+            .to_string()
+            .contains("“{{user.name}}” is not a placeholder"));
+        assert!(bad["status"].to_string().starts_with("Choose a status"));
         let unclosed = errors(CampaignForm {
             email_body: "Hi {{profile.name".into(),
             ..email_form()
         });
-        assert!(unclosed["email_body"].contains("not closed"));
+        assert!(unclosed["email_body"].to_string().contains("not closed"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod execution;
 pub mod feedback;
 pub mod history;
+pub mod message;
 pub mod network;
 pub mod routes;
 pub mod sandbox;

@@ -3,6 +3,8 @@
 pub const WEBHOOKS: &str = "/admin/channels/feedback-webhooks";
 pub const NEW_WEBHOOK: &str = "/admin/channels/feedback-webhooks/new";
 pub const LOGIN: &str = "/login";
+/// The language switcher's form (`POST`, see `api::language`).
+pub const LANGUAGE: &str = "/language";
 /// Where an invitation or reset link leads: `?token=…`.
 pub const SET_PASSWORD: &str = "/set-password";
 /// Administration › Users.

@@ -1,3 +1,4 @@
+use crate::model::message::Message;
 use serde::{Deserialize, Serialize};
 
 /// What a person may do. Ordered: each role includes the ones below it.
@@ -218,7 +219,7 @@ pub fn new_password_errors(
     } else if password != password_confirm {
         errors.insert(
             "password_confirm".into(),
-            "The two passwords differ.".into(),
+            crate::model::message::Message::PasswordsDiffer,
         );
     }
     errors
@@ -250,26 +251,27 @@ pub fn sign_in_problem(email: &str, password: &str) -> Option<String> {
 /// Why `password` may not be `email`'s new password: too short or too long, the email itself
 /// (or its part before the `@`), one character repeated, or one of the passwords tried first by
 /// anyone guessing ([`COMMON_PASSWORDS`]). Letter case does not make a weak one strong.
-pub fn password_problem(email: &str, password: &str) -> Option<String> {
+pub fn password_problem(email: &str, password: &str) -> Option<Message> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Some(format!("Use at least {MIN_PASSWORD_CHARS} characters."));
+        return Some(Message::PasswordTooShort {
+            min: MIN_PASSWORD_CHARS,
+        });
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Some(format!("Use at most {MAX_PASSWORD_CHARS} characters."));
+        return Some(Message::PasswordTooLong {
+            max: MAX_PASSWORD_CHARS,
+        });
     }
     let folded = password.trim().to_lowercase();
     let email = email.trim().to_lowercase();
     let local = email.split('@').next().unwrap_or_default();
     if folded == email || (!local.is_empty() && folded == local) {
-        return Some("Do not use your email address as your password.".into());
+        return Some(Message::PasswordIsEmail);
     }
     let first = folded.chars().next();
     if folded.chars().all(|c| Some(c) == first) || COMMON_PASSWORDS.contains(&folded.as_str()) {
-        return Some(
-            "This password is among the first ones guessed. Choose a longer phrase of your own."
-                .into(),
-        );
+        return Some(Message::PasswordTooCommon);
     }
     None
 }
@@ -403,7 +405,7 @@ pub const SIGN_IN_BUSY: &str = "busy";
 pub const SIGN_IN_BUSY_MESSAGE: &str =
     "The server is busy with other sign-ins. Try again in a few seconds.";
 
-pub fn email_problem(email: &str) -> Option<String> {
+pub fn email_problem(email: &str) -> Option<Message> {
     let email = email.trim();
     let valid = email.chars().count() <= MAX_EMAIL_CHARS
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -413,12 +415,13 @@ pub fn email_problem(email: &str) -> Option<String> {
                 && !domain.ends_with('.')
         })
         && !email.chars().any(char::is_whitespace);
-    (!valid).then(|| "Enter an email address like name@example.com.".into())
+    (!valid).then_some(Message::EnterEmail)
 }
 
 /// The first problem with a new account's email or password.
 pub fn email_problem_or_password(email: &str, password: &str) -> Option<String> {
     email_problem(email)
+        .map(|problem| problem.to_string())
         .or_else(|| password_problem(email, password).map(|p| format!("password: {p}")))
 }
 

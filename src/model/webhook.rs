@@ -4,8 +4,9 @@ use crate::model::network::PrivateTargetAllowList;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Field name (`name`, `url`, `headers.2.value`, ...) → the message shown next to that field.
-pub type FieldErrors = BTreeMap<String, String>;
+/// Field name (`name`, `url`, `headers.2.value`, ...) → what is wrong with that field, written
+/// next to it in the page's language.
+pub type FieldErrors = BTreeMap<String, crate::model::message::Message>;
 
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

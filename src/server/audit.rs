@@ -460,6 +460,7 @@ mod tests {
             password_hash: "$argon2id$secret-hash".into(),
             role: "editor".into(),
             status: "active".into(),
+            language: None,
         };
         let admin = Actor {
             kind: ActorKind::User,

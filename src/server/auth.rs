@@ -452,20 +452,27 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
     }
 }
 
-/// Sends people without a session to the login page before any admin page renders.
+/// Sends people without a session to the login page before any admin page renders, and
+/// chooses the language every page is rendered in (`PageLanguage`, read by the app): the
+/// signed-in person's saved choice where the page looks them up anyway, else the browser's.
 pub async fn require_login_for_pages(
     axum::extract::State(state): axum::extract::State<AppState>,
     session: Session,
-    request: Request<Body>,
+    mut request: Request<Body>,
     next: Next,
 ) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
     let path = request.uri().path();
     let protected = path == "/" || path == "/admin" || path.starts_with("/admin/");
     let is_login_page = path == "/login" || path == "/setup";
-    if !(protected || is_login_page) || request.method() != Method::GET {
-        return next.run(request).await;
-    }
-    let signed_in = matches!(session_user(&state, &session).await, Ok(Some(_)));
+    let user = if protected || is_login_page {
+        session_user(&state, &session).await.ok().flatten()
+    } else {
+        None
+    };
+    let signed_in = user.is_some();
     if protected && !signed_in {
         let target = request
             .uri()
@@ -479,6 +486,10 @@ pub async fn require_login_for_pages(
     if path == "/" || (is_login_page && signed_in) {
         return Redirect::to(crate::model::routes::WEBHOOKS).into_response();
     }
+    let language = crate::server::language::of_request(user.as_ref(), request.headers());
+    request
+        .extensions_mut()
+        .insert(crate::i18n::language::PageLanguage(language));
     next.run(request).await
 }
 

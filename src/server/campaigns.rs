@@ -198,7 +198,7 @@ pub async fn save(
     save_outcome(
         result.map(|record| record.id),
         existing.is_none(),
-        "campaign",
+        crate::model::message::NamedKind::Campaign,
         &write.name,
     )
 }

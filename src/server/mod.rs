@@ -14,6 +14,7 @@ pub mod headers;
 pub mod health;
 pub mod history;
 pub mod keys;
+pub mod language;
 pub mod metrics;
 pub mod peer;
 pub mod provider;

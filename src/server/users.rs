@@ -80,7 +80,7 @@ pub async fn invite(
 ) -> Result<LinkShown, AppError> {
     let email = email.trim().to_lowercase();
     if let Some(problem) = email_problem(&email) {
-        return Err(AppError::BadRequest(problem));
+        return Err(AppError::BadRequest(problem.to_string()));
     }
     let role = Role::parse(role.trim())
         .ok_or_else(|| AppError::BadRequest("Choose a role: admin, editor or viewer.".into()))?;
@@ -379,7 +379,7 @@ pub async fn change_own_password(
         let mut errors = crate::model::FieldErrors::new();
         errors.insert(
             "current_password".into(),
-            "This is not your current password.".into(),
+            crate::model::message::Message::NotCurrentPassword,
         );
         return Ok(PasswordOutcome::Invalid { errors });
     }

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::audit::diff;
 use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
+use crate::model::message::{Message, NamedKind};
 use crate::model::validation::{validate_webhook, StoredSecrets, WebhookDraft};
 use crate::model::*;
 use crate::server::audit::{self, webhook_fields, Actor, Object};
@@ -401,7 +402,7 @@ pub async fn save(
     save_outcome(
         result.map(|record| record.id),
         existing.is_none(),
-        "webhook",
+        NamedKind::Webhook,
         &write.name,
     )
 }
@@ -410,7 +411,7 @@ pub async fn save(
 pub fn save_outcome(
     result: StoreResult<Uuid>,
     created: bool,
-    kind: &str,
+    kind: NamedKind,
     name: &str,
 ) -> Result<SaveOutcome, AppError> {
     match result {
@@ -421,11 +422,18 @@ pub fn save_outcome(
         Err(StoreError::Duplicate(_)) => Ok(SaveOutcome::Invalid {
             errors: FieldErrors::from([(
                 "name".to_string(),
-                format!("A {kind} named “{name}” already exists in this sandbox."),
+                Message::NameTaken {
+                    kind,
+                    name: name.to_string(),
+                },
             )]),
         }),
         Err(StoreError::NotFound) => Err(AppError::NotFound(format!(
-            "This {kind} was deleted meanwhile."
+            "This {} was deleted meanwhile.",
+            match kind {
+                NamedKind::Webhook => "webhook",
+                NamedKind::Campaign => "campaign",
+            }
         ))),
         Err(other) => Err(internal(other)),
     }

@@ -11,6 +11,7 @@ mod executions;
 mod history;
 mod hostile_input;
 mod instances;
+mod language;
 mod operations;
 mod outbox;
 mod rest;

@@ -423,7 +423,7 @@ where
         Ok(SaveOutcome::Invalid { errors }) => Err(Refusal::invalid_fields(
             errors
                 .into_iter()
-                .map(|(field, message)| (api_field(&field), message))
+                .map(|(field, message)| (api_field(&field), message.to_string()))
                 .collect::<BTreeMap<_, _>>(),
         )),
         Err(crate::error::AppError::NotFound(_)) => Err(not_found(what)),

@@ -1,6 +1,7 @@
 //! What proves a delivery came from us: a JWT signed per request, and Standard Webhooks
 //! signatures (`webhook-signature`) over `id.timestamp.body`.
 
+use crate::model::message::Message;
 use crate::model::{JwtAlgorithm, JwtClaims, KeyKind};
 use base64::{engine::general_purpose::STANDARD, Engine};
 use hmac::{Hmac, Mac};
@@ -9,7 +10,7 @@ use serde_json::{Map, Value};
 use sha2::Sha256;
 
 /// Parses a key the way deliveries will use it; refuses what would fail at signing time.
-pub fn signing_key_problem(algorithm: JwtAlgorithm, key: &str) -> Option<String> {
+pub fn signing_key_problem(algorithm: JwtAlgorithm, key: &str) -> Option<Message> {
     let bytes = key.as_bytes();
     let parsed = match algorithm.key_kind() {
         KeyKind::SharedSecret => return None,
@@ -24,12 +25,9 @@ pub fn signing_key_problem(algorithm: JwtAlgorithm, key: &str) -> Option<String>
             jsonwebtoken::encode(&header, &serde_json::json!({}), &key).map(|_| ())
         }),
     };
-    parsed.err().map(|_| {
-        format!(
-            "This is not a valid {} for {}.",
-            algorithm.key_description(),
-            algorithm.as_str()
-        )
+    parsed.err().map(|_| Message::KeyUnreadable {
+        kind: algorithm.key_kind(),
+        algorithm: algorithm.as_str().to_string(),
     })
 }
 
@@ -184,7 +182,10 @@ mod tests {
             ),
         ] {
             let problem = signing_key_problem(algorithm, key).expect("refused");
-            assert!(problem.contains(algorithm.as_str()), "{problem}");
+            assert!(
+                problem.to_string().contains(algorithm.as_str()),
+                "{problem}"
+            );
         }
     }
 

@@ -120,6 +120,7 @@ decorate! {UserStore {
         fn use_user_link(&self, token_hash: &str, password_hash: &str, now_ms: i64, audit: &AuditRecord) -> StoreResult<Option<UserRecord>>;
         fn change_user(&self, organization_id: Uuid, user_id: Uuid, change: UserChange, audit: &AuditRecord) -> StoreResult<UserChanged>;
         fn set_password(&self, user_id: Uuid, password_hash: &str, keep: Option<&str>, audit: &AuditRecord) -> StoreResult<()>;
+        fn set_language(&self, user_id: Uuid, language: Option<&str>, audit: &AuditRecord) -> StoreResult<()>;
         fn note_sign_in(&self, user_id: Uuid, now_ms: i64, audit: &AuditRecord) -> StoreResult<()>;
         fn insert_session(&self, row: &SessionRow) -> StoreResult<bool>;
         fn update_session(&self, row: &SessionRow) -> StoreResult<()>;

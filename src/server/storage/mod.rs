@@ -202,6 +202,13 @@ pub trait UserStore: Send + Sync + 'static {
         keep: Option<&str>,
         audit: &AuditRecord,
     ) -> StoreResult<()>;
+    /// Keeps the language the user chose for the interface.
+    async fn set_language(
+        &self,
+        user_id: Uuid,
+        language: Option<&str>,
+        audit: &AuditRecord,
+    ) -> StoreResult<()>;
     async fn note_sign_in(
         &self,
         user_id: Uuid,

@@ -19,6 +19,8 @@ pub struct UserRecord {
     pub role: String,
     /// `invited`, `active` or `disabled` (see `model::UserStatus`).
     pub status: String,
+    /// The language they chose for the interface (`en`, `fr`), if they chose one.
+    pub language: Option<String>,
 }
 
 #[derive(Clone, Debug)]

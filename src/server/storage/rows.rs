@@ -38,7 +38,7 @@ pub(super) fn headers_column(row: &impl Columns, name: &str) -> StoreResult<Vec<
 }
 
 pub(super) const USER_COLUMNS: &str =
-    "u.id, u.organization_id, u.email, u.password_hash, u.role, u.status";
+    "u.id, u.organization_id, u.email, u.password_hash, u.role, u.status, u.language";
 
 pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<UserRecord> {
     Ok(UserRecord {
@@ -48,6 +48,7 @@ pub(super) fn user_from_row(row: &impl Columns) -> StoreResult<UserRecord> {
         password_hash: row.column("password_hash")?,
         role: row.column("role")?,
         status: row.column("status")?,
+        language: row.column("language")?,
     })
 }
 
@@ -372,14 +373,16 @@ pub(super) const INSERT_INVITED_USER: &str =
      VALUES ($1, $2, $3, '', $4, $5, 'invited', $6)";
 pub(super) const INSERT_USER_LINK: &str =
     "INSERT INTO user_links (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
-pub(super) const LIST_USERS: &str = "SELECT u.id, u.organization_id, u.email, u.password_hash, u.role, u.status, \
+pub(super) const LIST_USERS: &str = "SELECT u.id, u.organization_id, u.email, u.password_hash, u.role, u.status, u.language, \
      u.created_at, u.last_sign_in_at, i.email AS created_by \
      FROM users u LEFT JOIN users i ON i.id = u.created_by WHERE u.organization_id = $1 ORDER BY u.email";
+/// `$1` user, `$2` language (none: the browser's preference decides).
+pub(super) const SET_LANGUAGE: &str = "UPDATE users SET language = $2 WHERE id = $1";
 pub(super) const USER_IN_ORGANIZATION: &str =
     "SELECT count(*) FROM users WHERE id = $1 AND organization_id = $2";
 pub(super) const DELETE_LINKS_OF: &str = "DELETE FROM user_links WHERE user_id = $1";
 /// `$1` token hash, `$2` now.
-pub(super) const FIND_USER_LINK: &str = "SELECT l.purpose, u.id, u.organization_id, u.email, u.password_hash, u.role, u.status \
+pub(super) const FIND_USER_LINK: &str = "SELECT l.purpose, u.id, u.organization_id, u.email, u.password_hash, u.role, u.status, u.language \
      FROM user_links l JOIN users u ON u.id = l.user_id WHERE l.token_hash = $1 AND l.expires_at > $2";
 /// `$1` token hash, `$2` now: the link is gone once read.
 pub(super) const TAKE_USER_LINK: &str =

@@ -1,6 +1,8 @@
 //! "Delete this webhook?" asked in place; the same question has its own page without JavaScript.
 
 use crate::api::webhooks::DeleteWebhook;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
 /// The webhook being asked about: (id, name).
@@ -29,10 +31,11 @@ pub fn ConfirmDelete(
                 on_deleted.run(deleted);
             }
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     let close = move || target.set(None);
+    let i18n = use_i18n();
     view! {
         <Show when=move || target.with(Option::is_some)>
             <div class="dialog-backdrop" on:click=move |_| close()>
@@ -45,13 +48,13 @@ pub fn ConfirmDelete(
                     on:keydown=move |ev| if ev.key() == "Escape" { close() }
                 >
                     <h2 id="confirm-delete-title">
-                        {move || target.get().map(|(_, name)| format!("Delete “{name}”?"))}
+                        {move || target.get().map(|(_, name)| t_string!(i18n, confirm_delete.question, name).to_string())}
                     </h2>
-                    <p>"The webhook stops receiving feedback events at once. This cannot be undone."</p>
+                    <p>{t!(i18n, confirm_delete.consequence)}</p>
                     {move || error.get().map(|e| view! { <p class="banner error">{e}</p> })}
                     <div class="actions">
                         <button type="button" class="secondary" node_ref=cancel_ref on:click=move |_| close()>
-                            "Cancel"
+                            {t!(i18n, confirm_delete.cancel)}
                         </button>
                         <button
                             type="button"
@@ -63,7 +66,7 @@ pub fn ConfirmDelete(
                                 }
                             }
                         >
-                            {move || if delete.pending().get() { "Deleting…" } else { "Delete" }}
+                            {move || if delete.pending().get() { t_string!(i18n, confirm_delete.deleting) } else { t_string!(i18n, confirm_delete.delete) }}
                         </button>
                     </div>
                 </div>

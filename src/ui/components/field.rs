@@ -1,5 +1,7 @@
 //! Form fields with their label, hint and error, and the state that decides which errors show.
 
+use crate::i18n::messages::text;
+use crate::i18n::{t, td_string, use_i18n, Locale};
 use crate::model::FieldErrors;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -8,18 +10,19 @@ use std::collections::BTreeSet;
 /// own check once the field was left or a submit was attempted.
 #[derive(Clone, Copy)]
 pub struct FormState {
+    /// The page's language, which the messages are written in.
+    pub locale: Locale,
     pub server_errors: RwSignal<FieldErrors>,
     pub client_errors: Memo<FieldErrors>,
     pub touched: RwSignal<BTreeSet<String>>,
     pub attempted: RwSignal<bool>,
 }
 
-const NEEDS_ATTENTION: &str = "Some fields need attention.";
-
 impl FormState {
     /// A form that shows the server's `errors` at once and `client_errors` as fields are left.
     pub fn new(errors: FieldErrors, client_errors: Memo<FieldErrors>) -> Self {
         FormState {
+            locale: use_i18n().get_locale_untracked(),
             attempted: RwSignal::new(!errors.is_empty()),
             server_errors: RwSignal::new(errors),
             client_errors,
@@ -31,7 +34,7 @@ impl FormState {
     pub fn ready_to_send(&self, banner: RwSignal<Option<String>>) -> bool {
         self.attempted.set(true);
         let ready = self.client_errors.with_untracked(FieldErrors::is_empty);
-        banner.set((!ready).then(|| NEEDS_ATTENTION.to_string()));
+        banner.set((!ready).then(|| needs_attention(self.locale)));
         ready
     }
 
@@ -45,25 +48,25 @@ impl FormState {
         match answer? {
             Ok(crate::model::SaveOutcome::Saved { id, .. }) => Some(id),
             Ok(crate::model::SaveOutcome::Invalid { errors }) => {
-                banner.set(Some(NEEDS_ATTENTION.into()));
+                banner.set(Some(needs_attention(self.locale)));
                 self.server_errors.set(errors);
                 None
             }
             Err(error) => {
-                banner.set(Some(error.to_string()));
+                banner.set(Some(crate::i18n::messages::error_text(&error, self.locale)));
                 None
             }
         }
     }
 
+    /// The message under `field`, in the page's language.
     pub fn error(&self, field: &str) -> Option<String> {
-        if let Some(message) = self.server_errors.with(|errors| errors.get(field).cloned()) {
+        let written = |errors: &FieldErrors| errors.get(field).map(|m| text(m, self.locale));
+        if let Some(message) = self.server_errors.with(written) {
             return Some(message);
         }
         let shown = self.attempted.get() || self.touched.with(|touched| touched.contains(field));
-        shown
-            .then(|| self.client_errors.with(|errors| errors.get(field).cloned()))
-            .flatten()
+        shown.then(|| self.client_errors.with(written)).flatten()
     }
 
     pub fn edited(&self, field: &str) {
@@ -87,6 +90,19 @@ impl FormState {
             });
         }
     }
+}
+
+/// The banner over a form that was refused (written from an event handler, where no context is
+/// at hand: hence the language itself).
+fn needs_attention(locale: Locale) -> String {
+    td_string!(locale, form.needs_attention).to_string()
+}
+
+/// For a form's submit button, on `mousedown`: the field being typed in keeps the focus until
+/// the click. Leaving it would show its error at once, which moves the button from under the
+/// pointer, and the press would end elsewhere: no click, nothing sent, nothing said.
+pub fn keep_focus(ev: leptos::ev::MouseEvent) {
+    ev.prevent_default();
 }
 
 pub fn input_id(field: &str) -> String {
@@ -118,11 +134,12 @@ fn FieldFrame(
     hint: Option<Signal<String>>,
     children: Children,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="field" class:invalid=move || form.error(field).is_some()>
             <label for=input_id(field)>
                 {label}
-                {(!required).then(|| view! { <span class="optional">" (optional)"</span> })}
+                {(!required).then(|| view! { <span class="optional">{t!(i18n, form.optional)}</span> })}
             </label>
             {children()}
             <FieldError form field=field.to_string()/>

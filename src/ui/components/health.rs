@@ -3,24 +3,28 @@
 
 use crate::api::deliveries::{load_webhook_health, EnableWebhook};
 use crate::error::AppError;
+use crate::i18n::format::{integer, percent};
+use crate::i18n::{t, t_string, use_i18n, Locale};
 use crate::model::explain_error_code;
 use crate::model::history::{chart_bars, WebhookHealth, CHART_HEIGHT, CHART_WIDTH};
 use crate::model::routes;
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 
-/// "99.2 %" or a dash without attempts.
-pub fn success_rate(health: &WebhookHealth) -> String {
-    match health.success_rate {
-        Some(rate) if rate >= 99.95 || rate == 0.0 => format!("{rate:.0} %"),
-        Some(rate) => format!("{rate:.1} %"),
-        None => "—".into(),
-    }
+/// "99.2 %" (or "99,2 %") or a dash without attempts.
+pub fn success_rate(health: &WebhookHealth, locale: Locale) -> String {
+    health
+        .success_rate
+        .map_or_else(|| "—".into(), |rate| percent(rate, locale))
 }
 
-pub fn latency(ms: Option<i64>) -> String {
-    ms.map(|ms| format!("{ms} ms"))
-        .unwrap_or_else(|| "—".into())
+/// "1,250 ms" (or "1 250 ms") or a dash.
+pub fn latency(ms: Option<i64>, locale: Locale) -> String {
+    ms.map_or_else(
+        || "—".into(),
+        |ms| format!("{}\u{a0}ms", integer(ms, locale)),
+    )
 }
 
 /// What the health of one webhook answered.
@@ -37,21 +41,22 @@ pub async fn webhook_health(id: Option<String>) -> Option<HealthAnswer> {
 /// `health` is made by the page, before it awaits anything (see the deliveries page).
 #[component]
 pub fn HealthPanel(webhook_id: String, health: Resource<Option<HealthAnswer>>) -> impl IntoView {
+    let i18n = use_i18n();
     let deliveries = routes::webhook_deliveries(&webhook_id);
     view! {
         <section class="form-section health" aria-labelledby="section-health">
             <div class="section-head">
-                <h2 id="section-health">"Health, last 24 hours"</h2>
-                <a class="button secondary small" href=deliveries>"Deliveries"</a>
+                <h2 id="section-health">{t!(i18n, health.title)}</h2>
+                <a class="button secondary small" href=deliveries>{t!(i18n, health.deliveries)}</a>
             </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading health…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{t!(i18n, health.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match health.await.unwrap_or_else(|| Ok(Vec::new())) {
                         Ok(list) => {
                             let health = list.into_iter().next().map(|(_, h)| h).unwrap_or_default();
                             view! { <HealthSummary health/> }.into_any()
                         }
-                        Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -61,6 +66,8 @@ pub fn HealthPanel(webhook_id: String, health: Resource<Option<HealthAnswer>>) -
 
 #[component]
 fn HealthSummary(health: WebhookHealth) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let explanation = health
         .last_error
         .as_deref()
@@ -68,19 +75,19 @@ fn HealthSummary(health: WebhookHealth) -> impl IntoView {
         .map(explain_error_code);
     view! {
         <dl class="facts health-facts">
-            <div><dt>"Success rate"</dt><dd class="success-rate">{success_rate(&health)}</dd></div>
-            <div><dt>"Attempts"</dt><dd>{health.attempts}</dd></div>
-            <div><dt>"Latency p50"</dt><dd>{latency(health.p50_ms)}</dd></div>
-            <div><dt>"Latency p95"</dt><dd>{latency(health.p95_ms)}</dd></div>
+            <div><dt>{t!(i18n, health.success_rate)}</dt><dd class="success-rate">{success_rate(&health, locale)}</dd></div>
+            <div><dt>{t!(i18n, health.attempts)}</dt><dd>{integer(health.attempts, locale)}</dd></div>
+            <div><dt>{t!(i18n, health.latency_p50)}</dt><dd>{latency(health.p50_ms, locale)}</dd></div>
+            <div><dt>{t!(i18n, health.latency_p95)}</dt><dd>{latency(health.p95_ms, locale)}</dd></div>
             <div>
-                <dt>"Last error"</dt>
+                <dt>{t!(i18n, health.last_error)}</dt>
                 <dd>
                     {match (health.last_error.clone(), health.last_error_at.clone()) {
                         (Some(error), Some(at)) => view! {
                             <code>{error}</code> " · " <Timestamp at/>
                             {explanation.map(|text| view! { <span class="hint block">{text}</span> })}
                         }.into_any(),
-                        _ => view! { <span class="muted">"None"</span> }.into_any(),
+                        _ => view! { <span class="muted">{t!(i18n, health.none)}</span> }.into_any(),
                     }}
                 </dd>
             </div>
@@ -92,6 +99,7 @@ fn HealthSummary(health: WebhookHealth) -> impl IntoView {
 /// Attempts per hour by outcome, stacked bars; drawn by the server as plain SVG.
 #[component]
 pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
+    let i18n = use_i18n();
     let bars = chart_bars(&health.hourly);
     let empty = bars.is_empty();
     let slot = CHART_WIDTH / health.hourly.len().max(1) as f64;
@@ -103,25 +111,25 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
     view! {
         <figure class="health-chart">
             <svg viewBox=view_box preserveAspectRatio="none" role="img"
-                aria-label="Attempts per hour over the last 24 hours, by outcome">
+                aria-label=t_string!(i18n, health.chart_label)>
                 <line x1="0" y1=CHART_HEIGHT x2=CHART_WIDTH y2=CHART_HEIGHT class="axis"/>
                 {bars.into_iter().map(|bar| view! {
                     <rect x=format!("{:.2}", bar.x) y=format!("{:.2}", bar.y)
                         width=format!("{:.2}", (slot - 2.0).max(1.0)) height=format!("{:.2}", bar.height)
                         class=bar.kind>
-                        <title>{bar.title}</title>
+                        <title>{bar_title(&bar)}</title>
                     </rect>
                 }).collect_view()}
             </svg>
             <figcaption>
                 {if empty {
-                    view! { <span class="muted">"No attempts in the last 24 hours."</span> }.into_any()
+                    view! { <span class="muted">{t!(i18n, health.no_attempts)}</span> }.into_any()
                 } else {
                     view! {
-                        <span class="legend succeeded">"Succeeded"</span>
-                        <span class="legend retried">"Failed, retried"</span>
-                        <span class="legend failed">"Failed for good"</span>
-                        <span class="muted">{first.map(|h| format!(" · from {h} UTC, one bar per hour"))}</span>
+                        <span class="legend succeeded">{t!(i18n, health.succeeded)}</span>
+                        <span class="legend retried">{t!(i18n, health.retried)}</span>
+                        <span class="legend failed">{t!(i18n, health.failed)}</span>
+                        <span class="muted">{first.map(|hour| t_string!(i18n, health.chart_from, hour).to_string())}</span>
                     }.into_any()
                 }}
             </figcaption>
@@ -129,9 +137,23 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
     }
 }
 
+/// What a bar says on hover: its hour (in the page's words) and its count of one outcome.
+fn bar_title(bar: &crate::model::history::ChartBar) -> String {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let hour = crate::ui::components::time::written_time(&bar.hour, locale);
+    let count = integer(bar.count, locale);
+    match bar.kind {
+        "succeeded" => t_string!(i18n, health.bar_succeeded, hour, count).to_string(),
+        "retried" => t_string!(i18n, health.bar_retried, hour, count).to_string(),
+        _ => t_string!(i18n, health.bar_failed, hour, count).to_string(),
+    }
+}
+
 /// A disabled webhook: why, and (for editors) the button that turns it back on.
 #[component]
 pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let enable = ServerAction::<EnableWebhook>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = enable.value().get() {
@@ -140,8 +162,8 @@ pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool
         }
     });
     let text = match reason {
-        Some(reason) => format!("Disabled: {reason}"),
-        None => "Disabled: no events are sent to it.".to_string(),
+        Some(reason) => t_string!(i18n, health.disabled_because, reason).to_string(),
+        None => t_string!(i18n, health.disabled).to_string(),
     };
     view! {
         <div class="banner warning disabled-banner" role="status">
@@ -149,10 +171,10 @@ pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool
             {can_edit.then(|| view! {
                 <ActionForm action=enable>
                     <input type="hidden" name="id" value=webhook_id.clone()/>
-                    <button type="submit" class="primary small" disabled=move || enable.pending().get()>"Enable"</button>
+                    <button type="submit" class="primary small" disabled=move || enable.pending().get()>{t!(i18n, health.enable)}</button>
                 </ActionForm>
             })}
-            {move || enable.value().get().and_then(|r| r.err()).map(|error| view! { <p class="error">{error.to_string()}</p> })}
+            {move || enable.value().get().and_then(|r| r.err()).map(|error| view! { <p class="error">{problem(&error)}</p> })}
         </div>
     }
 }

@@ -1,29 +1,35 @@
 //! "Last changed by … at …" under a webhook's or campaign's title, with a link to its history
 //! in the audit log for those who may read it.
 
+use crate::i18n::{t, use_i18n};
 use crate::model::audit::LastChange;
 use crate::model::Role;
 use crate::ui::components::layout::ForRole;
+use crate::ui::components::time::written_time;
 use leptos::prelude::*;
 
 /// `updated_at` alone when the log has no entry about the object (it predates the log).
 #[component]
 pub fn LastChanged(last_change: Option<LastChange>, updated_at: Option<String>) -> impl IntoView {
-    let when = |at: &str| at.replace('T', " ").replace('Z', " UTC");
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let when = move |at: &str| written_time(at, locale);
     match (last_change, updated_at) {
         (Some(change), _) => {
             let history = change.history.clone();
             view! {
                 <p class="muted last-change">
-                    "Last changed by " <strong>{change.actor.clone()}</strong> " at " {when(&change.at)}
+                    {t!(i18n, last_change.by)} <strong>{change.actor.clone()}</strong> {t!(i18n, last_change.at)} {when(&change.at)}
                     <ForRole role=Role::Admin>
-                        " · " <a href=history.clone()>"History"</a>
+                        " · " <a href=history.clone()>{t!(i18n, last_change.history)}</a>
                     </ForRole>
                 </p>
             }
             .into_any()
         }
-        (None, Some(at)) => view! { <p class="muted">"Last updated " {when(&at)}</p> }.into_any(),
+        (None, Some(at)) => {
+            view! { <p class="muted">{t!(i18n, last_change.updated)} {when(&at)}</p> }.into_any()
+        }
         (None, None) => ().into_any(),
     }
 }

@@ -2,12 +2,17 @@
 
 use crate::api::auth::{current_user, Logout};
 use crate::api::sandboxes::SwitchSandbox;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::{routes, Role};
+use crate::ui::components::labels::role_label;
+use crate::ui::components::language_switcher::LanguageSwitcher;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::{Outlet, A};
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
+    let i18n = use_i18n();
     let user = Resource::new(|| (), |_| current_user());
     provide_context(TopBar(user));
     let logout = ServerAction::<Logout>::new();
@@ -28,44 +33,44 @@ pub fn AdminLayout() -> impl IntoView {
             <aside class="sidebar">
                 <a class="brand" href=routes::WEBHOOKS>
                     <span class="brand-mark" aria-hidden="true">"FW"</span>
-                    "Feedback Webhooks"
+                    {t!(i18n, app.name)}
                 </a>
-                <nav aria-label="Main">
-                    <p class="nav-section">"Journeys"</p>
+                <nav aria-label=t_string!(i18n, nav.main)>
+                    <p class="nav-section">{t!(i18n, nav.journeys)}</p>
                     <ul>
                         <li>
-                            <A href=routes::CAMPAIGNS>"Campaigns"</A>
+                            <A href=routes::CAMPAIGNS>{t!(i18n, nav.campaigns)}</A>
                         </li>
                     </ul>
-                    <p class="nav-section">"Administration"</p>
-                    <p class="nav-group">"Channels"</p>
+                    <p class="nav-section">{t!(i18n, nav.administration)}</p>
+                    <p class="nav-group">{t!(i18n, nav.channels)}</p>
                     <ul>
                         <li>
-                            <A href=routes::WEBHOOKS>"Feedback webhook settings"</A>
+                            <A href=routes::WEBHOOKS>{t!(i18n, nav.webhook_settings)}</A>
                         </li>
                         <li>
-                            <A href=routes::DELIVERIES>"Delivery history"</A>
+                            <A href=routes::DELIVERIES>{t!(i18n, nav.delivery_history)}</A>
                         </li>
                     </ul>
-                    <p class="nav-group">"Access"</p>
+                    <p class="nav-group">{t!(i18n, nav.access)}</p>
                     <ul>
                         <li>
-                            <A href=routes::SANDBOXES>"Sandboxes"</A>
+                            <A href=routes::SANDBOXES>{t!(i18n, nav.sandboxes)}</A>
                         </li>
                         <ForRole role=Role::Admin>
                             <li>
-                                <A href=routes::CREDENTIALS>"API credentials"</A>
+                                <A href=routes::CREDENTIALS>{t!(i18n, nav.api_credentials)}</A>
                             </li>
                         </ForRole>
                         <li>
-                            <A href=routes::API_REFERENCE>"API reference"</A>
+                            <A href=routes::API_REFERENCE>{t!(i18n, nav.api_reference)}</A>
                         </li>
                         <ForRole role=Role::Admin>
                             <li>
-                                <A href=routes::USERS>"Users"</A>
+                                <A href=routes::USERS>{t!(i18n, nav.users)}</A>
                             </li>
                             <li>
-                                <A href=routes::AUDIT_LOG>"Audit log"</A>
+                                <A href=routes::AUDIT_LOG>{t!(i18n, nav.audit_log)}</A>
                             </li>
                         </ForRole>
                     </ul>
@@ -80,7 +85,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     <label for="sandbox-select">
                                         <span class="muted">{user.ims_org}</span>
                                         " / "
-                                        <span class="visually-hidden">"Sandbox"</span>
+                                        <span class="visually-hidden">{t!(i18n, topbar.sandbox)}</span>
                                     </label>
                                     <select id="sandbox-select" name="id" on:change=move |ev| {
                                         switch.dispatch(SwitchSandbox { id: event_target_value(&ev) });
@@ -89,17 +94,18 @@ pub fn AdminLayout() -> impl IntoView {
                                             <option value=id.clone() selected=*id == user.sandbox_id>{name.clone()}</option>
                                         }).collect_view()}
                                     </select>
-                                    <noscript><button type="submit" class="link-button">"Switch"</button></noscript>
+                                    <noscript><button type="submit" class="link-button">{t!(i18n, topbar.switch)}</button></noscript>
                                 </ActionForm>
-                                <a class="account" href=routes::ACCOUNT title="Your password and sessions">
+                                <a class="account" href=routes::ACCOUNT title=t_string!(i18n, topbar.account_hint)>
                                     {user.email}
-                                    <span class="role">{user.role.as_str()}</span>
+                                    <span class="role">{role_label(user.role)}</span>
                                 </a>
                             })
                         })}
                     </Transition>
+                    <LanguageSwitcher/>
                     <ActionForm action=logout attr:class="logout">
-                        <button type="submit" class="link-button">"Log out"</button>
+                        <button type="submit" class="link-button">{t!(i18n, topbar.log_out)}</button>
                     </ActionForm>
                 </header>
                 <main class="content">
@@ -141,34 +147,92 @@ pub fn ForRole(role: Role, children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// Administration / Channels / Feedback webhook settings / <page>.
-#[component]
-pub fn Breadcrumb(#[prop(optional)] current: Option<String>) -> impl IntoView {
-    match current {
-        Some(current) => view! {
-            <Crumbs parents=&["Administration", "Channels"] section=("Feedback webhook settings", routes::WEBHOOKS) current/>
+/// The sections of the navigation a page belongs to, as its breadcrumb names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Section {
+    WebhookSettings,
+    DeliveryHistory,
+    Campaigns,
+    Sandboxes,
+    ApiCredentials,
+    ApiReference,
+    Users,
+    AuditLog,
+    Account,
+}
+
+impl Section {
+    /// The groups above the section, its name and its address.
+    fn crumbs(self) -> (Vec<&'static str>, &'static str, &'static str) {
+        let i18n = use_i18n();
+        let channels = || {
+            vec![
+                t_string!(i18n, nav.administration),
+                t_string!(i18n, nav.channels),
+            ]
+        };
+        let access = || {
+            vec![
+                t_string!(i18n, nav.administration),
+                t_string!(i18n, nav.access),
+            ]
+        };
+        match self {
+            Section::WebhookSettings => (
+                channels(),
+                t_string!(i18n, nav.webhook_settings),
+                routes::WEBHOOKS,
+            ),
+            Section::DeliveryHistory => (
+                channels(),
+                t_string!(i18n, nav.delivery_history),
+                routes::DELIVERIES,
+            ),
+            Section::Campaigns => (
+                vec![t_string!(i18n, nav.journeys)],
+                t_string!(i18n, nav.campaigns),
+                routes::CAMPAIGNS,
+            ),
+            Section::Sandboxes => (access(), t_string!(i18n, nav.sandboxes), routes::SANDBOXES),
+            Section::ApiCredentials => (
+                access(),
+                t_string!(i18n, nav.api_credentials),
+                routes::CREDENTIALS,
+            ),
+            Section::ApiReference => (
+                access(),
+                t_string!(i18n, nav.api_reference),
+                routes::API_REFERENCE,
+            ),
+            Section::Users => (access(), t_string!(i18n, nav.users), routes::USERS),
+            Section::AuditLog => (access(), t_string!(i18n, nav.audit_log), routes::AUDIT_LOG),
+            Section::Account => (Vec::new(), t_string!(i18n, nav.account), routes::ACCOUNT),
         }
-        .into_any(),
-        None => view! {
-            <Crumbs parents=&["Administration", "Channels"] section=("Feedback webhook settings", routes::WEBHOOKS)/>
-        }
-        .into_any(),
     }
 }
 
-/// `parents` / `section` (a link when a `current` page follows) / `current`.
+/// Administration / Channels / Feedback webhook settings / <page>.
 #[component]
-pub fn Crumbs(
-    parents: &'static [&'static str],
-    section: (&'static str, &'static str),
-    #[prop(optional, into)] current: Option<String>,
-) -> impl IntoView {
-    let (label, href) = section;
+pub fn Breadcrumb(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
+    match current {
+        Some(current) => view! { <Crumbs section=Section::WebhookSettings current/> }.into_any(),
+        None => view! { <Crumbs section=Section::WebhookSettings/> }.into_any(),
+    }
+}
+
+/// The groups above `section` / `section` (a link when a `current` page follows) / `current`.
+#[component]
+pub fn Crumbs(section: Section, #[prop(optional, into)] current: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let (parents, label, href) = section.crumbs();
     let on_section = current.is_none();
+    // The browser tab says where one is: the page, else its section.
+    let page = current.clone().unwrap_or_else(|| label.to_string());
     view! {
-        <nav class="breadcrumb" aria-label="Breadcrumb">
+        <Title text=t_string!(i18n, app.title, page).to_string()/>
+        <nav class="breadcrumb" aria-label=t_string!(i18n, nav.breadcrumb)>
             <ol>
-                {parents.iter().map(|parent| view! { <li>{*parent}</li> }).collect_view()}
+                {parents.into_iter().map(|parent| view! { <li>{parent}</li> }).collect_view()}
                 <li>
                     {if on_section {
                         view! { <span aria-current="page">{label}</span> }.into_any()
@@ -185,14 +249,17 @@ pub fn Crumbs(
 /// The centred card of the pages seen before signing in.
 #[component]
 pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <main class="centered">
             <div class="card login">
+                <LanguageSwitcher/>
                 <p class="brand-line">
                     <span class="brand-mark" aria-hidden="true">"FW"</span>
-                    "Feedback Webhooks"
+                    {t!(i18n, app.name)}
                 </p>
                 <h1>{title}</h1>
+                <Title text=t_string!(i18n, app.title, page = title).to_string()/>
                 {children()}
             </div>
         </main>

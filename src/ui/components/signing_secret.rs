@@ -1,7 +1,10 @@
 //! The Standard Webhooks signing secret of a webhook: generate, rotate, remove; shown once.
 
 use crate::api::webhooks::{RemoveSigningSecret, RotateSigningSecret};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::SigningSecretInfo;
+use crate::ui::components::problem::problem;
+use crate::ui::components::time::written_time;
 use leptos::prelude::*;
 
 #[component]
@@ -23,7 +26,7 @@ pub fn SigningSecretPanel(
             shown.set(Some(new.secret));
             error.set(None);
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     Effect::new(move |_| match remove.value().get() {
@@ -32,36 +35,38 @@ pub fn SigningSecretPanel(
             shown.set(None);
             error.set(None);
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     let has_secret = move || info.with(Option::is_some);
     let webhook_id = StoredValue::new(webhook_id);
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     view! {
         <section class="form-section signing" aria-labelledby="section-signing">
-            <h2 id="section-signing">"Signing secret"</h2>
+            <h2 id="section-signing">{t!(i18n, signing.title)}</h2>
             <p class="hint">
-                "With a signing secret, every request carries Standard Webhooks headers ("
+                {t!(i18n, signing.intro_before)}
                 <code>"webhook-id"</code> ", " <code>"webhook-timestamp"</code> ", "
                 <code>"webhook-signature"</code>
-                ") so your endpoint can check that it came from us. After a rotation the previous secret also signs for 24 hours."
+                {t!(i18n, signing.intro_after)}
             </p>
             {move || match info.get() {
                 Some(current) => view! {
                     <p class="secret-set">
-                        <span class="badge">"Set"</span>
-                        " fingerprint "
+                        <span class="badge">{t!(i18n, signing.set)}</span>
+                        {t!(i18n, signing.fingerprint)}
                         <code>{current.fingerprint}</code>
                     </p>
                     {current.previous_valid_until.map(|until| view! {
-                        <p class="hint">{format!("The previous secret also signs until {}.", until.replace('T', " ").replace('Z', " UTC"))}</p>
+                        <p class="hint">{t_string!(i18n, signing.previous_until, until = written_time(&until, locale)).to_string()}</p>
                     })}
                 }.into_any(),
-                None => view! { <p class="muted">"No signing secret: requests are not signed."</p> }.into_any(),
+                None => view! { <p class="muted">{t!(i18n, signing.none)}</p> }.into_any(),
             }}
             {move || shown.get().map(|secret| view! {
                 <div class="secret-once" role="status">
-                    <p><strong>"Copy this secret now: it is not shown again."</strong></p>
+                    <p><strong>{t!(i18n, signing.copy_now)}</strong></p>
                     <code class="secret-value">{secret}</code>
                 </div>
             })}
@@ -71,13 +76,13 @@ pub fn SigningSecretPanel(
                     <ActionForm action=rotate>
                         <input type="hidden" name="id" value=webhook_id.get_value()/>
                         <button type="submit" class="secondary">
-                            {move || if has_secret() { "Rotate signing secret" } else { "Generate signing secret" }}
+                            {move || if has_secret() { t_string!(i18n, signing.rotate) } else { t_string!(i18n, signing.generate) }}
                         </button>
                     </ActionForm>
                     <Show when=has_secret>
                         <ActionForm action=remove>
                             <input type="hidden" name="id" value=webhook_id.get_value()/>
-                            <button type="submit" class="danger-outline">"Remove signing secret"</button>
+                            <button type="submit" class="danger-outline">{t!(i18n, signing.remove)}</button>
                         </ActionForm>
                     </Show>
                 </div>

@@ -1,7 +1,9 @@
-//! "Send test event": a sample payload sent to the saved webhook now, the answer shown inline.
+//! t_string!(i18n, test_event.send): a sample payload sent to the saved webhook now, the answer shown inline.
 
 use crate::api::webhooks::SendTestEvent;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::TestEventResult;
+use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
 #[component]
@@ -15,25 +17,26 @@ pub fn TestEventPanel(
     let result = RwSignal::new(initial.map(Ok::<_, String>));
     Effect::new(move |_| match send.value().get() {
         Some(Ok(answer)) => result.set(Some(Ok(answer))),
-        Some(Err(error)) => result.set(Some(Err(error.to_string()))),
+        Some(Err(error)) => result.set(Some(Err(problem(&error)))),
         None => {}
     });
     let pending = send.pending();
     let webhook_id = StoredValue::new(webhook_id);
+    let i18n = use_i18n();
     view! {
         <section class="form-section test-event" aria-labelledby="section-test">
-            <h2 id="section-test">"Test"</h2>
+            <h2 id="section-test">{t!(i18n, test_event.title)}</h2>
             <p class="hint">
-                "Sends a sample " <code>"delivered"</code> " event (its " <code>"requestId"</code>
-                " starts with " <code>"test-"</code>
-                ") to the saved URL now, signed and authenticated like real deliveries. Nothing is retried or stored."
+                {t!(i18n, test_event.intro_1)} <code>"delivered"</code> {t!(i18n, test_event.intro_2)} <code>"requestId"</code>
+                {t!(i18n, test_event.intro_3)} <code>"test-"</code>
+                {t!(i18n, test_event.intro_4)}
             </p>
             <Show when=move || can_edit>
                 <div class="actions left">
                     <ActionForm action=send>
                         <input type="hidden" name="id" value=webhook_id.get_value()/>
                         <button type="submit" class="secondary" disabled=move || pending.get()>
-                            {move || if pending.get() { "Sending…" } else { "Send test event" }}
+                            {move || if pending.get() { t_string!(i18n, test_event.sending) } else { t_string!(i18n, test_event.send) }}
                         </button>
                     </ActionForm>
                 </div>
@@ -50,10 +53,13 @@ pub fn TestEventPanel(
 
 #[component]
 fn TestEventAnswer(answer: TestEventResult) -> impl IntoView {
+    let i18n = use_i18n();
+    let duration =
+        crate::i18n::format::integer(answer.duration_ms as i64, i18n.get_locale_untracked());
     let outcome = match (&answer.status, &answer.error_code) {
         (_, Some(code)) => code.clone(),
         (Some(status), None) => format!("HTTP {status}"),
-        (None, None) => "No answer".to_string(),
+        (None, None) => t_string!(i18n, test_event.no_answer).to_string(),
     };
     let class = if answer.success {
         "test-result success"
@@ -63,15 +69,15 @@ fn TestEventAnswer(answer: TestEventResult) -> impl IntoView {
     view! {
         <div class=class role="status">
             <p class="test-summary">
-                <span class="badge">{if answer.success { "Delivered" } else { "Failed" }}</span>
+                <span class="badge">{if answer.success { t_string!(i18n, test_event.delivered) } else { t_string!(i18n, test_event.failed) }}</span>
                 " "
                 <strong class="test-outcome">{outcome}</strong>
-                " in " {answer.duration_ms} " ms · " <code>{answer.request_id}</code>
+                {t_string!(i18n, test_event.took, duration).to_string()} <code>{answer.request_id}</code>
             </p>
             <p class="hint">{answer.explanation}</p>
             {(!answer.body_excerpt.is_empty()).then(|| view! {
                 <details open>
-                    <summary>"Response body"</summary>
+                    <summary>{t!(i18n, test_event.body)}</summary>
                     <pre class="excerpt">{answer.body_excerpt}</pre>
                 </details>
             })}

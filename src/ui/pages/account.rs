@@ -1,20 +1,23 @@
 //! Your account: change your password (your other sessions end), see your sessions and end them.
 
 use crate::api::users::{my_sessions, ChangeMyPassword, EndMyOtherSessions, EndMySession};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::routes;
 use crate::model::user::{PasswordOutcome, SessionItem};
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::layout::{Crumbs, Section};
+use crate::ui::components::problem::{plain_post_problem, problem};
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&[] section=("Your account", routes::ACCOUNT)/>
+        <Crumbs section=Section::Account/>
         <div class="page-head">
             <div>
-                <h1>"Your account"</h1>
+                <h1>{t!(i18n, account.title)}</h1>
             </div>
         </div>
         <PasswordChange/>
@@ -26,7 +29,13 @@ pub fn AccountPage() -> impl IntoView {
 fn PasswordChange() -> impl IntoView {
     let query = use_query_map();
     let plain_changed = query.read_untracked().get("changed").is_some();
-    let plain_error = StoredValue::new(query.read_untracked().get("error"));
+    let locale = use_i18n().get_locale_untracked();
+    let plain_error = StoredValue::new(plain_post_problem(
+        query.read_untracked().get("error"),
+        locale,
+    ));
+    let i18n = use_i18n();
+    let changed = t_string!(i18n, account.changed);
     let change = ServerAction::<ChangeMyPassword>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -38,50 +47,51 @@ fn PasswordChange() -> impl IntoView {
     });
     let field_error = move |field: &'static str| {
         move || match change.value().get() {
-            Some(Ok(PasswordOutcome::Invalid { errors })) => errors.get(field).cloned(),
+            Some(Ok(PasswordOutcome::Invalid { errors })) => errors
+                .get(field)
+                .map(|m| crate::i18n::messages::text(m, locale)),
             _ => None,
         }
     };
     let banner = move || match change.value().get() {
-        Some(Ok(PasswordOutcome::Changed)) => Some((true, CHANGED.to_string())),
-        Some(Err(error)) => Some((false, error.to_string())),
+        Some(Ok(PasswordOutcome::Changed)) => Some((true, changed.to_string())),
+        Some(Err(error)) => Some((false, problem(&error))),
         Some(Ok(PasswordOutcome::Invalid { .. })) => None,
-        None if plain_changed => Some((true, CHANGED.to_string())),
+        None if plain_changed => Some((true, changed.to_string())),
         None => plain_error.get_value().map(|e| (false, e)),
     };
     view! {
         <section class="form-section" aria-labelledby="section-password">
-            <h2 id="section-password">"Password"</h2>
+            <h2 id="section-password">{t!(i18n, account.password)}</h2>
             {move || banner().map(|(ok, text)| view! {
                 <p class=if ok { "banner success" } else { "banner error" } role="status">{text}</p>
             })}
             <ActionForm action=change node_ref=form attr:class="password-form">
                 <div class="field">
-                    <label for="current-password">"Current password"</label>
+                    <label for="current-password">{t!(i18n, account.current)}</label>
                     <input id="current-password" type="password" name="current_password" autocomplete="current-password" required/>
                     <p class="field-error">{field_error("current_password")}</p>
                 </div>
                 <div class="field">
-                    <label for="new-password">"New password"</label>
+                    <label for="new-password">{t!(i18n, account.new_password)}</label>
                     <input id="new-password" type="password" name="password" autocomplete="new-password" required/>
-                    <p class="hint">"At least 12 characters; not your email, not a common password."</p>
+                    <p class="hint">{t!(i18n, account.hint)}</p>
                     <p class="field-error">{field_error("password")}</p>
                 </div>
                 <div class="field">
-                    <label for="new-password-confirm">"Confirm new password"</label>
+                    <label for="new-password-confirm">{t!(i18n, account.confirm)}</label>
                     <input id="new-password-confirm" type="password" name="password_confirm" autocomplete="new-password" required/>
                     <p class="field-error">{field_error("password_confirm")}</p>
                 </div>
-                <button type="submit" class="primary" disabled=move || change.pending().get()>"Change password"</button>
+                <button type="submit" class="primary" disabled=move || change.pending().get()>{t!(i18n, account.change)}</button>
             </ActionForm>
         </section>
     }
 }
 
-const CHANGED: &str = "Your password is changed. Your other sessions have ended.";
-
 #[component]
 fn Sessions() -> impl IntoView {
+    let i18n = use_i18n();
     let end_one = ServerAction::<EndMySession>::new();
     let end_others = ServerAction::<EndMyOtherSessions>::new();
     let sessions = Resource::new(
@@ -100,14 +110,14 @@ fn Sessions() -> impl IntoView {
             .get()
             .and_then(Result::err)
             .or_else(|| end_others.value().get().and_then(Result::err))
-            .map(|e| e.to_string())
+            .map(|e| problem(&e))
     };
     view! {
         <section class="form-section" aria-labelledby="section-sessions">
-            <h2 id="section-sessions">"Sessions"</h2>
-            <p class="muted">"Where you are signed in. End a session you do not recognise, then change your password."</p>
+            <h2 id="section-sessions">{t!(i18n, account.sessions)}</h2>
+            <p class="muted">{t!(i18n, account.sessions_intro)}</p>
             {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
-            <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{t!(i18n, account.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(items) => view! {
@@ -115,11 +125,11 @@ fn Sessions() -> impl IntoView {
                                 <table class="webhooks sessions">
                                     <thead>
                                         <tr>
-                                            <th scope="col">"Browser"</th>
-                                            <th scope="col">"Address"</th>
-                                            <th scope="col">"Signed in"</th>
-                                            <th scope="col">"Last seen"</th>
-                                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                            <th scope="col">{t!(i18n, account.browser)}</th>
+                                            <th scope="col">{t!(i18n, account.address)}</th>
+                                            <th scope="col">{t!(i18n, account.signed_in)}</th>
+                                            <th scope="col">{t!(i18n, account.last_seen)}</th>
+                                            <th scope="col"><span class="visually-hidden">{t!(i18n, account.actions)}</span></th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -128,12 +138,12 @@ fn Sessions() -> impl IntoView {
                                 </table>
                             </div>
                         }.into_any(),
-                        Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                     }
                 })}
             </Transition>
             <ActionForm action=end_others>
-                <button type="submit" class="danger-outline">"End all other sessions"</button>
+                <button type="submit" class="danger-outline">{t!(i18n, account.end_others)}</button>
             </ActionForm>
         </section>
     }
@@ -141,6 +151,8 @@ fn Sessions() -> impl IntoView {
 
 #[component]
 fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl IntoView {
+    let i18n = use_i18n();
+    let confirm_sign_out = t_string!(i18n, account.confirm_sign_out);
     let current = item.current;
     let time = |at: Option<String>| match at {
         Some(at) => view! { <Timestamp at/> }.into_any(),
@@ -148,21 +160,21 @@ fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl In
     };
     view! {
         <tr>
-            <td data-label="Browser">
-                {item.agent.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| "Unknown".into())}
-                {current.then(|| view! { " " <span class="chip">"this session"</span> })}
+            <td data-label=t_string!(i18n, account.browser)>
+                {item.agent.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| t_string!(i18n, account.unknown).to_string())}
+                {current.then(|| view! { " " <span class="chip">{t!(i18n, account.this_session)}</span> })}
             </td>
-            <td data-label="Address"><code>{item.address.clone().unwrap_or_default()}</code></td>
-            <td data-label="Signed in" class="nowrap">{time(item.signed_in_at.clone())}</td>
-            <td data-label="Last seen" class="nowrap">{time(item.last_seen_at.clone())}</td>
+            <td data-label=t_string!(i18n, account.address)><code>{item.address.clone().unwrap_or_default()}</code></td>
+            <td data-label=t_string!(i18n, account.signed_in) class="nowrap">{time(item.signed_in_at.clone())}</td>
+            <td data-label=t_string!(i18n, account.last_seen) class="nowrap">{time(item.last_seen_at.clone())}</td>
             <td class="row-actions">
                 <ActionForm action=end_one>
                     <input type="hidden" name="handle" value=item.handle.clone()/>
                     <button type="submit" class="danger-outline small" on:click=move |ev| {
-                        if current && !window().confirm_with_message("End this session? You are signed out.").unwrap_or(false) {
+                        if current && !window().confirm_with_message(confirm_sign_out).unwrap_or(false) {
                             ev.prevent_default();
                         }
-                    }>{if current { "Sign out" } else { "End" }}</button>
+                    }>{if current { t_string!(i18n, account.sign_out) } else { t_string!(i18n, account.end) }}</button>
                 </ActionForm>
             </td>
         </tr>

@@ -3,22 +3,27 @@
 //! and the same entries as CSV or JSON Lines.
 
 use crate::api::audit::list_audit;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::audit::{ActorKind, AuditEntry, AuditPage, AuditQuery};
 use crate::model::routes;
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::layout::{Crumbs, Section};
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The kinds of objects the log names, for the filter.
-const OBJECT_KINDS: [(&str, &str); 6] = [
-    ("user", "Users"),
-    ("webhook", "Webhooks"),
-    ("campaign", "Campaigns"),
-    ("credential", "API credentials"),
-    ("sandbox", "Sandboxes"),
-    ("delivery", "Deliveries"),
-];
+/// The kinds of objects the log names, for the filter, with their names in the page's language.
+fn object_kinds() -> [(&'static str, &'static str); 6] {
+    let i18n = use_i18n();
+    [
+        ("user", t_string!(i18n, audit.kind_user)),
+        ("webhook", t_string!(i18n, audit.kind_webhook)),
+        ("campaign", t_string!(i18n, audit.kind_campaign)),
+        ("credential", t_string!(i18n, audit.kind_credential)),
+        ("sandbox", t_string!(i18n, audit.kind_sandbox)),
+        ("delivery", t_string!(i18n, audit.kind_delivery)),
+    ]
+}
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
@@ -37,21 +42,22 @@ pub fn AuditLogPage() -> impl IntoView {
         .cleaned()
     });
     let page = Resource::new(move || query.get(), |query| list_audit(Some(query)));
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Administration", "Access"] section=("Audit log", routes::AUDIT_LOG)/>
+        <Crumbs section=Section::AuditLog/>
         <div class="page-head">
             <div>
-                <h1>"Audit log"</h1>
-                <p class="muted">"Every change, by whom, when and from where, with what it changed. Secrets are only said to have changed. Entries cannot be edited or deleted."</p>
+                <h1>{t!(i18n, audit.title)}</h1>
+                <p class="muted">{t!(i18n, audit.intro)}</p>
             </div>
         </div>
         {move || view! { <Filters query=query.get()/> }}
-        <Transition fallback=|| view! { <p class="loading">"Loading the audit log…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, audit.loading)}</p> }>
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
                 match page.await {
                     Ok(page) => view! { <Entries page query/> }.into_any(),
-                    Err(error) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -60,7 +66,8 @@ pub fn AuditLogPage() -> impl IntoView {
 
 #[component]
 fn Filters(query: AuditQuery) -> impl IntoView {
-    let kinds: Vec<_> = OBJECT_KINDS
+    let i18n = use_i18n();
+    let kinds: Vec<_> = object_kinds()
         .iter()
         .map(|(value, label)| {
             let selected = query.object_kind.as_deref() == Some(*value);
@@ -77,38 +84,38 @@ fn Filters(query: AuditQuery) -> impl IntoView {
         format!("{}?format={format}{filters}", routes::AUDIT_LOG_EXPORT)
     };
     view! {
-        <form class="filters" method="get" action=routes::AUDIT_LOG role="search" aria-label="Filter the audit log">
+        <form class="filters" method="get" action=routes::AUDIT_LOG role="search" aria-label=t_string!(i18n, audit.filter)>
             <label class="filter">
-                <span>"Who"</span>
+                <span>{t!(i18n, audit.who)}</span>
                 <input type="search" name="actor" value=query.actor.clone().unwrap_or_default()
-                    placeholder="email or credential name" autocomplete="off"/>
+                    placeholder=t_string!(i18n, audit.who_placeholder) autocomplete="off"/>
             </label>
             <label class="filter">
-                <span>"Object kind"</span>
-                <select name="object_kind"><option value="">"All"</option>{kinds}</select>
+                <span>{t!(i18n, audit.object_kind)}</span>
+                <select name="object_kind"><option value="">{t!(i18n, audit.all)}</option>{kinds}</select>
             </label>
             <label class="filter">
-                <span>"Object id"</span>
+                <span>{t!(i18n, audit.object_id)}</span>
                 <input type="search" name="object_id" value=query.object_id.clone().unwrap_or_default() autocomplete="off"/>
             </label>
             <label class="filter">
-                <span>"Action"</span>
+                <span>{t!(i18n, audit.action)}</span>
                 <input type="search" name="action" value=query.action.clone().unwrap_or_default()
-                    placeholder="e.g. user.invited" autocomplete="off"/>
+                    placeholder=t_string!(i18n, audit.action_placeholder) autocomplete="off"/>
             </label>
             <label class="filter">
-                <span>"From (UTC)"</span>
+                <span>{t!(i18n, audit.from)}</span>
                 <input type="datetime-local" name="from" value=query.from.clone().unwrap_or_default()/>
             </label>
             <label class="filter">
-                <span>"To (UTC)"</span>
+                <span>{t!(i18n, audit.to)}</span>
                 <input type="datetime-local" name="to" value=query.to.clone().unwrap_or_default()/>
             </label>
             <div class="filter-actions">
-                <button type="submit" class="primary small">"Apply"</button>
-                <a class="button secondary small" href=routes::AUDIT_LOG>"Clear"</a>
-                <a class="button secondary small" href=export("csv") download>"Export CSV"</a>
-                <a class="button secondary small" href=export("jsonl") download>"Export JSON Lines"</a>
+                <button type="submit" class="primary small">{t!(i18n, audit.apply)}</button>
+                <a class="button secondary small" href=routes::AUDIT_LOG>{t!(i18n, audit.clear)}</a>
+                <a class="button secondary small" href=export("csv") download>{t!(i18n, audit.export_csv)}</a>
+                <a class="button secondary small" href=export("jsonl") download>{t!(i18n, audit.export_jsonl)}</a>
             </div>
         </form>
     }
@@ -116,8 +123,9 @@ fn Filters(query: AuditQuery) -> impl IntoView {
 
 #[component]
 fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
+    let i18n = use_i18n();
     if page.entries.is_empty() {
-        return view! { <p class="muted">"No entry matches these filters."</p> }.into_any();
+        return view! { <p class="muted">{t!(i18n, audit.no_entry)}</p> }.into_any();
     }
     let older = page.next.map(|before| {
         let filters = query.to_query_string();
@@ -129,10 +137,10 @@ fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
             <table class="webhooks audit">
                 <thead>
                     <tr>
-                        <th scope="col">"When"</th>
-                        <th scope="col">"Who"</th>
-                        <th scope="col">"What"</th>
-                        <th scope="col">"Changes"</th>
+                        <th scope="col">{t_string!(i18n, audit.when)}</th>
+                        <th scope="col">{t_string!(i18n, audit.who)}</th>
+                        <th scope="col">{t_string!(i18n, audit.what)}</th>
+                        <th scope="col">{t_string!(i18n, audit.changes)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -140,19 +148,25 @@ fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        {older.map(|href| view! { <p class="pager"><a class="button secondary" href=href>"Older entries"</a></p> })}
+        {older.map(|href| view! { <p class="pager"><a class="button secondary" href=href>{t!(i18n, audit.older)}</a></p> })}
     }
     .into_any()
 }
 
 #[component]
 fn EntryRow(entry: AuditEntry) -> impl IntoView {
+    let i18n = use_i18n();
     let kind = match entry.actor_kind {
         ActorKind::User => None,
-        ActorKind::Credential => Some("API credential"),
-        ActorKind::System => Some("system"),
-        ActorKind::Anonymous => Some("not signed in"),
+        ActorKind::Credential => Some(t_string!(i18n, audit.credential)),
+        ActorKind::System => Some(t_string!(i18n, audit.system)),
+        ActorKind::Anonymous => Some(t_string!(i18n, audit.anonymous)),
     };
+    let (changed, none, colon) = (
+        t_string!(i18n, audit.changed),
+        t_string!(i18n, audit.none),
+        t_string!(i18n, audit.colon),
+    );
     let object_link = entry.object_id.clone().map(|id| {
         format!(
             "{}?object_kind={}&object_id={}",
@@ -163,25 +177,25 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
     });
     view! {
         <tr>
-            <td data-label="When" class="nowrap"><Timestamp at=entry.at.clone()/></td>
-            <td data-label="Who">
+            <td data-label=t_string!(i18n, audit.when) class="nowrap"><Timestamp at=entry.at.clone()/></td>
+            <td data-label=t_string!(i18n, audit.who)>
                 {entry.actor.clone()}
                 {kind.map(|kind| view! { " " <span class="chip">{kind}</span> })}
                 {entry.address.clone().map(|address| view! { <span class="time-of-day">{address}</span> })}
             </td>
-            <td data-label="What">
+            <td data-label=t_string!(i18n, audit.what)>
                 <code class="action">{entry.action.clone()}</code>
                 <span class="object">
-                    <span class="muted">{entry.object_kind.clone()}": "</span>
+                    <span class="muted">{entry.object_kind.clone()}{colon}" "</span>
                     {match object_link {
-                        Some(href) => view! { <a href=href title="This object's history">{entry.object_name.clone()}</a> }.into_any(),
+                        Some(href) => view! { <a href=href title=t_string!(i18n, audit.object_history)>{entry.object_name.clone()}</a> }.into_any(),
                         None => view! { <span>{entry.object_name.clone()}</span> }.into_any(),
                     }}
                 </span>
             </td>
-            <td data-label="Changes">
+            <td data-label=t_string!(i18n, audit.changes)>
                 <ul class="changes">
-                    {entry.changes.iter().map(|change| view! { <li>{change.describe()}</li> }).collect_view()}
+                    {entry.changes.iter().map(|change| view! { <li>{change.describe_in(changed, none, colon)}</li> }).collect_view()}
                 </ul>
             </td>
         </tr>

@@ -1,10 +1,13 @@
 //! Executions of a campaign: per requestId, its recipients and each message's feedback events.
 
 use crate::api::deliveries::list_executions;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::history::{ExecutionPage, ExecutionView, MessageView};
 use crate::model::routes;
 use crate::ui::components::delivery_state::StateBadge;
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::labels::event_label;
+use crate::ui::components::layout::{Crumbs, Section};
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -22,18 +25,19 @@ pub fn CampaignExecutionsPage() -> impl IntoView {
         },
         |(id, before)| list_executions(id, before),
     );
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Journeys"] section=("Campaigns", routes::CAMPAIGNS) current="Executions"/>
-        <Transition fallback=|| view! { <p class="loading">"Loading executions…"</p> }>
+        <Crumbs section=Section::Campaigns current=t_string!(i18n, executions.title)/>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, executions.loading)}</p> }>
             {move || Suspend::new(async move {
                 let id = params.read_untracked().get("id").unwrap_or_default();
                 let paged = query.read_untracked().get("before").is_some();
                 match page.await {
                     Ok(page) => view! { <Executions page id paged/> }.into_any(),
                     Err(error) => view! {
-                        <h1>"Executions"</h1>
-                        <p class="banner error" role="alert">{error.to_string()}</p>
-                        <a class="button secondary" href=routes::CAMPAIGNS>"Back to campaigns"</a>
+                        <h1>{t_string!(i18n, executions.title)}</h1>
+                        <p class="banner error" role="alert">{problem(&error)}</p>
+                        <a class="button secondary" href=routes::CAMPAIGNS>{t!(i18n, executions.back)}</a>
                     }.into_any(),
                 }
             })}
@@ -43,6 +47,7 @@ pub fn CampaignExecutionsPage() -> impl IntoView {
 
 #[component]
 fn Executions(page: ExecutionPage, id: String, paged: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let base = routes::campaign_executions(&id);
     let older = page
         .older
@@ -52,30 +57,31 @@ fn Executions(page: ExecutionPage, id: String, paged: bool) -> impl IntoView {
     view! {
         <div class="page-head">
             <div>
-                <h1>"Executions of “" {page.campaign_name.clone()} "”"</h1>
-                <p class="muted">"Each call of the execution API, newest first: its recipients and the feedback events of each message, with their deliveries."</p>
+                <h1>{t!(i18n, executions.of_before)} {page.campaign_name.clone()} {t!(i18n, executions.of_after)}</h1>
+                <p class="muted">{t!(i18n, executions.intro)}</p>
             </div>
-            <a class="button secondary" href=routes::campaign(&id)>"Campaign settings"</a>
+            <a class="button secondary" href=routes::campaign(&id)>{t!(i18n, executions.settings)}</a>
         </div>
         {if empty {
             view! {
                 <div class="empty-state">
-                    <h2>"No executions yet"</h2>
-                    <p>"Call " <code>"POST /im/executions/unitary"</code> " with this campaign's id while it is live."</p>
+                    <h2>{t!(i18n, executions.empty_title)}</h2>
+                    <p>{t!(i18n, executions.empty_call)} <code>"POST /im/executions/unitary"</code> {t!(i18n, executions.empty_while)}</p>
                 </div>
             }.into_any()
         } else {
             page.executions.into_iter().map(|execution| view! { <ExecutionCard execution/> }).collect_view().into_any()
         }}
-        <nav class="pager" aria-label="Pages">
-            {paged.then(|| view! { <a class="button secondary small" href=base.clone()>"← Newest"</a> })}
-            {older.map(|href| view! { <a class="button secondary small" href=href>"Older →"</a> })}
+        <nav class="pager" aria-label=t_string!(i18n, executions.pages)>
+            {paged.then(|| view! { <a class="button secondary small" href=base.clone()>{t!(i18n, executions.newest)}</a> })}
+            {older.map(|href| view! { <a class="button secondary small" href=href>{t!(i18n, executions.older)}</a> })}
         </nav>
     }
 }
 
 #[component]
 fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
+    let i18n = use_i18n();
     let search = format!(
         "{}?search={}",
         routes::DELIVERIES,
@@ -86,14 +92,14 @@ fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
             <div class="section-head">
                 <h2><code>{execution.request_id.clone()}</code></h2>
                 <span class="muted"><Timestamp at=execution.created_at.clone()/></span>
-                <a class="button secondary small" href=search>"Its deliveries"</a>
+                <a class="button secondary small" href=search>{t!(i18n, executions.deliveries)}</a>
             </div>
             <table class="messages">
                 <thead>
                     <tr>
-                        <th scope="col">"Recipient"</th>
+                        <th scope="col">{t_string!(i18n, executions.recipient)}</th>
                         <th scope="col">"messageExecutionID"</th>
-                        <th scope="col">"Feedback events"</th>
+                        <th scope="col">{t_string!(i18n, executions.events)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -106,15 +112,16 @@ fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
 
 #[component]
 fn MessageRow(message: MessageView) -> impl IntoView {
+    let i18n = use_i18n();
     let events = if message.events.is_empty() {
-        view! { <span class="muted">"None yet"</span> }.into_any()
+        view! { <span class="muted">{t!(i18n, executions.none_yet)}</span> }.into_any()
     } else {
         message
             .events
             .into_iter()
             .map(|event| {
                 let deliveries = if event.deliveries.is_empty() {
-                    view! { <span class="muted" title="No webhook receives this event">" · not delivered"</span> }.into_any()
+                    view! { <span class="muted" title=t_string!(i18n, executions.no_webhook)>{t!(i18n, executions.not_delivered)}</span> }.into_any()
                 } else {
                     event
                         .deliveries
@@ -127,7 +134,7 @@ fn MessageRow(message: MessageView) -> impl IntoView {
                 };
                 view! {
                     <li>
-                        <span class="chip">{event.event}</span>
+                        <span class="chip">{event_label(&event.event)}</span>
                         " " <Timestamp at=event.created_at/>
                         {deliveries}
                     </li>
@@ -138,9 +145,9 @@ fn MessageRow(message: MessageView) -> impl IntoView {
     };
     view! {
         <tr>
-            <td data-label="Recipient"><code>{message.recipient}</code> " " <span class="muted">{message.namespace}</span></td>
+            <td data-label=t_string!(i18n, executions.recipient)><code>{message.recipient}</code> " " <span class="muted">{message.namespace}</span></td>
             <td data-label="messageExecutionID"><code>{message.message_execution_id}</code></td>
-            <td data-label="Feedback events"><ul class="events">{events}</ul></td>
+            <td data-label=t_string!(i18n, executions.events)><ul class="events">{events}</ul></td>
         </tr>
     }
 }

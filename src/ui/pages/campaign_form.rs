@@ -1,19 +1,22 @@
 //! Create or edit a campaign: properties, message content, and the Audience section with the
-//! "Enable feedback webhook" switch.
+//! t_string!(i18n, campaign.enable_webhook) switch.
 
 use crate::api::campaigns::{load_campaign_editor, SaveCampaign};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::campaign::*;
 use crate::model::{checkbox, checked, routes, Channel};
 use crate::ui::components::field::{
-    error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
+    error_id, input_id, keep_focus, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
 use crate::ui::components::last_change::LastChanged;
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::layout::{Crumbs, Section};
+use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
 pub fn CampaignFormPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -21,14 +24,14 @@ pub fn CampaignFormPage() -> impl IntoView {
         |(id, draft)| load_campaign_editor(id, draft),
     );
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, campaign.loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <CampaignEditor data/> }.into_any(),
                     Err(error) => view! {
-                        <Crumbs parents=&["Journeys"] section=("Campaigns", routes::CAMPAIGNS) current="Campaign"/>
-                        <p class="banner error">{error.to_string()}</p>
-                        <a class="button secondary" href=routes::CAMPAIGNS>"Back to the list"</a>
+                        <Crumbs section=Section::Campaigns current=t_string!(i18n, campaign.title)/>
+                        <p class="banner error">{problem(&error)}</p>
+                        <a class="button secondary" href=routes::CAMPAIGNS>{t!(i18n, campaign.back_to_list)}</a>
                     }.into_any(),
                 }
             })}
@@ -38,6 +41,7 @@ pub fn CampaignFormPage() -> impl IntoView {
 
 #[component]
 fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
+    let i18n = use_i18n();
     let CampaignEditorData {
         form: initial,
         errors,
@@ -50,7 +54,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
     } = data;
     let id = initial.id.clone();
     let title = if id.is_empty() {
-        "Create campaign".to_string()
+        t_string!(i18n, campaign.new_title).to_string()
     } else {
         initial.name.clone()
     };
@@ -117,68 +121,68 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
     let has_offers = move || !offered().is_empty();
 
     view! {
-        <Crumbs parents=&["Journeys"] section=("Campaigns", routes::CAMPAIGNS) current=title.clone()/>
+        <Crumbs section=Section::Campaigns current=title.clone()/>
         <div class="page-head">
             <div>
                 <h1>{title}</h1>
                 <LastChanged last_change updated_at/>
             </div>
-            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>"Executions"</a> })}
+            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>{t!(i18n, campaign.executions)}</a> })}
         </div>
         {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
         <form class="webhook-form campaign-form" method="post" action="/api/campaigns/save" on:submit=on_submit novalidate>
             <input type="hidden" name="form[id]" value=id.clone()/>
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-properties">
-                    <h2 id="section-properties">"Properties"</h2>
-                    <TextInput form field="name" label="Campaign name" value=name required=true autocomplete="off"
-                        hint="Unique in this sandbox."/>
+                    <h2 id="section-properties">{t!(i18n, campaign.properties)}</h2>
+                    <TextInput form field="name" label=t_string!(i18n, campaign.name) value=name required=true autocomplete="off"
+                        hint=t_string!(i18n, campaign.name_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("channel").is_some() aria-describedby=error_id("channel")>
-                        <legend>"Channel"</legend>
+                        <legend>{t!(i18n, campaign.channel)}</legend>
                         <div class="radios">
-                            <Radio id="channel-email" name="form[channel]" option="email" label="Email" value=channel/>
-                            <Radio id="channel-sms" name="form[channel]" option="sms" label="SMS" value=channel/>
+                            <Radio id="channel-email" name="form[channel]" option="email" label=t_string!(i18n, webhook.email) value=channel/>
+                            <Radio id="channel-sms" name="form[channel]" option="sms" label=t_string!(i18n, webhook.sms) value=channel/>
                         </div>
                         <FieldError form field="channel".to_string()/>
                     </fieldset>
                     <fieldset class="field group" class:invalid=move || form.error("status").is_some() aria-describedby=error_id("status")>
-                        <legend>"Status"</legend>
+                        <legend>{t!(i18n, campaign.status)}</legend>
                         <div class="radios">
-                            <Radio id="status-draft" name="form[status]" option="draft" label="Draft" value=status/>
-                            <Radio id="status-live" name="form[status]" option="live" label="Live" value=status/>
-                            <Radio id="status-stopped" name="form[status]" option="stopped" label="Stopped" value=status/>
+                            <Radio id="status-draft" name="form[status]" option="draft" label=t_string!(i18n, campaigns.draft) value=status/>
+                            <Radio id="status-live" name="form[status]" option="live" label=t_string!(i18n, campaigns.live) value=status/>
+                            <Radio id="status-stopped" name="form[status]" option="stopped" label=t_string!(i18n, campaigns.stopped) value=status/>
                         </div>
-                        <p class="hint">"Only a live campaign can be executed through the API."</p>
+                        <p class="hint">{t!(i18n, campaign.live_hint)}</p>
                         <FieldError form field="status".to_string()/>
                     </fieldset>
                     {version_id.map(|version| view! {
-                        <p class="hint">"Campaign version " <code>{version}</code> " (changes whenever the content does)."</p>
+                        <p class="hint">{t!(i18n, campaign.version_before)} <code>{version}</code> {t!(i18n, campaign.version_after)}</p>
                     })}
                 </section>
 
                 <section class="form-section" aria-labelledby="section-content">
-                    <h2 id="section-content">"Message"</h2>
-                    <p class="hint">"Placeholders " <code>"{{context.name}}"</code> " and " <code>"{{profile.name}}"</code> " are filled from each recipient of the execution request."</p>
+                    <h2 id="section-content">{t!(i18n, campaign.message)}</h2>
+                    <p class="hint">{t!(i18n, campaign.placeholders_1)} <code>"{{context.name}}"</code> {t!(i18n, campaign.placeholders_2)} <code>"{{profile.name}}"</code> {t!(i18n, campaign.placeholders_3)}</p>
                     <Show when=is_email fallback=move || view! {
-                        <TextArea form field="sms_text" label=Signal::stored("SMS text".to_string()) value=sms_text rows=4 required=true
-                            hint=Signal::stored(format!("At most {SMS_MAX_CHARS} characters."))/>
+                        <TextArea form field="sms_text" label=Signal::stored(t_string!(i18n, campaign.sms_text).to_string()) value=sms_text rows=4 required=true
+                            hint=Signal::stored(t_string!(i18n, campaign.sms_hint, max = SMS_MAX_CHARS).to_string())/>
                     }>
-                        <TextInput form field="email_subject" label="Subject" value=email_subject required=true autocomplete="off"/>
-                        <TextArea form field="email_body" label=Signal::stored("Body".to_string()) value=email_body rows=8 required=true/>
+                        <TextInput form field="email_subject" label=t_string!(i18n, campaign.subject) value=email_subject required=true autocomplete="off"/>
+                        <TextArea form field="email_body" label=Signal::stored(t_string!(i18n, campaign.body).to_string()) value=email_body rows=8 required=true/>
                     </Show>
                 </section>
 
                 <section class="form-section" aria-labelledby="section-audience">
-                    <h2 id="section-audience">"Audience"</h2>
-                    {webhook_problem.map(|problem| view! { <p class="banner warning">"Feedback webhook: " {problem}</p> })}
+                    <h2 id="section-audience">{t!(i18n, campaign.audience)}</h2>
+                    {webhook_problem.map(|problem| view! { <p class="banner warning">{t!(i18n, campaign.webhook_problem)} {problem}</p> })}
                     <div class="field">
-                        <Check id="webhook-enabled" name="form[webhook_enabled]" label="Enable feedback webhook" value=webhook_enabled
+                        <Check id="webhook-enabled" name="form[webhook_enabled]" label=t_string!(i18n, campaign.enable_webhook) value=webhook_enabled
                             on_change=move || form.edited("webhook_id")/>
-                        <p class="hint">"Sends this campaign's delivery feedback (sent, delivered, bounce, error) to a feedback webhook."</p>
+                        <p class="hint">{t!(i18n, campaign.enable_hint)}</p>
                     </div>
                     <Show when=move || webhook_enabled.get()>
                         <div class="field" class:invalid=move || form.error("webhook_id").is_some()>
-                            <label for=input_id("webhook_id")>"Feedback webhook"</label>
+                            <label for=input_id("webhook_id")>{t!(i18n, campaign.webhook)}</label>
                             <select
                                 id=input_id("webhook_id")
                                 name="form[webhook_id]"
@@ -189,20 +193,20 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                                     form.edited("webhook_id");
                                 }
                             >
-                                <option value="" selected=move || webhook_id.get().is_empty()>"Choose a webhook"</option>
+                                <option value="" selected=move || webhook_id.get().is_empty()>{t!(i18n, campaign.choose)}</option>
                                 {move || offered().into_iter().map(|webhook| {
                                     let selected = webhook.id == webhook_id.get_untracked();
                                     let label = if webhook.enabled {
                                         webhook.name.clone()
                                     } else {
-                                        format!("{} (disabled)", webhook.name)
+                                        t_string!(i18n, campaign.disabled, name = webhook.name.clone()).to_string()
                                     };
                                     view! { <option value=webhook.id.clone() selected=selected>{label}</option> }
                                 }).collect_view()}
                             </select>
                             <Show when=move || !has_offers()>
-                                <p class="hint">"No webhook of this sandbox receives this channel. "
-                                    <a href=routes::NEW_WEBHOOK>"Create one"</a>"."</p>
+                                <p class="hint">{t!(i18n, campaign.no_webhook)}
+                                    <a href=routes::NEW_WEBHOOK>{t!(i18n, campaign.create_one)}</a>"."</p>
                             </Show>
                             <FieldError form field="webhook_id".to_string()/>
                         </div>
@@ -210,10 +214,11 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { "Cancel" } else { "Back" }}</a>
+                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { t_string!(i18n, campaign.cancel) } else { t_string!(i18n, campaign.back) }}</a>
                     {can_edit.then(|| view! {
-                        <button type="submit" class="primary" disabled=move || save.pending().get()>
-                            {move || if save.pending().get() { "Saving…" } else { "Submit" }}
+                        <button type="submit" class="primary" disabled=move || save.pending().get()
+                            on:mousedown=keep_focus>
+                            {move || if save.pending().get() { t_string!(i18n, campaign.saving) } else { t_string!(i18n, campaign.submit) }}
                         </button>
                     })}
                 </div>

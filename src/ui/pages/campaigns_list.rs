@@ -1,9 +1,12 @@
 //! Journeys / Campaigns: the sandbox's API-triggered transactional campaigns.
 
 use crate::api::campaigns::list_campaigns;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::campaign::{CampaignStatus, CampaignSummary};
 use crate::model::{routes, Role};
-use crate::ui::components::layout::{Crumbs, ForRole};
+use crate::ui::components::labels::{campaign_status_label, channel_label};
+use crate::ui::components::layout::{Crumbs, ForRole, Section};
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -12,28 +15,29 @@ use leptos_router::hooks::use_query_map;
 pub fn CampaignsPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_campaigns());
     let query = use_query_map();
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Journeys"] section=("Campaigns", routes::CAMPAIGNS)/>
+        <Crumbs section=Section::Campaigns/>
         <div class="page-head">
             <div>
-                <h1>"Campaigns"</h1>
-                <p class="muted">"API-triggered transactional campaigns: each call to the execution API sends one of them, and its feedback goes to the webhook activated in its Audience."</p>
+                <h1>{t!(i18n, campaigns.title)}</h1>
+                <p class="muted">{t!(i18n, campaigns.intro)}</p>
             </div>
             <ForRole role=Role::Editor>
-                <a class="button primary" href=routes::NEW_CAMPAIGN>"Create campaign"</a>
+                <a class="button primary" href=routes::NEW_CAMPAIGN>{t!(i18n, campaigns.create)}</a>
             </ForRole>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading campaigns…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, campaigns.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => {
                         let saved = query.read_untracked().get("saved");
                         let notice = saved
                             .and_then(|id| list.items.iter().find(|c| c.id == id))
-                            .map(|campaign| format!("Saved “{}”.", campaign.name));
+                            .map(|campaign| t_string!(i18n, campaigns.saved, name = campaign.name.clone()).to_string());
                         view! { <CampaignTable items=list.items can_edit=list.can_edit notice/> }.into_any()
                     }
-                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -46,13 +50,14 @@ fn CampaignTable(
     can_edit: bool,
     notice: Option<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     if items.is_empty() {
         return view! {
             <div class="empty-state">
-                <h2>"No campaigns yet"</h2>
-                <p>"Create an API-triggered transactional campaign, make it live, then call the execution API to send it."</p>
+                <h2>{t!(i18n, campaigns.empty_title)}</h2>
+                <p>{t!(i18n, campaigns.empty_text)}</p>
                 {can_edit.then(|| view! {
-                    <a class="button primary" href=routes::NEW_CAMPAIGN>"Create your first campaign"</a>
+                    <a class="button primary" href=routes::NEW_CAMPAIGN>{t!(i18n, campaigns.create_first)}</a>
                 })}
             </div>
         }
@@ -64,12 +69,12 @@ fn CampaignTable(
             <table class="webhooks campaigns">
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Channel"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Feedback webhook"</th>
-                        <th scope="col">"Last updated"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{t_string!(i18n, campaigns.name)}</th>
+                        <th scope="col">{t_string!(i18n, campaigns.channel)}</th>
+                        <th scope="col">{t_string!(i18n, campaigns.status)}</th>
+                        <th scope="col">{t_string!(i18n, campaigns.webhook)}</th>
+                        <th scope="col">{t_string!(i18n, campaigns.updated)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, campaigns.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -83,6 +88,7 @@ fn CampaignTable(
 
 #[component]
 fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let status_class = match campaign.status {
         CampaignStatus::Live => "status enabled",
         CampaignStatus::Draft => "status draft",
@@ -93,12 +99,12 @@ fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
         campaign.webhook_name.clone(),
         campaign.webhook_problem.clone(),
     ) {
-        (false, _, _) => view! { <span class="muted">"Off"</span> }.into_any(),
+        (false, _, _) => view! { <span class="muted">{t!(i18n, campaigns.off)}</span> }.into_any(),
         (true, name, Some(problem)) => {
             let title = problem.clone();
             view! {
                 <span class="flag" title=title>
-                    {name.unwrap_or_else(|| "None".into())}
+                    {name.unwrap_or_else(|| t_string!(i18n, campaigns.none).to_string())}
                     <span class="flag-note">{problem}</span>
                 </span>
             }
@@ -109,13 +115,13 @@ fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
     let href = routes::campaign(&campaign.id);
     view! {
         <tr>
-            <td data-label="Name"><a class="row-link" href=href.clone()>{campaign.name.clone()}</a></td>
-            <td data-label="Channel"><span class="chip">{campaign.channel.label()}</span></td>
-            <td data-label="Status"><span class=status_class>{campaign.status.label()}</span></td>
-            <td data-label="Feedback webhook">{webhook}</td>
-            <td data-label="Last updated" class="nowrap"><Timestamp at=campaign.updated_at.clone()/></td>
+            <td data-label=t_string!(i18n, campaigns.name)><a class="row-link" href=href.clone()>{campaign.name.clone()}</a></td>
+            <td data-label=t_string!(i18n, campaigns.channel)><span class="chip">{channel_label(campaign.channel)}</span></td>
+            <td data-label=t_string!(i18n, campaigns.status)><span class=status_class>{campaign_status_label(campaign.status)}</span></td>
+            <td data-label=t_string!(i18n, campaigns.webhook)>{webhook}</td>
+            <td data-label=t_string!(i18n, campaigns.updated) class="nowrap"><Timestamp at=campaign.updated_at.clone()/></td>
             <td class="row-actions">
-                <a href=href class="button secondary small">{if can_edit { "Edit" } else { "View" }}</a>
+                <a href=href class="button secondary small">{if can_edit { t_string!(i18n, campaigns.edit) } else { t_string!(i18n, campaigns.view) }}</a>
             </td>
         </tr>
     }

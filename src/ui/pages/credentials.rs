@@ -1,29 +1,32 @@
 //! Administration / Access / API credentials: create (the token shown once), list, revoke.
 
 use crate::api::credentials::{list_credentials, CreateCredential, RevokeCredential};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::credential::{CredentialList, CredentialView, Scope, EXPIRY_CHOICES};
-use crate::model::routes;
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::labels::{expiry_label, scope_meaning};
+use crate::ui::components::layout::{Crumbs, Section};
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_credentials());
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Administration", "Access"] section=("API credentials", routes::CREDENTIALS)/>
+        <Crumbs section=Section::ApiCredentials/>
         <div class="page-head">
             <div>
-                <h1>"API credentials"</h1>
-                <p class="muted">"Callers of the execution API send the API key as " <code>"x-api-key"</code>
-                    " and the secret token as " <code>"Authorization: Bearer <token>"</code> ", with the organization and sandbox headers."</p>
+                <h1>{t!(i18n, credentials.title)}</h1>
+                <p class="muted">{t!(i18n, credentials.intro_1)} <code>"x-api-key"</code>
+                    {t!(i18n, credentials.intro_2)} <code>"Authorization: Bearer <token>"</code> {t!(i18n, credentials.intro_3)}</p>
             </div>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading credentials…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, credentials.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <Credentials list/> }.into_any(),
-                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -50,18 +53,18 @@ fn Credentials(list: CredentialList) -> impl IntoView {
             name.set(String::new());
             error.set(None);
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     // A revocation shows as done only once the server confirmed it, and the list after it is
-    // the server's (as on the users page): a row that read "Revoked" while the call was still on
+    // the server's (as on the users page): a row that read {t!(i18n, credentials.revoked)} while the call was still on
     // its way, or had failed, would tell the administrator a leaked token is dead when it is not.
     let revoking = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         let Some(outcome) = revoke.value().get() else {
             return;
         };
-        error.set(outcome.err().map(|e| e.to_string()));
+        error.set(outcome.err().map(|e| problem(&e)));
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = list_credentials().await {
                 items.set(fresh.items);
@@ -74,56 +77,57 @@ fn Credentials(list: CredentialList) -> impl IntoView {
         revoke.dispatch(RevokeCredential { id });
     };
     let org = StoredValue::new((ims_org, sandbox_name));
+    let i18n = use_i18n();
     view! {
         <section class="form-section" aria-labelledby="section-create">
-            <h2 id="section-create">"Create a credential"</h2>
+            <h2 id="section-create">{t!(i18n, credentials.create_title)}</h2>
             <ActionForm action=create attr:class="credential-form">
                 <div class="field">
-                    <label for="credential-name">"Name"</label>
+                    <label for="credential-name">{t_string!(i18n, credentials.name)}</label>
                     <input id="credential-name" name="form[name]" autocomplete="off" required
-                        placeholder="e.g. Order service (production)"
+                        placeholder=t_string!(i18n, credentials.name_placeholder)
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                     <p class="hint">{move || {
                         let (org, _) = org.get_value();
-                        format!("For organization {org}.")
+                        t_string!(i18n, credentials.for_org, org).to_string()
                     }}</p>
                 </div>
                 <fieldset class="field plain">
-                    <legend>"May"</legend>
+                    <legend>{t_string!(i18n, credentials.may)}</legend>
                     {Scope::ALL.into_iter().map(|scope| {
                         let id = format!("credential-scope-{}", scope.as_str());
                         view! {
                             <div class="checkbox-row">
                                 <input type="checkbox" id=id.clone() name=format!("form[scope_{}]", scope.as_str())
                                     checked=scope == Scope::Execute/>
-                                <label for=id>{scope.meaning()}" (" <code>{scope.as_str()}</code> ")"</label>
+                                <label for=id>{scope_meaning(scope)}" (" <code>{scope.as_str()}</code> {t!(i18n, credentials.close)}</label>
                             </div>
                         }
                     }).collect_view()}
                 </fieldset>
                 <div class="field">
-                    <label for="credential-expires">"Expires after"</label>
+                    <label for="credential-expires">{t!(i18n, credentials.expires_after)}</label>
                     <select id="credential-expires" name="form[expires]">
-                        {EXPIRY_CHOICES.iter().map(|(key, label, _)| view! {
-                            <option value=*key>{*label}</option>
+                        {EXPIRY_CHOICES.iter().map(|(key, _, _)| view! {
+                            <option value=*key>{expiry_label(key)}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create credential"</button>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, credentials.create)}</button>
             </ActionForm>
             {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             {move || created.get().map(|new| {
                 let (org, sandbox) = org.get_value();
                 view! {
                     <div class="secret-once" role="status">
-                        <p><strong>"Copy the token now: it is not shown again."</strong></p>
+                        <p><strong>{t!(i18n, credentials.copy_now)}</strong></p>
                         <dl class="credential-once">
-                            <dt>"API key (" <code>"x-api-key"</code> ")"</dt>
+                            <dt>{t!(i18n, credentials.api_key_before)} <code>"x-api-key"</code> {t!(i18n, credentials.close)}</dt>
                             <dd><code class="secret-value">{new.credential.api_key.clone()}</code></dd>
-                            <dt>"Secret token (" <code>"Authorization: Bearer"</code> ")"</dt>
+                            <dt>{t!(i18n, credentials.token_before)} <code>"Authorization: Bearer"</code> {t!(i18n, credentials.close)}</dt>
                             <dd><code class="secret-value token">{new.token.clone()}</code></dd>
-                            <dt>"Headers of every call"</dt>
+                            <dt>{t!(i18n, credentials.headers)}</dt>
                             <dd><code class="secret-value">{format!("x-gw-ims-org-id: {org}")}</code>
                                 <code class="secret-value">{format!("x-sandbox-name: {sandbox}")}</code></dd>
                         </dl>
@@ -133,20 +137,20 @@ fn Credentials(list: CredentialList) -> impl IntoView {
         </section>
         <Show
             when=move || !items.with(Vec::is_empty)
-            fallback=|| view! { <p class="muted">"No credentials yet."</p> }
+            fallback=move || view! { <p class="muted">{t!(i18n, credentials.none)}</p> }
         >
             <div class="table-wrap">
                 <table class="webhooks credentials">
                     <thead>
                         <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"API key"</th>
-                            <th scope="col">"Created"</th>
-                            <th scope="col">"Last used"</th>
-                            <th scope="col">"May"</th>
-                            <th scope="col">"Expires"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            <th scope="col">{t_string!(i18n, credentials.name)}</th>
+                            <th scope="col">{t_string!(i18n, credentials.api_key)}</th>
+                            <th scope="col">{t_string!(i18n, credentials.created)}</th>
+                            <th scope="col">{t_string!(i18n, credentials.last_used)}</th>
+                            <th scope="col">{t_string!(i18n, credentials.may)}</th>
+                            <th scope="col">{t_string!(i18n, credentials.expires)}</th>
+                            <th scope="col">{t_string!(i18n, credentials.status)}</th>
+                            <th scope="col"><span class="visually-hidden">{t!(i18n, credentials.actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -166,6 +170,8 @@ fn CredentialRow(
     on_revoke: impl Fn(String) + Copy + 'static,
     revoking: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let confirm_revoke = t_string!(i18n, credentials.confirm_revoke);
     let active = credential.revoked_at.is_none();
     let id = credential.id.clone();
     let this_revoking = {
@@ -174,43 +180,43 @@ fn CredentialRow(
     };
     view! {
         <tr>
-            <td data-label="Name">{credential.name.clone()}</td>
-            <td data-label="API key"><code>{credential.api_key.clone()}</code></td>
-            <td data-label="Created" class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
-            <td data-label="Last used" class="nowrap">
+            <td data-label=t_string!(i18n, credentials.name)>{credential.name.clone()}</td>
+            <td data-label=t_string!(i18n, credentials.api_key)><code>{credential.api_key.clone()}</code></td>
+            <td data-label=t_string!(i18n, credentials.created) class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
+            <td data-label=t_string!(i18n, credentials.last_used) class="nowrap">
                 {match credential.last_used_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
-                    None => view! { <span class="muted">"Never"</span> }.into_any(),
+                    None => view! { <span class="muted">{t!(i18n, credentials.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label="May">
+            <td data-label=t_string!(i18n, credentials.may)>
                 {credential.scopes.iter().map(|scope| view! {
-                    <span class="chip" title=scope.meaning()>{scope.as_str()}</span>
+                    <span class="chip" title=scope_meaning(*scope)>{scope.as_str()}</span>
                 }).collect_view()}
             </td>
-            <td data-label="Expires" class="nowrap">
+            <td data-label=t_string!(i18n, credentials.expires) class="nowrap">
                 {match credential.expires_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
-                    None => view! { <span class="muted">"Never"</span> }.into_any(),
+                    None => view! { <span class="muted">{t!(i18n, credentials.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label="Status">
+            <td data-label=t_string!(i18n, credentials.status)>
                 {match (active, credential.expired) {
-                    (true, false) => view! { <span class="status enabled">"Active"</span> }.into_any(),
-                    (true, true) => view! { <span class="status disabled">"Expired"</span> }.into_any(),
-                    (false, _) => view! { <span class="status disabled">"Revoked"</span> }.into_any(),
+                    (true, false) => view! { <span class="status enabled">{t!(i18n, credentials.active)}</span> }.into_any(),
+                    (true, true) => view! { <span class="status disabled">{t!(i18n, credentials.expired)}</span> }.into_any(),
+                    (false, _) => view! { <span class="status disabled">{t!(i18n, credentials.revoked)}</span> }.into_any(),
                 }}
             </td>
             <td class="row-actions">
                 {active.then(|| view! {
                     <button type="button" class="danger-outline small" disabled=this_revoking on:click=move |_| {
                         let confirmed = window()
-                            .confirm_with_message("Revoke this credential? Calls using it are refused from now on.")
+                            .confirm_with_message(confirm_revoke)
                             .unwrap_or(false);
                         if confirmed {
                             on_revoke(id.clone());
                         }
-                    }>{move || if this_revoking.get() { "Revoking…" } else { "Revoke" }}</button>
+                    }>{move || if this_revoking.get() { t_string!(i18n, credentials.revoking) } else { t_string!(i18n, credentials.revoke) }}</button>
                 })}
             </td>
         </tr>

@@ -5,15 +5,19 @@ use crate::api::deliveries::{
     count_failed_since, delivery_queue, list_deliveries, ResendFailedSince,
 };
 use crate::error::AppError;
+use crate::i18n::format::{count, wait};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::history::{
-    query_string, wait_text, BulkResend as BulkResendCount, DeliveryPage, DeliveryQuery,
-    DeliveryRow, DeliveryState, QueueSummary,
+    query_string, BulkResend as BulkResendCount, DeliveryPage, DeliveryQuery, DeliveryRow,
+    DeliveryState, QueueSummary,
 };
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::labels::state_label;
+use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::live::poll_while;
-use crate::ui::components::time::Timestamp;
+use crate::ui::components::problem::problem;
+use crate::ui::components::time::{written_time, Timestamp};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use std::time::Duration;
@@ -40,6 +44,7 @@ pub fn WebhookDeliveriesPage() -> impl IntoView {
 
 #[component]
 fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
+    let i18n = use_i18n();
     let address = use_query_map();
     let query = Memo::new(move |_| {
         let address = address.read();
@@ -106,19 +111,19 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
     let on_webhook = move || webhook.get().is_some();
     view! {
         {move || if on_webhook() {
-            view! { <Crumbs parents=&["Administration", "Channels"] section=("Feedback webhook settings", routes::WEBHOOKS) current="Deliveries"/> }.into_any()
+            view! { <Crumbs section=Section::WebhookSettings current=t_string!(i18n, deliveries.title_one)/> }.into_any()
         } else {
-            view! { <Crumbs parents=&["Administration", "Channels"] section=("Delivery history", routes::DELIVERIES)/> }.into_any()
+            view! { <Crumbs section=Section::DeliveryHistory/> }.into_any()
         }}
-        <Transition fallback=|| view! { <p class="loading">"Loading deliveries…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, deliveries.loading)}</p> }>
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
                 match page.await {
                     Ok(page) => view! { <HistoryBody page query queue count resend/> }.into_any(),
                     Err(error) => view! {
-                        <h1>"Deliveries"</h1>
-                        <p class="banner error" role="alert">{error.to_string()}</p>
-                        <a class="button secondary" href=routes::DELIVERIES>"All deliveries"</a>
+                        <h1>{t!(i18n, deliveries.title_one)}</h1>
+                        <p class="banner error" role="alert">{problem(&error)}</p>
+                        <a class="button secondary" href=routes::DELIVERIES>{t!(i18n, deliveries.all)}</a>
                     }.into_any(),
                 }
             })}
@@ -134,11 +139,12 @@ fn HistoryBody(
     count: Resource<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let address = use_query_map();
     let webhook = query.webhook.clone();
     let title = match &page.webhook_name {
-        Some(name) => format!("Deliveries of “{name}”"),
-        None => "Delivery history".to_string(),
+        Some(name) => t_string!(i18n, deliveries.title_of, name = name.clone()).to_string(),
+        None => t_string!(i18n, deliveries.title_all).to_string(),
     };
     let base = match &webhook {
         Some(id) => routes::webhook_deliveries(id),
@@ -147,9 +153,9 @@ fn HistoryBody(
     let newest = query.first_page();
     let newest_href = format!("{base}{}", newest.to_query_string());
     let older_label = if page.partial {
-        "Look further back →"
+        t_string!(i18n, deliveries.further_back)
     } else {
-        "Older →"
+        t_string!(i18n, deliveries.older)
     };
     let older_href = page.older.clone().map(|before| {
         let older = DeliveryQuery {
@@ -179,21 +185,21 @@ fn HistoryBody(
             <div>
                 <h1>{title}</h1>
                 <p class="muted">
-                    "One row per delivery of a feedback event to a webhook, newest first. "
+                    {t!(i18n, deliveries.intro)}
                     {if live {
-                        view! { <span class="live" aria-live="off">"Live: new deliveries appear as they happen."</span> }.into_any()
+                        view! { <span class="live" aria-live="off">{t!(i18n, deliveries.live)}</span> }.into_any()
                     } else {
-                        view! { <span>"An older page: it does not update."</span> }.into_any()
+                        view! { <span>{t!(i18n, deliveries.older_page)}</span> }.into_any()
                     }}
                 </p>
             </div>
             <div class="head-actions">
-                {webhook.clone().map(|id| view! { <a class="button secondary" href=routes::webhook(&id)>"Webhook settings"</a> })}
-                <a class="button secondary" href=export_href("csv") download="" rel="external">"Export CSV"</a>
-                <a class="button secondary" href=export_href("jsonl") download="" rel="external">"Export JSON Lines"</a>
+                {webhook.clone().map(|id| view! { <a class="button secondary" href=routes::webhook(&id)>{t!(i18n, deliveries.webhook_settings)}</a> })}
+                <a class="button secondary" href=export_href("csv") download="" rel="external">{t!(i18n, deliveries.export_csv)}</a>
+                <a class="button secondary" href=export_href("jsonl") download="" rel="external">{t!(i18n, deliveries.export_jsonl)}</a>
             </div>
         </div>
-        {resent_count.map(|count| view! { <p class="banner success" role="status">{format!("Queued {count} failed deliveries for a new attempt.")}</p> })}
+        {resent_count.map(|count| view! { <p class="banner success" role="status">{t_string!(i18n, deliveries.queued, count).to_string()}</p> })}
         {show_webhook.then(|| view! { <QueueState queue/> })}
         <Filters query=query.clone() base=base.clone() webhooks=page.webhooks.clone() show_webhook/>
         {match (webhook.clone(), can_edit) {
@@ -204,25 +210,25 @@ fn HistoryBody(
             view! {
                 <div class="empty-state">
                     <h2>{match (partial, filtered) {
-                        (true, _) => "No match among the deliveries looked at",
-                        (false, true) => "No delivery matches these filters",
-                        (false, false) => "No deliveries yet",
+                        (true, _) => t_string!(i18n, deliveries.no_match_looked),
+                        (false, true) => t_string!(i18n, deliveries.no_match),
+                        (false, false) => t_string!(i18n, deliveries.none_yet),
                     }}</h2>
                     <p>{if filtered {
-                        "Widen the time range or clear a filter. Search matches a whole requestId, messageExecutionID or recipient address."
+                        t_string!(i18n, deliveries.widen)
                     } else {
-                        "Deliveries appear here as soon as an executed campaign reports feedback to a webhook."
+                        t_string!(i18n, deliveries.appear)
                     }}</p>
                 </div>
             }.into_any()
         } else {
             view! { <DeliveryTable rows show_webhook/> }.into_any()
         }}
-        <nav class="pager" aria-label="Pages">
+        <nav class="pager" aria-label=t_string!(i18n, deliveries.pages)>
             {page.partial.then(|| view! {
-                <span class="muted">"These filters look through a bounded number of deliveries per page; older matches may follow. "</span>
+                <span class="muted">{t!(i18n, deliveries.bounded)}</span>
             })}
-            {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>"← Newest"</a> })}
+            {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>{t!(i18n, deliveries.newest)}</a> })}
             {older_href.map(|href| view! { <a class="button secondary small" href=href>{older_label}</a> })}
         </nav>
     }
@@ -243,18 +249,20 @@ fn QueueState(queue: Resource<Option<QueueSummary>>) -> impl IntoView {
 
 #[component]
 fn QueueLine(queue: QueueSummary) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let waited = queue
         .oldest_due_secs
         .filter(|_| queue.due > 0)
-        .map(|secs| format!(", the oldest for {}", wait_text(secs)));
+        .map(|secs| t_string!(i18n, deliveries.oldest_for, wait = wait(secs, locale)).to_string());
     let late = queue.oldest_due_secs.is_some_and(|secs| secs >= 60);
     view! {
-        <section class="queue-state" class:late=late aria-label="Queue now">
-            <h2>"Queue now"</h2>
+        <section class="queue-state" class:late=late aria-label=t_string!(i18n, deliveries.queue_now)>
+            <h2>{t_string!(i18n, deliveries.queue_now)}</h2>
             <dl>
-                <div><dt>"Due"</dt><dd>{queue.count(queue.due)}<span class="muted">{waited}</span></dd></div>
-                <div><dt>"Being sent"</dt><dd>{queue.count(queue.in_flight)}</dd></div>
-                <div><dt>"Waiting to retry"</dt><dd>{queue.count(queue.retrying)}</dd></div>
+                <div><dt>{t!(i18n, deliveries.due)}</dt><dd>{count(queue.due, queue.is_capped(queue.due), locale)}<span class="muted">{waited}</span></dd></div>
+                <div><dt>{t!(i18n, deliveries.being_sent)}</dt><dd>{count(queue.in_flight, queue.is_capped(queue.in_flight), locale)}</dd></div>
+                <div><dt>{t!(i18n, deliveries.waiting_retry)}</dt><dd>{count(queue.retrying, queue.is_capped(queue.retrying), locale)}</dd></div>
             </dl>
         </section>
     }
@@ -267,68 +275,72 @@ fn Filters(
     webhooks: Vec<(String, String)>,
     show_webhook: bool,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let option = |value: &str, label: &str, current: &Option<String>| {
         let selected = current.as_deref() == Some(value);
         view! { <option value=value.to_string() selected=selected>{label.to_string()}</option> }
     };
     let states: Vec<_> = DeliveryState::ALL
         .into_iter()
-        .map(|state| option(state.as_str(), state.label(), &query.state))
+        .map(|state| option(state.as_str(), state_label(state), &query.state))
         .collect();
     let events: Vec<_> = [
-        ("sent", "Sent"),
-        ("delivered", "Delivered"),
-        ("bounce", "Bounce"),
-        ("error", "Error"),
+        ("sent", t_string!(i18n, webhook.sent)),
+        ("delivered", t_string!(i18n, webhook.delivered)),
+        ("bounce", t_string!(i18n, webhook.bounce)),
+        ("error", t_string!(i18n, webhook.error)),
     ]
     .into_iter()
     .map(|(value, label)| option(value, label, &query.event))
     .collect();
-    let channels: Vec<_> = [("email", "Email"), ("sms", "SMS")]
-        .into_iter()
-        .map(|(value, label)| option(value, label, &query.channel))
-        .collect();
+    let channels: Vec<_> = [
+        ("email", t_string!(i18n, webhook.email)),
+        ("sms", t_string!(i18n, webhook.sms)),
+    ]
+    .into_iter()
+    .map(|(value, label)| option(value, label, &query.channel))
+    .collect();
     let webhook_options: Vec<_> = webhooks
         .iter()
         .map(|(id, name)| option(id, name, &query.webhook))
         .collect();
     let clear_href = base.clone();
     view! {
-        <form class="filters" method="get" action=base role="search" aria-label="Filter deliveries">
+        <form class="filters" method="get" action=base role="search" aria-label=t_string!(i18n, deliveries.filter)>
             {show_webhook.then(|| view! {
                 <label class="filter">
-                    <span>"Webhook"</span>
-                    <select name="webhook"><option value="">"All"</option>{webhook_options}</select>
+                    <span>{t!(i18n, deliveries.webhook)}</span>
+                    <select name="webhook"><option value="">{t!(i18n, deliveries.all_option)}</option>{webhook_options}</select>
                 </label>
             })}
             <label class="filter">
-                <span>"State"</span>
-                <select name="state"><option value="">"All"</option>{states}</select>
+                <span>{t!(i18n, deliveries.state)}</span>
+                <select name="state"><option value="">{t!(i18n, deliveries.all_option)}</option>{states}</select>
             </label>
             <label class="filter">
-                <span>"Event"</span>
-                <select name="event"><option value="">"All"</option>{events}</select>
+                <span>{t!(i18n, deliveries.event)}</span>
+                <select name="event"><option value="">{t!(i18n, deliveries.all_option)}</option>{events}</select>
             </label>
             <label class="filter">
-                <span>"Channel"</span>
-                <select name="channel"><option value="">"All"</option>{channels}</select>
+                <span>{t!(i18n, deliveries.channel)}</span>
+                <select name="channel"><option value="">{t!(i18n, deliveries.all_option)}</option>{channels}</select>
             </label>
             <label class="filter">
-                <span>"From (UTC)"</span>
+                <span>{t!(i18n, deliveries.from)}</span>
                 <input type="datetime-local" name="from" value=query.from.clone().unwrap_or_default()/>
             </label>
             <label class="filter">
-                <span>"To (UTC)"</span>
+                <span>{t!(i18n, deliveries.to)}</span>
                 <input type="datetime-local" name="to" value=query.to.clone().unwrap_or_default()/>
             </label>
             <label class="filter search">
-                <span>"Search"</span>
+                <span>{t!(i18n, deliveries.search)}</span>
                 <input type="search" name="search" value=query.search.clone().unwrap_or_default()
-                    placeholder="requestId, messageExecutionID or recipient" autocomplete="off"/>
+                    placeholder=t_string!(i18n, deliveries.search_placeholder) autocomplete="off"/>
             </label>
             <div class="filter-actions">
-                <button type="submit" class="primary small">"Apply"</button>
-                <a class="button secondary small" href=clear_href>"Clear"</a>
+                <button type="submit" class="primary small">{t!(i18n, deliveries.apply)}</button>
+                <a class="button secondary small" href=clear_href>{t!(i18n, deliveries.clear)}</a>
             </div>
         </form>
     }
@@ -336,19 +348,20 @@ fn Filters(
 
 #[component]
 fn DeliveryTable(rows: Vec<DeliveryRow>, show_webhook: bool) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="table-wrap">
             <table class="deliveries">
                 <thead>
                     <tr>
-                        <th scope="col">"Event"</th>
-                        {show_webhook.then(|| view! { <th scope="col">"Webhook"</th> })}
-                        <th scope="col">"requestId / messageExecutionID"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Attempts"</th>
-                        <th scope="col">"Last result"</th>
-                        <th scope="col">"Last attempt"</th>
-                        <th scope="col">"Next attempt"</th>
+                        <th scope="col">{t!(i18n, deliveries.event)}</th>
+                        {show_webhook.then(|| view! { <th scope="col">{t!(i18n, deliveries.webhook)}</th> })}
+                        <th scope="col">{t!(i18n, deliveries.ids)}</th>
+                        <th scope="col">{t!(i18n, deliveries.state)}</th>
+                        <th scope="col">{t!(i18n, deliveries.attempts)}</th>
+                        <th scope="col">{t!(i18n, deliveries.last_result)}</th>
+                        <th scope="col">{t!(i18n, deliveries.last_attempt)}</th>
+                        <th scope="col">{t!(i18n, deliveries.next_attempt)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -361,26 +374,27 @@ fn DeliveryTable(rows: Vec<DeliveryRow>, show_webhook: bool) -> impl IntoView {
 
 #[component]
 fn DeliveryRowView(row: DeliveryRow, show_webhook: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let href = routes::delivery(&row.id);
     let result = last_result(&row);
     view! {
         <tr>
-            <td data-label="Event">
+            <td data-label=t_string!(i18n, deliveries.event)>
                 <a class="row-link" href=href.clone()>{row.event.clone()}</a>
                 " " <span class="chip">{row.channel.clone()}</span>
             </td>
-            {show_webhook.then(|| view! { <td data-label="Webhook">{row.webhook_name.clone()}</td> })}
-            <td data-label="requestId / messageExecutionID" class="ids">
+            {show_webhook.then(|| view! { <td data-label=t_string!(i18n, deliveries.webhook)>{row.webhook_name.clone()}</td> })}
+            <td data-label=t_string!(i18n, deliveries.ids) class="ids">
                 <code>{row.request_id.clone()}</code>
                 <code class="muted">{row.message_execution_id.clone()}</code>
             </td>
-            <td data-label="State"><StateBadge state=row.state/></td>
-            <td data-label="Attempts">{row.attempts}</td>
-            <td data-label="Last result"><code>{result}</code></td>
-            <td data-label="Last attempt" class="nowrap">
+            <td data-label=t_string!(i18n, deliveries.state)><StateBadge state=row.state/></td>
+            <td data-label=t_string!(i18n, deliveries.attempts)>{row.attempts}</td>
+            <td data-label=t_string!(i18n, deliveries.last_result)><code>{result}</code></td>
+            <td data-label=t_string!(i18n, deliveries.last_attempt) class="nowrap">
                 {row.last_attempt_at.clone().map(|at| view! { <Timestamp at/> })}
             </td>
-            <td data-label="Next attempt" class="nowrap">
+            <td data-label=t_string!(i18n, deliveries.next_attempt) class="nowrap">
                 {row.next_attempt_at.clone().map(|at| view! { <Timestamp at/> })}
             </td>
         </tr>
@@ -396,32 +410,34 @@ fn BulkResend(
     count: Resource<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let open = since.is_some();
     let webhook_id = StoredValue::new(webhook);
     view! {
         <details class="bulk-resend" open=open>
-            <summary>"Resend failed deliveries"</summary>
+            <summary>{t!(i18n, deliveries.resend_failed)}</summary>
             <form method="get" action=base class="inline-form">
                 <label>
-                    <span>"Failed deliveries created since (UTC)"</span>
+                    <span>{t!(i18n, deliveries.failed_since)}</span>
                     <input type="datetime-local" name="resend_since" required value=since.clone().unwrap_or_default()/>
                 </label>
-                <button type="submit" class="secondary small">"Count"</button>
+                <button type="submit" class="secondary small">{t!(i18n, deliveries.count)}</button>
             </form>
             {open.then(|| view! {
-                <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
+                <Suspense fallback=move || view! { <p class="loading">{t!(i18n, deliveries.counting)}</p> }>
                     {move || Suspend::new(async move {
                         match count.await {
                             None => ().into_any(),
                             Some(Ok(found)) if found.count == 0 => view! {
-                                <p class="hint" role="status">"No failed delivery since then: nothing to resend."</p>
+                                <p class="hint" role="status">{t!(i18n, deliveries.nothing_to_resend)}</p>
                             }.into_any(),
                             Some(Ok(found)) => {
-                                let label = format!("Resend {} deliveries", found.count);
+                                let label = t_string!(i18n, deliveries.resend_n, count = found.count).to_string();
                                 view! {
                                     <p role="status">
                                         <strong>{found.count}</strong>
-                                        " failed deliveries created since " {found.since.replace('T', " ")} " UTC will get a new attempt now."
+                                        {t_string!(i18n, deliveries.will_retry, since = written_time(&found.since, locale)).to_string()}
                                     </p>
                                     <ActionForm action=resend>
                                         <input type="hidden" name="webhook" value=webhook_id.get_value()/>
@@ -430,14 +446,14 @@ fn BulkResend(
                                     </ActionForm>
                                 }.into_any()
                             }
-                            Some(Err(error)) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+                            Some(Err(error)) => view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any(),
                         }
                     })}
                 </Suspense>
             })}
             {move || resend.value().get().map(|done| match done {
-                Ok(done) => view! { <p class="banner success" role="status">{format!("Queued {} failed deliveries for a new attempt.", done.count)}</p> }.into_any(),
-                Err(error) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(done) => view! { <p class="banner success" role="status">{t_string!(i18n, deliveries.queued, count = done.count).to_string()}</p> }.into_any(),
+                Err(error) => view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any(),
             })}
         </details>
     }

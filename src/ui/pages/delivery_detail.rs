@@ -1,11 +1,13 @@
 //! One delivery: its payload, every attempt with the request headers as sent, and Resend.
 
 use crate::api::deliveries::{load_delivery, ResendDelivery};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::history::{AttemptView, DeliveryDetail, DeliveryState, ResendOutcome};
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::live::poll_while;
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -47,9 +49,10 @@ pub fn DeliveryDetailPage() -> impl IntoView {
             tick.update(|n| *n += 1);
         },
     );
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Administration", "Channels"] section=("Delivery history", routes::DELIVERIES) current="Delivery"/>
-        <Transition fallback=|| view! { <p class="loading">"Loading the delivery…"</p> }>
+        <Crumbs section=Section::DeliveryHistory current=t_string!(i18n, delivery.title)/>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, delivery.loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => {
@@ -58,9 +61,9 @@ pub fn DeliveryDetailPage() -> impl IntoView {
                         view! { <DeliveryView detail resend/> }.into_any()
                     }
                     Err(error) => view! {
-                        <h1>"Delivery"</h1>
-                        <p class="banner error" role="alert">{error.to_string()}</p>
-                        <a class="button secondary" href=routes::DELIVERIES>"All deliveries"</a>
+                        <h1>{t_string!(i18n, delivery.title)}</h1>
+                        <p class="banner error" role="alert">{problem(&error)}</p>
+                        <a class="button secondary" href=routes::DELIVERIES>{t!(i18n, delivery.all)}</a>
                     }.into_any(),
                 }
             })}
@@ -70,20 +73,23 @@ pub fn DeliveryDetailPage() -> impl IntoView {
 
 #[component]
 fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) -> impl IntoView {
+    let i18n = use_i18n();
     let row = detail.row.clone();
     let id = StoredValue::new(row.id.clone());
     let can_resend = detail.can_edit;
     let resend_note = move || {
         resend.value().get().map(|answer| match answer {
             Ok(ResendOutcome::Queued) => view! {
-                <p class="banner success" role="status">"Queued: a new attempt starts now, with the same webhook-id."</p>
+                <p class="banner success" role="status">{t!(i18n, delivery.queued)}</p>
             }
             .into_any(),
             Ok(ResendOutcome::WebhookDisabled) => view! {
-                <p class="banner warning" role="alert">"The webhook is disabled: enable it on its page, then resend."</p>
+                <p class="banner warning" role="alert">{t!(i18n, delivery.webhook_disabled)}</p>
             }
             .into_any(),
-            Err(error) => view! { <p class="banner error" role="alert">{error.to_string()}</p> }.into_any(),
+            Err(error) => {
+                view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any()
+            }
         })
     };
     let payload = StoredValue::new(detail.payload_pretty.clone());
@@ -101,53 +107,53 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
     view! {
         <div class="page-head">
             <div>
-                <h1>"Delivery of " <code>{row.event.clone()}</code> " to " {row.webhook_name.clone()}</h1>
+                <h1>{t!(i18n, delivery.of)} <code>{row.event.clone()}</code> {t!(i18n, delivery.to)} {row.webhook_name.clone()}</h1>
                 <p class="muted"><code>{row.id.clone()}</code></p>
             </div>
             <div class="head-actions">
-                <a class="button secondary" href=routes::webhook_deliveries(&row.webhook_id)>"Webhook deliveries"</a>
+                <a class="button secondary" href=routes::webhook_deliveries(&row.webhook_id)>{t!(i18n, delivery.webhook_deliveries)}</a>
                 {can_resend.then(|| view! {
                     <ActionForm action=resend>
                         <input type="hidden" name="id" value=id.get_value()/>
                         <button type="submit" class="primary" disabled=move || resend.pending().get()>
-                            {move || if resend.pending().get() { "Resending…" } else { "Resend" }}
+                            {move || if resend.pending().get() { t_string!(i18n, delivery.resending) } else { t_string!(i18n, delivery.resend) }}
                         </button>
                     </ActionForm>
                 })}
             </div>
         </div>
         {(!detail.webhook_enabled).then(|| view! {
-            <p class="banner warning">"This webhook is disabled: nothing is sent to it until it is enabled again."</p>
+            <p class="banner warning">{t!(i18n, delivery.disabled)}</p>
         })}
         <div aria-live="polite">{resend_note}</div>
         <dl class="facts">
-            <div><dt>"State"</dt><dd><StateBadge state=row.state/></dd></div>
-            <div><dt>"Event"</dt><dd>{row.event.clone()} " " <span class="chip">{row.channel.clone()}</span></dd></div>
+            <div><dt>{t!(i18n, delivery.state)}</dt><dd><StateBadge state=row.state/></dd></div>
+            <div><dt>{t!(i18n, delivery.event)}</dt><dd>{row.event.clone()} " " <span class="chip">{row.channel.clone()}</span></dd></div>
             <div><dt>"requestId"</dt><dd><code>{row.request_id.clone()}</code></dd></div>
             <div><dt>"messageExecutionID"</dt><dd><code>{row.message_execution_id.clone()}</code></dd></div>
-            <div><dt>"Attempts"</dt><dd class="attempt-count">{row.attempts}</dd></div>
-            <div><dt>"Last result"</dt><dd><code>{last_result(&row)}</code></dd></div>
-            <div><dt>"Created"</dt><dd><Timestamp at=row.created_at.clone()/></dd></div>
-            {row.next_attempt_at.clone().map(|at| view! { <div><dt>"Next attempt"</dt><dd><Timestamp at/></dd></div> })}
+            <div><dt>{t!(i18n, delivery.attempts)}</dt><dd class="attempt-count">{row.attempts}</dd></div>
+            <div><dt>{t!(i18n, delivery.last_result)}</dt><dd><code>{last_result(&row)}</code></dd></div>
+            <div><dt>{t!(i18n, delivery.created)}</dt><dd><Timestamp at=row.created_at.clone()/></dd></div>
+            {row.next_attempt_at.clone().map(|at| view! { <div><dt>{t!(i18n, delivery.next_attempt)}</dt><dd><Timestamp at/></dd></div> })}
         </dl>
         <section class="form-section" aria-labelledby="section-payload">
             <div class="section-head">
-                <h2 id="section-payload">"Payload"</h2>
+                <h2 id="section-payload">{t!(i18n, delivery.payload)}</h2>
                 <button type="button" class="secondary small" on:click=copy>
-                    {move || if copied.get() { "Copied" } else { "Copy" }}
+                    {move || if copied.get() { t_string!(i18n, delivery.copied) } else { t_string!(i18n, delivery.copy) }}
                 </button>
             </div>
             <pre class="payload"><code>{payload.get_value()}</code></pre>
         </section>
         <section class="form-section" aria-labelledby="section-attempts">
-            <h2 id="section-attempts">"Attempts"</h2>
+            <h2 id="section-attempts">{t!(i18n, delivery.attempts)}</h2>
             {if attempt_count == 0 {
-                view! { <p class="hint">"No attempt yet: the first one starts as soon as the webhook has room."</p> }.into_any()
+                view! { <p class="hint">{t!(i18n, delivery.no_attempt)}</p> }.into_any()
             } else {
                 let total = row.attempts.max(0) as usize;
                 view! {
                     {(attempt_count < total).then(|| view! {
-                        <p class="hint">{format!("The latest {attempt_count} of {total} attempts.")}</p>
+                        <p class="hint">{t_string!(i18n, delivery.latest, shown = attempt_count, total).to_string()}</p>
                     })}
                     <ol class="attempts" reversed>
                         {attempts.into_iter().rev().map(|attempt| view! { <AttemptItem attempt/> }).collect_view()}
@@ -160,12 +166,14 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
 
 #[component]
 fn AttemptItem(attempt: AttemptView) -> impl IntoView {
+    let i18n = use_i18n();
+    let duration = crate::i18n::format::integer(attempt.duration_ms, i18n.get_locale_untracked());
     let success =
         attempt.status.is_some_and(|s| (200..300).contains(&s)) && attempt.error_code.is_none();
     let outcome = match (&attempt.error_code, attempt.status) {
         (Some(code), _) => code.clone(),
         (None, Some(status)) => format!("HTTP {status}"),
-        (None, None) => "No answer".into(),
+        (None, None) => t_string!(i18n, delivery.no_answer).to_string(),
     };
     let headers = |pairs: Vec<(String, String)>| {
         pairs
@@ -178,27 +186,27 @@ fn AttemptItem(attempt: AttemptView) -> impl IntoView {
     view! {
         <li class=if success { "attempt success" } else { "attempt failure" }>
             <p class="attempt-summary">
-                <strong>"Attempt " {attempt.attempt}</strong> " · "
+                <strong>{t!(i18n, delivery.attempt)} {attempt.attempt}</strong> " · "
                 <Timestamp at=attempt.started_at.clone()/> " · "
-                {attempt.duration_ms} " ms · "
+                {t_string!(i18n, delivery.took, duration).to_string()}
                 <code class="attempt-outcome">{outcome}</code>
             </p>
             <p class="hint">{attempt.explanation.clone()}</p>
             {has_request.then(|| view! {
                 <details>
-                    <summary>"Request headers (secret values masked)"</summary>
+                    <summary>{t!(i18n, delivery.request_headers)}</summary>
                     <table class="headers">{headers(attempt.request_headers.clone())}</table>
                 </details>
             })}
             {has_response.then(|| view! {
                 <details>
-                    <summary>"Response headers"</summary>
+                    <summary>{t!(i18n, delivery.response_headers)}</summary>
                     <table class="headers">{headers(attempt.response_headers.clone())}</table>
                 </details>
             })}
             {(!attempt.body_excerpt.is_empty()).then(|| view! {
                 <details>
-                    <summary>"Response body"</summary>
+                    <summary>{t!(i18n, delivery.response_body)}</summary>
                     <pre class="excerpt">{attempt.body_excerpt.clone()}</pre>
                 </details>
             })}

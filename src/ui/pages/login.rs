@@ -1,12 +1,18 @@
+//! Sign in.
+
 use crate::api::auth::Login;
 use crate::error::AppError;
-use crate::model::{ThrottledKey, SIGN_IN_BUSY, SIGN_IN_BUSY_MESSAGE};
+use crate::i18n::format::is_one;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::model::{ThrottledKey, SIGN_IN_BUSY};
 use crate::ui::components::layout::AuthCard;
+use crate::ui::components::problem::problem;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = query.read_untracked().get("next").unwrap_or_default();
@@ -18,40 +24,58 @@ pub fn LoginPage() -> impl IntoView {
             .read_untracked()
             .get("minutes")
             .and_then(|m| m.parse::<u64>().ok())
-            .unwrap_or(15);
+            .unwrap_or(15)
+            .max(1);
+        let one = is_one(i18n.get_locale_untracked(), minutes);
         match ThrottledKey::from_code(&code) {
-            Some(key) => key.message(minutes),
-            None if code == SIGN_IN_BUSY => SIGN_IN_BUSY_MESSAGE.to_string(),
-            None if code == "disabled" => AppError::AccountDisabled.to_string(),
-            None => AppError::InvalidCredentials.to_string(),
+            Some(ThrottledKey::Account) if one => {
+                t_string!(i18n, login.throttled_account_single, minutes).to_string()
+            }
+            Some(ThrottledKey::Account) => {
+                t_string!(i18n, login.throttled_account_several, minutes).to_string()
+            }
+            Some(ThrottledKey::Address) if one => {
+                t_string!(i18n, login.throttled_address_single, minutes).to_string()
+            }
+            Some(ThrottledKey::Address) => {
+                t_string!(i18n, login.throttled_address_several, minutes).to_string()
+            }
+            None if code == SIGN_IN_BUSY => t_string!(i18n, login.busy).to_string(),
+            None if code == "disabled" => t_string!(i18n, login.disabled).to_string(),
+            None => t_string!(i18n, login.invalid_credentials).to_string(),
         }
     });
-    let navigate = use_navigate();
+    // A whole page load, not the router's: the person's saved language (and their frame) comes
+    // with the page the server renders for them.
     Effect::new(move |_| {
         if let Some(Ok(target)) = login.value().get() {
-            navigate(&target, Default::default());
+            let _ = window().location().set_href(&target);
         }
     });
     let error = move || match login.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
+        Some(Err(AppError::InvalidCredentials)) => {
+            Some(t_string!(i18n, login.invalid_credentials).to_string())
+        }
+        Some(Err(AppError::AccountDisabled)) => Some(t_string!(i18n, login.disabled).to_string()),
+        Some(Err(error)) => Some(problem(&error)),
         Some(Ok(_)) => None,
         None => plain_post_error.clone(),
     };
     view! {
-        <AuthCard title="Sign in">
+        <AuthCard title=t_string!(i18n, login.title)>
                 {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
                     <div class="field">
-                        <label for="login-email">"Email"</label>
+                        <label for="login-email">{t!(i18n, login.email)}</label>
                         <input id="login-email" type="email" name="email" value=email autocomplete="username" required/>
                     </div>
                     <div class="field">
-                        <label for="login-password">"Password"</label>
+                        <label for="login-password">{t!(i18n, login.password)}</label>
                         <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
                     </div>
                     <button type="submit" class="primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                        {move || if login.pending().get() { t_string!(i18n, login.signing_in) } else { t_string!(i18n, login.submit) }}
                     </button>
                 </ActionForm>
             </AuthCard>

@@ -1,5 +1,9 @@
+//! What any unknown address shows, with a 404.
+
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::routes;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -7,12 +11,14 @@ pub fn NotFoundPage() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
         <main class="centered">
             <div class="card">
-                <h1>"Page not found"</h1>
-                <p>"There is nothing at this address."</p>
-                <a class="button primary" href=routes::WEBHOOKS>"Go to feedback webhook settings"</a>
+                <h1>{t!(i18n, not_found.title)}</h1>
+                <Title text=t_string!(i18n, app.title, page = t_string!(i18n, not_found.title)).to_string()/>
+                <p>{t!(i18n, not_found.text)}</p>
+                <a class="button primary" href=routes::WEBHOOKS>{t!(i18n, not_found.back)}</a>
             </div>
         </main>
     }

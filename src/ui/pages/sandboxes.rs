@@ -1,27 +1,29 @@
 //! Administration / Access / Sandboxes: the organization's sandboxes; administrators add them.
 
 use crate::api::sandboxes::{list_sandboxes, CreateSandbox, SandboxList, SwitchSandbox};
-use crate::model::routes;
-use crate::ui::components::layout::{Crumbs, TopBar};
+use crate::i18n::{t, t_string, use_i18n};
+use crate::ui::components::layout::{Crumbs, Section, TopBar};
+use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
 #[component]
 pub fn SandboxesPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_sandboxes());
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Administration", "Access"] section=("Sandboxes", routes::SANDBOXES)/>
+        <Crumbs section=Section::Sandboxes/>
         <div class="page-head">
             <div>
-                <h1>"Sandboxes"</h1>
-                <p class="muted">"Each sandbox has its own webhooks, campaigns and deliveries; API calls name theirs with "
+                <h1>{t!(i18n, sandboxes.title)}</h1>
+                <p class="muted">{t!(i18n, sandboxes.intro)}
                     <code>"x-sandbox-name"</code> "."</p>
             </div>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading sandboxes…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, sandboxes.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <Sandboxes list/> }.into_any(),
-                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -40,7 +42,8 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
     let switch = ServerAction::<SwitchSandbox>::new();
     let error = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
-    let hint = format!("In organization {ims_org}. Lower-case letters, digits and dashes.");
+    let i18n = use_i18n();
+    let hint = t_string!(i18n, sandboxes.hint, org = ims_org).to_string();
     Effect::new(move |_| match create.value().get() {
         Some(Ok(sandbox)) => {
             items.update(|items| {
@@ -51,7 +54,7 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
             error.set(None);
             TopBar::refresh();
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     Effect::new(move |_| {
@@ -62,15 +65,15 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
     view! {
         {can_create.then(|| view! {
             <section class="form-section" aria-labelledby="section-create-sandbox">
-                <h2 id="section-create-sandbox">"Create a sandbox"</h2>
+                <h2 id="section-create-sandbox">{t!(i18n, sandboxes.create_title)}</h2>
                 <ActionForm action=create attr:class="inline-form">
                     <div class="field">
-                        <label for="sandbox-name">"Name"</label>
-                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder="e.g. dev-eu"
+                        <label for="sandbox-name">{t_string!(i18n, sandboxes.name)}</label>
+                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder=t_string!(i18n, sandboxes.placeholder)
                             prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                         <p class="hint">{hint}</p>
                     </div>
-                    <button type="submit" class="primary" disabled=move || create.pending().get()>"Create sandbox"</button>
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, sandboxes.create)}</button>
                 </ActionForm>
                 {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             </section>
@@ -79,22 +82,22 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
             <table class="webhooks sandboxes">
                 <thead>
                     <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{t_string!(i18n, sandboxes.name)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, sandboxes.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
                     <For each=move || items.get() key=|s| s.id.clone() let:sandbox>
                         <tr>
-                            <td data-label="Name">{sandbox.name.clone()}</td>
+                            <td data-label=t_string!(i18n, sandboxes.name)>{sandbox.name.clone()}</td>
                             <td class="row-actions">
                                 {if sandbox.current {
-                                    view! { <span class="status enabled">"Current"</span> }.into_any()
+                                    view! { <span class="status enabled">{t!(i18n, sandboxes.current)}</span> }.into_any()
                                 } else {
                                     view! {
                                         <ActionForm action=switch>
                                             <input type="hidden" name="id" value=sandbox.id.clone()/>
-                                            <button type="submit" class="secondary small">"Work in this sandbox"</button>
+                                            <button type="submit" class="secondary small">{t!(i18n, sandboxes.work_here)}</button>
                                         </ActionForm>
                                     }.into_any()
                                 }}

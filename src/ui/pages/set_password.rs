@@ -1,17 +1,24 @@
 //! The page behind an invitation or reset link: the person sets their password and is signed in.
 
 use crate::api::users::{password_link_state, SetPasswordWithLink};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::routes;
 use crate::model::user::{LinkPurpose, LinkState, PasswordOutcome};
 use crate::ui::components::layout::AuthCard;
+use crate::ui::components::problem::{plain_post_problem, problem};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SetPasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
-    let plain_error = StoredValue::new(query.read_untracked().get("error"));
+    let locale = use_i18n().get_locale_untracked();
+    let plain_error = StoredValue::new(plain_post_problem(
+        query.read_untracked().get("error"),
+        locale,
+    ));
     let link = Resource::new(
         {
             let token = token.clone();
@@ -27,53 +34,55 @@ pub fn SetPasswordPage() -> impl IntoView {
     });
     let field_error = move |field: &'static str| {
         move || match set.value().get() {
-            Some(Ok(PasswordOutcome::Invalid { errors })) => errors.get(field).cloned(),
+            Some(Ok(PasswordOutcome::Invalid { errors })) => errors
+                .get(field)
+                .map(|m| crate::i18n::messages::text(m, locale)),
             _ => None,
         }
     };
     let general_error = move || match set.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
+        Some(Err(error)) => Some(problem(&error)),
         None => plain_error.get_value(),
         _ => None,
     };
     view! {
-        <AuthCard title="Set your password">
-            <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+        <AuthCard title=t_string!(i18n, set_password.title)>
+            <Suspense fallback=move || view! { <p>{t!(i18n, set_password.checking)}</p> }>
                 {move || {
                     let token = token.clone();
                     Suspend::new(async move {
                         match link.await {
                             Ok(LinkState::Ready { email, purpose }) => view! {
                                 <p class="muted">{match purpose {
-                                    LinkPurpose::Invitation => "You are invited to Feedback Webhooks. This link works once.",
-                                    LinkPurpose::Reset => "A new password for your account. This link works once; your other sessions end.",
+                                    LinkPurpose::Invitation => t_string!(i18n, set_password.invitation),
+                                    LinkPurpose::Reset => t_string!(i18n, set_password.reset),
                                 }}</p>
                                 {move || general_error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                                 <ActionForm action=set>
                                     <input type="hidden" name="token" value=token/>
                                     <div class="field">
-                                        <label for="link-email">"Email"</label>
+                                        <label for="link-email">{t!(i18n, set_password.email)}</label>
                                         <input id="link-email" type="email" value=email autocomplete="username" readonly/>
                                     </div>
                                     <div class="field">
-                                        <label for="link-password">"New password"</label>
+                                        <label for="link-password">{t!(i18n, set_password.password)}</label>
                                         <input id="link-password" type="password" name="password" autocomplete="new-password" required/>
-                                        <p class="hint">"At least 12 characters; not your email, not a common password."</p>
+                                        <p class="hint">{t!(i18n, set_password.password_hint)}</p>
                                         <p class="field-error">{field_error("password")}</p>
                                     </div>
                                     <div class="field">
-                                        <label for="link-password-confirm">"Confirm password"</label>
+                                        <label for="link-password-confirm">{t!(i18n, set_password.confirm)}</label>
                                         <input id="link-password-confirm" type="password" name="password_confirm" autocomplete="new-password" required/>
                                         <p class="field-error">{field_error("password_confirm")}</p>
                                     </div>
-                                    <button type="submit" class="primary wide" disabled=move || set.pending().get()>"Set password and sign in"</button>
+                                    <button type="submit" class="primary wide" disabled=move || set.pending().get()>{t!(i18n, set_password.submit)}</button>
                                 </ActionForm>
                             }.into_any(),
                             Ok(LinkState::Invalid) => view! {
-                                <p class="banner error">{crate::model::user::LINK_NO_GOOD}</p>
-                                <a class="button" href=routes::LOGIN>"Sign in"</a>
+                                <p class="banner error">{t!(i18n, set_password.link_no_good)}</p>
+                                <a class="button" href=routes::LOGIN>{t!(i18n, set_password.sign_in)}</a>
                             }.into_any(),
-                            Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                            Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                         }
                     })
                 }}

@@ -1,16 +1,23 @@
 use crate::api::auth::{setup_state, CreateFirstAdmin, SetupLink, SetupOutcome};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::routes;
 use crate::ui::components::layout::AuthCard;
+use crate::ui::components::problem::{plain_post_problem, problem};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// Creates the first administrator from the one-time link the server printed.
 #[component]
 pub fn SetupPage() -> impl IntoView {
+    let i18n = use_i18n();
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
     let email = query.read_untracked().get("email").unwrap_or_default();
-    let plain_error = StoredValue::new(query.read_untracked().get("error"));
+    let locale = use_i18n().get_locale_untracked();
+    let plain_error = StoredValue::new(plain_post_problem(
+        query.read_untracked().get("error"),
+        locale,
+    ));
     let state = Resource::new(
         {
             let token = token.clone();
@@ -26,56 +33,58 @@ pub fn SetupPage() -> impl IntoView {
     });
     let field_error = move |field: &'static str| {
         move || match create.value().get() {
-            Some(Ok(SetupOutcome::Invalid { errors })) => errors.get(field).cloned(),
+            Some(Ok(SetupOutcome::Invalid { errors })) => errors
+                .get(field)
+                .map(|m| crate::i18n::messages::text(m, locale)),
             _ => None,
         }
     };
     let general_error = move || match create.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
+        Some(Err(error)) => Some(problem(&error)),
         None => plain_error.get_value(),
         _ => None,
     };
     view! {
-        <AuthCard title="Create the administrator">
-                <Suspense fallback=|| view! { <p>"Checking the link…"</p> }>
+        <AuthCard title=t_string!(i18n, setup.title)>
+                <Suspense fallback=move || view! { <p>{t!(i18n, setup.checking)}</p> }>
                     {move || {
                         let token = token.clone();
                         let email = email.clone();
                         Suspend::new(async move {
                             match state.await {
                                 Ok(SetupLink::Ready) => view! {
-                                    <p class="muted">"This link works once. The account you create can do everything."</p>
+                                    <p class="muted">{t!(i18n, setup.intro)}</p>
                                     {move || general_error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                                     <ActionForm action=create>
                                         <input type="hidden" name="token" value=token/>
                                         <div class="field">
-                                            <label for="setup-email">"Email"</label>
+                                            <label for="setup-email">{t!(i18n, setup.email)}</label>
                                             <input id="setup-email" type="email" name="email" value=email autocomplete="username" required/>
                                             <p class="field-error">{field_error("email")}</p>
                                         </div>
                                         <div class="field">
-                                            <label for="setup-password">"Password"</label>
+                                            <label for="setup-password">{t!(i18n, setup.password)}</label>
                                             <input id="setup-password" type="password" name="password" autocomplete="new-password" required/>
-                                            <p class="hint">"At least 12 characters."</p>
+                                            <p class="hint">{t!(i18n, setup.password_hint)}</p>
                                             <p class="field-error">{field_error("password")}</p>
                                         </div>
                                         <div class="field">
-                                            <label for="setup-password-confirm">"Confirm password"</label>
+                                            <label for="setup-password-confirm">{t!(i18n, setup.confirm)}</label>
                                             <input id="setup-password-confirm" type="password" name="password_confirm" autocomplete="new-password" required/>
                                             <p class="field-error">{field_error("password_confirm")}</p>
                                         </div>
-                                        <button type="submit" class="primary wide">"Create administrator"</button>
+                                        <button type="submit" class="primary wide">{t!(i18n, setup.submit)}</button>
                                     </ActionForm>
                                 }.into_any(),
                                 Ok(SetupLink::Done) => view! {
-                                    <p>"An administrator already exists."</p>
-                                    <a class="button primary" href=routes::LOGIN>"Sign in"</a>
+                                    <p>{t!(i18n, setup.done)}</p>
+                                    <a class="button primary" href=routes::LOGIN>{t!(i18n, setup.sign_in)}</a>
                                 }.into_any(),
                                 Ok(SetupLink::Expired) => view! {
-                                    <p class="banner error">"This setup link has expired. Restart the server: it prints a new one."</p>
+                                    <p class="banner error">{t!(i18n, setup.expired)}</p>
                                 }.into_any(),
                                 _ => view! {
-                                    <p class="banner error">"This setup link is not valid. Use the link the server printed when it started."</p>
+                                    <p class="banner error">{t!(i18n, setup.invalid)}</p>
                                 }.into_any(),
                             }
                         })

@@ -2,10 +2,12 @@
 //! enable, remove, and make a password reset link.
 
 use crate::api::users::{list_users, ChangeUser, InviteUser, MakePasswordLink};
-use crate::model::routes;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::user::{LinkPurpose, LinkShown, UserAction, UserItem, UserStatus};
 use crate::model::Role;
-use crate::ui::components::layout::Crumbs;
+use crate::ui::components::labels::{role_label, user_status_label};
+use crate::ui::components::layout::{Crumbs, Section};
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 
@@ -14,20 +16,21 @@ const ROLES: [Role; 3] = [Role::Admin, Role::Editor, Role::Viewer];
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_users());
+    let i18n = use_i18n();
     view! {
-        <Crumbs parents=&["Administration", "Access"] section=("Users", routes::USERS)/>
+        <Crumbs section=Section::Users/>
         <div class="page-head">
             <div>
-                <h1>"Users"</h1>
-                <p class="muted">"Who may sign in to this organization, and what their role lets them do: "
-                    "viewers read, editors also change webhooks and campaigns, administrators also manage users, credentials and sandboxes."</p>
+                <h1>{t!(i18n, users.title)}</h1>
+                <p class="muted">{t!(i18n, users.intro_1)}
+                    {t!(i18n, users.intro_2)}</p>
             </div>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, users.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(items) => view! { <Users items/> }.into_any(),
-                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -36,6 +39,7 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn Users(items: Vec<UserItem>) -> impl IntoView {
+    let i18n = use_i18n();
     let items = RwSignal::new(items);
     let invite = ServerAction::<InviteUser>::new();
     let change = ServerAction::<ChangeUser>::new();
@@ -54,7 +58,7 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
             email.set(String::new());
             error.set(None);
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     Effect::new(move |_| match reset.value().get() {
@@ -62,7 +66,7 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
             shown.set(Some(link));
             error.set(None);
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(problem(&e))),
         None => {}
     });
     // The list after a change is the server's: a refused change leaves the row as it was.
@@ -70,7 +74,7 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
         let Some(outcome) = change.value().get() else {
             return;
         };
-        error.set(outcome.err().map(|e| e.to_string()));
+        error.set(outcome.err().map(|e| problem(&e)));
         leptos::task::spawn_local(async move {
             if let Ok(fresh) = list_users().await {
                 items.set(fresh);
@@ -92,24 +96,24 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
     };
     view! {
         <section class="form-section" aria-labelledby="section-invite">
-            <h2 id="section-invite">"Invite a user"</h2>
+            <h2 id="section-invite">{t!(i18n, users.invite_title)}</h2>
             <ActionForm action=invite attr:class="credential-form">
                 <div class="field">
-                    <label for="invite-email">"Email"</label>
+                    <label for="invite-email">{t_string!(i18n, users.email)}</label>
                     <input id="invite-email" type="email" name="form[email]" autocomplete="off" required
                         placeholder="name@example.com"
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="invite-role">"Role"</label>
+                    <label for="invite-role">{t_string!(i18n, users.role)}</label>
                     <select id="invite-role" name="form[role]">
                         {ROLES.iter().map(|role| view! {
-                            <option value=role.as_str() selected=*role == Role::Editor>{role.as_str()}</option>
+                            <option value=role.as_str() selected=*role == Role::Editor>{role_label(*role)}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <button type="submit" class="primary" disabled=move || invite.pending().get()>"Invite"</button>
+                <button type="submit" class="primary" disabled=move || invite.pending().get()>{t!(i18n, users.invite)}</button>
             </ActionForm>
             {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             {move || shown.get().map(|link| view! { <LinkOnce link/> })}
@@ -118,12 +122,12 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
             <table class="webhooks users">
                 <thead>
                     <tr>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Last sign-in"</th>
-                        <th scope="col">"Invited by"</th>
-                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col">{t_string!(i18n, users.email)}</th>
+                        <th scope="col">{t_string!(i18n, users.role)}</th>
+                        <th scope="col">{t_string!(i18n, users.status)}</th>
+                        <th scope="col">{t_string!(i18n, users.last_sign_in)}</th>
+                        <th scope="col">{t_string!(i18n, users.invited_by)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, users.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -149,15 +153,17 @@ fn LinkOnce(link: LinkShown) -> impl IntoView {
         window().location().origin().unwrap_or_default(),
         link.path
     );
-    let what = match link.purpose {
-        LinkPurpose::Invitation => "invitation",
-        LinkPurpose::Reset => "password reset link",
+    let i18n = use_i18n();
+    let email = link.user.email.clone();
+    let copy_now = match link.purpose {
+        LinkPurpose::Invitation => t_string!(i18n, users.copy_invitation, email).to_string(),
+        LinkPurpose::Reset => t_string!(i18n, users.copy_reset, email).to_string(),
     };
     view! {
         <div class="secret-once" role="status">
-            <p><strong>{format!("Copy the {what} for {} now: it is not shown again.", link.user.email)}</strong></p>
+            <p><strong>{copy_now}</strong></p>
             <p><code class="secret-value token link-once">{url}</code></p>
-            <p>"It works once, until " <Timestamp at=link.expires_at/> "; pass it on yourself: no email is sent."</p>
+            <p>{t!(i18n, users.works_once)} <Timestamp at=link.expires_at/> {t!(i18n, users.pass_on)}</p>
         </div>
     }
 }
@@ -171,37 +177,38 @@ fn UserRow(
     let id = StoredValue::new(user.id.clone());
     let email = user.email.clone();
     let disabled = user.status == UserStatus::Disabled;
-    let role_label = format!("Role of {email}");
+    let i18n = use_i18n();
+    let role_of = t_string!(i18n, users.role_of, email = email.clone()).to_string();
     view! {
         <tr>
-            <td data-label="Email">
+            <td data-label=t_string!(i18n, users.email)>
                 {user.email.clone()}
-                {user.is_you.then(|| view! { " " <span class="chip">"you"</span> })}
+                {user.is_you.then(|| view! { " " <span class="chip">{t!(i18n, users.you)}</span> })}
             </td>
-            <td data-label="Role">
-                <select aria-label=role_label on:change=move |ev| {
+            <td data-label=t_string!(i18n, users.role)>
+                <select aria-label=role_of on:change=move |ev| {
                     if let Some(role) = Role::parse(&event_target_value(&ev)) {
                         on_change(id.get_value(), UserAction::SetRole(role));
                     }
                 }>
                     {ROLES.iter().map(|role| view! {
-                        <option value=role.as_str() selected=*role == user.role>{role.as_str()}</option>
+                        <option value=role.as_str() selected=*role == user.role>{role_label(*role)}</option>
                     }).collect_view()}
                 </select>
             </td>
-            <td data-label="Status">
+            <td data-label=t_string!(i18n, users.status)>
                 <span class=match user.status {
                     UserStatus::Active => "status enabled",
                     _ => "status disabled",
-                }>{user.status.label()}</span>
+                }>{user_status_label(user.status)}</span>
             </td>
-            <td data-label="Last sign-in" class="nowrap">
+            <td data-label=t_string!(i18n, users.last_sign_in) class="nowrap">
                 {match user.last_sign_in_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
-                    None => view! { <span class="muted">"Never"</span> }.into_any(),
+                    None => view! { <span class="muted">{t!(i18n, users.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label="Invited by">
+            <td data-label=t_string!(i18n, users.invited_by)>
                 {match user.created_by.clone() {
                     Some(by) => view! { <span>{by}</span> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
@@ -210,31 +217,31 @@ fn UserRow(
             <td class="row-actions">
                 {(!disabled).then(|| view! {
                     <button type="button" class="small" on:click=move |_| on_reset(id.get_value())>
-                        {if user.status == UserStatus::Invited { "New invitation link" } else { "Password reset link" }}
+                        {if user.status == UserStatus::Invited { t_string!(i18n, users.new_invitation) } else { t_string!(i18n, users.reset_link) }}
                     </button>
                 })}
                 {if disabled {
                     view! {
-                        <button type="button" class="small" on:click=move |_| on_change(id.get_value(), UserAction::Enable)>"Enable"</button>
+                        <button type="button" class="small" on:click=move |_| on_change(id.get_value(), UserAction::Enable)>{t!(i18n, users.enable)}</button>
                     }.into_any()
                 } else {
-                    let question = format!("Disable {email}? Their sessions end now and they cannot sign in until enabled.");
+                    let question = t_string!(i18n, users.confirm_disable, email = email.clone()).to_string();
                     view! {
                         <button type="button" class="danger-outline small" on:click=move |_| {
                             if window().confirm_with_message(&question).unwrap_or(false) {
                                 on_change(id.get_value(), UserAction::Disable);
                             }
-                        }>"Disable"</button>
+                        }>{t!(i18n, users.disable)}</button>
                     }.into_any()
                 }}
                 {
-                    let question = format!("Remove {}? Their sessions end now; this cannot be undone.", user.email);
+                    let question = t_string!(i18n, users.confirm_remove, email = user.email.clone()).to_string();
                     view! {
                         <button type="button" class="danger-outline small" on:click=move |_| {
                             if window().confirm_with_message(&question).unwrap_or(false) {
                                 on_change(id.get_value(), UserAction::Remove);
                             }
-                        }>"Remove"</button>
+                        }>{t!(i18n, users.remove)}</button>
                     }
                 }
             </td>

@@ -1,13 +1,16 @@
 //! The delete confirmation as a page, for browsers without JavaScript.
 
 use crate::api::webhooks::{get_webhook, DeleteWebhook};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::routes;
 use crate::ui::components::layout::Breadcrumb;
+use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 #[component]
 pub fn DeleteWebhookPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let webhook = Resource::new(
         move || params.read().get("id").unwrap_or_default(),
@@ -30,25 +33,25 @@ pub fn DeleteWebhookPage() -> impl IntoView {
         }
     });
     view! {
-        <Breadcrumb current="Delete".to_string()/>
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Breadcrumb current=t_string!(i18n, confirm_delete.delete).to_string()/>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, confirm_delete.loading)}</p> }>
             {move || Suspend::new(async move {
                 match webhook.await {
                     Ok(webhook) => view! {
                         <div class="card narrow">
-                            <h1>{format!("Delete “{}”?", webhook.name)}</h1>
-                            <p>"The webhook stops receiving feedback events at once. This cannot be undone."</p>
-                            {move || delete.value().get().and_then(Result::err).map(|e| view! { <p class="banner error">{e.to_string()}</p> })}
+                            <h1>{t_string!(i18n, confirm_delete.question, name = webhook.name.clone()).to_string()}</h1>
+                            <p>{t!(i18n, confirm_delete.consequence)}</p>
+                            {move || delete.value().get().and_then(Result::err).map(|e| view! { <p class="banner error">{problem(&e)}</p> })}
                             <ActionForm action=delete>
                                 <input type="hidden" name="id" value=webhook.id.clone()/>
                                 <div class="actions">
-                                    <a class="button secondary" href=routes::webhook(&webhook.id)>"Cancel"</a>
-                                    <button type="submit" class="danger">"Delete"</button>
+                                    <a class="button secondary" href=routes::webhook(&webhook.id)>{t!(i18n, confirm_delete.cancel)}</a>
+                                    <button type="submit" class="danger">{t!(i18n, webhook.delete)}</button>
                                 </div>
                             </ActionForm>
                         </div>
                     }.into_any(),
-                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>

@@ -1,16 +1,18 @@
 //! Create or edit a feedback webhook: Basic configuration, Authentication, Header parameters.
 
 use crate::api::webhooks::{load_webhook_editor, SaveWebhook};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::validation::{validate_webhook, StoredSecrets};
 use crate::model::*;
 use crate::ui::components::confirm_delete::ConfirmDelete;
 use crate::ui::components::field::{
-    error_id, input_id, Check, FieldError, FormState, Radio, TextArea, TextInput,
+    error_id, input_id, keep_focus, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
 use crate::ui::components::header_rows::{HeaderRow, HeaderRowsEditor};
 use crate::ui::components::health::{webhook_health, DisabledBanner, HealthAnswer, HealthPanel};
 use crate::ui::components::last_change::LastChanged;
 use crate::ui::components::layout::Breadcrumb;
+use crate::ui::components::problem::problem;
 use crate::ui::components::signing_secret::SigningSecretPanel;
 use crate::ui::components::test_event::TestEventPanel;
 use leptos::prelude::*;
@@ -18,6 +20,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
 pub fn WebhookFormPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -28,14 +31,14 @@ pub fn WebhookFormPage() -> impl IntoView {
     // page says why).
     let health = Resource::new(move || params.read().get("id"), webhook_health);
     view! {
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, webhook.loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <WebhookEditor data health/> }.into_any(),
                     Err(error) => view! {
-                        <Breadcrumb current="Feedback webhook".to_string()/>
-                        <p class="banner error">{error.to_string()}</p>
-                        <a class="button secondary" href=routes::WEBHOOKS>"Back to the list"</a>
+                        <Breadcrumb/>
+                        <p class="banner error">{problem(&error)}</p>
+                        <a class="button secondary" href=routes::WEBHOOKS>{t!(i18n, webhook.back_to_list)}</a>
                     }.into_any(),
                 }
             })}
@@ -45,6 +48,7 @@ pub fn WebhookFormPage() -> impl IntoView {
 
 #[component]
 fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>) -> impl IntoView {
+    let i18n = use_i18n();
     let WebhookEditorData {
         form: initial,
         errors,
@@ -62,7 +66,7 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
     let id = initial.id.clone();
     let is_new = id.is_empty();
     let title = if is_new {
-        "Create feedback webhook".to_string()
+        t_string!(i18n, webhook.new_title).to_string()
     } else {
         initial.name.clone()
     };
@@ -170,15 +174,21 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 <a class="button danger-outline" href=href on:click=move |ev| {
                     ev.prevent_default();
                     confirming.set(Some((id.clone(), name.clone())));
-                }>"Delete"</a>
+                }>{t!(i18n, webhook.delete)}</a>
             }
         })
     };
 
     let key_label = Signal::derive(move || {
         JwtAlgorithm::parse(&jwt_algorithm.get())
-            .map(|a| a.key_description().to_string())
-            .unwrap_or_else(|| "Key".into())
+            .map_or(t_string!(i18n, webhook.key), |a| match a.key_kind() {
+                KeyKind::SharedSecret => t_string!(i18n, webhook.key_shared_secret),
+                KeyKind::Rsa => t_string!(i18n, webhook.key_rsa),
+                KeyKind::EcP256 => t_string!(i18n, webhook.key_ec_p256),
+                KeyKind::EcP384 => t_string!(i18n, webhook.key_ec_p384),
+                KeyKind::Ed25519 => t_string!(i18n, webhook.key_ed25519),
+            })
+            .to_string()
     });
     let key_hint = {
         let stored = stored_jwt.clone();
@@ -187,13 +197,15 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 if JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_kind())
                     == Some(*kind) =>
             {
-                format!(
-                    "A key is set (fingerprint {}). Leave blank to keep it.",
-                    info.fingerprint
+                t_string!(
+                    i18n,
+                    webhook.key_set,
+                    fingerprint = info.fingerprint.clone()
                 )
+                .to_string()
             }
-            Some(_) => "The stored key does not fit this algorithm: enter a new one.".into(),
-            None => "Write-only: it is encrypted at rest and never shown again.".into(),
+            Some(_) => t_string!(i18n, webhook.key_mismatch).to_string(),
+            None => t_string!(i18n, webhook.key_write_only).to_string(),
         })
     };
 
@@ -205,7 +217,7 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 <LastChanged last_change updated_at/>
             </div>
             <div class="head-actions">
-                {(!is_new).then(|| view! { <a class="button secondary" href=routes::webhook_deliveries(&id)>"Deliveries"</a> })}
+                {(!is_new).then(|| view! { <a class="button secondary" href=routes::webhook_deliveries(&id)>{t!(i18n, webhook.deliveries)}</a> })}
                 {delete_link}
             </div>
         </div>
@@ -214,57 +226,57 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
         <form class="webhook-form" method="post" action="/api/webhooks/save" on:submit=on_submit novalidate>
             // Enter in a text field submits with the first submit button: make that one "save".
             {can_edit.then(|| view! {
-                <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">"Submit"</button>
+                <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">{t!(i18n, webhook.submit_hidden)}</button>
             })}
             <input type="hidden" name="form[id]" value=id.clone()/>
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-basic">
-                    <h2 id="section-basic">"Basic configuration"</h2>
-                    <TextInput form field="name" label="Webhook name" value=name required=true autocomplete="off"
-                        hint="A name that says where the events go, unique in this sandbox."/>
+                    <h2 id="section-basic">{t!(i18n, webhook.basic)}</h2>
+                    <TextInput form field="name" label=t_string!(i18n, webhook.name) value=name required=true autocomplete="off"
+                        hint=t_string!(i18n, webhook.name_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("channels").is_some() aria-describedby=error_id("channels")>
-                        <legend>"Channels"</legend>
+                        <legend>{t!(i18n, webhook.channels)}</legend>
                         <div class="checks">
-                            <Check id="channel-email" name="form[email]" label="Email" value=email on_change=move || form.edited("channels")/>
-                            <Check id="channel-sms" name="form[sms]" label="SMS" value=sms on_change=move || form.edited("channels")/>
+                            <Check id="channel-email" name="form[email]" label=t_string!(i18n, webhook.email) value=email on_change=move || form.edited("channels")/>
+                            <Check id="channel-sms" name="form[sms]" label=t_string!(i18n, webhook.sms) value=sms on_change=move || form.edited("channels")/>
                         </div>
                         <FieldError form field="channels".to_string()/>
                     </fieldset>
-                    <TextInput form field="url" label="Webhook URL" value=url kind="url" required=true autocomplete="off"
+                    <TextInput form field="url" label=t_string!(i18n, webhook.url) value=url kind="url" required=true autocomplete="off"
                         placeholder="https://hooks.example.com/feedback"
-                        hint="The HTTPS endpoint that receives each feedback event as a JSON POST."/>
+                        hint=t_string!(i18n, webhook.url_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("events").is_some() aria-describedby=error_id("events")>
-                        <legend>"Events"</legend>
+                        <legend>{t!(i18n, webhook.events)}</legend>
                         <div class="checks">
-                            <Check id="event-sent" name="form[event_sent]" label="Sent" value=event_sent on_change=move || form.edited("events")/>
-                            <Check id="event-delivered" name="form[event_delivered]" label="Delivered" value=event_delivered on_change=move || form.edited("events")/>
-                            <Check id="event-bounce" name="form[event_bounce]" label="Bounce" value=event_bounce on_change=move || form.edited("events")/>
-                            <Check id="event-error" name="form[event_error]" label="Error" value=event_error on_change=move || form.edited("events")/>
+                            <Check id="event-sent" name="form[event_sent]" label=t_string!(i18n, webhook.sent) value=event_sent on_change=move || form.edited("events")/>
+                            <Check id="event-delivered" name="form[event_delivered]" label=t_string!(i18n, webhook.delivered) value=event_delivered on_change=move || form.edited("events")/>
+                            <Check id="event-bounce" name="form[event_bounce]" label=t_string!(i18n, webhook.bounce) value=event_bounce on_change=move || form.edited("events")/>
+                            <Check id="event-error" name="form[event_error]" label=t_string!(i18n, webhook.error) value=event_error on_change=move || form.edited("events")/>
                         </div>
-                        <p class="hint">"The feedback events this webhook receives."</p>
+                        <p class="hint">{t!(i18n, webhook.events_hint)}</p>
                         <FieldError form field="events".to_string()/>
                     </fieldset>
                     <div class="field">
-                        <Check id="webhook-enabled" name="form[enabled]" label="Enabled" value=enabled on_change=|| {}/>
-                        <p class="hint">"A disabled webhook receives no events."</p>
+                        <Check id="webhook-enabled" name="form[enabled]" label=t_string!(i18n, webhook.enabled) value=enabled on_change=|| {}/>
+                        <p class="hint">{t!(i18n, webhook.enabled_hint)}</p>
                     </div>
                 </section>
 
                 <section class="form-section auth-section" aria-labelledby="section-auth">
-                    <h2 id="section-auth">"Authentication"</h2>
+                    <h2 id="section-auth">{t!(i18n, webhook.auth)}</h2>
                     <fieldset class="field group">
-                        <legend>"Method"</legend>
+                        <legend>{t!(i18n, webhook.method)}</legend>
                         <div class="radios">
-                            <Radio id="auth-none" name="form[auth]" option="none" label="No authentication" value=auth/>
-                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label="JWT authentication" value=auth/>
+                            <Radio id="auth-none" name="form[auth]" option="none" label=t_string!(i18n, webhook.auth_none) value=auth/>
+                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label=t_string!(i18n, webhook.auth_jwt) value=auth/>
                         </div>
                         <FieldError form field="auth".to_string()/>
                     </fieldset>
-                    <p class="hint auth-none-hint">"Requests carry no authentication header."</p>
+                    <p class="hint auth-none-hint">{t!(i18n, webhook.auth_none_hint)}</p>
                     <div class="jwt-fields">
-                        <p class="hint">"Every request carries a freshly signed token: " <code>"Authorization: Bearer <jwt>"</code> " with iat, exp and jti (the delivery id)."</p>
+                        <p class="hint">{t!(i18n, webhook.jwt_hint_before)} <code>"Authorization: Bearer <jwt>"</code> {t!(i18n, webhook.jwt_hint_after)}</p>
                         <div class="field" class:invalid=move || form.error("jwt_algorithm").is_some()>
-                            <label for=input_id("jwt_algorithm")>"Signing algorithm"</label>
+                            <label for=input_id("jwt_algorithm")>{t!(i18n, webhook.algorithm)}</label>
                             <select
                                 id=input_id("jwt_algorithm")
                                 name="form[jwt_algorithm]"
@@ -285,29 +297,30 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                         </div>
                         <TextArea form field="jwt_secret" label=key_label value=jwt_secret rows=4 hint=key_hint required=true/>
                         <div class="grid-2">
-                            <TextInput form field="jwt_key_id" label="Key ID (kid)" value=jwt_key_id autocomplete="off"/>
-                            <TextInput form field="jwt_lifetime" label="Token lifetime (seconds)" value=jwt_lifetime kind="number" required=true
-                                hint="From 30 to 3600; default 300."/>
-                            <TextInput form field="jwt_issuer" label="Issuer (iss)" value=jwt_issuer autocomplete="off"/>
-                            <TextInput form field="jwt_subject" label="Subject (sub)" value=jwt_subject autocomplete="off"/>
-                            <TextInput form field="jwt_audience" label="Audience (aud)" value=jwt_audience autocomplete="off"/>
+                            <TextInput form field="jwt_key_id" label=t_string!(i18n, webhook.key_id) value=jwt_key_id autocomplete="off"/>
+                            <TextInput form field="jwt_lifetime" label=t_string!(i18n, webhook.lifetime) value=jwt_lifetime kind="number" required=true
+                                hint=t_string!(i18n, webhook.lifetime_hint)/>
+                            <TextInput form field="jwt_issuer" label=t_string!(i18n, webhook.issuer) value=jwt_issuer autocomplete="off"/>
+                            <TextInput form field="jwt_subject" label=t_string!(i18n, webhook.subject) value=jwt_subject autocomplete="off"/>
+                            <TextInput form field="jwt_audience" label=t_string!(i18n, webhook.audience) value=jwt_audience autocomplete="off"/>
                         </div>
-                        <TextArea form field="jwt_extra_claims" label=Signal::stored("Extra claims (JSON object)".to_string())
+                        <TextArea form field="jwt_extra_claims" label=Signal::stored(t_string!(i18n, webhook.extra_claims).to_string())
                             value=jwt_extra_claims rows=3 placeholder=Signal::stored("{\"tenant\": \"acme\"}".to_string())/>
                     </div>
                 </section>
 
                 <section class="form-section" aria-labelledby="section-headers">
-                    <h2 id="section-headers">"Header parameters"</h2>
-                    <p class="hint">"Custom headers sent with every request. Mark a value secret to keep it encrypted and masked."</p>
+                    <h2 id="section-headers">{t!(i18n, webhook.headers)}</h2>
+                    <p class="hint">{t!(i18n, webhook.headers_hint)}</p>
                     <HeaderRowsEditor form rows stored=header_secrets/>
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { "Cancel" } else { "Back" }}</a>
+                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { t_string!(i18n, webhook.cancel) } else { t_string!(i18n, webhook.back) }}</a>
                     {can_edit.then(|| view! {
-                        <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()>
-                            {move || if save.pending().get() { "Saving…" } else { "Submit" }}
+                        <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()
+                            on:mousedown=keep_focus>
+                            {move || if save.pending().get() { t_string!(i18n, webhook.saving) } else { t_string!(i18n, webhook.submit) }}
                         </button>
                     })}
                 </div>

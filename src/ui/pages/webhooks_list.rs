@@ -2,12 +2,15 @@
 
 use crate::api::deliveries::load_webhook_health;
 use crate::api::webhooks::list_webhooks;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::model::history::WebhookHealth;
 use crate::model::Role;
 use crate::model::{routes, WebhookSummary};
 use crate::ui::components::confirm_delete::ConfirmDelete;
 use crate::ui::components::health::{latency, success_rate};
+use crate::ui::components::labels::channel_label;
 use crate::ui::components::layout::{Breadcrumb, ForRole};
+use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -15,6 +18,7 @@ use std::collections::HashMap;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
+    let i18n = use_i18n();
     let list = Resource::new(|| (), |_| list_webhooks());
     let health = Resource::new(|| (), |_| load_webhook_health(None));
     let query = use_query_map();
@@ -22,14 +26,14 @@ pub fn WebhooksPage() -> impl IntoView {
         <Breadcrumb/>
         <div class="page-head">
             <div>
-                <h1>"Feedback webhook settings"</h1>
-                <p class="muted">"Delivery feedback (sent, delivered, bounce, error) of API-triggered transactional campaigns, pushed to your endpoints."</p>
+                <h1>{t!(i18n, webhooks.title)}</h1>
+                <p class="muted">{t!(i18n, webhooks.intro)}</p>
             </div>
             <ForRole role=Role::Editor>
-                <a class="button primary" href=routes::NEW_WEBHOOK>"Create feedback webhook"</a>
+                <a class="button primary" href=routes::NEW_WEBHOOK>{t!(i18n, webhooks.create)}</a>
             </ForRole>
         </div>
-        <Transition fallback=|| view! { <p class="loading">"Loading webhooks…"</p> }>
+        <Transition fallback=move || view! { <p class="loading">{t!(i18n, webhooks.loading)}</p> }>
             {move || Suspend::new(async move {
                 // Health is a bonus: the list shows without it.
                 let health: HashMap<String, WebhookHealth> =
@@ -39,12 +43,12 @@ pub fn WebhooksPage() -> impl IntoView {
                         let saved = query.read_untracked().get("saved");
                         let deleted = query.read_untracked().get("deleted");
                         let notice = match saved.and_then(|id| list.items.iter().find(|w| w.id == id)) {
-                            Some(webhook) => Some(format!("Saved “{}”.", webhook.name)),
-                            None => deleted.map(|name| format!("Deleted “{name}”.")),
+                            Some(webhook) => Some(t_string!(i18n, webhooks.saved, name = webhook.name.clone()).to_string()),
+                            None => deleted.map(|name| t_string!(i18n, webhooks.deleted, name).to_string()),
                         };
                         view! { <WebhookTable items=list.items can_edit=list.can_edit notice health/> }.into_any()
                     }
-                    Err(error) => view! { <p class="banner error">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -58,13 +62,14 @@ fn WebhookTable(
     notice: Option<String>,
     health: HashMap<String, WebhookHealth>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let health = StoredValue::new(health);
     let items = RwSignal::new(items);
     let notice = RwSignal::new(notice);
     let confirming = RwSignal::new(None::<(String, String)>);
     let on_deleted = Callback::new(move |(id, name): (String, String)| {
         items.update(|items| items.retain(|w| w.id != id));
-        notice.set(Some(format!("Deleted “{name}”.")));
+        notice.set(Some(t_string!(i18n, webhooks.deleted, name).to_string()));
     });
     view! {
         {move || notice.get().map(|n| view! { <p class="banner success" role="status">{n}</p> })}
@@ -72,10 +77,10 @@ fn WebhookTable(
             when=move || !items.with(Vec::is_empty)
             fallback=move || view! {
                 <div class="empty-state">
-                    <h2>"No feedback webhooks yet"</h2>
-                    <p>"Create one to receive sent, delivered, bounce and error events of your transactional messages in real time."</p>
+                    <h2>{t!(i18n, webhooks.empty_title)}</h2>
+                    <p>{t!(i18n, webhooks.empty_text)}</p>
                     {can_edit.then(|| view! {
-                        <a class="button primary" href=routes::NEW_WEBHOOK>"Create your first feedback webhook"</a>
+                        <a class="button primary" href=routes::NEW_WEBHOOK>{t!(i18n, webhooks.create_first)}</a>
                     })}
                 </div>
             }
@@ -84,14 +89,14 @@ fn WebhookTable(
                 <table class="webhooks">
                     <thead>
                         <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Channels"</th>
-                            <th scope="col">"URL"</th>
-                            <th scope="col">"Authentication"</th>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Health (24 h)"</th>
-                            <th scope="col">"Last updated"</th>
-                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            <th scope="col">{t!(i18n, webhooks.col_name)}</th>
+                            <th scope="col">{t!(i18n, webhooks.col_channels)}</th>
+                            <th scope="col">{t!(i18n, webhooks.col_url)}</th>
+                            <th scope="col">{t!(i18n, webhooks.col_auth)}</th>
+                            <th scope="col">{t!(i18n, webhooks.col_status)}</th>
+                            <th scope="col">{t!(i18n, webhooks.col_health)}</th>
+                            <th scope="col">{t!(i18n, webhooks.col_updated)}</th>
+                            <th scope="col"><span class="visually-hidden">{t!(i18n, webhooks.col_actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -113,15 +118,16 @@ fn WebhookRow(
     can_edit: bool,
     confirming: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let channels = webhook
         .channels
         .iter()
-        .map(|c| view! { <span class="chip">{c.label()}</span> })
+        .map(|c| view! { <span class="chip">{channel_label(*c)}</span> })
         .collect_view();
     let auth = webhook
         .jwt_algorithm
-        .map(|a| format!("JWT ({})", a.as_str()))
-        .unwrap_or_else(|| "None".into());
+        .map(|a| t_string!(i18n, webhooks.auth_jwt, algorithm = a.as_str()).to_string())
+        .unwrap_or_else(|| t_string!(i18n, webhooks.auth_none).to_string());
     let (id, name) = (webhook.id.clone(), webhook.name.clone());
     let open_confirm = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
@@ -129,34 +135,34 @@ fn WebhookRow(
     };
     view! {
         <tr>
-            <td data-label="Name"><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
-            <td data-label="Channels">{channels}</td>
-            <td data-label="URL" class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
-            <td data-label="Authentication">{auth}</td>
-            <td data-label="Status">
+            <td data-label=t_string!(i18n, webhooks.col_name)><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
+            <td data-label=t_string!(i18n, webhooks.col_channels)>{channels}</td>
+            <td data-label=t_string!(i18n, webhooks.col_url) class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
+            <td data-label=t_string!(i18n, webhooks.col_auth)>{auth}</td>
+            <td data-label=t_string!(i18n, webhooks.col_status)>
                 {if webhook.enabled {
-                    view! { <span class="status enabled">"Enabled"</span> }.into_any()
+                    view! { <span class="status enabled">{t!(i18n, webhooks.enabled)}</span> }.into_any()
                 } else {
-                    view! { <span class="status disabled" title=webhook.disabled_reason.clone().unwrap_or_default()>"Disabled"</span> }.into_any()
+                    view! { <span class="status disabled" title=webhook.disabled_reason.clone().unwrap_or_default()>{t!(i18n, webhooks.disabled)}</span> }.into_any()
                 }}
             </td>
-            <td data-label="Health (24 h)" class="nowrap health-cell">
+            <td data-label=t_string!(i18n, webhooks.col_health) class="nowrap health-cell">
                 {match health.filter(|h| h.attempts > 0) {
                     Some(health) => view! {
-                        <span class="success-rate">{success_rate(&health)}</span>
-                        <span class="muted">" · p95 " {latency(health.p95_ms)}</span>
+                        <span class="success-rate">{success_rate(&health, i18n.get_locale_untracked())}</span>
+                        <span class="muted">" · p95 " {latency(health.p95_ms, i18n.get_locale_untracked())}</span>
                     }.into_any(),
-                    None => view! { <span class="muted">"No attempts"</span> }.into_any(),
+                    None => view! { <span class="muted">{t!(i18n, webhooks.no_attempts)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label="Last updated" class="nowrap">
+            <td data-label=t_string!(i18n, webhooks.col_updated) class="nowrap">
                 <Timestamp at=webhook.updated_at.clone()/>
             </td>
             <td class="row-actions">
-                <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">"Deliveries"</a>
-                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { "Edit" } else { "View" }}</a>
+                <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">{t!(i18n, webhooks.deliveries)}</a>
+                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { t_string!(i18n, webhooks.edit) } else { t_string!(i18n, webhooks.view) }}</a>
                 {can_edit.then(|| view! {
-                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>"Delete"</a>
+                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>{t!(i18n, webhooks.delete)}</a>
                 })}
             </td>
         </tr>

@@ -292,6 +292,14 @@ pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
         .finish()
 }
 
+/// A field's refusal in the English the product writes it in (server functions answer it as a
+/// key with its values, for the page to write in its language).
+pub fn english(message: &Value) -> String {
+    serde_json::from_value::<feedback_webhooks::model::message::Message>(message.clone())
+        .unwrap_or_else(|_| panic!("not a message: {message}"))
+        .to_string()
+}
+
 /// Where a redirect points.
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()

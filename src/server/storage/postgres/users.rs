@@ -198,6 +198,23 @@ impl UserStore for PostgresStorage {
         Ok(())
     }
 
+    async fn set_language(
+        &self,
+        user_id: Uuid,
+        language: Option<&str>,
+        audit: &AuditRecord,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(SET_LANGUAGE)
+            .bind(user_id)
+            .bind(language)
+            .execute(&mut *tx)
+            .await?;
+        super::audit::insert_audit(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn note_sign_in(
         &self,
         user_id: Uuid,
