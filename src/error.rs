@@ -1,5 +1,7 @@
-//! The one error type of server functions: what went wrong, in words a person can act on.
+//! The one error type of server functions: what went wrong, in words a person can act on
+//! (a [`Message`] where the refusal has its own, written in the reader's language).
 
+use crate::model::message::Message;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -11,20 +13,20 @@ pub enum AppError {
     #[error("That email and password do not match an account.")]
     InvalidCredentials,
     #[error("{0}")]
-    TooManyAttempts(String),
+    TooManyAttempts(Message),
     #[error("Your role does not allow this.")]
     Forbidden,
     #[error("This account is disabled. Ask an administrator of your organization.")]
     AccountDisabled,
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Message),
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Message),
     #[error("Something went wrong on our side; it has been logged.")]
     Internal,
     /// The database is away or its disk full: nothing was stored; trying later may work.
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(Message),
     #[error("{0}")]
     Transport(String),
 }
@@ -49,7 +51,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
-                AppError::BadRequest(format!("The request could not be read: {message}"))
+                AppError::BadRequest(Message::RequestUnreadable { detail: message })
             }
             other => AppError::Transport(other.to_string()),
         }

@@ -104,6 +104,29 @@ test.describe('in French', () => {
       await page.screenshot({ path: test.info().outputPath(`webhooks-fr-${width}.png`), fullPage: true });
     }
   });
+
+  test('every other page holds its layout in French on a phone', async ({ page }) => {
+    await signInInFrench(page);
+    await page.setViewportSize({ width: 390, height: 900 });
+    const pages: [string, string][] = [
+      ['/admin/deliveries', 'Historique des envois'],
+      ['/admin/campaigns', 'Campagnes'],
+      ['/admin/campaigns/new', 'Créer une campagne'],
+      ['/admin/api-credentials', 'Identifiants d’API'],
+      ['/admin/sandboxes', 'Sandbox'],
+      ['/admin/users', 'Utilisateurs'],
+      ['/admin/audit-log', 'Journal d’audit'],
+      ['/admin/account', 'Votre compte'],
+    ];
+    for (const [path, heading] of pages) {
+      await page.goto(path);
+      await hydrated(page);
+      await expect(page.getByRole('heading', { level: 1 })).toContainText(heading);
+      await expectNoSidewaysScroll(page);
+      const name = path.split('/').filter(Boolean).join('-');
+      await page.screenshot({ path: test.info().outputPath(`${name}-fr-390.png`), fullPage: true });
+    }
+  });
 });
 
 test('the switcher changes the language of the same page, and the choice stays with the person', async ({ page }) => {

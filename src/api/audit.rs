@@ -44,7 +44,11 @@ pub async fn export(
     let (format, content_type, extension) = match format.format.as_deref() {
         Some("jsonl") => (ExportFormat::JsonLines, "application/x-ndjson", "jsonl"),
         Some("csv") | None => (ExportFormat::Csv, "text/csv; charset=utf-8", "csv"),
-        Some(_) => return refuse(AppError::BadRequest("format is csv or jsonl.".into())),
+        Some(_) => {
+            return refuse(AppError::BadRequest(
+                super::deliveries::export_format_choices(),
+            ))
+        }
     };
     let stream = match audit::export(&state, admin.organization_id, &query, format) {
         Ok(stream) => stream,

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::support::*,
+    crate::model::message::Message,
     crate::model::{routes, Role},
     crate::server::{auth::*, history},
 };
@@ -159,6 +160,15 @@ pub async fn list_executions(
     )
 }
 
+/// What an export's `format` may be, as its refusal says.
+#[cfg(feature = "ssr")]
+pub(super) fn export_format_choices() -> Message {
+    Message::FilterOneOf {
+        parameter: "format".into(),
+        choices: vec!["csv".into(), "jsonl".into()],
+    }
+}
+
 /// `GET /admin/deliveries/export?format=csv|jsonl&…filters`: a download of every matching
 /// delivery, streamed.
 #[cfg(feature = "ssr")]
@@ -189,7 +199,7 @@ pub async fn export(
     {
         Some("jsonl") => history::ExportFormat::JsonLines,
         Some("csv") | None => history::ExportFormat::Csv,
-        Some(_) => return refuse(AppError::BadRequest("format is csv or jsonl.".into())),
+        Some(_) => return refuse(AppError::BadRequest(export_format_choices())),
     };
     let stream = match history::export(&state, &sandbox, &query, format).await {
         Ok(stream) => stream,

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use {
     super::support::*,
+    crate::model::message::{Message, Thing},
     crate::model::{routes, user::UserAction, Role},
     crate::server::{auth::*, state::AppState, storage::now_ms, users},
     tower_sessions::Session,
@@ -17,7 +18,7 @@ use {
 #[cfg(feature = "ssr")]
 fn user_id(id: &str) -> Result<uuid::Uuid, AppError> {
     uuid::Uuid::parse_str(id.trim())
-        .map_err(|_| AppError::NotFound("No such user in this organization.".into()))
+        .map_err(|_| AppError::NotFound(Message::NoSuch { thing: Thing::User }))
 }
 
 #[server(endpoint = "users/list")]
@@ -64,7 +65,7 @@ pub async fn change_user(id: String, action: String) -> Result<(), AppError> {
         async {
             let (state, admin, _) = require_user(Role::Admin).await?;
             let action = UserAction::parse(action.trim())
-                .ok_or_else(|| AppError::BadRequest("Unknown change to a user.".into()))?;
+                .ok_or(AppError::BadRequest(Message::UnknownUserChange))?;
             let actor = request_actor(&state, &admin)?;
             users::change(&state, &admin, &actor, user_id(&id)?, action).await?;
             redirect_plain_post(routes::USERS);
@@ -166,9 +167,7 @@ pub async fn end_my_session(handle: String) -> Result<(), AppError> {
                 .await
                 .map_err(internal)?
             {
-                return Err(AppError::NotFound(
-                    "No such session of yours: it has ended already.".into(),
-                ));
+                return Err(AppError::NotFound(Message::SessionEnded));
             }
             redirect_plain_post(routes::ACCOUNT);
             Ok(())

@@ -3,7 +3,9 @@
 
 use super::{td_string, Locale};
 use crate::error::AppError;
-use crate::model::message::{Message, NamedKind, TextKind};
+use crate::model::capacity::Holding;
+use crate::model::message::{Message, NamedKind, Span, TextKind, Thing, TimeUnit};
+use crate::model::user::ThrottledKey;
 use crate::model::webhook::{Channel, KeyKind};
 
 /// The placeholders a campaign's text may hold, as a refusal shows them.
@@ -126,10 +128,7 @@ pub fn text(message: &Message, locale: Locale) -> String {
             l,
             messages.webhook_misses_channel,
             webhook = webhook.clone(),
-            channel = match channel {
-                Channel::Email => td_string!(l, webhook.email),
-                Channel::Sms => td_string!(l, webhook.sms),
-            }
+            channel = channel_name(*channel, l)
         )
         .to_string(),
         M::EnterText {
@@ -171,20 +170,214 @@ pub fn text(message: &Message, locale: Locale) -> String {
         M::PasswordTooCommon => td_string!(l, messages.password_too_common).to_string(),
         M::PasswordsDiffer => td_string!(l, messages.passwords_differ).to_string(),
         M::NotCurrentPassword => td_string!(l, messages.not_current_password).to_string(),
+        M::EmailTooLong { max } => td_string!(l, messages.email_too_long, max = *max).to_string(),
+        M::SignInPasswordTooLong { max } => {
+            td_string!(l, messages.sign_in_password_too_long, max = *max).to_string()
+        }
+        M::SignInsBusy => td_string!(l, login.busy).to_string(),
+        M::TooManySignIns { counted, minutes } => {
+            let minutes = (*minutes).max(1);
+            let one = super::format::is_one(l, minutes);
+            match (counted, one) {
+                (ThrottledKey::Account, true) => {
+                    td_string!(l, login.throttled_account_single, minutes)
+                }
+                (ThrottledKey::Account, false) => {
+                    td_string!(l, login.throttled_account_several, minutes)
+                }
+                (ThrottledKey::Address, true) => {
+                    td_string!(l, login.throttled_address_single, minutes)
+                }
+                (ThrottledKey::Address, false) => {
+                    td_string!(l, login.throttled_address_several, minutes)
+                }
+            }
+            .to_string()
+        }
+        M::LinkNoGood => td_string!(l, set_password.link_no_good).to_string(),
+        M::NoWebhookChosen => td_string!(l, messages.no_webhook_chosen).to_string(),
+        M::ChosenWebhookDeleted => td_string!(l, messages.chosen_webhook_deleted).to_string(),
+        M::ChosenWebhookLostChannel { webhook, channel } => td_string!(
+            l,
+            messages.chosen_webhook_lost_channel,
+            webhook = webhook.clone(),
+            channel = channel_name(*channel, l)
+        )
+        .to_string(),
+        M::ChosenWebhookDisabled { webhook } => td_string!(
+            l,
+            messages.chosen_webhook_disabled,
+            webhook = webhook.clone()
+        )
+        .to_string(),
+        M::EnterCredentialName => td_string!(l, messages.enter_credential_name).to_string(),
+        M::ChooseCredentialScope => td_string!(l, messages.choose_credential_scope).to_string(),
+        M::ChooseCredentialExpiry => td_string!(l, messages.choose_credential_expiry).to_string(),
+        M::EnterSandboxName => td_string!(l, messages.enter_sandbox_name).to_string(),
+        M::SandboxNameCharacters => td_string!(l, messages.sandbox_name_characters).to_string(),
+        M::SandboxNameTaken { name } => {
+            td_string!(l, messages.sandbox_name_taken, name = name.clone()).to_string()
+        }
+        M::ChooseRole => td_string!(l, messages.choose_role).to_string(),
+        M::AccountExists => td_string!(l, messages.account_exists).to_string(),
+        M::UserExists => td_string!(l, messages.user_exists).to_string(),
+        M::UnknownUserChange => td_string!(l, messages.unknown_user_change).to_string(),
+        M::UserDisabledNoLink => td_string!(l, messages.user_disabled_no_link).to_string(),
+        M::LastAdmin => td_string!(l, messages.last_admin).to_string(),
+        M::SessionEnded => td_string!(l, messages.session_ended).to_string(),
+        M::FilterNotAnId { parameter } => {
+            td_string!(l, messages.filter_not_an_id, parameter = parameter.clone()).to_string()
+        }
+        M::FilterOneOf { parameter, choices } => td_string!(
+            l,
+            messages.filter_one_of,
+            parameter = parameter.clone(),
+            choices = one_of(choices, td_string!(l, messages.or))
+        )
+        .to_string(),
+        M::FilterNotATime { parameter } => {
+            td_string!(l, messages.filter_not_a_time, parameter = parameter.clone()).to_string()
+        }
+        M::FilterTimesReversed => td_string!(l, messages.filter_times_reversed).to_string(),
+        M::FilterTooLong { parameter, max } => td_string!(
+            l,
+            messages.filter_too_long,
+            parameter = parameter.clone(),
+            max = *max
+        )
+        .to_string(),
+        M::FilterControlCharacters { parameter } => td_string!(
+            l,
+            messages.filter_control_characters,
+            parameter = parameter.clone()
+        )
+        .to_string(),
+        M::PageLinkStale => td_string!(l, messages.page_link_stale).to_string(),
+        M::NoSuch { thing } => match thing {
+            Thing::Webhook => td_string!(l, messages.no_such_webhook),
+            Thing::Campaign => td_string!(l, messages.no_such_campaign),
+            Thing::Delivery => td_string!(l, messages.no_such_delivery),
+            Thing::Credential => td_string!(l, messages.no_such_credential),
+            Thing::User => td_string!(l, messages.no_such_user),
+            Thing::Sandbox => td_string!(l, messages.no_such_sandbox),
+        }
+        .to_string(),
+        M::DeletedMeanwhile { kind } => match kind {
+            NamedKind::Webhook => td_string!(l, messages.webhook_deleted_meanwhile),
+            NamedKind::Campaign => td_string!(l, messages.campaign_deleted_meanwhile),
+        }
+        .to_string(),
+        M::NoSandbox => td_string!(l, messages.no_sandbox).to_string(),
+        M::DisabledGone => td_string!(l, messages.disabled_gone).to_string(),
+        M::DisabledFailing { span } => {
+            td_string!(l, messages.disabled_failing, span = span_text(*span, l)).to_string()
+        }
+        M::AttemptError { code } => match code.as_str() {
+            "E_TIMEOUT" => td_string!(l, messages.attempt_timeout),
+            "E_CONNECT" => td_string!(l, messages.attempt_connect),
+            "E_DNS" => td_string!(l, messages.attempt_dns),
+            "E_TLS" => td_string!(l, messages.attempt_tls),
+            "E_SSRF" => td_string!(l, messages.attempt_ssrf),
+            "E_REDIRECT" => td_string!(l, messages.attempt_redirect),
+            "E_BODY" => td_string!(l, messages.attempt_body),
+            "E_CONFIG" => td_string!(l, messages.attempt_config),
+            "E_EXPIRED" => td_string!(l, messages.attempt_expired),
+            _ => td_string!(l, messages.attempt_unknown),
+        }
+        .to_string(),
+        M::AttemptStatus { status } => {
+            let status = *status;
+            match status {
+                200..=299 => td_string!(l, messages.status_accepted).to_string(),
+                300..=399 => td_string!(l, messages.status_redirect).to_string(),
+                408 | 429 => td_string!(l, messages.status_slow_down).to_string(),
+                410 => td_string!(l, messages.status_gone).to_string(),
+                400..=499 => td_string!(l, messages.status_refused, status).to_string(),
+                _ => td_string!(l, messages.status_failed, status).to_string(),
+            }
+        }
+        M::Full { holding, max } => {
+            let max = *max;
+            match holding {
+                Holding::WebhooksPerSandbox => td_string!(l, messages.full_webhooks, max),
+                Holding::CampaignsPerSandbox => td_string!(l, messages.full_campaigns, max),
+                Holding::CredentialsPerOrganization => {
+                    td_string!(l, messages.full_credentials, max)
+                }
+                Holding::UsersPerOrganization => td_string!(l, messages.full_users, max),
+                Holding::SandboxesPerOrganization => td_string!(l, messages.full_sandboxes, max),
+            }
+            .to_string()
+        }
+        M::RequestUnreadable { detail } => {
+            td_string!(l, messages.request_unreadable, detail = detail.clone()).to_string()
+        }
+        M::WebhookDisabledResend => td_string!(l, messages.webhook_disabled_resend).to_string(),
+        M::StorageUnavailable => td_string!(l, messages.storage_unavailable).to_string(),
+        M::StorageFull => td_string!(l, messages.storage_full).to_string(),
     }
 }
 
-/// A server call's refusal in `locale`. The refusals that carry their own sentence (a thing not
-/// found, a request refused) are still written in English by the server.
+/// "5 days", "1 minute", "36 heures".
+fn span_text(span: Span, l: Locale) -> String {
+    let count = span.count;
+    let one = super::format::is_one(l, count);
+    match (span.unit, one) {
+        (TimeUnit::Day, true) => td_string!(l, messages.days_single, count),
+        (TimeUnit::Day, false) => td_string!(l, messages.days_several, count),
+        (TimeUnit::Hour, true) => td_string!(l, messages.hours_single, count),
+        (TimeUnit::Hour, false) => td_string!(l, messages.hours_several, count),
+        (TimeUnit::Minute, true) => td_string!(l, messages.minutes_single, count),
+        (TimeUnit::Minute, false) => td_string!(l, messages.minutes_several, count),
+        (TimeUnit::Second, true) => td_string!(l, messages.seconds_single, count),
+        (TimeUnit::Second, false) => td_string!(l, messages.seconds_several, count),
+        (TimeUnit::Millisecond, true) => td_string!(l, messages.milliseconds_single, count),
+        (TimeUnit::Millisecond, false) => td_string!(l, messages.milliseconds_several, count),
+    }
+    .to_string()
+}
+
+/// A text the server kept as a message (a disabled webhook's reason) in `locale`; one kept as
+/// plain words, by a version before messages, as it is.
+pub fn stored_text(stored: &str, locale: Locale) -> String {
+    match Message::from_query(stored) {
+        Some(message) => text(&message, locale),
+        None => stored.to_string(),
+    }
+}
+
+/// `choices` as one list: `a, b or c`.
+fn one_of(choices: &[String], or: &str) -> String {
+    match choices.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {or} {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// A server call's refusal in `locale`.
 pub fn error_text(error: &AppError, locale: Locale) -> String {
     let l = locale;
     match error {
+        AppError::TooManyAttempts(message)
+        | AppError::NotFound(message)
+        | AppError::BadRequest(message)
+        | AppError::Unavailable(message) => text(message, l),
+        AppError::Transport(detail) => {
+            td_string!(l, errors.transport, detail = detail.clone()).to_string()
+        }
         AppError::Unauthenticated => td_string!(l, errors.unauthenticated).to_string(),
         AppError::InvalidCredentials => td_string!(l, login.invalid_credentials).to_string(),
         AppError::Forbidden => td_string!(l, errors.forbidden).to_string(),
         AppError::AccountDisabled => td_string!(l, login.disabled).to_string(),
         AppError::Internal => td_string!(l, errors.internal).to_string(),
-        other => other.to_string(),
+    }
+}
+
+fn channel_name(channel: Channel, l: Locale) -> &'static str {
+    match channel {
+        Channel::Email => td_string!(l, webhook.email),
+        Channel::Sms => td_string!(l, webhook.sms),
     }
 }
 
@@ -324,6 +517,126 @@ mod tests {
             M::PasswordTooCommon,
             M::PasswordsDiffer,
             M::NotCurrentPassword,
+            M::EmailTooLong { max: 254 },
+            M::SignInPasswordTooLong { max: 1024 },
+            M::SignInsBusy,
+            M::TooManySignIns {
+                counted: ThrottledKey::Account,
+                minutes: 15,
+            },
+            M::TooManySignIns {
+                counted: ThrottledKey::Address,
+                minutes: 1,
+            },
+            M::LinkNoGood,
+            M::NoWebhookChosen,
+            M::ChosenWebhookDeleted,
+            M::ChosenWebhookLostChannel {
+                webhook: "Orders".into(),
+                channel: Channel::Email,
+            },
+            M::ChosenWebhookDisabled {
+                webhook: "Orders".into(),
+            },
+            M::EnterCredentialName,
+            M::ChooseCredentialScope,
+            M::ChooseCredentialExpiry,
+            M::EnterSandboxName,
+            M::SandboxNameCharacters,
+            M::SandboxNameTaken {
+                name: "dev-eu".into(),
+            },
+            M::ChooseRole,
+            M::AccountExists,
+            M::UserExists,
+            M::UnknownUserChange,
+            M::UserDisabledNoLink,
+            M::LastAdmin,
+            M::SessionEnded,
+            M::FilterNotAnId {
+                parameter: "webhook".into(),
+            },
+            M::FilterOneOf {
+                parameter: "channel".into(),
+                choices: vec!["email".into(), "sms".into()],
+            },
+            M::FilterNotATime {
+                parameter: "from".into(),
+            },
+            M::FilterTimesReversed,
+            M::FilterTooLong {
+                parameter: "search".into(),
+                max: 320,
+            },
+            M::FilterControlCharacters {
+                parameter: "actor".into(),
+            },
+            M::PageLinkStale,
+            M::NoSuch {
+                thing: Thing::Webhook,
+            },
+            M::NoSuch {
+                thing: Thing::Campaign,
+            },
+            M::NoSuch {
+                thing: Thing::Delivery,
+            },
+            M::NoSuch {
+                thing: Thing::Credential,
+            },
+            M::NoSuch { thing: Thing::User },
+            M::NoSuch {
+                thing: Thing::Sandbox,
+            },
+            M::DeletedMeanwhile {
+                kind: NamedKind::Webhook,
+            },
+            M::DeletedMeanwhile {
+                kind: NamedKind::Campaign,
+            },
+            M::NoSandbox,
+            M::DisabledGone,
+            M::DisabledFailing {
+                span: Span {
+                    count: 5,
+                    unit: TimeUnit::Day,
+                },
+            },
+            M::AttemptStatus { status: 200 },
+            M::AttemptStatus { status: 302 },
+            M::AttemptStatus { status: 429 },
+            M::AttemptStatus { status: 410 },
+            M::AttemptStatus { status: 404 },
+            M::AttemptStatus { status: 503 },
+            M::AttemptError {
+                code: "E_NOPE".into(),
+            },
+            M::Full {
+                holding: Holding::WebhooksPerSandbox,
+                max: 100,
+            },
+            M::Full {
+                holding: Holding::CampaignsPerSandbox,
+                max: 1000,
+            },
+            M::Full {
+                holding: Holding::CredentialsPerOrganization,
+                max: 50,
+            },
+            M::Full {
+                holding: Holding::UsersPerOrganization,
+                max: 500,
+            },
+            M::Full {
+                holding: Holding::SandboxesPerOrganization,
+                max: 20,
+            },
+            M::RequestUnreadable {
+                detail: "missing field `name`".into(),
+            },
+            M::WebhookDisabledResend,
+            M::StorageUnavailable,
+            M::StorageFull,
         ]
     }
 
@@ -340,10 +653,12 @@ mod tests {
             for written in [&english, &french] {
                 assert!(!written.contains("{{ "), "{message:?}: {written}");
             }
-            // The values the message carries appear in both languages.
+            // The values the message carries appear in both languages (but a status that
+            // needs no number, such as 200 "accepted", is explained by its kind).
             let values = serde_json::to_value(&message).unwrap();
             let fields = values.as_object().unwrap().iter();
-            for (_, value) in fields.filter(|(name, _)| *name != "key") {
+            let said_by_kind = |name: &str| name == "status" && !english.contains('(');
+            for (_, value) in fields.filter(|(name, _)| *name != "key" && !said_by_kind(name)) {
                 if let Some(number) = value.as_u64() {
                     assert!(
                         english.contains(&number.to_string()),
@@ -378,6 +693,99 @@ mod tests {
         assert_eq!(
             text(&Message::WebhookMissesChannel { webhook: "Orders".into(), channel: Channel::Email }, Locale::fr),
             "«\u{a0}Orders\u{a0}» ne reçoit pas les commentaires E-mail\u{a0}: choisissez un webhook qui a ce canal."
+        );
+    }
+
+    #[test]
+    fn every_attempt_error_code_has_its_own_explanation() {
+        use crate::model::delivery::ERROR_CODES;
+        for locale in [Locale::en, Locale::fr] {
+            let explain = |code: &str| {
+                text(
+                    &Message::AttemptError {
+                        code: code.to_string(),
+                    },
+                    locale,
+                )
+            };
+            let explanations: std::collections::HashSet<_> =
+                ERROR_CODES.iter().map(|code| explain(code)).collect();
+            assert_eq!(explanations.len(), ERROR_CODES.len());
+            assert!(!explanations.contains(&explain("E_NOPE")));
+        }
+        let status = |status| Message::AttemptStatus { status }.to_string();
+        assert!(status(410).contains("disabled"));
+        assert!(status(503).contains("503"));
+    }
+
+    #[test]
+    fn a_disabled_webhooks_reason_is_kept_as_a_message_and_read_in_each_language() {
+        let failing = |count, unit| {
+            Message::DisabledFailing {
+                span: Span { count, unit },
+            }
+            .to_query()
+        };
+        assert_eq!(
+            stored_text(&failing(5, TimeUnit::Day), Locale::en),
+            "Every delivery failed for 5 days: no successful delivery since then."
+        );
+        assert_eq!(
+            stored_text(&failing(1, TimeUnit::Hour), Locale::fr),
+            "Tous les envois ont échoué pendant 1 heure\u{a0}: aucun envoi réussi depuis."
+        );
+        assert_eq!(
+            stored_text(&failing(250, TimeUnit::Millisecond), Locale::en),
+            "Every delivery failed for 250 milliseconds: no successful delivery since then."
+        );
+        // A reason kept before reasons were messages reads as it was written.
+        assert_eq!(
+            stored_text("Turned off by hand.", Locale::fr),
+            "Turned off by hand."
+        );
+    }
+
+    #[test]
+    fn a_list_of_choices_reads_as_one_in_each_language() {
+        let choices = Message::FilterOneOf {
+            parameter: "state".into(),
+            choices: ["pending", "retrying", "succeeded", "failed"]
+                .map(String::from)
+                .to_vec(),
+        };
+        assert_eq!(
+            choices.to_string(),
+            "state is pending, retrying, succeeded or failed."
+        );
+        assert_eq!(
+            text(&choices, Locale::fr),
+            "«\u{a0}state\u{a0}» vaut pending, retrying, succeeded ou failed."
+        );
+        assert_eq!(
+            text(
+                &Message::TooManySignIns {
+                    counted: ThrottledKey::Account,
+                    minutes: 0
+                },
+                Locale::en
+            ),
+            "Too many sign-in attempts for this account from your network. Try again in 1 minute."
+        );
+    }
+
+    #[test]
+    fn a_refusal_with_its_own_words_is_written_in_the_pages_language() {
+        let missing = AppError::NotFound(Message::NoSuch {
+            thing: Thing::Delivery,
+        });
+        assert_eq!(missing.to_string(), "No such delivery in this sandbox.");
+        assert_eq!(
+            error_text(&missing, Locale::fr),
+            "Cet envoi n’existe pas dans cette sandbox."
+        );
+        assert_eq!(
+            error_text(&AppError::Transport("offline".into()), Locale::en),
+            "The server could not be reached: offline"
         );
     }
 

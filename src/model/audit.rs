@@ -1,6 +1,7 @@
 //! The audit log's entries as people read them: who did what to which object, from where, and
 //! the field-level difference, secrets only ever said to have changed.
 
+use super::message::Message;
 use serde::{Deserialize, Serialize};
 
 /// Who made a change.
@@ -197,7 +198,7 @@ impl AuditQuery {
 
     /// The first filter that cannot match anything the log holds: too long, or with control
     /// characters.
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<Message> {
         let filters = [
             ("actor", &self.actor),
             ("object kind", &self.object_kind),
@@ -209,12 +210,15 @@ impl AuditQuery {
         filters.into_iter().find_map(|(name, value)| {
             let text = value.as_deref()?;
             if text.chars().count() > MAX_AUDIT_FILTER_CHARS {
-                Some(format!(
-                    "The {name} filter is too long: at most {MAX_AUDIT_FILTER_CHARS} characters."
-                ))
+                Some(Message::FilterTooLong {
+                    parameter: name.to_string(),
+                    max: MAX_AUDIT_FILTER_CHARS,
+                })
             } else if text.chars().any(char::is_control) {
                 // Matched against stored text, which holds none (PostgreSQL refuses a NUL).
-                Some(format!("The {name} filter holds control characters."))
+                Some(Message::FilterControlCharacters {
+                    parameter: name.to_string(),
+                })
             } else {
                 None
             }
@@ -321,7 +325,11 @@ mod tests {
             object_id: Some("x".repeat(321)),
             ..Default::default()
         };
-        assert!(long.problem().unwrap().contains("object filter"));
+        assert!(long
+            .problem()
+            .unwrap()
+            .to_string()
+            .contains("object filter"));
         let nul = AuditQuery {
             actor: Some("admin\0".into()),
             ..Default::default()
@@ -329,6 +337,7 @@ mod tests {
         assert!(nul
             .problem()
             .unwrap()
+            .to_string()
             .contains("actor filter holds control"));
     }
 

@@ -124,19 +124,22 @@ pub fn webhook_problem(
     webhook_enabled: bool,
     webhook: Option<&WebhookOption>,
     webhook_id: Option<&str>,
-) -> Option<String> {
+) -> Option<Message> {
     if !webhook_enabled {
         return None;
     }
     match (webhook, webhook_id) {
-        (_, None) => Some("No webhook is chosen.".into()),
-        (None, Some(_)) => Some("The chosen webhook was deleted.".into()),
-        (Some(webhook), _) if !webhook.channels.contains(&channel) => Some(format!(
-            "“{}” no longer receives {} feedback.",
-            webhook.name,
-            channel.label()
-        )),
-        (Some(webhook), _) if !webhook.enabled => Some(format!("“{}” is disabled.", webhook.name)),
+        (_, None) => Some(Message::NoWebhookChosen),
+        (None, Some(_)) => Some(Message::ChosenWebhookDeleted),
+        (Some(webhook), _) if !webhook.channels.contains(&channel) => {
+            Some(Message::ChosenWebhookLostChannel {
+                webhook: webhook.name.clone(),
+                channel,
+            })
+        }
+        (Some(webhook), _) if !webhook.enabled => Some(Message::ChosenWebhookDisabled {
+            webhook: webhook.name.clone(),
+        }),
         _ => None,
     }
 }
@@ -372,7 +375,7 @@ pub struct CampaignSummary {
     pub webhook_enabled: bool,
     pub webhook_name: Option<String>,
     /// Why the activated webhook would not receive this campaign's events.
-    pub webhook_problem: Option<String>,
+    pub webhook_problem: Option<Message>,
     pub updated_at: String,
 }
 
@@ -391,7 +394,7 @@ pub struct CampaignEditorData {
     pub webhooks: Vec<WebhookOption>,
     pub version_id: Option<String>,
     pub updated_at: Option<String>,
-    pub webhook_problem: Option<String>,
+    pub webhook_problem: Option<Message>,
     pub can_edit: bool,
     /// Who changed it last, and when.
     pub last_change: Option<crate::model::audit::LastChange>,
@@ -604,12 +607,14 @@ mod tests {
     fn a_webhook_losing_the_channel_is_flagged() {
         let hooks = hooks();
         assert_eq!(
-            webhook_problem(Channel::Sms, true, hooks.first(), Some("w-email")),
-            Some("“Mail hook” no longer receives SMS feedback.".into())
+            webhook_problem(Channel::Sms, true, hooks.first(), Some("w-email"))
+                .unwrap()
+                .to_string(),
+            "“Mail hook” no longer receives SMS feedback."
         );
         assert_eq!(
             webhook_problem(Channel::Email, true, None, Some("gone")),
-            Some("The chosen webhook was deleted.".into())
+            Some(Message::ChosenWebhookDeleted)
         );
         assert_eq!(webhook_problem(Channel::Email, false, None, None), None);
     }

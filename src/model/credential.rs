@@ -1,6 +1,7 @@
 //! API credentials as the administration page shows them (never the token after creation),
 //! what each may do (scopes) and for how long.
 
+use super::message::Message;
 use serde::{Deserialize, Serialize};
 
 /// What a credential may do. Every route of the public API needs one.
@@ -121,7 +122,7 @@ impl CredentialDraft {
     }
 }
 
-pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, String> {
+pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, Message> {
     if let Some(problem) = credential_name_problem(&form.name) {
         return Err(problem);
     }
@@ -138,7 +139,7 @@ pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, Str
         .map(|(scope, _)| *scope)
         .collect();
     if scopes.is_empty() {
-        return Err("Choose at least one thing this credential may do.".into());
+        return Err(Message::ChooseCredentialScope);
     }
     let key = match form.expires.trim() {
         "" => "never",
@@ -148,7 +149,7 @@ pub fn validate_credential(form: &CredentialForm) -> Result<CredentialDraft, Str
         .iter()
         .find(|(choice, _, _)| *choice == key)
         .map(|(_, _, days)| *days)
-        .ok_or_else(|| "Choose when the credential expires from the list.".to_string())?;
+        .ok_or(Message::ChooseCredentialExpiry)?;
     Ok(CredentialDraft {
         name: form.name.trim().to_string(),
         scopes,
@@ -186,16 +187,17 @@ pub struct CredentialList {
     pub sandbox_name: String,
 }
 
-pub fn credential_name_problem(name: &str) -> Option<String> {
+pub fn credential_name_problem(name: &str) -> Option<Message> {
     let chars = name.trim().chars().count();
     if chars == 0 {
-        Some("Enter a name that says who uses this credential.".into())
+        Some(Message::EnterCredentialName)
     } else if chars > 100 {
-        Some(format!(
-            "Use at most 100 characters (this name has {chars})."
-        ))
+        Some(Message::NameTooLong {
+            max: 100,
+            actual: chars,
+        })
     } else if name.chars().any(char::is_control) {
-        Some("Remove control characters such as tabs or line breaks from the name.".into())
+        Some(Message::NameControlCharacters)
     } else {
         None
     }
@@ -237,12 +239,14 @@ mod tests {
                 .lifetime_days,
             None
         );
-        assert!(validate_credential(&form([false; 4], "never"))
-            .unwrap_err()
-            .contains("at least one"));
-        assert!(validate_credential(&form([true; 4], "10y"))
-            .unwrap_err()
-            .contains("from the list"));
+        assert_eq!(
+            validate_credential(&form([false; 4], "never")),
+            Err(Message::ChooseCredentialScope)
+        );
+        assert_eq!(
+            validate_credential(&form([true; 4], "10y")),
+            Err(Message::ChooseCredentialExpiry)
+        );
     }
 
     #[test]

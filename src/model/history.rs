@@ -207,7 +207,7 @@ pub struct AttemptView {
     pub status: Option<i64>,
     pub error_code: Option<String>,
     /// The status or error code in plain words.
-    pub explanation: String,
+    pub explanation: Option<crate::model::message::Message>,
     pub request_headers: Vec<(String, String)>,
     pub response_headers: Vec<(String, String)>,
     pub body_excerpt: String,

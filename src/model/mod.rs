@@ -17,9 +17,9 @@ pub mod user;
 pub mod validation;
 pub mod webhook;
 
-pub use delivery::{explain_error_code, explain_status, TestEventResult};
+pub use delivery::{explain_outcome, TestEventResult};
 pub use user::{
     email_problem, email_problem_or_password, password_problem, sign_in_problem, Role,
-    ThrottledKey, UserView, SIGN_IN_BUSY, SIGN_IN_BUSY_MESSAGE,
+    ThrottledKey, UserView, SIGN_IN_BUSY,
 };
 pub use webhook::*;

@@ -1,21 +1,25 @@
 //! A sandbox's name: like the platform's, lower-case letters, digits and dashes.
 
+use super::message::Message;
+
 /// Most characters in a sandbox name.
 pub const SANDBOX_NAME_MAX_CHARS: usize = 40;
 
 /// What is wrong with a sandbox name, if anything.
-pub fn sandbox_name_problem(name: &str) -> Option<String> {
+pub fn sandbox_name_problem(name: &str) -> Option<Message> {
     let name = name.trim();
     if name.is_empty() {
-        Some("Enter a sandbox name.".into())
+        Some(Message::EnterSandboxName)
     } else if name.len() > SANDBOX_NAME_MAX_CHARS {
-        Some(format!("Use at most {SANDBOX_NAME_MAX_CHARS} characters."))
+        Some(Message::AtMostCharacters {
+            max: SANDBOX_NAME_MAX_CHARS,
+        })
     } else if !name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || name.starts_with('-')
     {
-        Some("Use lower-case letters, digits and dashes (e.g. dev-eu).".into())
+        Some(Message::SandboxNameCharacters)
     } else {
         None
     }

@@ -181,10 +181,6 @@ pub enum LinkState {
     Invalid,
 }
 
-/// Why a one-time link does not open the set-password form.
-pub const LINK_NO_GOOD: &str = "This link has been used, has expired or was replaced by a newer \
-     one. Ask an administrator of your organization for a new link.";
-
 /// One of the signed-in person's sessions, as their account page lists them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionItem {
@@ -234,16 +230,16 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// Why a sign-in cannot match any account whatever the database holds: refused before any
 /// lookup or hashing, so an oversized form costs nothing but reading it.
-pub fn sign_in_problem(email: &str, password: &str) -> Option<String> {
+pub fn sign_in_problem(email: &str, password: &str) -> Option<Message> {
     if email.trim().chars().count() > MAX_EMAIL_CHARS {
-        return Some(format!(
-            "The email is too long: at most {MAX_EMAIL_CHARS} characters."
-        ));
+        return Some(Message::EmailTooLong {
+            max: MAX_EMAIL_CHARS,
+        });
     }
     if password.chars().count() > MAX_PASSWORD_CHARS {
-        return Some(format!(
-            "The password is too long: at most {MAX_PASSWORD_CHARS} characters."
-        ));
+        return Some(Message::SignInPasswordTooLong {
+            max: MAX_PASSWORD_CHARS,
+        });
     }
     None
 }
@@ -364,6 +360,7 @@ pub const COMMON_PASSWORDS: &[&str] = &[
 
 /// What a sign-in refused before its password was checked was counted under.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ThrottledKey {
     /// This account from the person's network.
     Account,
@@ -387,23 +384,10 @@ impl ThrottledKey {
             _ => None,
         }
     }
-
-    /// What a person reads: what is refused and when to try again.
-    pub fn message(self, minutes: u64) -> String {
-        let minutes = minutes.max(1);
-        let plural = if minutes == 1 { "" } else { "s" };
-        let what = match self {
-            ThrottledKey::Account => "for this account from your network",
-            ThrottledKey::Address => "from your network",
-        };
-        format!("Too many sign-in attempts {what}. Try again in {minutes} minute{plural}.")
-    }
 }
 
 /// A sign-in refused because the server is busy hashing others, in the page's query.
 pub const SIGN_IN_BUSY: &str = "busy";
-pub const SIGN_IN_BUSY_MESSAGE: &str =
-    "The server is busy with other sign-ins. Try again in a few seconds.";
 
 pub fn email_problem(email: &str) -> Option<Message> {
     let email = email.trim();
@@ -492,12 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn throttled_sign_ins_say_what_is_refused_and_for_how_long() {
-        assert_eq!(
-            ThrottledKey::Account.message(15),
-            "Too many sign-in attempts for this account from your network. Try again in 15 minutes."
-        );
-        assert!(ThrottledKey::Address.message(0).ends_with("in 1 minute."));
+    fn a_throttled_key_goes_through_the_sign_in_pages_query() {
         for key in [ThrottledKey::Account, ThrottledKey::Address] {
             assert_eq!(ThrottledKey::from_code(key.code()), Some(key));
         }
@@ -507,12 +486,14 @@ mod tests {
     #[test]
     fn oversized_sign_ins_are_refused_before_any_work() {
         let long_email = format!("{}@example.com", "a".repeat(300));
-        assert!(sign_in_problem(&long_email, "whatever")
-            .unwrap()
-            .contains("254"));
-        assert!(sign_in_problem("a@example.com", &"p".repeat(1025))
-            .unwrap()
-            .contains("1024"));
+        assert_eq!(
+            sign_in_problem(&long_email, "whatever"),
+            Some(Message::EmailTooLong { max: 254 })
+        );
+        assert_eq!(
+            sign_in_problem("a@example.com", &"p".repeat(1025)),
+            Some(Message::SignInPasswordTooLong { max: 1024 })
+        );
         assert_eq!(sign_in_problem("a@example.com", &"p".repeat(1024)), None);
     }
 

@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::model::audit::{
     diff, ActorKind, AuditEntry, AuditPage, AuditQuery, FieldChange, Fields, AUDIT_PAGE_SIZE,
 };
+use crate::model::message::Message;
 use crate::server::auth::internal;
 use crate::server::history::{csv_field, parse_time_filter, ExportFormat};
 use crate::server::state::AppState;
@@ -151,7 +152,11 @@ pub fn webhook_fields(webhook: &crate::server::storage::WebhookWrite) -> Fields 
         plain("enabled", webhook.enabled.to_string()),
         (
             "disabled reason".into(),
-            webhook.disabled_reason.clone(),
+            // In English, as the log keeps every value.
+            webhook
+                .disabled_reason
+                .as_deref()
+                .map(|reason| crate::i18n::messages::stored_text(reason, crate::i18n::Locale::en)),
             false,
         ),
         plain("events", events.join(", ")),
@@ -282,9 +287,9 @@ pub fn filter_of(query: &AuditQuery) -> Result<AuditFilter, AppError> {
     let time = |value: &Option<String>, name: &str| match value {
         None => Ok(None),
         Some(text) => parse_time_filter(text).map(Some).ok_or_else(|| {
-            AppError::BadRequest(format!(
-                "The {name} time is not a date and time like 2026-11-28T10:30."
-            ))
+            AppError::BadRequest(Message::FilterNotATime {
+                parameter: name.into(),
+            })
         }),
     };
     Ok(AuditFilter {

@@ -2,6 +2,7 @@
 //! request guard that Leptos server functions do not do by themselves.
 
 use crate::error::AppError;
+use crate::model::message::Message;
 use crate::model::user::UserStatus;
 use crate::model::{Role, ThrottledKey, UserView};
 use crate::server::peer::Peer;
@@ -79,9 +80,7 @@ impl HashingGate {
 }
 
 fn server_busy() -> AppError {
-    AppError::TooManyAttempts(
-        "The server is busy with other sign-ins. Try again in a few seconds.".into(),
-    )
+    AppError::TooManyAttempts(Message::SignInsBusy)
 }
 
 /// Hashes with argon2id off the async threads: a hash takes tens of milliseconds on purpose.
@@ -152,9 +151,7 @@ pub async fn create_user(
         })
         .await
         .map_err(|error| match error {
-            StoreError::Duplicate(_) => {
-                AppError::BadRequest("An account with this email already exists.".into())
-            }
+            StoreError::Duplicate(_) => AppError::BadRequest(Message::AccountExists),
             other => internal(other),
         })
 }
@@ -209,9 +206,7 @@ pub fn internal<E: std::fmt::Display + 'static>(error: E) -> AppError {
         return AppError::Unavailable(message.clone());
     }
     match error.downcast_ref::<StoreError>() {
-        Some(store) if store.is_unavailable() => {
-            AppError::Unavailable(store.unavailable_message().to_string())
-        }
+        Some(store) if store.is_unavailable() => AppError::Unavailable(store.unavailable_message()),
         _ => AppError::Internal,
     }
 }
@@ -389,7 +384,7 @@ pub async fn sandbox_of_session(
         .and_then(pick)
         .or_else(|| pick(state.default_sandbox.id))
         .or_else(|| sandboxes.first().cloned())
-        .ok_or_else(|| AppError::NotFound("Your organization has no sandbox.".into()))
+        .ok_or(AppError::NotFound(Message::NoSandbox))
 }
 
 /// The signed-in user with at least `role`, and the sandbox they work in.
@@ -695,8 +690,11 @@ impl LoginRefusal {
         self.wait.as_secs().div_ceil(60)
     }
 
-    pub fn message(self) -> String {
-        self.key.message(self.minutes())
+    pub fn message(self) -> Message {
+        Message::TooManySignIns {
+            counted: self.key,
+            minutes: self.minutes(),
+        }
     }
 }
 
@@ -868,6 +866,6 @@ mod throttle_tests {
             wait: Duration::from_secs(14 * 60 + 1),
         };
         assert_eq!(refusal.minutes(), 15);
-        assert!(refusal.message().contains("15 minutes"));
+        assert!(refusal.message().to_string().contains("15 minutes"));
     }
 }

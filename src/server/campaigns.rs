@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::audit::diff;
 use crate::model::campaign::*;
+use crate::model::message::{Message, Thing};
 use crate::model::{summary_channels, FieldErrors, SaveOutcome};
 use crate::server::audit::{self, campaign_fields, Actor, Object};
 use crate::server::auth::internal;
@@ -33,7 +34,7 @@ pub async fn webhook_options(
         .collect())
 }
 
-fn problem_of(record: &CampaignRecord, webhooks: &[WebhookOption]) -> Option<String> {
+fn problem_of(record: &CampaignRecord, webhooks: &[WebhookOption]) -> Option<Message> {
     let settings = &record.settings;
     let id = settings.webhook_id.map(|id| id.to_string());
     let chosen = id
@@ -105,7 +106,11 @@ pub async fn load(
     sandbox: &SandboxRef,
     id: &str,
 ) -> Result<CampaignRecord, AppError> {
-    let missing = || AppError::NotFound("No such campaign in this sandbox.".into());
+    let missing = || {
+        AppError::NotFound(Message::NoSuch {
+            thing: Thing::Campaign,
+        })
+    };
     let id = Uuid::parse_str(id.trim()).map_err(|_| missing())?;
     state
         .store

@@ -4,6 +4,7 @@
 
 use crate::error::AppError;
 use crate::model::credential::{CredentialDraft, CredentialView, NewCredentialShown};
+use crate::model::message::{Message, Thing};
 use crate::server::audit::{self, Actor};
 use crate::server::auth::internal;
 use crate::server::crypto::random_token;
@@ -152,7 +153,11 @@ pub async fn revoke(
     actor: &Actor,
     id: &str,
 ) -> Result<(), AppError> {
-    let missing = || AppError::NotFound("No such active credential in this organization.".into());
+    let missing = || {
+        AppError::NotFound(Message::NoSuch {
+            thing: Thing::Credential,
+        })
+    };
     let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| missing())?;
     let name = state
         .store

@@ -189,7 +189,7 @@ pub async fn execute(
         .map_err(|error| {
             tracing::error!(%error, "storing an execution failed");
             if error.is_unavailable() {
-                refuse(503, None, error.unavailable_message().into())
+                refuse(503, None, error.unavailable_message().to_string())
             } else {
                 refuse(500, None, "The execution could not be stored.".into())
             }

@@ -2,10 +2,10 @@
 //! resends, webhook health, campaign executions and the streamed export.
 
 use crate::error::AppError;
-use crate::model::explain_error_code;
-use crate::model::explain_status;
+use crate::model::explain_outcome;
 use crate::model::feedback::FeedbackStatus;
 use crate::model::history::*;
+use crate::model::message::{Message, Thing};
 use crate::model::Channel;
 use crate::server::auth::internal;
 use crate::server::state::AppState;
@@ -28,7 +28,7 @@ const RESEND_BATCH: i64 = 500;
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilterProblem {
     pub field: &'static str,
-    pub message: String,
+    pub message: Message,
     /// Each value is well formed but together they ask for nothing (`to` before `from`).
     pub contradiction: bool,
 }
@@ -82,36 +82,52 @@ pub fn parse_cursor(text: &str) -> Option<(i64, Uuid)> {
 
 /// The store's filter for these address parameters, or what is wrong with one of them.
 pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, FilterProblem> {
-    let problem = |field: &'static str, message: &str| FilterProblem {
+    let problem = |field: &'static str, message: Message| FilterProblem {
         field,
-        message: message.to_string(),
+        message,
         contradiction: false,
     };
+    let one_of = |field: &'static str, choices: &[&str]| {
+        problem(
+            field,
+            Message::FilterOneOf {
+                parameter: field.into(),
+                choices: choices.iter().map(|c| c.to_string()).collect(),
+            },
+        )
+    };
     let webhook_id = match &query.webhook {
-        Some(id) => Some(
-            Uuid::parse_str(id).map_err(|_| problem("webhook", "webhook is not a webhook id."))?,
+        Some(id) => Some(Uuid::parse_str(id).map_err(|_| {
+            problem(
+                "webhook",
+                Message::FilterNotAnId {
+                    parameter: "webhook".into(),
+                },
+            )
+        })?),
+        None => None,
+    };
+    let state = match &query.state {
+        Some(state) => Some(
+            DeliveryState::parse(state)
+                .ok_or_else(|| one_of("state", &["pending", "retrying", "succeeded", "failed"]))?,
         ),
         None => None,
     };
-    let state =
-        match &query.state {
-            Some(state) => Some(DeliveryState::parse(state).ok_or_else(|| {
-                problem("state", "state is pending, retrying, succeeded or failed.")
-            })?),
-            None => None,
-        };
     if let Some(event) = &query.event {
         FeedbackStatus::parse(event)
-            .ok_or_else(|| problem("event", "event is sent, delivered, bounce or error."))?;
+            .ok_or_else(|| one_of("event", &["sent", "delivered", "bounce", "error"]))?;
     }
     if let Some(channel) = &query.channel {
-        Channel::parse(channel).ok_or_else(|| problem("channel", "channel is email or sms."))?;
+        Channel::parse(channel).ok_or_else(|| one_of("channel", &["email", "sms"]))?;
     }
     let time = |field: &'static str, value: &Option<String>| match value {
         Some(text) => parse_time_filter(text).map(Some).ok_or_else(|| {
             problem(
                 field,
-                &format!("{field} is a UTC date and time such as 2026-11-28T09:30."),
+                Message::FilterNotATime {
+                    parameter: field.into(),
+                },
             )
         }),
         None => Ok(None),
@@ -122,7 +138,7 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
         if until <= since {
             return Err(FilterProblem {
                 contradiction: true,
-                ..problem("to", "to must be later than from.")
+                ..problem("to", Message::FilterTimesReversed)
             });
         }
     }
@@ -131,7 +147,13 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
         .as_ref()
         .is_some_and(|s| s.chars().count() > 320)
     {
-        return Err(problem("search", "search is at most 320 characters."));
+        return Err(problem(
+            "search",
+            Message::FilterTooLong {
+                parameter: "search".into(),
+                max: 320,
+            },
+        ));
     }
     // Matched against stored text, which holds no control character (a NUL is refused by
     // PostgreSQL before any row is read).
@@ -140,15 +162,17 @@ pub fn filter_of(query: &DeliveryQuery, limit: i64) -> Result<DeliveryFilter, Fi
         .as_ref()
         .is_some_and(|s| s.chars().any(char::is_control))
     {
-        return Err(problem("search", "search holds no control characters."));
+        return Err(problem(
+            "search",
+            Message::FilterControlCharacters {
+                parameter: "search".into(),
+            },
+        ));
     }
     let before = match &query.before {
-        Some(text) => Some(parse_cursor(text).ok_or_else(|| {
-            problem(
-                "before",
-                "before is the value of a previous page's link to older deliveries.",
-            )
-        })?),
+        Some(text) => {
+            Some(parse_cursor(text).ok_or_else(|| problem("before", Message::PageLinkStale))?)
+        }
         None => None,
     };
     Ok(DeliveryFilter {
@@ -232,9 +256,9 @@ pub async fn page(
     let names = webhook_names(state, sandbox).await?;
     if let Some(webhook_id) = filter.webhook_id {
         if !names.contains_key(&webhook_id) {
-            return Err(AppError::NotFound(
-                "No such webhook in this sandbox.".into(),
-            ));
+            return Err(AppError::NotFound(Message::NoSuch {
+                thing: Thing::Webhook,
+            }));
         }
     }
     let list = state
@@ -271,8 +295,11 @@ pub async fn page(
 }
 
 fn parse_delivery_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id.trim())
-        .map_err(|_| AppError::NotFound("No such delivery in this sandbox.".into()))
+    Uuid::parse_str(id.trim()).map_err(|_| {
+        AppError::NotFound(Message::NoSuch {
+            thing: Thing::Delivery,
+        })
+    })
 }
 
 /// A delivery with its pretty-printed payload and every attempt explained.
@@ -288,7 +315,9 @@ pub async fn detail(
         .delivery(sandbox.id, id)
         .await
         .map_err(internal)?
-        .ok_or_else(|| AppError::NotFound("No such delivery in this sandbox.".into()))?;
+        .ok_or(AppError::NotFound(Message::NoSuch {
+            thing: Thing::Delivery,
+        }))?;
     let webhook = state
         .store
         .webhook(sandbox.id, record.webhook_id)
@@ -310,11 +339,10 @@ pub async fn detail(
                 attempt: attempt.attempt,
                 started_at: format_ms(attempt.started_at_ms),
                 duration_ms: attempt.duration_ms,
-                explanation: match (&attempt.error_code, attempt.status) {
-                    (Some(code), _) => explain_error_code(code).to_string(),
-                    (None, Some(status)) => explain_status(status as u16),
-                    (None, None) => String::new(),
-                },
+                explanation: explain_outcome(
+                    attempt.error_code.as_deref(),
+                    attempt.status.map(|status| status as u16),
+                ),
                 status: attempt.status,
                 error_code: attempt.error_code,
                 request_headers: attempt.request_headers,
@@ -352,7 +380,9 @@ pub async fn resend(
         .resend_delivery(sandbox.id, id, now_ms(), &audit)
         .await
         .map_err(internal)?
-        .ok_or_else(|| AppError::NotFound("No such delivery in this sandbox.".into()))?;
+        .ok_or(AppError::NotFound(Message::NoSuch {
+            thing: Thing::Delivery,
+        }))?;
     if outcome == ResendOutcome::Queued {
         tracing::info!(delivery = %id, "delivery resent");
         state.delivery.wake();
@@ -362,7 +392,9 @@ pub async fn resend(
 
 fn parse_since(since: &str) -> Result<i64, AppError> {
     parse_time_filter(since).ok_or_else(|| {
-        AppError::BadRequest("Give a UTC date and time such as 2026-11-28T09:30.".into())
+        AppError::BadRequest(Message::FilterNotATime {
+            parameter: "since".into(),
+        })
     })
 }
 
@@ -373,9 +405,7 @@ async fn enabled_webhook(
 ) -> Result<WebhookRecord, AppError> {
     let record = crate::server::webhooks::load(state, sandbox, webhook_id).await?;
     if !record.settings.enabled {
-        return Err(AppError::BadRequest(
-            "This webhook is disabled: enable it before resending.".into(),
-        ));
+        return Err(AppError::BadRequest(Message::WebhookDisabledResend));
     }
     Ok(record)
 }
@@ -475,7 +505,9 @@ pub async fn enable(
         &crate::model::audit::diff(
             Some(&enabled(
                 record.settings.enabled,
-                record.settings.disabled_reason.clone(),
+                record.settings.disabled_reason.as_deref().map(|reason| {
+                    crate::i18n::messages::stored_text(reason, crate::i18n::Locale::en)
+                }),
             )),
             Some(&enabled(true, None)),
         ),
@@ -486,9 +518,9 @@ pub async fn enable(
         .await
         .map_err(internal)?
     {
-        return Err(AppError::NotFound(
-            "No such webhook in this sandbox.".into(),
-        ));
+        return Err(AppError::NotFound(Message::NoSuch {
+            thing: Thing::Webhook,
+        }));
     }
     state.delivery.wake();
     Ok(())
@@ -544,13 +576,10 @@ pub async fn executions(
     per_page: i64,
 ) -> Result<ExecutionPage, AppError> {
     let campaign = crate::server::campaigns::load(state, sandbox, campaign_id).await?;
-    let before =
-        match before {
-            Some(text) => Some(parse_cursor(text).ok_or_else(|| {
-                AppError::BadRequest("That page link is not valid any more.".into())
-            })?),
-            None => None,
-        };
+    let before = match before {
+        Some(text) => Some(parse_cursor(text).ok_or(AppError::BadRequest(Message::PageLinkStale))?),
+        None => None,
+    };
     let mut records = state
         .store
         .list_executions(sandbox.id, campaign.id, before, per_page + 1)

@@ -2,6 +2,7 @@
 //! name once.
 
 use crate::error::AppError;
+use crate::model::message::Message;
 use crate::server::audit::{self, Actor};
 use crate::server::auth::internal;
 use crate::server::state::AppState;
@@ -44,9 +45,9 @@ pub async fn create(
         .await
     {
         Ok(sandbox) => Ok(sandbox),
-        Err(StoreError::Duplicate(_)) => Err(AppError::BadRequest(format!(
-            "A sandbox named “{name}” already exists."
-        ))),
+        Err(StoreError::Duplicate(_)) => Err(AppError::BadRequest(Message::SandboxNameTaken {
+            name: name.to_string(),
+        })),
         Err(error) => Err(internal(error)),
     }
 }

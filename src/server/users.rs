@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::audit::diff;
+use crate::model::message::{Message, Thing};
 use crate::model::user::{
     new_password_errors, LinkPurpose, LinkShown, LinkState, PasswordOutcome, SessionItem,
     UserAction, UserItem, UserStatus,
@@ -80,10 +81,9 @@ pub async fn invite(
 ) -> Result<LinkShown, AppError> {
     let email = email.trim().to_lowercase();
     if let Some(problem) = email_problem(&email) {
-        return Err(AppError::BadRequest(problem.to_string()));
+        return Err(AppError::BadRequest(problem));
     }
-    let role = Role::parse(role.trim())
-        .ok_or_else(|| AppError::BadRequest("Choose a role: admin, editor or viewer.".into()))?;
+    let role = Role::parse(role.trim()).ok_or(AppError::BadRequest(Message::ChooseRole))?;
     let count = state
         .store
         .list_users(admin.organization_id)
@@ -123,9 +123,7 @@ pub async fn invite(
         )
         .await
         .map_err(|error| match error {
-            StoreError::Duplicate(_) => AppError::BadRequest(
-                "A user with this email exists already: reset their password instead.".into(),
-            ),
+            StoreError::Duplicate(_) => AppError::BadRequest(Message::UserExists),
             other => internal(other),
         })?;
     let listing = UserListing {
@@ -153,9 +151,7 @@ pub async fn reset_link(
 ) -> Result<LinkShown, AppError> {
     let listing = listing_of(state, admin, user_id).await?;
     if listing.user.status == UserStatus::Disabled.as_str() {
-        return Err(AppError::BadRequest(
-            "This user is disabled: enable them before making them a password link.".into(),
-        ));
+        return Err(AppError::BadRequest(Message::UserDisabledNoLink));
     }
     let purpose = if listing.user.status == UserStatus::Invited.as_str() {
         LinkPurpose::Invitation
@@ -208,7 +204,7 @@ async fn listing_of(
 }
 
 fn no_such_user() -> AppError {
-    AppError::NotFound("No such user in this organization.".into())
+    AppError::NotFound(Message::NoSuch { thing: Thing::User })
 }
 
 /// Applies an administrator's change; disabling or removing someone ends their sessions at
@@ -263,11 +259,7 @@ pub async fn change(
     {
         UserChanged::Done => Ok(()),
         UserChanged::NotFound => Err(no_such_user()),
-        UserChanged::LastAdmin => Err(AppError::BadRequest(
-            "This is the organization's last active administrator: make someone else an \
-             administrator first."
-                .into(),
-        )),
+        UserChanged::LastAdmin => Err(AppError::BadRequest(Message::LastAdmin)),
     }
 }
 
@@ -305,7 +297,7 @@ async fn usable_link(
 const MAX_TOKEN_CHARS: usize = 128;
 
 /// Sets the password through the link with `token`, once: the user, now active, or the
-/// fields' problems; [`LINK_NO_GOOD`](crate::model::user::LINK_NO_GOOD) when the link is no good (any more).
+/// fields' problems; [`Message::LinkNoGood`] when the link is no good (any more).
 pub async fn use_link(
     state: &AppState,
     address: Option<String>,
@@ -354,7 +346,7 @@ pub async fn use_link(
 }
 
 fn link_no_good() -> AppError {
-    AppError::NotFound(crate::model::user::LINK_NO_GOOD.into())
+    AppError::NotFound(Message::LinkNoGood)
 }
 
 /// Changes `user`'s own password after checking their current one; every other session of

@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::audit::diff;
 use crate::model::feedback::{FeedbackFacts, FeedbackPayload, FeedbackStatus};
+use crate::model::message::Thing;
 use crate::model::message::{Message, NamedKind};
 use crate::model::validation::{validate_webhook, StoredSecrets, WebhookDraft};
 use crate::model::*;
@@ -185,8 +186,11 @@ pub fn seal_shown_once(
     webhook_id: &str,
     secret: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let webhook = Uuid::parse_str(webhook_id.trim())
-        .map_err(|_| AppError::NotFound("No such webhook in this sandbox.".into()))?;
+    let webhook = Uuid::parse_str(webhook_id.trim()).map_err(|_| {
+        AppError::NotFound(Message::NoSuch {
+            thing: Thing::Webhook,
+        })
+    })?;
     Ok(state
         .secrets
         .seal(secret, SealedField::ShownOnce { webhook }))
@@ -305,8 +309,11 @@ pub async fn delete(
 }
 
 pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id.trim())
-        .map_err(|_| AppError::NotFound("No such webhook in this sandbox.".into()))
+    Uuid::parse_str(id.trim()).map_err(|_| {
+        AppError::NotFound(Message::NoSuch {
+            thing: Thing::Webhook,
+        })
+    })
 }
 
 pub async fn load(
@@ -320,9 +327,9 @@ pub async fn load(
         .webhook(sandbox.id, id)
         .await
         .map_err(internal)?
-        .ok_or_else(|| {
-            AppError::NotFound("No such webhook in this sandbox. It may have been deleted.".into())
-        })
+        .ok_or(AppError::NotFound(Message::NoSuch {
+            thing: Thing::Webhook,
+        }))
 }
 
 /// Validates and stores the form; refused input comes back as field errors.
@@ -428,13 +435,7 @@ pub fn save_outcome(
                 },
             )]),
         }),
-        Err(StoreError::NotFound) => Err(AppError::NotFound(format!(
-            "This {} was deleted meanwhile.",
-            match kind {
-                NamedKind::Webhook => "webhook",
-                NamedKind::Campaign => "campaign",
-            }
-        ))),
+        Err(StoreError::NotFound) => Err(AppError::NotFound(Message::DeletedMeanwhile { kind })),
         Err(other) => Err(internal(other)),
     }
 }
@@ -539,11 +540,7 @@ pub async fn send_test_event(
     let payload = sample_payload(sandbox, &record);
     let body = serde_json::to_string(&payload).map_err(internal)?;
     let result = state.delivery.send_test(record.id, &body).await;
-    let explanation = match (result.error, result.status) {
-        (Some(error), _) => explain_error_code(error.code()).to_string(),
-        (None, Some(status)) => explain_status(status),
-        (None, None) => "No answer.".to_string(),
-    };
+    let explanation = explain_outcome(result.error.map(|e| e.code()), result.status);
     Ok(TestEventResult {
         request_id: payload.request_id,
         success: result.is_success(),

@@ -502,7 +502,7 @@ async fn the_log_reads_through_the_rest_api_with_its_own_scope() {
         ("?limit=0", Some("limit"), "limit is 1 to 100"),
         ("?limit=101", Some("limit"), "limit is 1 to 100"),
         ("?before=yesterday", Some("before"), "nextBefore"),
-        ("?from=last%20tuesday", None, "The from time"),
+        ("?from=last%20tuesday", None, "from is a UTC date and time"),
     ] {
         let refused = read(auditor, query).await.unwrap();
         assert_eq!(refused.status(), 400, "{query}");

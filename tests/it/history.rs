@@ -155,7 +155,7 @@ async fn filters_and_search_narrow_the_list() {
     let (status, refused) = list(&app, &[("state", "lost")]).await;
     assert_eq!(status, 400);
     assert!(
-        refused.to_string().contains("state is pending, retrying"),
+        refusal_text(&refused).contains("state is pending, retrying"),
         "{refused}"
     );
     let (status, _) = list(&app, &[("from", "yesterday")]).await;

@@ -233,3 +233,45 @@ async fn no_page_shows_a_catalogue_key_in_either_language() {
         assert_eq!(html_lang(&page), "fr", "{path}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_server_says_is_written_in_the_pages_language() {
+    let app = TestApp::signed_in().await;
+    let state = &app.server.state;
+    let webhook = stored_webhook(state, "Gone hook", "https://hooks.example.com/gone")
+        .await
+        .id;
+    // The engine turns the webhook off, keeping its reason as a message.
+    let reason = feedback_webhooks::model::message::Message::DisabledGone.to_query();
+    let audit = feedback_webhooks::server::audit::system_entry(
+        uuid::Uuid::nil(),
+        "webhook.disabled_automatically",
+        "webhook",
+        "",
+    );
+    state
+        .store
+        .disable_webhook(webhook, &reason, &audit)
+        .await
+        .unwrap();
+    let missing = feedback_webhooks::model::routes::delivery(&uuid::Uuid::new_v4().to_string());
+    let settings = feedback_webhooks::model::routes::webhook(&webhook.to_string());
+
+    choose(&app, &app.client, "fr", "/admin").await;
+    let (_, page) = app.get_text(&missing).await;
+    assert!(
+        page.contains("Cet envoi n’existe pas dans cette sandbox."),
+        "{page}"
+    );
+    let (_, page) = app.get_text(&settings).await;
+    assert!(
+        page.contains("Le point d’entrée a répondu 410 Gone"),
+        "{page}"
+    );
+
+    choose(&app, &app.client, "en", "/admin").await;
+    let (_, page) = app.get_text(&missing).await;
+    assert!(page.contains("No such delivery in this sandbox."), "{page}");
+    let (_, page) = app.get_text(&settings).await;
+    assert!(page.contains("The endpoint answered 410 Gone"), "{page}");
+}

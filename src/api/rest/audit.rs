@@ -166,7 +166,7 @@ async fn list_audit_log(
             )
             .await
             .map_err(|error| match error {
-                AppError::BadRequest(problem) => Refusal::new(400, None, problem),
+                AppError::BadRequest(problem) => Refusal::new(400, None, problem.to_string()),
                 other => internal(other),
             })?;
             Ok(json_response(

@@ -177,7 +177,10 @@ async fn create_credential(State(state): State<AppState>, call: RestCall, body: 
             };
             let draft =
                 crate::model::credential::validate_credential(&form).map_err(|message| {
-                    Refusal::invalid_fields(BTreeMap::from([("name".to_string(), message)]))
+                    Refusal::invalid_fields(BTreeMap::from([(
+                        "name".to_string(),
+                        message.to_string(),
+                    )]))
                 })?;
             let created = crate::server::credentials::create(
                 &state,
@@ -187,7 +190,9 @@ async fn create_credential(State(state): State<AppState>, call: RestCall, body: 
             )
             .await
             .map_err(|error| match error {
-                crate::error::AppError::BadRequest(message) => Refusal::new(422, None, message),
+                crate::error::AppError::BadRequest(message) => {
+                    Refusal::new(422, None, message.to_string())
+                }
                 other => internal(other),
             })?;
             // Kept by no cache: the security headers' no-store covers every REST answer.

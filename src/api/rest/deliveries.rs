@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::model::feedback::FeedbackStatus;
+use crate::model::message::Message;
 use crate::model::webhook::Channel;
 use crate::server::storage::DeliveryRecord;
 use crate::server::webhooks::format_ms;
@@ -168,16 +169,16 @@ async fn list_deliveries(
                 },
                 limit,
             )
-            .map_err(|problem| {
-                let field = if problem.field == "webhook" {
-                    "webhookId"
-                } else {
-                    problem.field
-                };
+            .map_err(|mut problem| {
+                // The REST API names the webhook filter `webhookId`.
+                if let Message::FilterNotAnId { parameter } = &mut problem.message {
+                    *parameter = "webhookId".into();
+                    problem.field = "webhookId";
+                }
                 Refusal::new(
                     if problem.contradiction { 422 } else { 400 },
-                    Some(field),
-                    problem.message.replace("webhook is", "webhookId is"),
+                    Some(problem.field),
+                    problem.message.to_string(),
                 )
             })?;
             let list = state

@@ -356,7 +356,7 @@ fn refused(what: &'static str) -> impl Fn(crate::error::AppError) -> Refusal {
     use crate::error::AppError;
     move |error| match error {
         AppError::NotFound(_) => not_found(what),
-        AppError::BadRequest(message) => Refusal::new(409, None, message),
+        AppError::BadRequest(message) => Refusal::new(409, None, message.to_string()),
         other => internal(other),
     }
 }

@@ -82,9 +82,9 @@ async fn create_sandbox(State(state): State<AppState>, call: RestCall, body: Byt
                 crate::server::sandboxes::create(&state, sandbox.organization_id, &actor, &name)
                     .await
                     .map_err(|error| match error {
-                        crate::error::AppError::BadRequest(message) => {
-                            Refusal::invalid_fields(BTreeMap::from([("name".to_string(), message)]))
-                        }
+                        crate::error::AppError::BadRequest(message) => Refusal::invalid_fields(
+                            BTreeMap::from([("name".to_string(), message.to_string())]),
+                        ),
                         other => internal(other),
                     })?;
             Ok(json_response(

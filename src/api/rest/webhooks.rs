@@ -192,7 +192,10 @@ fn webhook_resource(record: &WebhookRecord) -> WebhookResource {
         channels: crate::model::summary_channels(settings.email, settings.sms),
         url: settings.url.clone(),
         enabled: settings.enabled,
-        disabled_reason: settings.disabled_reason.clone(),
+        disabled_reason: settings
+            .disabled_reason
+            .as_deref()
+            .map(|reason| crate::i18n::messages::stored_text(reason, crate::i18n::Locale::en)),
         events: settings.events.clone(),
         authentication: AuthenticationResource {
             r#type: if jwt.is_some() {
@@ -545,7 +548,10 @@ async fn send_test_event(
                     success: result.success,
                     status: result.status,
                     error_code: result.error_code,
-                    explanation: result.explanation,
+                    explanation: result
+                        .explanation
+                        .map(|said| said.to_string())
+                        .unwrap_or_default(),
                     duration_ms: result.duration_ms,
                     body_excerpt: result.body_excerpt,
                 },

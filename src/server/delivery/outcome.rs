@@ -1,5 +1,5 @@
 //! What one delivery attempt led to, with stable error codes stored beside each attempt
-//! (explained to people by `model::explain_error_code`).
+//! (explained to people by `model::explain_outcome`).
 
 use std::time::Duration;
 

@@ -14,6 +14,7 @@
 //! has the recorder write every finished attempt, and makes what was claimed but not sent due
 //! again at once, so another instance or the next start sends it without waiting for a lease.
 
+use crate::model::message::{Message, Span};
 use crate::model::JwtAlgorithm;
 use crate::server::backoff::Backoff;
 use crate::server::crypto::{SealedField, SecretBox};
@@ -88,21 +89,21 @@ impl EngineSettings {
     }
 
     fn auto_disable(&self, now: i64) -> AutoDisable {
-        let reason = format!(
-            "Every delivery failed for {}: no successful delivery since then.",
-            describe(self.disable_after_failing)
-        );
+        let reason = Message::DisabledFailing {
+            span: Span::of(self.disable_after_failing),
+        };
         AutoDisable {
             failing_since_before_ms: now - self.disable_after_failing.as_millis() as i64,
             audit: disabling_entry(&reason),
-            reason,
+            reason: reason.to_query(),
         }
     }
 }
 
 /// The audit entry of a webhook the engine turns off, for the store to write with the webhook's
-/// organization, id and name.
-fn disabling_entry(reason: &str) -> crate::server::storage::AuditRecord {
+/// organization, id and name (the reason in English, as the log keeps it).
+fn disabling_entry(reason: &Message) -> crate::server::storage::AuditRecord {
+    let reason = reason.to_string();
     let state = |enabled: bool, reason: Option<&str>| {
         vec![
             ("enabled".to_string(), Some(enabled.to_string()), false),
@@ -122,26 +123,8 @@ fn disabling_entry(reason: &str) -> crate::server::storage::AuditRecord {
             id: None,
             name: "",
         },
-        &crate::model::audit::diff(Some(&state(true, None)), Some(&state(false, Some(reason)))),
+        &crate::model::audit::diff(Some(&state(true, None)), Some(&state(false, Some(&reason)))),
     )
-}
-
-/// "5 days", "36 hours", "90 seconds": the largest unit that divides the duration.
-fn describe(duration: Duration) -> String {
-    let ms = duration.as_millis();
-    let units = [
-        (86_400_000, "day"),
-        (3_600_000, "hour"),
-        (60_000, "minute"),
-        (1_000, "second"),
-        (1, "millisecond"),
-    ];
-    let (size, unit) = units
-        .into_iter()
-        .find(|(size, _)| ms >= *size && ms.is_multiple_of(*size))
-        .unwrap_or((1, "millisecond"));
-    let count = ms / size;
-    format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
 #[derive(Clone)]
@@ -847,12 +830,12 @@ impl DeliveryEngine {
     }
 
     async fn disable_gone(&self, webhook_id: Uuid) {
-        let reason = "The endpoint answered 410 Gone: it asked to stop receiving events.";
-        let audit = disabling_entry(reason);
+        let reason = Message::DisabledGone;
+        let audit = disabling_entry(&reason);
         if let Err(error) = self
             .inner
             .store
-            .disable_webhook(webhook_id, reason, &audit)
+            .disable_webhook(webhook_id, &reason.to_query(), &audit)
             .await
         {
             tracing::error!(%error, "disabling a gone webhook failed");
@@ -1129,18 +1112,5 @@ impl PreparedWebhook {
             headers.insert(AUTHORIZATION, value?);
         }
         Ok(headers)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_described_in_their_largest_whole_unit() {
-        assert_eq!(describe(Duration::from_secs(5 * 86_400)), "5 days");
-        assert_eq!(describe(Duration::from_secs(36 * 3_600)), "36 hours");
-        assert_eq!(describe(Duration::from_secs(60)), "1 minute");
-        assert_eq!(describe(Duration::from_millis(1_500)), "1500 milliseconds");
     }
 }

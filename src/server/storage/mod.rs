@@ -88,11 +88,11 @@ impl StoreError {
 
     /// What a person or an API caller is told when a write could not happen because of the
     /// database (not of their request), with nothing stored.
-    pub fn unavailable_message(&self) -> &'static str {
+    pub fn unavailable_message(&self) -> crate::model::message::Message {
         if self.is_storage_full() {
-            "The database's disk is full; nothing was stored. Try again once space is freed."
+            crate::model::message::Message::StorageFull
         } else {
-            "The database is unavailable; nothing was stored. Try again shortly."
+            crate::model::message::Message::StorageUnavailable
         }
     }
 

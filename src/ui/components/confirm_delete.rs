@@ -1,7 +1,7 @@
 //! "Delete this webhook?" asked in place; the same question has its own page without JavaScript.
 
 use crate::api::webhooks::DeleteWebhook;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
@@ -48,7 +48,7 @@ pub fn ConfirmDelete(
                     on:keydown=move |ev| if ev.key() == "Escape" { close() }
                 >
                     <h2 id="confirm-delete-title">
-                        {move || target.get().map(|(_, name)| t_string!(i18n, confirm_delete.question, name).to_string())}
+                        {move || target.get().map(|(_, name)| tu_string!(i18n, confirm_delete.question, name).to_string())}
                     </h2>
                     <p>{t!(i18n, confirm_delete.consequence)}</p>
                     {move || error.get().map(|e| view! { <p class="banner error">{e}</p> })}
@@ -66,7 +66,7 @@ pub fn ConfirmDelete(
                                 }
                             }
                         >
-                            {move || if delete.pending().get() { t_string!(i18n, confirm_delete.deleting) } else { t_string!(i18n, confirm_delete.delete) }}
+                            {move || if delete.pending().get() { tu_string!(i18n, confirm_delete.deleting) } else { tu_string!(i18n, confirm_delete.delete) }}
                         </button>
                     </div>
                 </div>

@@ -1,6 +1,6 @@
 //! The "Header parameters" rows: add and remove in place; secret rows show only a fingerprint.
 
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::validation::HEADERS_MAX_ROWS;
 use crate::model::{checkbox, HeaderRowForm, StoredSecretInfo};
 use crate::ui::components::field::{error_id, FieldError, FormState};
@@ -112,7 +112,7 @@ pub fn HeaderRowsEditor(
                                     prop:value=move || value.get()
                                     autocomplete="off"
                                     spellcheck="false"
-                                    placeholder=stored_info.as_ref().map(|_| t_string!(i18n, header_rows.stored).to_string())
+                                    placeholder=stored_info.as_ref().map(|_| tu_string!(i18n, header_rows.stored).to_string())
                                     aria-invalid=move || value_error().is_some().to_string()
                                     aria-describedby=move || error_id(&value_field())
                                     on:input=move |ev| {
@@ -166,7 +166,7 @@ pub fn HeaderRowsEditor(
                 {t!(i18n, header_rows.add)}
             </button>
             <Show when=full>
-                <p class="hint">{t_string!(i18n, header_rows.at_most, max = HEADERS_MAX_ROWS).to_string()}</p>
+                <p class="hint">{tu_string!(i18n, header_rows.at_most, max = HEADERS_MAX_ROWS).to_string()}</p>
             </Show>
         </div>
     }

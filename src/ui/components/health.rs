@@ -4,9 +4,10 @@
 use crate::api::deliveries::{load_webhook_health, EnableWebhook};
 use crate::error::AppError;
 use crate::i18n::format::{integer, percent};
-use crate::i18n::{t, t_string, use_i18n, Locale};
-use crate::model::explain_error_code;
+use crate::i18n::messages::{stored_text, text};
+use crate::i18n::{t, tu_string, use_i18n, Locale};
 use crate::model::history::{chart_bars, WebhookHealth, CHART_HEIGHT, CHART_WIDTH};
+use crate::model::message::Message;
 use crate::model::routes;
 use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
@@ -72,7 +73,14 @@ fn HealthSummary(health: WebhookHealth) -> impl IntoView {
         .last_error
         .as_deref()
         .filter(|e| e.starts_with("E_"))
-        .map(explain_error_code);
+        .map(|code| {
+            text(
+                &Message::AttemptError {
+                    code: code.to_string(),
+                },
+                locale,
+            )
+        });
     view! {
         <dl class="facts health-facts">
             <div><dt>{t!(i18n, health.success_rate)}</dt><dd class="success-rate">{success_rate(&health, locale)}</dd></div>
@@ -111,7 +119,7 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
     view! {
         <figure class="health-chart">
             <svg viewBox=view_box preserveAspectRatio="none" role="img"
-                aria-label=t_string!(i18n, health.chart_label)>
+                aria-label=tu_string!(i18n, health.chart_label)>
                 <line x1="0" y1=CHART_HEIGHT x2=CHART_WIDTH y2=CHART_HEIGHT class="axis"/>
                 {bars.into_iter().map(|bar| view! {
                     <rect x=format!("{:.2}", bar.x) y=format!("{:.2}", bar.y)
@@ -129,7 +137,7 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
                         <span class="legend succeeded">{t!(i18n, health.succeeded)}</span>
                         <span class="legend retried">{t!(i18n, health.retried)}</span>
                         <span class="legend failed">{t!(i18n, health.failed)}</span>
-                        <span class="muted">{first.map(|hour| t_string!(i18n, health.chart_from, hour).to_string())}</span>
+                        <span class="muted">{first.map(|hour| tu_string!(i18n, health.chart_from, hour).to_string())}</span>
                     }.into_any()
                 }}
             </figcaption>
@@ -144,9 +152,9 @@ fn bar_title(bar: &crate::model::history::ChartBar) -> String {
     let hour = crate::ui::components::time::written_time(&bar.hour, locale);
     let count = integer(bar.count, locale);
     match bar.kind {
-        "succeeded" => t_string!(i18n, health.bar_succeeded, hour, count).to_string(),
-        "retried" => t_string!(i18n, health.bar_retried, hour, count).to_string(),
-        _ => t_string!(i18n, health.bar_failed, hour, count).to_string(),
+        "succeeded" => tu_string!(i18n, health.bar_succeeded, hour, count).to_string(),
+        "retried" => tu_string!(i18n, health.bar_retried, hour, count).to_string(),
+        _ => tu_string!(i18n, health.bar_failed, hour, count).to_string(),
     }
 }
 
@@ -162,8 +170,11 @@ pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool
         }
     });
     let text = match reason {
-        Some(reason) => t_string!(i18n, health.disabled_because, reason).to_string(),
-        None => t_string!(i18n, health.disabled).to_string(),
+        Some(reason) => {
+            let reason = stored_text(&reason, i18n.get_locale_untracked());
+            tu_string!(i18n, health.disabled_because, reason).to_string()
+        }
+        None => tu_string!(i18n, health.disabled).to_string(),
     };
     view! {
         <div class="banner warning disabled-banner" role="status">

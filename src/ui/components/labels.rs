@@ -1,7 +1,7 @@
 //! The names of the product's fixed values (roles, channels, statuses, states) in the page's
 //! language: one place, so every page says them alike.
 
-use crate::i18n::{t_string, use_i18n};
+use crate::i18n::{tu_string, use_i18n};
 use crate::model::campaign::CampaignStatus;
 use crate::model::credential::Scope;
 use crate::model::history::DeliveryState;
@@ -12,9 +12,9 @@ use crate::model::{Channel, Role};
 pub fn role_label(role: Role) -> &'static str {
     let i18n = use_i18n();
     match role {
-        Role::Viewer => t_string!(i18n, roles.viewer),
-        Role::Editor => t_string!(i18n, roles.editor),
-        Role::Admin => t_string!(i18n, roles.admin),
+        Role::Viewer => tu_string!(i18n, roles.viewer),
+        Role::Editor => tu_string!(i18n, roles.editor),
+        Role::Admin => tu_string!(i18n, roles.admin),
     }
 }
 
@@ -22,10 +22,10 @@ pub fn role_label(role: Role) -> &'static str {
 pub fn state_label(state: DeliveryState) -> &'static str {
     let i18n = use_i18n();
     match state {
-        DeliveryState::Pending => t_string!(i18n, states.pending),
-        DeliveryState::Retrying => t_string!(i18n, states.retrying),
-        DeliveryState::Succeeded => t_string!(i18n, states.succeeded),
-        DeliveryState::Failed => t_string!(i18n, states.failed),
+        DeliveryState::Pending => tu_string!(i18n, states.pending),
+        DeliveryState::Retrying => tu_string!(i18n, states.retrying),
+        DeliveryState::Succeeded => tu_string!(i18n, states.succeeded),
+        DeliveryState::Failed => tu_string!(i18n, states.failed),
     }
 }
 
@@ -33,9 +33,9 @@ pub fn state_label(state: DeliveryState) -> &'static str {
 pub fn campaign_status_label(status: CampaignStatus) -> &'static str {
     let i18n = use_i18n();
     match status {
-        CampaignStatus::Draft => t_string!(i18n, campaigns.draft),
-        CampaignStatus::Live => t_string!(i18n, campaigns.live),
-        CampaignStatus::Stopped => t_string!(i18n, campaigns.stopped),
+        CampaignStatus::Draft => tu_string!(i18n, campaigns.draft),
+        CampaignStatus::Live => tu_string!(i18n, campaigns.live),
+        CampaignStatus::Stopped => tu_string!(i18n, campaigns.stopped),
     }
 }
 
@@ -43,8 +43,8 @@ pub fn campaign_status_label(status: CampaignStatus) -> &'static str {
 pub fn channel_label(channel: Channel) -> &'static str {
     let i18n = use_i18n();
     match channel {
-        Channel::Email => t_string!(i18n, webhook.email),
-        Channel::Sms => t_string!(i18n, webhook.sms),
+        Channel::Email => tu_string!(i18n, webhook.email),
+        Channel::Sms => tu_string!(i18n, webhook.sms),
     }
 }
 
@@ -53,10 +53,10 @@ pub fn channel_label(channel: Channel) -> &'static str {
 pub fn event_label(event: &str) -> String {
     let i18n = use_i18n();
     match event {
-        "sent" => t_string!(i18n, webhook.sent).to_string(),
-        "delivered" => t_string!(i18n, webhook.delivered).to_string(),
-        "bounce" => t_string!(i18n, webhook.bounce).to_string(),
-        "error" => t_string!(i18n, webhook.error).to_string(),
+        "sent" => tu_string!(i18n, webhook.sent).to_string(),
+        "delivered" => tu_string!(i18n, webhook.delivered).to_string(),
+        "bounce" => tu_string!(i18n, webhook.bounce).to_string(),
+        "error" => tu_string!(i18n, webhook.error).to_string(),
         other => other.to_string(),
     }
 }
@@ -65,11 +65,11 @@ pub fn event_label(event: &str) -> String {
 pub fn scope_meaning(scope: Scope) -> &'static str {
     let i18n = use_i18n();
     match scope {
-        Scope::Execute => t_string!(i18n, credentials.scope_execute),
-        Scope::Read => t_string!(i18n, credentials.scope_read),
-        Scope::Write => t_string!(i18n, credentials.scope_write),
-        Scope::Audit => t_string!(i18n, credentials.scope_audit),
-        Scope::Admin => t_string!(i18n, credentials.scope_admin),
+        Scope::Execute => tu_string!(i18n, credentials.scope_execute),
+        Scope::Read => tu_string!(i18n, credentials.scope_read),
+        Scope::Write => tu_string!(i18n, credentials.scope_write),
+        Scope::Audit => tu_string!(i18n, credentials.scope_audit),
+        Scope::Admin => tu_string!(i18n, credentials.scope_admin),
     }
 }
 
@@ -77,11 +77,11 @@ pub fn scope_meaning(scope: Scope) -> &'static str {
 pub fn expiry_label(key: &str) -> &'static str {
     let i18n = use_i18n();
     match key {
-        "30d" => t_string!(i18n, credentials.expiry_30d),
-        "90d" => t_string!(i18n, credentials.expiry_90d),
-        "180d" => t_string!(i18n, credentials.expiry_180d),
-        "365d" => t_string!(i18n, credentials.expiry_365d),
-        _ => t_string!(i18n, credentials.expiry_never),
+        "30d" => tu_string!(i18n, credentials.expiry_30d),
+        "90d" => tu_string!(i18n, credentials.expiry_90d),
+        "180d" => tu_string!(i18n, credentials.expiry_180d),
+        "365d" => tu_string!(i18n, credentials.expiry_365d),
+        _ => tu_string!(i18n, credentials.expiry_never),
     }
 }
 
@@ -89,8 +89,8 @@ pub fn expiry_label(key: &str) -> &'static str {
 pub fn user_status_label(status: UserStatus) -> &'static str {
     let i18n = use_i18n();
     match status {
-        UserStatus::Invited => t_string!(i18n, users.invited),
-        UserStatus::Active => t_string!(i18n, users.active),
-        UserStatus::Disabled => t_string!(i18n, users.disabled),
+        UserStatus::Invited => tu_string!(i18n, users.invited),
+        UserStatus::Active => tu_string!(i18n, users.active),
+        UserStatus::Disabled => tu_string!(i18n, users.disabled),
     }
 }

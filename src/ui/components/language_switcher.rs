@@ -2,7 +2,7 @@
 //! JavaScript; the server keeps it and renders the same page again in that language.
 
 use crate::i18n::language::own_name;
-use crate::i18n::{t_string, use_i18n, Locale};
+use crate::i18n::{tu_string, use_i18n, Locale};
 use crate::model::routes;
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
@@ -24,7 +24,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
     let current = i18n.get_locale_untracked();
     view! {
         <form class="language-switcher" method="post" action=routes::LANGUAGE
-            aria-label=t_string!(i18n, language.label)>
+            aria-label=tu_string!(i18n, language.label)>
             <input type="hidden" name="back" value=back/>
             {Locale::get_all().iter().map(|&locale| {
                 let chosen = locale == current;

@@ -2,7 +2,7 @@
 
 use crate::api::auth::{current_user, Logout};
 use crate::api::sandboxes::SwitchSandbox;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::{routes, Role};
 use crate::ui::components::labels::role_label;
 use crate::ui::components::language_switcher::LanguageSwitcher;
@@ -35,7 +35,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"FW"</span>
                     {t!(i18n, app.name)}
                 </a>
-                <nav aria-label=t_string!(i18n, nav.main)>
+                <nav aria-label=tu_string!(i18n, nav.main)>
                     <p class="nav-section">{t!(i18n, nav.journeys)}</p>
                     <ul>
                         <li>
@@ -96,7 +96,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     </select>
                                     <noscript><button type="submit" class="link-button">{t!(i18n, topbar.switch)}</button></noscript>
                                 </ActionForm>
-                                <a class="account" href=routes::ACCOUNT title=t_string!(i18n, topbar.account_hint)>
+                                <a class="account" href=routes::ACCOUNT title=tu_string!(i18n, topbar.account_hint)>
                                     {user.email}
                                     <span class="role">{role_label(user.role)}</span>
                                 </a>
@@ -167,46 +167,46 @@ impl Section {
         let i18n = use_i18n();
         let channels = || {
             vec![
-                t_string!(i18n, nav.administration),
-                t_string!(i18n, nav.channels),
+                tu_string!(i18n, nav.administration),
+                tu_string!(i18n, nav.channels),
             ]
         };
         let access = || {
             vec![
-                t_string!(i18n, nav.administration),
-                t_string!(i18n, nav.access),
+                tu_string!(i18n, nav.administration),
+                tu_string!(i18n, nav.access),
             ]
         };
         match self {
             Section::WebhookSettings => (
                 channels(),
-                t_string!(i18n, nav.webhook_settings),
+                tu_string!(i18n, nav.webhook_settings),
                 routes::WEBHOOKS,
             ),
             Section::DeliveryHistory => (
                 channels(),
-                t_string!(i18n, nav.delivery_history),
+                tu_string!(i18n, nav.delivery_history),
                 routes::DELIVERIES,
             ),
             Section::Campaigns => (
-                vec![t_string!(i18n, nav.journeys)],
-                t_string!(i18n, nav.campaigns),
+                vec![tu_string!(i18n, nav.journeys)],
+                tu_string!(i18n, nav.campaigns),
                 routes::CAMPAIGNS,
             ),
-            Section::Sandboxes => (access(), t_string!(i18n, nav.sandboxes), routes::SANDBOXES),
+            Section::Sandboxes => (access(), tu_string!(i18n, nav.sandboxes), routes::SANDBOXES),
             Section::ApiCredentials => (
                 access(),
-                t_string!(i18n, nav.api_credentials),
+                tu_string!(i18n, nav.api_credentials),
                 routes::CREDENTIALS,
             ),
             Section::ApiReference => (
                 access(),
-                t_string!(i18n, nav.api_reference),
+                tu_string!(i18n, nav.api_reference),
                 routes::API_REFERENCE,
             ),
-            Section::Users => (access(), t_string!(i18n, nav.users), routes::USERS),
-            Section::AuditLog => (access(), t_string!(i18n, nav.audit_log), routes::AUDIT_LOG),
-            Section::Account => (Vec::new(), t_string!(i18n, nav.account), routes::ACCOUNT),
+            Section::Users => (access(), tu_string!(i18n, nav.users), routes::USERS),
+            Section::AuditLog => (access(), tu_string!(i18n, nav.audit_log), routes::AUDIT_LOG),
+            Section::Account => (Vec::new(), tu_string!(i18n, nav.account), routes::ACCOUNT),
         }
     }
 }
@@ -229,8 +229,8 @@ pub fn Crumbs(section: Section, #[prop(optional, into)] current: Option<String>)
     // The browser tab says where one is: the page, else its section.
     let page = current.clone().unwrap_or_else(|| label.to_string());
     view! {
-        <Title text=t_string!(i18n, app.title, page).to_string()/>
-        <nav class="breadcrumb" aria-label=t_string!(i18n, nav.breadcrumb)>
+        <Title text=tu_string!(i18n, app.title, page).to_string()/>
+        <nav class="breadcrumb" aria-label=tu_string!(i18n, nav.breadcrumb)>
             <ol>
                 {parents.into_iter().map(|parent| view! { <li>{parent}</li> }).collect_view()}
                 <li>
@@ -259,7 +259,7 @@ pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
                     {t!(i18n, app.name)}
                 </p>
                 <h1>{title}</h1>
-                <Title text=t_string!(i18n, app.title, page = title).to_string()/>
+                <Title text=tu_string!(i18n, app.title, page = title).to_string()/>
                 {children()}
             </div>
         </main>

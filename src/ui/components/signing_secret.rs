@@ -1,7 +1,7 @@
 //! The Standard Webhooks signing secret of a webhook: generate, rotate, remove; shown once.
 
 use crate::api::webhooks::{RemoveSigningSecret, RotateSigningSecret};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::SigningSecretInfo;
 use crate::ui::components::problem::problem;
 use crate::ui::components::time::written_time;
@@ -59,7 +59,7 @@ pub fn SigningSecretPanel(
                         <code>{current.fingerprint}</code>
                     </p>
                     {current.previous_valid_until.map(|until| view! {
-                        <p class="hint">{t_string!(i18n, signing.previous_until, until = written_time(&until, locale)).to_string()}</p>
+                        <p class="hint">{tu_string!(i18n, signing.previous_until, until = written_time(&until, locale)).to_string()}</p>
                     })}
                 }.into_any(),
                 None => view! { <p class="muted">{t!(i18n, signing.none)}</p> }.into_any(),
@@ -76,7 +76,7 @@ pub fn SigningSecretPanel(
                     <ActionForm action=rotate>
                         <input type="hidden" name="id" value=webhook_id.get_value()/>
                         <button type="submit" class="secondary">
-                            {move || if has_secret() { t_string!(i18n, signing.rotate) } else { t_string!(i18n, signing.generate) }}
+                            {move || if has_secret() { tu_string!(i18n, signing.rotate) } else { tu_string!(i18n, signing.generate) }}
                         </button>
                     </ActionForm>
                     <Show when=has_secret>

@@ -1,7 +1,8 @@
-//! t_string!(i18n, test_event.send): a sample payload sent to the saved webhook now, the answer shown inline.
+//! tu_string!(i18n, test_event.send): a sample payload sent to the saved webhook now, the answer shown inline.
 
 use crate::api::webhooks::SendTestEvent;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::messages::text;
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::TestEventResult;
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
@@ -36,7 +37,7 @@ pub fn TestEventPanel(
                     <ActionForm action=send>
                         <input type="hidden" name="id" value=webhook_id.get_value()/>
                         <button type="submit" class="secondary" disabled=move || pending.get()>
-                            {move || if pending.get() { t_string!(i18n, test_event.sending) } else { t_string!(i18n, test_event.send) }}
+                            {move || if pending.get() { tu_string!(i18n, test_event.sending) } else { tu_string!(i18n, test_event.send) }}
                         </button>
                     </ActionForm>
                 </div>
@@ -59,7 +60,7 @@ fn TestEventAnswer(answer: TestEventResult) -> impl IntoView {
     let outcome = match (&answer.status, &answer.error_code) {
         (_, Some(code)) => code.clone(),
         (Some(status), None) => format!("HTTP {status}"),
-        (None, None) => t_string!(i18n, test_event.no_answer).to_string(),
+        (None, None) => tu_string!(i18n, test_event.no_answer).to_string(),
     };
     let class = if answer.success {
         "test-result success"
@@ -69,12 +70,12 @@ fn TestEventAnswer(answer: TestEventResult) -> impl IntoView {
     view! {
         <div class=class role="status">
             <p class="test-summary">
-                <span class="badge">{if answer.success { t_string!(i18n, test_event.delivered) } else { t_string!(i18n, test_event.failed) }}</span>
+                <span class="badge">{if answer.success { tu_string!(i18n, test_event.delivered) } else { tu_string!(i18n, test_event.failed) }}</span>
                 " "
                 <strong class="test-outcome">{outcome}</strong>
-                {t_string!(i18n, test_event.took, duration).to_string()} <code>{answer.request_id}</code>
+                {tu_string!(i18n, test_event.took, duration).to_string()} <code>{answer.request_id}</code>
             </p>
-            <p class="hint">{answer.explanation}</p>
+            <p class="hint">{answer.explanation.map(|said| text(&said, i18n.get_locale_untracked()))}</p>
             {(!answer.body_excerpt.is_empty()).then(|| view! {
                 <details open>
                     <summary>{t!(i18n, test_event.body)}</summary>

@@ -1,7 +1,7 @@
 //! Your account: change your password (your other sessions end), see your sessions and end them.
 
 use crate::api::users::{my_sessions, ChangeMyPassword, EndMyOtherSessions, EndMySession};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::routes;
 use crate::model::user::{PasswordOutcome, SessionItem};
 use crate::ui::components::layout::{Crumbs, Section};
@@ -35,7 +35,7 @@ fn PasswordChange() -> impl IntoView {
         locale,
     ));
     let i18n = use_i18n();
-    let changed = t_string!(i18n, account.changed);
+    let changed = tu_string!(i18n, account.changed);
     let change = ServerAction::<ChangeMyPassword>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -152,7 +152,7 @@ fn Sessions() -> impl IntoView {
 #[component]
 fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl IntoView {
     let i18n = use_i18n();
-    let confirm_sign_out = t_string!(i18n, account.confirm_sign_out);
+    let confirm_sign_out = tu_string!(i18n, account.confirm_sign_out);
     let current = item.current;
     let time = |at: Option<String>| match at {
         Some(at) => view! { <Timestamp at/> }.into_any(),
@@ -160,13 +160,13 @@ fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl In
     };
     view! {
         <tr>
-            <td data-label=t_string!(i18n, account.browser)>
-                {item.agent.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| t_string!(i18n, account.unknown).to_string())}
+            <td data-label=tu_string!(i18n, account.browser)>
+                {item.agent.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| tu_string!(i18n, account.unknown).to_string())}
                 {current.then(|| view! { " " <span class="chip">{t!(i18n, account.this_session)}</span> })}
             </td>
-            <td data-label=t_string!(i18n, account.address)><code>{item.address.clone().unwrap_or_default()}</code></td>
-            <td data-label=t_string!(i18n, account.signed_in) class="nowrap">{time(item.signed_in_at.clone())}</td>
-            <td data-label=t_string!(i18n, account.last_seen) class="nowrap">{time(item.last_seen_at.clone())}</td>
+            <td data-label=tu_string!(i18n, account.address)><code>{item.address.clone().unwrap_or_default()}</code></td>
+            <td data-label=tu_string!(i18n, account.signed_in) class="nowrap">{time(item.signed_in_at.clone())}</td>
+            <td data-label=tu_string!(i18n, account.last_seen) class="nowrap">{time(item.last_seen_at.clone())}</td>
             <td class="row-actions">
                 <ActionForm action=end_one>
                     <input type="hidden" name="handle" value=item.handle.clone()/>
@@ -174,7 +174,7 @@ fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl In
                         if current && !window().confirm_with_message(confirm_sign_out).unwrap_or(false) {
                             ev.prevent_default();
                         }
-                    }>{if current { t_string!(i18n, account.sign_out) } else { t_string!(i18n, account.end) }}</button>
+                    }>{if current { tu_string!(i18n, account.sign_out) } else { tu_string!(i18n, account.end) }}</button>
                 </ActionForm>
             </td>
         </tr>

@@ -3,7 +3,7 @@
 //! and the same entries as CSV or JSON Lines.
 
 use crate::api::audit::list_audit;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::audit::{ActorKind, AuditEntry, AuditPage, AuditQuery};
 use crate::model::routes;
 use crate::ui::components::layout::{Crumbs, Section};
@@ -16,13 +16,28 @@ use leptos_router::hooks::use_query_map;
 fn object_kinds() -> [(&'static str, &'static str); 6] {
     let i18n = use_i18n();
     [
-        ("user", t_string!(i18n, audit.kind_user)),
-        ("webhook", t_string!(i18n, audit.kind_webhook)),
-        ("campaign", t_string!(i18n, audit.kind_campaign)),
-        ("credential", t_string!(i18n, audit.kind_credential)),
-        ("sandbox", t_string!(i18n, audit.kind_sandbox)),
-        ("delivery", t_string!(i18n, audit.kind_delivery)),
+        ("user", tu_string!(i18n, audit.kind_user)),
+        ("webhook", tu_string!(i18n, audit.kind_webhook)),
+        ("campaign", tu_string!(i18n, audit.kind_campaign)),
+        ("credential", tu_string!(i18n, audit.kind_credential)),
+        ("sandbox", tu_string!(i18n, audit.kind_sandbox)),
+        ("delivery", tu_string!(i18n, audit.kind_delivery)),
     ]
+}
+
+/// An entry's object kind in the page's words; a kind the log does not know, as it is.
+fn object_kind_label(kind: &str) -> String {
+    let i18n = use_i18n();
+    match kind {
+        "user" => tu_string!(i18n, audit.single_user),
+        "webhook" => tu_string!(i18n, audit.single_webhook),
+        "campaign" => tu_string!(i18n, audit.single_campaign),
+        "credential" => tu_string!(i18n, audit.single_credential),
+        "sandbox" => tu_string!(i18n, audit.single_sandbox),
+        "delivery" => tu_string!(i18n, audit.single_delivery),
+        other => return other.to_string(),
+    }
+    .to_string()
 }
 
 #[component]
@@ -84,11 +99,11 @@ fn Filters(query: AuditQuery) -> impl IntoView {
         format!("{}?format={format}{filters}", routes::AUDIT_LOG_EXPORT)
     };
     view! {
-        <form class="filters" method="get" action=routes::AUDIT_LOG role="search" aria-label=t_string!(i18n, audit.filter)>
+        <form class="filters" method="get" action=routes::AUDIT_LOG role="search" aria-label=tu_string!(i18n, audit.filter)>
             <label class="filter">
                 <span>{t!(i18n, audit.who)}</span>
                 <input type="search" name="actor" value=query.actor.clone().unwrap_or_default()
-                    placeholder=t_string!(i18n, audit.who_placeholder) autocomplete="off"/>
+                    placeholder=tu_string!(i18n, audit.who_placeholder) autocomplete="off"/>
             </label>
             <label class="filter">
                 <span>{t!(i18n, audit.object_kind)}</span>
@@ -101,7 +116,7 @@ fn Filters(query: AuditQuery) -> impl IntoView {
             <label class="filter">
                 <span>{t!(i18n, audit.action)}</span>
                 <input type="search" name="action" value=query.action.clone().unwrap_or_default()
-                    placeholder=t_string!(i18n, audit.action_placeholder) autocomplete="off"/>
+                    placeholder=tu_string!(i18n, audit.action_placeholder) autocomplete="off"/>
             </label>
             <label class="filter">
                 <span>{t!(i18n, audit.from)}</span>
@@ -137,10 +152,10 @@ fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
             <table class="webhooks audit">
                 <thead>
                     <tr>
-                        <th scope="col">{t_string!(i18n, audit.when)}</th>
-                        <th scope="col">{t_string!(i18n, audit.who)}</th>
-                        <th scope="col">{t_string!(i18n, audit.what)}</th>
-                        <th scope="col">{t_string!(i18n, audit.changes)}</th>
+                        <th scope="col">{tu_string!(i18n, audit.when)}</th>
+                        <th scope="col">{tu_string!(i18n, audit.who)}</th>
+                        <th scope="col">{tu_string!(i18n, audit.what)}</th>
+                        <th scope="col">{tu_string!(i18n, audit.changes)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -158,14 +173,14 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
     let i18n = use_i18n();
     let kind = match entry.actor_kind {
         ActorKind::User => None,
-        ActorKind::Credential => Some(t_string!(i18n, audit.credential)),
-        ActorKind::System => Some(t_string!(i18n, audit.system)),
-        ActorKind::Anonymous => Some(t_string!(i18n, audit.anonymous)),
+        ActorKind::Credential => Some(tu_string!(i18n, audit.credential)),
+        ActorKind::System => Some(tu_string!(i18n, audit.system)),
+        ActorKind::Anonymous => Some(tu_string!(i18n, audit.anonymous)),
     };
     let (changed, none, colon) = (
-        t_string!(i18n, audit.changed),
-        t_string!(i18n, audit.none),
-        t_string!(i18n, audit.colon),
+        tu_string!(i18n, audit.changed),
+        tu_string!(i18n, audit.none),
+        tu_string!(i18n, audit.colon),
     );
     let object_link = entry.object_id.clone().map(|id| {
         format!(
@@ -177,23 +192,23 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
     });
     view! {
         <tr>
-            <td data-label=t_string!(i18n, audit.when) class="nowrap"><Timestamp at=entry.at.clone()/></td>
-            <td data-label=t_string!(i18n, audit.who)>
+            <td data-label=tu_string!(i18n, audit.when) class="nowrap"><Timestamp at=entry.at.clone()/></td>
+            <td data-label=tu_string!(i18n, audit.who)>
                 {entry.actor.clone()}
                 {kind.map(|kind| view! { " " <span class="chip">{kind}</span> })}
                 {entry.address.clone().map(|address| view! { <span class="time-of-day">{address}</span> })}
             </td>
-            <td data-label=t_string!(i18n, audit.what)>
+            <td data-label=tu_string!(i18n, audit.what)>
                 <code class="action">{entry.action.clone()}</code>
                 <span class="object">
-                    <span class="muted">{entry.object_kind.clone()}{colon}" "</span>
+                    <span class="muted">{object_kind_label(&entry.object_kind)}{colon}" "</span>
                     {match object_link {
-                        Some(href) => view! { <a href=href title=t_string!(i18n, audit.object_history)>{entry.object_name.clone()}</a> }.into_any(),
+                        Some(href) => view! { <a href=href title=tu_string!(i18n, audit.object_history)>{entry.object_name.clone()}</a> }.into_any(),
                         None => view! { <span>{entry.object_name.clone()}</span> }.into_any(),
                     }}
                 </span>
             </td>
-            <td data-label=t_string!(i18n, audit.changes)>
+            <td data-label=tu_string!(i18n, audit.changes)>
                 <ul class="changes">
                     {entry.changes.iter().map(|change| view! { <li>{change.describe_in(changed, none, colon)}</li> }).collect_view()}
                 </ul>

@@ -1,7 +1,7 @@
 //! Executions of a campaign: per requestId, its recipients and each message's feedback events.
 
 use crate::api::deliveries::list_executions;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::history::{ExecutionPage, ExecutionView, MessageView};
 use crate::model::routes;
 use crate::ui::components::delivery_state::StateBadge;
@@ -27,7 +27,7 @@ pub fn CampaignExecutionsPage() -> impl IntoView {
     );
     let i18n = use_i18n();
     view! {
-        <Crumbs section=Section::Campaigns current=t_string!(i18n, executions.title)/>
+        <Crumbs section=Section::Campaigns current=tu_string!(i18n, executions.title)/>
         <Transition fallback=move || view! { <p class="loading">{t!(i18n, executions.loading)}</p> }>
             {move || Suspend::new(async move {
                 let id = params.read_untracked().get("id").unwrap_or_default();
@@ -35,7 +35,7 @@ pub fn CampaignExecutionsPage() -> impl IntoView {
                 match page.await {
                     Ok(page) => view! { <Executions page id paged/> }.into_any(),
                     Err(error) => view! {
-                        <h1>{t_string!(i18n, executions.title)}</h1>
+                        <h1>{tu_string!(i18n, executions.title)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
                         <a class="button secondary" href=routes::CAMPAIGNS>{t!(i18n, executions.back)}</a>
                     }.into_any(),
@@ -72,7 +72,7 @@ fn Executions(page: ExecutionPage, id: String, paged: bool) -> impl IntoView {
         } else {
             page.executions.into_iter().map(|execution| view! { <ExecutionCard execution/> }).collect_view().into_any()
         }}
-        <nav class="pager" aria-label=t_string!(i18n, executions.pages)>
+        <nav class="pager" aria-label=tu_string!(i18n, executions.pages)>
             {paged.then(|| view! { <a class="button secondary small" href=base.clone()>{t!(i18n, executions.newest)}</a> })}
             {older.map(|href| view! { <a class="button secondary small" href=href>{t!(i18n, executions.older)}</a> })}
         </nav>
@@ -97,9 +97,9 @@ fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
             <table class="messages">
                 <thead>
                     <tr>
-                        <th scope="col">{t_string!(i18n, executions.recipient)}</th>
+                        <th scope="col">{tu_string!(i18n, executions.recipient)}</th>
                         <th scope="col">"messageExecutionID"</th>
-                        <th scope="col">{t_string!(i18n, executions.events)}</th>
+                        <th scope="col">{tu_string!(i18n, executions.events)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -121,7 +121,7 @@ fn MessageRow(message: MessageView) -> impl IntoView {
             .into_iter()
             .map(|event| {
                 let deliveries = if event.deliveries.is_empty() {
-                    view! { <span class="muted" title=t_string!(i18n, executions.no_webhook)>{t!(i18n, executions.not_delivered)}</span> }.into_any()
+                    view! { <span class="muted" title=tu_string!(i18n, executions.no_webhook)>{t!(i18n, executions.not_delivered)}</span> }.into_any()
                 } else {
                     event
                         .deliveries
@@ -145,9 +145,9 @@ fn MessageRow(message: MessageView) -> impl IntoView {
     };
     view! {
         <tr>
-            <td data-label=t_string!(i18n, executions.recipient)><code>{message.recipient}</code> " " <span class="muted">{message.namespace}</span></td>
+            <td data-label=tu_string!(i18n, executions.recipient)><code>{message.recipient}</code> " " <span class="muted">{message.namespace}</span></td>
             <td data-label="messageExecutionID"><code>{message.message_execution_id}</code></td>
-            <td data-label=t_string!(i18n, executions.events)><ul class="events">{events}</ul></td>
+            <td data-label=tu_string!(i18n, executions.events)><ul class="events">{events}</ul></td>
         </tr>
     }
 }

@@ -1,8 +1,9 @@
 //! Create or edit a campaign: properties, message content, and the Audience section with the
-//! t_string!(i18n, campaign.enable_webhook) switch.
+//! tu_string!(i18n, campaign.enable_webhook) switch.
 
 use crate::api::campaigns::{load_campaign_editor, SaveCampaign};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::messages::text;
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::campaign::*;
 use crate::model::{checkbox, checked, routes, Channel};
 use crate::ui::components::field::{
@@ -29,7 +30,7 @@ pub fn CampaignFormPage() -> impl IntoView {
                 match data.await {
                     Ok(data) => view! { <CampaignEditor data/> }.into_any(),
                     Err(error) => view! {
-                        <Crumbs section=Section::Campaigns current=t_string!(i18n, campaign.title)/>
+                        <Crumbs section=Section::Campaigns current=tu_string!(i18n, campaign.title)/>
                         <p class="banner error">{problem(&error)}</p>
                         <a class="button secondary" href=routes::CAMPAIGNS>{t!(i18n, campaign.back_to_list)}</a>
                     }.into_any(),
@@ -54,7 +55,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
     } = data;
     let id = initial.id.clone();
     let title = if id.is_empty() {
-        t_string!(i18n, campaign.new_title).to_string()
+        tu_string!(i18n, campaign.new_title).to_string()
     } else {
         initial.name.clone()
     };
@@ -135,22 +136,22 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-properties">
                     <h2 id="section-properties">{t!(i18n, campaign.properties)}</h2>
-                    <TextInput form field="name" label=t_string!(i18n, campaign.name) value=name required=true autocomplete="off"
-                        hint=t_string!(i18n, campaign.name_hint)/>
+                    <TextInput form field="name" label=tu_string!(i18n, campaign.name) value=name required=true autocomplete="off"
+                        hint=tu_string!(i18n, campaign.name_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("channel").is_some() aria-describedby=error_id("channel")>
                         <legend>{t!(i18n, campaign.channel)}</legend>
                         <div class="radios">
-                            <Radio id="channel-email" name="form[channel]" option="email" label=t_string!(i18n, webhook.email) value=channel/>
-                            <Radio id="channel-sms" name="form[channel]" option="sms" label=t_string!(i18n, webhook.sms) value=channel/>
+                            <Radio id="channel-email" name="form[channel]" option="email" label=tu_string!(i18n, webhook.email) value=channel/>
+                            <Radio id="channel-sms" name="form[channel]" option="sms" label=tu_string!(i18n, webhook.sms) value=channel/>
                         </div>
                         <FieldError form field="channel".to_string()/>
                     </fieldset>
                     <fieldset class="field group" class:invalid=move || form.error("status").is_some() aria-describedby=error_id("status")>
                         <legend>{t!(i18n, campaign.status)}</legend>
                         <div class="radios">
-                            <Radio id="status-draft" name="form[status]" option="draft" label=t_string!(i18n, campaigns.draft) value=status/>
-                            <Radio id="status-live" name="form[status]" option="live" label=t_string!(i18n, campaigns.live) value=status/>
-                            <Radio id="status-stopped" name="form[status]" option="stopped" label=t_string!(i18n, campaigns.stopped) value=status/>
+                            <Radio id="status-draft" name="form[status]" option="draft" label=tu_string!(i18n, campaigns.draft) value=status/>
+                            <Radio id="status-live" name="form[status]" option="live" label=tu_string!(i18n, campaigns.live) value=status/>
+                            <Radio id="status-stopped" name="form[status]" option="stopped" label=tu_string!(i18n, campaigns.stopped) value=status/>
                         </div>
                         <p class="hint">{t!(i18n, campaign.live_hint)}</p>
                         <FieldError form field="status".to_string()/>
@@ -164,19 +165,19 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                     <h2 id="section-content">{t!(i18n, campaign.message)}</h2>
                     <p class="hint">{t!(i18n, campaign.placeholders_1)} <code>"{{context.name}}"</code> {t!(i18n, campaign.placeholders_2)} <code>"{{profile.name}}"</code> {t!(i18n, campaign.placeholders_3)}</p>
                     <Show when=is_email fallback=move || view! {
-                        <TextArea form field="sms_text" label=Signal::stored(t_string!(i18n, campaign.sms_text).to_string()) value=sms_text rows=4 required=true
-                            hint=Signal::stored(t_string!(i18n, campaign.sms_hint, max = SMS_MAX_CHARS).to_string())/>
+                        <TextArea form field="sms_text" label=Signal::stored(tu_string!(i18n, campaign.sms_text).to_string()) value=sms_text rows=4 required=true
+                            hint=Signal::stored(tu_string!(i18n, campaign.sms_hint, max = SMS_MAX_CHARS).to_string())/>
                     }>
-                        <TextInput form field="email_subject" label=t_string!(i18n, campaign.subject) value=email_subject required=true autocomplete="off"/>
-                        <TextArea form field="email_body" label=Signal::stored(t_string!(i18n, campaign.body).to_string()) value=email_body rows=8 required=true/>
+                        <TextInput form field="email_subject" label=tu_string!(i18n, campaign.subject) value=email_subject required=true autocomplete="off"/>
+                        <TextArea form field="email_body" label=Signal::stored(tu_string!(i18n, campaign.body).to_string()) value=email_body rows=8 required=true/>
                     </Show>
                 </section>
 
                 <section class="form-section" aria-labelledby="section-audience">
                     <h2 id="section-audience">{t!(i18n, campaign.audience)}</h2>
-                    {webhook_problem.map(|problem| view! { <p class="banner warning">{t!(i18n, campaign.webhook_problem)} {problem}</p> })}
+                    {webhook_problem.map(|problem| view! { <p class="banner warning">{t!(i18n, campaign.webhook_problem)} {text(&problem, i18n.get_locale_untracked())}</p> })}
                     <div class="field">
-                        <Check id="webhook-enabled" name="form[webhook_enabled]" label=t_string!(i18n, campaign.enable_webhook) value=webhook_enabled
+                        <Check id="webhook-enabled" name="form[webhook_enabled]" label=tu_string!(i18n, campaign.enable_webhook) value=webhook_enabled
                             on_change=move || form.edited("webhook_id")/>
                         <p class="hint">{t!(i18n, campaign.enable_hint)}</p>
                     </div>
@@ -199,7 +200,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                                     let label = if webhook.enabled {
                                         webhook.name.clone()
                                     } else {
-                                        t_string!(i18n, campaign.disabled, name = webhook.name.clone()).to_string()
+                                        tu_string!(i18n, campaign.disabled, name = webhook.name.clone()).to_string()
                                     };
                                     view! { <option value=webhook.id.clone() selected=selected>{label}</option> }
                                 }).collect_view()}
@@ -214,11 +215,11 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { t_string!(i18n, campaign.cancel) } else { t_string!(i18n, campaign.back) }}</a>
+                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { tu_string!(i18n, campaign.cancel) } else { tu_string!(i18n, campaign.back) }}</a>
                     {can_edit.then(|| view! {
                         <button type="submit" class="primary" disabled=move || save.pending().get()
                             on:mousedown=keep_focus>
-                            {move || if save.pending().get() { t_string!(i18n, campaign.saving) } else { t_string!(i18n, campaign.submit) }}
+                            {move || if save.pending().get() { tu_string!(i18n, campaign.saving) } else { tu_string!(i18n, campaign.submit) }}
                         </button>
                     })}
                 </div>

@@ -1,7 +1,8 @@
 //! Journeys / Campaigns: the sandbox's API-triggered transactional campaigns.
 
 use crate::api::campaigns::list_campaigns;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::messages::text;
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::campaign::{CampaignStatus, CampaignSummary};
 use crate::model::{routes, Role};
 use crate::ui::components::labels::{campaign_status_label, channel_label};
@@ -34,7 +35,7 @@ pub fn CampaignsPage() -> impl IntoView {
                         let saved = query.read_untracked().get("saved");
                         let notice = saved
                             .and_then(|id| list.items.iter().find(|c| c.id == id))
-                            .map(|campaign| t_string!(i18n, campaigns.saved, name = campaign.name.clone()).to_string());
+                            .map(|campaign| tu_string!(i18n, campaigns.saved, name = campaign.name.clone()).to_string());
                         view! { <CampaignTable items=list.items can_edit=list.can_edit notice/> }.into_any()
                     }
                     Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
@@ -69,11 +70,11 @@ fn CampaignTable(
             <table class="webhooks campaigns">
                 <thead>
                     <tr>
-                        <th scope="col">{t_string!(i18n, campaigns.name)}</th>
-                        <th scope="col">{t_string!(i18n, campaigns.channel)}</th>
-                        <th scope="col">{t_string!(i18n, campaigns.status)}</th>
-                        <th scope="col">{t_string!(i18n, campaigns.webhook)}</th>
-                        <th scope="col">{t_string!(i18n, campaigns.updated)}</th>
+                        <th scope="col">{tu_string!(i18n, campaigns.name)}</th>
+                        <th scope="col">{tu_string!(i18n, campaigns.channel)}</th>
+                        <th scope="col">{tu_string!(i18n, campaigns.status)}</th>
+                        <th scope="col">{tu_string!(i18n, campaigns.webhook)}</th>
+                        <th scope="col">{tu_string!(i18n, campaigns.updated)}</th>
                         <th scope="col"><span class="visually-hidden">{t!(i18n, campaigns.actions)}</span></th>
                     </tr>
                 </thead>
@@ -101,10 +102,11 @@ fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
     ) {
         (false, _, _) => view! { <span class="muted">{t!(i18n, campaigns.off)}</span> }.into_any(),
         (true, name, Some(problem)) => {
+            let problem = text(&problem, i18n.get_locale_untracked());
             let title = problem.clone();
             view! {
                 <span class="flag" title=title>
-                    {name.unwrap_or_else(|| t_string!(i18n, campaigns.none).to_string())}
+                    {name.unwrap_or_else(|| tu_string!(i18n, campaigns.none).to_string())}
                     <span class="flag-note">{problem}</span>
                 </span>
             }
@@ -115,13 +117,13 @@ fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
     let href = routes::campaign(&campaign.id);
     view! {
         <tr>
-            <td data-label=t_string!(i18n, campaigns.name)><a class="row-link" href=href.clone()>{campaign.name.clone()}</a></td>
-            <td data-label=t_string!(i18n, campaigns.channel)><span class="chip">{channel_label(campaign.channel)}</span></td>
-            <td data-label=t_string!(i18n, campaigns.status)><span class=status_class>{campaign_status_label(campaign.status)}</span></td>
-            <td data-label=t_string!(i18n, campaigns.webhook)>{webhook}</td>
-            <td data-label=t_string!(i18n, campaigns.updated) class="nowrap"><Timestamp at=campaign.updated_at.clone()/></td>
+            <td data-label=tu_string!(i18n, campaigns.name)><a class="row-link" href=href.clone()>{campaign.name.clone()}</a></td>
+            <td data-label=tu_string!(i18n, campaigns.channel)><span class="chip">{channel_label(campaign.channel)}</span></td>
+            <td data-label=tu_string!(i18n, campaigns.status)><span class=status_class>{campaign_status_label(campaign.status)}</span></td>
+            <td data-label=tu_string!(i18n, campaigns.webhook)>{webhook}</td>
+            <td data-label=tu_string!(i18n, campaigns.updated) class="nowrap"><Timestamp at=campaign.updated_at.clone()/></td>
             <td class="row-actions">
-                <a href=href class="button secondary small">{if can_edit { t_string!(i18n, campaigns.edit) } else { t_string!(i18n, campaigns.view) }}</a>
+                <a href=href class="button secondary small">{if can_edit { tu_string!(i18n, campaigns.edit) } else { tu_string!(i18n, campaigns.view) }}</a>
             </td>
         </tr>
     }

@@ -1,7 +1,7 @@
 //! Administration / Access / API credentials: create (the token shown once), list, revoke.
 
 use crate::api::credentials::{list_credentials, CreateCredential, RevokeCredential};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::credential::{CredentialList, CredentialView, Scope, EXPIRY_CHOICES};
 use crate::ui::components::labels::{expiry_label, scope_meaning};
 use crate::ui::components::layout::{Crumbs, Section};
@@ -83,18 +83,18 @@ fn Credentials(list: CredentialList) -> impl IntoView {
             <h2 id="section-create">{t!(i18n, credentials.create_title)}</h2>
             <ActionForm action=create attr:class="credential-form">
                 <div class="field">
-                    <label for="credential-name">{t_string!(i18n, credentials.name)}</label>
+                    <label for="credential-name">{tu_string!(i18n, credentials.name)}</label>
                     <input id="credential-name" name="form[name]" autocomplete="off" required
-                        placeholder=t_string!(i18n, credentials.name_placeholder)
+                        placeholder=tu_string!(i18n, credentials.name_placeholder)
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                     <p class="hint">{move || {
                         let (org, _) = org.get_value();
-                        t_string!(i18n, credentials.for_org, org).to_string()
+                        tu_string!(i18n, credentials.for_org, org).to_string()
                     }}</p>
                 </div>
                 <fieldset class="field plain">
-                    <legend>{t_string!(i18n, credentials.may)}</legend>
+                    <legend>{tu_string!(i18n, credentials.may)}</legend>
                     {Scope::ALL.into_iter().map(|scope| {
                         let id = format!("credential-scope-{}", scope.as_str());
                         view! {
@@ -143,13 +143,13 @@ fn Credentials(list: CredentialList) -> impl IntoView {
                 <table class="webhooks credentials">
                     <thead>
                         <tr>
-                            <th scope="col">{t_string!(i18n, credentials.name)}</th>
-                            <th scope="col">{t_string!(i18n, credentials.api_key)}</th>
-                            <th scope="col">{t_string!(i18n, credentials.created)}</th>
-                            <th scope="col">{t_string!(i18n, credentials.last_used)}</th>
-                            <th scope="col">{t_string!(i18n, credentials.may)}</th>
-                            <th scope="col">{t_string!(i18n, credentials.expires)}</th>
-                            <th scope="col">{t_string!(i18n, credentials.status)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.name)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.api_key)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.created)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.last_used)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.may)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.expires)}</th>
+                            <th scope="col">{tu_string!(i18n, credentials.status)}</th>
                             <th scope="col"><span class="visually-hidden">{t!(i18n, credentials.actions)}</span></th>
                         </tr>
                     </thead>
@@ -171,7 +171,7 @@ fn CredentialRow(
     revoking: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let confirm_revoke = t_string!(i18n, credentials.confirm_revoke);
+    let confirm_revoke = tu_string!(i18n, credentials.confirm_revoke);
     let active = credential.revoked_at.is_none();
     let id = credential.id.clone();
     let this_revoking = {
@@ -180,27 +180,27 @@ fn CredentialRow(
     };
     view! {
         <tr>
-            <td data-label=t_string!(i18n, credentials.name)>{credential.name.clone()}</td>
-            <td data-label=t_string!(i18n, credentials.api_key)><code>{credential.api_key.clone()}</code></td>
-            <td data-label=t_string!(i18n, credentials.created) class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
-            <td data-label=t_string!(i18n, credentials.last_used) class="nowrap">
+            <td data-label=tu_string!(i18n, credentials.name)>{credential.name.clone()}</td>
+            <td data-label=tu_string!(i18n, credentials.api_key)><code>{credential.api_key.clone()}</code></td>
+            <td data-label=tu_string!(i18n, credentials.created) class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
+            <td data-label=tu_string!(i18n, credentials.last_used) class="nowrap">
                 {match credential.last_used_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
                     None => view! { <span class="muted">{t!(i18n, credentials.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=t_string!(i18n, credentials.may)>
+            <td data-label=tu_string!(i18n, credentials.may)>
                 {credential.scopes.iter().map(|scope| view! {
                     <span class="chip" title=scope_meaning(*scope)>{scope.as_str()}</span>
                 }).collect_view()}
             </td>
-            <td data-label=t_string!(i18n, credentials.expires) class="nowrap">
+            <td data-label=tu_string!(i18n, credentials.expires) class="nowrap">
                 {match credential.expires_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
                     None => view! { <span class="muted">{t!(i18n, credentials.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=t_string!(i18n, credentials.status)>
+            <td data-label=tu_string!(i18n, credentials.status)>
                 {match (active, credential.expired) {
                     (true, false) => view! { <span class="status enabled">{t!(i18n, credentials.active)}</span> }.into_any(),
                     (true, true) => view! { <span class="status disabled">{t!(i18n, credentials.expired)}</span> }.into_any(),
@@ -216,7 +216,7 @@ fn CredentialRow(
                         if confirmed {
                             on_revoke(id.clone());
                         }
-                    }>{move || if this_revoking.get() { t_string!(i18n, credentials.revoking) } else { t_string!(i18n, credentials.revoke) }}</button>
+                    }>{move || if this_revoking.get() { tu_string!(i18n, credentials.revoking) } else { tu_string!(i18n, credentials.revoke) }}</button>
                 })}
             </td>
         </tr>

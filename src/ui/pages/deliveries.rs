@@ -6,7 +6,7 @@ use crate::api::deliveries::{
 };
 use crate::error::AppError;
 use crate::i18n::format::{count, wait};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::history::{
     query_string, BulkResend as BulkResendCount, DeliveryPage, DeliveryQuery, DeliveryRow,
     DeliveryState, QueueSummary,
@@ -111,7 +111,7 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
     let on_webhook = move || webhook.get().is_some();
     view! {
         {move || if on_webhook() {
-            view! { <Crumbs section=Section::WebhookSettings current=t_string!(i18n, deliveries.title_one)/> }.into_any()
+            view! { <Crumbs section=Section::WebhookSettings current=tu_string!(i18n, deliveries.title_one)/> }.into_any()
         } else {
             view! { <Crumbs section=Section::DeliveryHistory/> }.into_any()
         }}
@@ -143,8 +143,8 @@ fn HistoryBody(
     let address = use_query_map();
     let webhook = query.webhook.clone();
     let title = match &page.webhook_name {
-        Some(name) => t_string!(i18n, deliveries.title_of, name = name.clone()).to_string(),
-        None => t_string!(i18n, deliveries.title_all).to_string(),
+        Some(name) => tu_string!(i18n, deliveries.title_of, name = name.clone()).to_string(),
+        None => tu_string!(i18n, deliveries.title_all).to_string(),
     };
     let base = match &webhook {
         Some(id) => routes::webhook_deliveries(id),
@@ -153,9 +153,9 @@ fn HistoryBody(
     let newest = query.first_page();
     let newest_href = format!("{base}{}", newest.to_query_string());
     let older_label = if page.partial {
-        t_string!(i18n, deliveries.further_back)
+        tu_string!(i18n, deliveries.further_back)
     } else {
-        t_string!(i18n, deliveries.older)
+        tu_string!(i18n, deliveries.older)
     };
     let older_href = page.older.clone().map(|before| {
         let older = DeliveryQuery {
@@ -199,7 +199,7 @@ fn HistoryBody(
                 <a class="button secondary" href=export_href("jsonl") download="" rel="external">{t!(i18n, deliveries.export_jsonl)}</a>
             </div>
         </div>
-        {resent_count.map(|count| view! { <p class="banner success" role="status">{t_string!(i18n, deliveries.queued, count).to_string()}</p> })}
+        {resent_count.map(|count| view! { <p class="banner success" role="status">{tu_string!(i18n, deliveries.queued, count).to_string()}</p> })}
         {show_webhook.then(|| view! { <QueueState queue/> })}
         <Filters query=query.clone() base=base.clone() webhooks=page.webhooks.clone() show_webhook/>
         {match (webhook.clone(), can_edit) {
@@ -210,21 +210,21 @@ fn HistoryBody(
             view! {
                 <div class="empty-state">
                     <h2>{match (partial, filtered) {
-                        (true, _) => t_string!(i18n, deliveries.no_match_looked),
-                        (false, true) => t_string!(i18n, deliveries.no_match),
-                        (false, false) => t_string!(i18n, deliveries.none_yet),
+                        (true, _) => tu_string!(i18n, deliveries.no_match_looked),
+                        (false, true) => tu_string!(i18n, deliveries.no_match),
+                        (false, false) => tu_string!(i18n, deliveries.none_yet),
                     }}</h2>
                     <p>{if filtered {
-                        t_string!(i18n, deliveries.widen)
+                        tu_string!(i18n, deliveries.widen)
                     } else {
-                        t_string!(i18n, deliveries.appear)
+                        tu_string!(i18n, deliveries.appear)
                     }}</p>
                 </div>
             }.into_any()
         } else {
             view! { <DeliveryTable rows show_webhook/> }.into_any()
         }}
-        <nav class="pager" aria-label=t_string!(i18n, deliveries.pages)>
+        <nav class="pager" aria-label=tu_string!(i18n, deliveries.pages)>
             {page.partial.then(|| view! {
                 <span class="muted">{t!(i18n, deliveries.bounded)}</span>
             })}
@@ -254,11 +254,11 @@ fn QueueLine(queue: QueueSummary) -> impl IntoView {
     let waited = queue
         .oldest_due_secs
         .filter(|_| queue.due > 0)
-        .map(|secs| t_string!(i18n, deliveries.oldest_for, wait = wait(secs, locale)).to_string());
+        .map(|secs| tu_string!(i18n, deliveries.oldest_for, wait = wait(secs, locale)).to_string());
     let late = queue.oldest_due_secs.is_some_and(|secs| secs >= 60);
     view! {
-        <section class="queue-state" class:late=late aria-label=t_string!(i18n, deliveries.queue_now)>
-            <h2>{t_string!(i18n, deliveries.queue_now)}</h2>
+        <section class="queue-state" class:late=late aria-label=tu_string!(i18n, deliveries.queue_now)>
+            <h2>{tu_string!(i18n, deliveries.queue_now)}</h2>
             <dl>
                 <div><dt>{t!(i18n, deliveries.due)}</dt><dd>{count(queue.due, queue.is_capped(queue.due), locale)}<span class="muted">{waited}</span></dd></div>
                 <div><dt>{t!(i18n, deliveries.being_sent)}</dt><dd>{count(queue.in_flight, queue.is_capped(queue.in_flight), locale)}</dd></div>
@@ -285,17 +285,17 @@ fn Filters(
         .map(|state| option(state.as_str(), state_label(state), &query.state))
         .collect();
     let events: Vec<_> = [
-        ("sent", t_string!(i18n, webhook.sent)),
-        ("delivered", t_string!(i18n, webhook.delivered)),
-        ("bounce", t_string!(i18n, webhook.bounce)),
-        ("error", t_string!(i18n, webhook.error)),
+        ("sent", tu_string!(i18n, webhook.sent)),
+        ("delivered", tu_string!(i18n, webhook.delivered)),
+        ("bounce", tu_string!(i18n, webhook.bounce)),
+        ("error", tu_string!(i18n, webhook.error)),
     ]
     .into_iter()
     .map(|(value, label)| option(value, label, &query.event))
     .collect();
     let channels: Vec<_> = [
-        ("email", t_string!(i18n, webhook.email)),
-        ("sms", t_string!(i18n, webhook.sms)),
+        ("email", tu_string!(i18n, webhook.email)),
+        ("sms", tu_string!(i18n, webhook.sms)),
     ]
     .into_iter()
     .map(|(value, label)| option(value, label, &query.channel))
@@ -306,7 +306,7 @@ fn Filters(
         .collect();
     let clear_href = base.clone();
     view! {
-        <form class="filters" method="get" action=base role="search" aria-label=t_string!(i18n, deliveries.filter)>
+        <form class="filters" method="get" action=base role="search" aria-label=tu_string!(i18n, deliveries.filter)>
             {show_webhook.then(|| view! {
                 <label class="filter">
                     <span>{t!(i18n, deliveries.webhook)}</span>
@@ -336,7 +336,7 @@ fn Filters(
             <label class="filter search">
                 <span>{t!(i18n, deliveries.search)}</span>
                 <input type="search" name="search" value=query.search.clone().unwrap_or_default()
-                    placeholder=t_string!(i18n, deliveries.search_placeholder) autocomplete="off"/>
+                    placeholder=tu_string!(i18n, deliveries.search_placeholder) autocomplete="off"/>
             </label>
             <div class="filter-actions">
                 <button type="submit" class="primary small">{t!(i18n, deliveries.apply)}</button>
@@ -379,22 +379,22 @@ fn DeliveryRowView(row: DeliveryRow, show_webhook: bool) -> impl IntoView {
     let result = last_result(&row);
     view! {
         <tr>
-            <td data-label=t_string!(i18n, deliveries.event)>
+            <td data-label=tu_string!(i18n, deliveries.event)>
                 <a class="row-link" href=href.clone()>{row.event.clone()}</a>
                 " " <span class="chip">{row.channel.clone()}</span>
             </td>
-            {show_webhook.then(|| view! { <td data-label=t_string!(i18n, deliveries.webhook)>{row.webhook_name.clone()}</td> })}
-            <td data-label=t_string!(i18n, deliveries.ids) class="ids">
+            {show_webhook.then(|| view! { <td data-label=tu_string!(i18n, deliveries.webhook)>{row.webhook_name.clone()}</td> })}
+            <td data-label=tu_string!(i18n, deliveries.ids) class="ids">
                 <code>{row.request_id.clone()}</code>
                 <code class="muted">{row.message_execution_id.clone()}</code>
             </td>
-            <td data-label=t_string!(i18n, deliveries.state)><StateBadge state=row.state/></td>
-            <td data-label=t_string!(i18n, deliveries.attempts)>{row.attempts}</td>
-            <td data-label=t_string!(i18n, deliveries.last_result)><code>{result}</code></td>
-            <td data-label=t_string!(i18n, deliveries.last_attempt) class="nowrap">
+            <td data-label=tu_string!(i18n, deliveries.state)><StateBadge state=row.state/></td>
+            <td data-label=tu_string!(i18n, deliveries.attempts)>{row.attempts}</td>
+            <td data-label=tu_string!(i18n, deliveries.last_result)><code>{result}</code></td>
+            <td data-label=tu_string!(i18n, deliveries.last_attempt) class="nowrap">
                 {row.last_attempt_at.clone().map(|at| view! { <Timestamp at/> })}
             </td>
-            <td data-label=t_string!(i18n, deliveries.next_attempt) class="nowrap">
+            <td data-label=tu_string!(i18n, deliveries.next_attempt) class="nowrap">
                 {row.next_attempt_at.clone().map(|at| view! { <Timestamp at/> })}
             </td>
         </tr>
@@ -433,11 +433,11 @@ fn BulkResend(
                                 <p class="hint" role="status">{t!(i18n, deliveries.nothing_to_resend)}</p>
                             }.into_any(),
                             Some(Ok(found)) => {
-                                let label = t_string!(i18n, deliveries.resend_n, count = found.count).to_string();
+                                let label = tu_string!(i18n, deliveries.resend_n, count = found.count).to_string();
                                 view! {
                                     <p role="status">
                                         <strong>{found.count}</strong>
-                                        {t_string!(i18n, deliveries.will_retry, since = written_time(&found.since, locale)).to_string()}
+                                        {tu_string!(i18n, deliveries.will_retry, since = written_time(&found.since, locale)).to_string()}
                                     </p>
                                     <ActionForm action=resend>
                                         <input type="hidden" name="webhook" value=webhook_id.get_value()/>
@@ -452,7 +452,7 @@ fn BulkResend(
                 </Suspense>
             })}
             {move || resend.value().get().map(|done| match done {
-                Ok(done) => view! { <p class="banner success" role="status">{t_string!(i18n, deliveries.queued, count = done.count).to_string()}</p> }.into_any(),
+                Ok(done) => view! { <p class="banner success" role="status">{tu_string!(i18n, deliveries.queued, count = done.count).to_string()}</p> }.into_any(),
                 Err(error) => view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any(),
             })}
         </details>

@@ -1,7 +1,8 @@
 //! One delivery: its payload, every attempt with the request headers as sent, and Resend.
 
 use crate::api::deliveries::{load_delivery, ResendDelivery};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::messages::text;
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::history::{AttemptView, DeliveryDetail, DeliveryState, ResendOutcome};
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
@@ -51,7 +52,7 @@ pub fn DeliveryDetailPage() -> impl IntoView {
     );
     let i18n = use_i18n();
     view! {
-        <Crumbs section=Section::DeliveryHistory current=t_string!(i18n, delivery.title)/>
+        <Crumbs section=Section::DeliveryHistory current=tu_string!(i18n, delivery.title)/>
         <Transition fallback=move || view! { <p class="loading">{t!(i18n, delivery.loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
@@ -61,7 +62,7 @@ pub fn DeliveryDetailPage() -> impl IntoView {
                         view! { <DeliveryView detail resend/> }.into_any()
                     }
                     Err(error) => view! {
-                        <h1>{t_string!(i18n, delivery.title)}</h1>
+                        <h1>{tu_string!(i18n, delivery.title)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
                         <a class="button secondary" href=routes::DELIVERIES>{t!(i18n, delivery.all)}</a>
                     }.into_any(),
@@ -116,7 +117,7 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
                     <ActionForm action=resend>
                         <input type="hidden" name="id" value=id.get_value()/>
                         <button type="submit" class="primary" disabled=move || resend.pending().get()>
-                            {move || if resend.pending().get() { t_string!(i18n, delivery.resending) } else { t_string!(i18n, delivery.resend) }}
+                            {move || if resend.pending().get() { tu_string!(i18n, delivery.resending) } else { tu_string!(i18n, delivery.resend) }}
                         </button>
                     </ActionForm>
                 })}
@@ -140,7 +141,7 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
             <div class="section-head">
                 <h2 id="section-payload">{t!(i18n, delivery.payload)}</h2>
                 <button type="button" class="secondary small" on:click=copy>
-                    {move || if copied.get() { t_string!(i18n, delivery.copied) } else { t_string!(i18n, delivery.copy) }}
+                    {move || if copied.get() { tu_string!(i18n, delivery.copied) } else { tu_string!(i18n, delivery.copy) }}
                 </button>
             </div>
             <pre class="payload"><code>{payload.get_value()}</code></pre>
@@ -153,7 +154,7 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
                 let total = row.attempts.max(0) as usize;
                 view! {
                     {(attempt_count < total).then(|| view! {
-                        <p class="hint">{t_string!(i18n, delivery.latest, shown = attempt_count, total).to_string()}</p>
+                        <p class="hint">{tu_string!(i18n, delivery.latest, shown = attempt_count, total).to_string()}</p>
                     })}
                     <ol class="attempts" reversed>
                         {attempts.into_iter().rev().map(|attempt| view! { <AttemptItem attempt/> }).collect_view()}
@@ -173,7 +174,7 @@ fn AttemptItem(attempt: AttemptView) -> impl IntoView {
     let outcome = match (&attempt.error_code, attempt.status) {
         (Some(code), _) => code.clone(),
         (None, Some(status)) => format!("HTTP {status}"),
-        (None, None) => t_string!(i18n, delivery.no_answer).to_string(),
+        (None, None) => tu_string!(i18n, delivery.no_answer).to_string(),
     };
     let headers = |pairs: Vec<(String, String)>| {
         pairs
@@ -188,10 +189,10 @@ fn AttemptItem(attempt: AttemptView) -> impl IntoView {
             <p class="attempt-summary">
                 <strong>{t!(i18n, delivery.attempt)} {attempt.attempt}</strong> " · "
                 <Timestamp at=attempt.started_at.clone()/> " · "
-                {t_string!(i18n, delivery.took, duration).to_string()}
+                {tu_string!(i18n, delivery.took, duration).to_string()}
                 <code class="attempt-outcome">{outcome}</code>
             </p>
-            <p class="hint">{attempt.explanation.clone()}</p>
+            <p class="hint">{attempt.explanation.as_ref().map(|said| text(said, i18n.get_locale_untracked()))}</p>
             {has_request.then(|| view! {
                 <details>
                     <summary>{t!(i18n, delivery.request_headers)}</summary>

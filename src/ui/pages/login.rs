@@ -2,8 +2,9 @@
 
 use crate::api::auth::Login;
 use crate::error::AppError;
-use crate::i18n::format::is_one;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::messages::{error_text, text};
+use crate::i18n::{t, tu_string, use_i18n};
+use crate::model::message::Message;
 use crate::model::{ThrottledKey, SIGN_IN_BUSY};
 use crate::ui::components::layout::AuthCard;
 use crate::ui::components::problem::problem;
@@ -24,25 +25,13 @@ pub fn LoginPage() -> impl IntoView {
             .read_untracked()
             .get("minutes")
             .and_then(|m| m.parse::<u64>().ok())
-            .unwrap_or(15)
-            .max(1);
-        let one = is_one(i18n.get_locale_untracked(), minutes);
+            .unwrap_or(15);
+        let locale = i18n.get_locale_untracked();
         match ThrottledKey::from_code(&code) {
-            Some(ThrottledKey::Account) if one => {
-                t_string!(i18n, login.throttled_account_single, minutes).to_string()
-            }
-            Some(ThrottledKey::Account) => {
-                t_string!(i18n, login.throttled_account_several, minutes).to_string()
-            }
-            Some(ThrottledKey::Address) if one => {
-                t_string!(i18n, login.throttled_address_single, minutes).to_string()
-            }
-            Some(ThrottledKey::Address) => {
-                t_string!(i18n, login.throttled_address_several, minutes).to_string()
-            }
-            None if code == SIGN_IN_BUSY => t_string!(i18n, login.busy).to_string(),
-            None if code == "disabled" => t_string!(i18n, login.disabled).to_string(),
-            None => t_string!(i18n, login.invalid_credentials).to_string(),
+            Some(counted) => text(&Message::TooManySignIns { counted, minutes }, locale),
+            None if code == SIGN_IN_BUSY => text(&Message::SignInsBusy, locale),
+            None if code == "disabled" => error_text(&AppError::AccountDisabled, locale),
+            None => error_text(&AppError::InvalidCredentials, locale),
         }
     });
     // A whole page load, not the router's: the person's saved language (and their frame) comes
@@ -54,15 +43,15 @@ pub fn LoginPage() -> impl IntoView {
     });
     let error = move || match login.value().get() {
         Some(Err(AppError::InvalidCredentials)) => {
-            Some(t_string!(i18n, login.invalid_credentials).to_string())
+            Some(tu_string!(i18n, login.invalid_credentials).to_string())
         }
-        Some(Err(AppError::AccountDisabled)) => Some(t_string!(i18n, login.disabled).to_string()),
+        Some(Err(AppError::AccountDisabled)) => Some(tu_string!(i18n, login.disabled).to_string()),
         Some(Err(error)) => Some(problem(&error)),
         Some(Ok(_)) => None,
         None => plain_post_error.clone(),
     };
     view! {
-        <AuthCard title=t_string!(i18n, login.title)>
+        <AuthCard title=tu_string!(i18n, login.title)>
                 {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
@@ -75,7 +64,7 @@ pub fn LoginPage() -> impl IntoView {
                         <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
                     </div>
                     <button type="submit" class="primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { t_string!(i18n, login.signing_in) } else { t_string!(i18n, login.submit) }}
+                        {move || if login.pending().get() { tu_string!(i18n, login.signing_in) } else { tu_string!(i18n, login.submit) }}
                     </button>
                 </ActionForm>
             </AuthCard>

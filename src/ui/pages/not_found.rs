@@ -1,6 +1,6 @@
 //! What any unknown address shows, with a 404.
 
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::routes;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,7 +16,7 @@ pub fn NotFoundPage() -> impl IntoView {
         <main class="centered">
             <div class="card">
                 <h1>{t!(i18n, not_found.title)}</h1>
-                <Title text=t_string!(i18n, app.title, page = t_string!(i18n, not_found.title)).to_string()/>
+                <Title text=tu_string!(i18n, app.title, page = tu_string!(i18n, not_found.title)).to_string()/>
                 <p>{t!(i18n, not_found.text)}</p>
                 <a class="button primary" href=routes::WEBHOOKS>{t!(i18n, not_found.back)}</a>
             </div>

@@ -1,7 +1,7 @@
 //! Administration / Access / Sandboxes: the organization's sandboxes; administrators add them.
 
 use crate::api::sandboxes::{list_sandboxes, CreateSandbox, SandboxList, SwitchSandbox};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::ui::components::layout::{Crumbs, Section, TopBar};
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
@@ -43,7 +43,7 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
     let i18n = use_i18n();
-    let hint = t_string!(i18n, sandboxes.hint, org = ims_org).to_string();
+    let hint = tu_string!(i18n, sandboxes.hint, org = ims_org).to_string();
     Effect::new(move |_| match create.value().get() {
         Some(Ok(sandbox)) => {
             items.update(|items| {
@@ -68,8 +68,8 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
                 <h2 id="section-create-sandbox">{t!(i18n, sandboxes.create_title)}</h2>
                 <ActionForm action=create attr:class="inline-form">
                     <div class="field">
-                        <label for="sandbox-name">{t_string!(i18n, sandboxes.name)}</label>
-                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder=t_string!(i18n, sandboxes.placeholder)
+                        <label for="sandbox-name">{tu_string!(i18n, sandboxes.name)}</label>
+                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder=tu_string!(i18n, sandboxes.placeholder)
                             prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                         <p class="hint">{hint}</p>
                     </div>
@@ -82,14 +82,14 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
             <table class="webhooks sandboxes">
                 <thead>
                     <tr>
-                        <th scope="col">{t_string!(i18n, sandboxes.name)}</th>
+                        <th scope="col">{tu_string!(i18n, sandboxes.name)}</th>
                         <th scope="col"><span class="visually-hidden">{t!(i18n, sandboxes.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
                     <For each=move || items.get() key=|s| s.id.clone() let:sandbox>
                         <tr>
-                            <td data-label=t_string!(i18n, sandboxes.name)>{sandbox.name.clone()}</td>
+                            <td data-label=tu_string!(i18n, sandboxes.name)>{sandbox.name.clone()}</td>
                             <td class="row-actions">
                                 {if sandbox.current {
                                     view! { <span class="status enabled">{t!(i18n, sandboxes.current)}</span> }.into_any()

@@ -1,7 +1,7 @@
 //! The page behind an invitation or reset link: the person sets their password and is signed in.
 
 use crate::api::users::{password_link_state, SetPasswordWithLink};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::routes;
 use crate::model::user::{LinkPurpose, LinkState, PasswordOutcome};
 use crate::ui::components::layout::AuthCard;
@@ -46,7 +46,7 @@ pub fn SetPasswordPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <AuthCard title=t_string!(i18n, set_password.title)>
+        <AuthCard title=tu_string!(i18n, set_password.title)>
             <Suspense fallback=move || view! { <p>{t!(i18n, set_password.checking)}</p> }>
                 {move || {
                     let token = token.clone();
@@ -54,8 +54,8 @@ pub fn SetPasswordPage() -> impl IntoView {
                         match link.await {
                             Ok(LinkState::Ready { email, purpose }) => view! {
                                 <p class="muted">{match purpose {
-                                    LinkPurpose::Invitation => t_string!(i18n, set_password.invitation),
-                                    LinkPurpose::Reset => t_string!(i18n, set_password.reset),
+                                    LinkPurpose::Invitation => tu_string!(i18n, set_password.invitation),
+                                    LinkPurpose::Reset => tu_string!(i18n, set_password.reset),
                                 }}</p>
                                 {move || general_error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                                 <ActionForm action=set>

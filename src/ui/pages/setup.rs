@@ -1,5 +1,5 @@
 use crate::api::auth::{setup_state, CreateFirstAdmin, SetupLink, SetupOutcome};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::routes;
 use crate::ui::components::layout::AuthCard;
 use crate::ui::components::problem::{plain_post_problem, problem};
@@ -45,7 +45,7 @@ pub fn SetupPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <AuthCard title=t_string!(i18n, setup.title)>
+        <AuthCard title=tu_string!(i18n, setup.title)>
                 <Suspense fallback=move || view! { <p>{t!(i18n, setup.checking)}</p> }>
                     {move || {
                         let token = token.clone();

@@ -2,7 +2,7 @@
 //! enable, remove, and make a password reset link.
 
 use crate::api::users::{list_users, ChangeUser, InviteUser, MakePasswordLink};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::user::{LinkPurpose, LinkShown, UserAction, UserItem, UserStatus};
 use crate::model::Role;
 use crate::ui::components::labels::{role_label, user_status_label};
@@ -99,14 +99,14 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
             <h2 id="section-invite">{t!(i18n, users.invite_title)}</h2>
             <ActionForm action=invite attr:class="credential-form">
                 <div class="field">
-                    <label for="invite-email">{t_string!(i18n, users.email)}</label>
+                    <label for="invite-email">{tu_string!(i18n, users.email)}</label>
                     <input id="invite-email" type="email" name="form[email]" autocomplete="off" required
                         placeholder="name@example.com"
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="invite-role">{t_string!(i18n, users.role)}</label>
+                    <label for="invite-role">{tu_string!(i18n, users.role)}</label>
                     <select id="invite-role" name="form[role]">
                         {ROLES.iter().map(|role| view! {
                             <option value=role.as_str() selected=*role == Role::Editor>{role_label(*role)}</option>
@@ -122,11 +122,11 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
             <table class="webhooks users">
                 <thead>
                     <tr>
-                        <th scope="col">{t_string!(i18n, users.email)}</th>
-                        <th scope="col">{t_string!(i18n, users.role)}</th>
-                        <th scope="col">{t_string!(i18n, users.status)}</th>
-                        <th scope="col">{t_string!(i18n, users.last_sign_in)}</th>
-                        <th scope="col">{t_string!(i18n, users.invited_by)}</th>
+                        <th scope="col">{tu_string!(i18n, users.email)}</th>
+                        <th scope="col">{tu_string!(i18n, users.role)}</th>
+                        <th scope="col">{tu_string!(i18n, users.status)}</th>
+                        <th scope="col">{tu_string!(i18n, users.last_sign_in)}</th>
+                        <th scope="col">{tu_string!(i18n, users.invited_by)}</th>
                         <th scope="col"><span class="visually-hidden">{t!(i18n, users.actions)}</span></th>
                     </tr>
                 </thead>
@@ -156,8 +156,8 @@ fn LinkOnce(link: LinkShown) -> impl IntoView {
     let i18n = use_i18n();
     let email = link.user.email.clone();
     let copy_now = match link.purpose {
-        LinkPurpose::Invitation => t_string!(i18n, users.copy_invitation, email).to_string(),
-        LinkPurpose::Reset => t_string!(i18n, users.copy_reset, email).to_string(),
+        LinkPurpose::Invitation => tu_string!(i18n, users.copy_invitation, email).to_string(),
+        LinkPurpose::Reset => tu_string!(i18n, users.copy_reset, email).to_string(),
     };
     view! {
         <div class="secret-once" role="status">
@@ -178,14 +178,14 @@ fn UserRow(
     let email = user.email.clone();
     let disabled = user.status == UserStatus::Disabled;
     let i18n = use_i18n();
-    let role_of = t_string!(i18n, users.role_of, email = email.clone()).to_string();
+    let role_of = tu_string!(i18n, users.role_of, email = email.clone()).to_string();
     view! {
         <tr>
-            <td data-label=t_string!(i18n, users.email)>
+            <td data-label=tu_string!(i18n, users.email)>
                 {user.email.clone()}
                 {user.is_you.then(|| view! { " " <span class="chip">{t!(i18n, users.you)}</span> })}
             </td>
-            <td data-label=t_string!(i18n, users.role)>
+            <td data-label=tu_string!(i18n, users.role)>
                 <select aria-label=role_of on:change=move |ev| {
                     if let Some(role) = Role::parse(&event_target_value(&ev)) {
                         on_change(id.get_value(), UserAction::SetRole(role));
@@ -196,19 +196,19 @@ fn UserRow(
                     }).collect_view()}
                 </select>
             </td>
-            <td data-label=t_string!(i18n, users.status)>
+            <td data-label=tu_string!(i18n, users.status)>
                 <span class=match user.status {
                     UserStatus::Active => "status enabled",
                     _ => "status disabled",
                 }>{user_status_label(user.status)}</span>
             </td>
-            <td data-label=t_string!(i18n, users.last_sign_in) class="nowrap">
+            <td data-label=tu_string!(i18n, users.last_sign_in) class="nowrap">
                 {match user.last_sign_in_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
                     None => view! { <span class="muted">{t!(i18n, users.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=t_string!(i18n, users.invited_by)>
+            <td data-label=tu_string!(i18n, users.invited_by)>
                 {match user.created_by.clone() {
                     Some(by) => view! { <span>{by}</span> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
@@ -217,7 +217,7 @@ fn UserRow(
             <td class="row-actions">
                 {(!disabled).then(|| view! {
                     <button type="button" class="small" on:click=move |_| on_reset(id.get_value())>
-                        {if user.status == UserStatus::Invited { t_string!(i18n, users.new_invitation) } else { t_string!(i18n, users.reset_link) }}
+                        {if user.status == UserStatus::Invited { tu_string!(i18n, users.new_invitation) } else { tu_string!(i18n, users.reset_link) }}
                     </button>
                 })}
                 {if disabled {
@@ -225,7 +225,7 @@ fn UserRow(
                         <button type="button" class="small" on:click=move |_| on_change(id.get_value(), UserAction::Enable)>{t!(i18n, users.enable)}</button>
                     }.into_any()
                 } else {
-                    let question = t_string!(i18n, users.confirm_disable, email = email.clone()).to_string();
+                    let question = tu_string!(i18n, users.confirm_disable, email = email.clone()).to_string();
                     view! {
                         <button type="button" class="danger-outline small" on:click=move |_| {
                             if window().confirm_with_message(&question).unwrap_or(false) {
@@ -235,7 +235,7 @@ fn UserRow(
                     }.into_any()
                 }}
                 {
-                    let question = t_string!(i18n, users.confirm_remove, email = user.email.clone()).to_string();
+                    let question = tu_string!(i18n, users.confirm_remove, email = user.email.clone()).to_string();
                     view! {
                         <button type="button" class="danger-outline small" on:click=move |_| {
                             if window().confirm_with_message(&question).unwrap_or(false) {

@@ -1,7 +1,7 @@
 //! The delete confirmation as a page, for browsers without JavaScript.
 
 use crate::api::webhooks::{get_webhook, DeleteWebhook};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::routes;
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::problem::problem;
@@ -33,13 +33,13 @@ pub fn DeleteWebhookPage() -> impl IntoView {
         }
     });
     view! {
-        <Breadcrumb current=t_string!(i18n, confirm_delete.delete).to_string()/>
+        <Breadcrumb current=tu_string!(i18n, confirm_delete.delete).to_string()/>
         <Transition fallback=move || view! { <p class="loading">{t!(i18n, confirm_delete.loading)}</p> }>
             {move || Suspend::new(async move {
                 match webhook.await {
                     Ok(webhook) => view! {
                         <div class="card narrow">
-                            <h1>{t_string!(i18n, confirm_delete.question, name = webhook.name.clone()).to_string()}</h1>
+                            <h1>{tu_string!(i18n, confirm_delete.question, name = webhook.name.clone()).to_string()}</h1>
                             <p>{t!(i18n, confirm_delete.consequence)}</p>
                             {move || delete.value().get().and_then(Result::err).map(|e| view! { <p class="banner error">{problem(&e)}</p> })}
                             <ActionForm action=delete>

@@ -1,7 +1,7 @@
 //! Create or edit a feedback webhook: Basic configuration, Authentication, Header parameters.
 
 use crate::api::webhooks::{load_webhook_editor, SaveWebhook};
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::validation::{validate_webhook, StoredSecrets};
 use crate::model::*;
 use crate::ui::components::confirm_delete::ConfirmDelete;
@@ -66,7 +66,7 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
     let id = initial.id.clone();
     let is_new = id.is_empty();
     let title = if is_new {
-        t_string!(i18n, webhook.new_title).to_string()
+        tu_string!(i18n, webhook.new_title).to_string()
     } else {
         initial.name.clone()
     };
@@ -181,12 +181,12 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
 
     let key_label = Signal::derive(move || {
         JwtAlgorithm::parse(&jwt_algorithm.get())
-            .map_or(t_string!(i18n, webhook.key), |a| match a.key_kind() {
-                KeyKind::SharedSecret => t_string!(i18n, webhook.key_shared_secret),
-                KeyKind::Rsa => t_string!(i18n, webhook.key_rsa),
-                KeyKind::EcP256 => t_string!(i18n, webhook.key_ec_p256),
-                KeyKind::EcP384 => t_string!(i18n, webhook.key_ec_p384),
-                KeyKind::Ed25519 => t_string!(i18n, webhook.key_ed25519),
+            .map_or(tu_string!(i18n, webhook.key), |a| match a.key_kind() {
+                KeyKind::SharedSecret => tu_string!(i18n, webhook.key_shared_secret),
+                KeyKind::Rsa => tu_string!(i18n, webhook.key_rsa),
+                KeyKind::EcP256 => tu_string!(i18n, webhook.key_ec_p256),
+                KeyKind::EcP384 => tu_string!(i18n, webhook.key_ec_p384),
+                KeyKind::Ed25519 => tu_string!(i18n, webhook.key_ed25519),
             })
             .to_string()
     });
@@ -197,15 +197,15 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 if JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_kind())
                     == Some(*kind) =>
             {
-                t_string!(
+                tu_string!(
                     i18n,
                     webhook.key_set,
                     fingerprint = info.fingerprint.clone()
                 )
                 .to_string()
             }
-            Some(_) => t_string!(i18n, webhook.key_mismatch).to_string(),
-            None => t_string!(i18n, webhook.key_write_only).to_string(),
+            Some(_) => tu_string!(i18n, webhook.key_mismatch).to_string(),
+            None => tu_string!(i18n, webhook.key_write_only).to_string(),
         })
     };
 
@@ -232,32 +232,32 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-basic">
                     <h2 id="section-basic">{t!(i18n, webhook.basic)}</h2>
-                    <TextInput form field="name" label=t_string!(i18n, webhook.name) value=name required=true autocomplete="off"
-                        hint=t_string!(i18n, webhook.name_hint)/>
+                    <TextInput form field="name" label=tu_string!(i18n, webhook.name) value=name required=true autocomplete="off"
+                        hint=tu_string!(i18n, webhook.name_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("channels").is_some() aria-describedby=error_id("channels")>
                         <legend>{t!(i18n, webhook.channels)}</legend>
                         <div class="checks">
-                            <Check id="channel-email" name="form[email]" label=t_string!(i18n, webhook.email) value=email on_change=move || form.edited("channels")/>
-                            <Check id="channel-sms" name="form[sms]" label=t_string!(i18n, webhook.sms) value=sms on_change=move || form.edited("channels")/>
+                            <Check id="channel-email" name="form[email]" label=tu_string!(i18n, webhook.email) value=email on_change=move || form.edited("channels")/>
+                            <Check id="channel-sms" name="form[sms]" label=tu_string!(i18n, webhook.sms) value=sms on_change=move || form.edited("channels")/>
                         </div>
                         <FieldError form field="channels".to_string()/>
                     </fieldset>
-                    <TextInput form field="url" label=t_string!(i18n, webhook.url) value=url kind="url" required=true autocomplete="off"
+                    <TextInput form field="url" label=tu_string!(i18n, webhook.url) value=url kind="url" required=true autocomplete="off"
                         placeholder="https://hooks.example.com/feedback"
-                        hint=t_string!(i18n, webhook.url_hint)/>
+                        hint=tu_string!(i18n, webhook.url_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("events").is_some() aria-describedby=error_id("events")>
                         <legend>{t!(i18n, webhook.events)}</legend>
                         <div class="checks">
-                            <Check id="event-sent" name="form[event_sent]" label=t_string!(i18n, webhook.sent) value=event_sent on_change=move || form.edited("events")/>
-                            <Check id="event-delivered" name="form[event_delivered]" label=t_string!(i18n, webhook.delivered) value=event_delivered on_change=move || form.edited("events")/>
-                            <Check id="event-bounce" name="form[event_bounce]" label=t_string!(i18n, webhook.bounce) value=event_bounce on_change=move || form.edited("events")/>
-                            <Check id="event-error" name="form[event_error]" label=t_string!(i18n, webhook.error) value=event_error on_change=move || form.edited("events")/>
+                            <Check id="event-sent" name="form[event_sent]" label=tu_string!(i18n, webhook.sent) value=event_sent on_change=move || form.edited("events")/>
+                            <Check id="event-delivered" name="form[event_delivered]" label=tu_string!(i18n, webhook.delivered) value=event_delivered on_change=move || form.edited("events")/>
+                            <Check id="event-bounce" name="form[event_bounce]" label=tu_string!(i18n, webhook.bounce) value=event_bounce on_change=move || form.edited("events")/>
+                            <Check id="event-error" name="form[event_error]" label=tu_string!(i18n, webhook.error) value=event_error on_change=move || form.edited("events")/>
                         </div>
                         <p class="hint">{t!(i18n, webhook.events_hint)}</p>
                         <FieldError form field="events".to_string()/>
                     </fieldset>
                     <div class="field">
-                        <Check id="webhook-enabled" name="form[enabled]" label=t_string!(i18n, webhook.enabled) value=enabled on_change=|| {}/>
+                        <Check id="webhook-enabled" name="form[enabled]" label=tu_string!(i18n, webhook.enabled) value=enabled on_change=|| {}/>
                         <p class="hint">{t!(i18n, webhook.enabled_hint)}</p>
                     </div>
                 </section>
@@ -267,8 +267,8 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                     <fieldset class="field group">
                         <legend>{t!(i18n, webhook.method)}</legend>
                         <div class="radios">
-                            <Radio id="auth-none" name="form[auth]" option="none" label=t_string!(i18n, webhook.auth_none) value=auth/>
-                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label=t_string!(i18n, webhook.auth_jwt) value=auth/>
+                            <Radio id="auth-none" name="form[auth]" option="none" label=tu_string!(i18n, webhook.auth_none) value=auth/>
+                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label=tu_string!(i18n, webhook.auth_jwt) value=auth/>
                         </div>
                         <FieldError form field="auth".to_string()/>
                     </fieldset>
@@ -297,14 +297,14 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                         </div>
                         <TextArea form field="jwt_secret" label=key_label value=jwt_secret rows=4 hint=key_hint required=true/>
                         <div class="grid-2">
-                            <TextInput form field="jwt_key_id" label=t_string!(i18n, webhook.key_id) value=jwt_key_id autocomplete="off"/>
-                            <TextInput form field="jwt_lifetime" label=t_string!(i18n, webhook.lifetime) value=jwt_lifetime kind="number" required=true
-                                hint=t_string!(i18n, webhook.lifetime_hint)/>
-                            <TextInput form field="jwt_issuer" label=t_string!(i18n, webhook.issuer) value=jwt_issuer autocomplete="off"/>
-                            <TextInput form field="jwt_subject" label=t_string!(i18n, webhook.subject) value=jwt_subject autocomplete="off"/>
-                            <TextInput form field="jwt_audience" label=t_string!(i18n, webhook.audience) value=jwt_audience autocomplete="off"/>
+                            <TextInput form field="jwt_key_id" label=tu_string!(i18n, webhook.key_id) value=jwt_key_id autocomplete="off"/>
+                            <TextInput form field="jwt_lifetime" label=tu_string!(i18n, webhook.lifetime) value=jwt_lifetime kind="number" required=true
+                                hint=tu_string!(i18n, webhook.lifetime_hint)/>
+                            <TextInput form field="jwt_issuer" label=tu_string!(i18n, webhook.issuer) value=jwt_issuer autocomplete="off"/>
+                            <TextInput form field="jwt_subject" label=tu_string!(i18n, webhook.subject) value=jwt_subject autocomplete="off"/>
+                            <TextInput form field="jwt_audience" label=tu_string!(i18n, webhook.audience) value=jwt_audience autocomplete="off"/>
                         </div>
-                        <TextArea form field="jwt_extra_claims" label=Signal::stored(t_string!(i18n, webhook.extra_claims).to_string())
+                        <TextArea form field="jwt_extra_claims" label=Signal::stored(tu_string!(i18n, webhook.extra_claims).to_string())
                             value=jwt_extra_claims rows=3 placeholder=Signal::stored("{\"tenant\": \"acme\"}".to_string())/>
                     </div>
                 </section>
@@ -316,11 +316,11 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { t_string!(i18n, webhook.cancel) } else { t_string!(i18n, webhook.back) }}</a>
+                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { tu_string!(i18n, webhook.cancel) } else { tu_string!(i18n, webhook.back) }}</a>
                     {can_edit.then(|| view! {
                         <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()
                             on:mousedown=keep_focus>
-                            {move || if save.pending().get() { t_string!(i18n, webhook.saving) } else { t_string!(i18n, webhook.submit) }}
+                            {move || if save.pending().get() { tu_string!(i18n, webhook.saving) } else { tu_string!(i18n, webhook.submit) }}
                         </button>
                     })}
                 </div>

@@ -2,7 +2,8 @@
 
 use crate::api::deliveries::load_webhook_health;
 use crate::api::webhooks::list_webhooks;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::messages::stored_text;
+use crate::i18n::{t, tu_string, use_i18n};
 use crate::model::history::WebhookHealth;
 use crate::model::Role;
 use crate::model::{routes, WebhookSummary};
@@ -43,8 +44,8 @@ pub fn WebhooksPage() -> impl IntoView {
                         let saved = query.read_untracked().get("saved");
                         let deleted = query.read_untracked().get("deleted");
                         let notice = match saved.and_then(|id| list.items.iter().find(|w| w.id == id)) {
-                            Some(webhook) => Some(t_string!(i18n, webhooks.saved, name = webhook.name.clone()).to_string()),
-                            None => deleted.map(|name| t_string!(i18n, webhooks.deleted, name).to_string()),
+                            Some(webhook) => Some(tu_string!(i18n, webhooks.saved, name = webhook.name.clone()).to_string()),
+                            None => deleted.map(|name| tu_string!(i18n, webhooks.deleted, name).to_string()),
                         };
                         view! { <WebhookTable items=list.items can_edit=list.can_edit notice health/> }.into_any()
                     }
@@ -69,7 +70,7 @@ fn WebhookTable(
     let confirming = RwSignal::new(None::<(String, String)>);
     let on_deleted = Callback::new(move |(id, name): (String, String)| {
         items.update(|items| items.retain(|w| w.id != id));
-        notice.set(Some(t_string!(i18n, webhooks.deleted, name).to_string()));
+        notice.set(Some(tu_string!(i18n, webhooks.deleted, name).to_string()));
     });
     view! {
         {move || notice.get().map(|n| view! { <p class="banner success" role="status">{n}</p> })}
@@ -126,8 +127,8 @@ fn WebhookRow(
         .collect_view();
     let auth = webhook
         .jwt_algorithm
-        .map(|a| t_string!(i18n, webhooks.auth_jwt, algorithm = a.as_str()).to_string())
-        .unwrap_or_else(|| t_string!(i18n, webhooks.auth_none).to_string());
+        .map(|a| tu_string!(i18n, webhooks.auth_jwt, algorithm = a.as_str()).to_string())
+        .unwrap_or_else(|| tu_string!(i18n, webhooks.auth_none).to_string());
     let (id, name) = (webhook.id.clone(), webhook.name.clone());
     let open_confirm = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
@@ -135,18 +136,18 @@ fn WebhookRow(
     };
     view! {
         <tr>
-            <td data-label=t_string!(i18n, webhooks.col_name)><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
-            <td data-label=t_string!(i18n, webhooks.col_channels)>{channels}</td>
-            <td data-label=t_string!(i18n, webhooks.col_url) class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
-            <td data-label=t_string!(i18n, webhooks.col_auth)>{auth}</td>
-            <td data-label=t_string!(i18n, webhooks.col_status)>
+            <td data-label=tu_string!(i18n, webhooks.col_name)><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
+            <td data-label=tu_string!(i18n, webhooks.col_channels)>{channels}</td>
+            <td data-label=tu_string!(i18n, webhooks.col_url) class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
+            <td data-label=tu_string!(i18n, webhooks.col_auth)>{auth}</td>
+            <td data-label=tu_string!(i18n, webhooks.col_status)>
                 {if webhook.enabled {
                     view! { <span class="status enabled">{t!(i18n, webhooks.enabled)}</span> }.into_any()
                 } else {
-                    view! { <span class="status disabled" title=webhook.disabled_reason.clone().unwrap_or_default()>{t!(i18n, webhooks.disabled)}</span> }.into_any()
+                    view! { <span class="status disabled" title=webhook.disabled_reason.as_deref().map(|reason| stored_text(reason, i18n.get_locale_untracked())).unwrap_or_default()>{t!(i18n, webhooks.disabled)}</span> }.into_any()
                 }}
             </td>
-            <td data-label=t_string!(i18n, webhooks.col_health) class="nowrap health-cell">
+            <td data-label=tu_string!(i18n, webhooks.col_health) class="nowrap health-cell">
                 {match health.filter(|h| h.attempts > 0) {
                     Some(health) => view! {
                         <span class="success-rate">{success_rate(&health, i18n.get_locale_untracked())}</span>
@@ -155,12 +156,12 @@ fn WebhookRow(
                     None => view! { <span class="muted">{t!(i18n, webhooks.no_attempts)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=t_string!(i18n, webhooks.col_updated) class="nowrap">
+            <td data-label=tu_string!(i18n, webhooks.col_updated) class="nowrap">
                 <Timestamp at=webhook.updated_at.clone()/>
             </td>
             <td class="row-actions">
                 <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">{t!(i18n, webhooks.deliveries)}</a>
-                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { t_string!(i18n, webhooks.edit) } else { t_string!(i18n, webhooks.view) }}</a>
+                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { tu_string!(i18n, webhooks.edit) } else { tu_string!(i18n, webhooks.view) }}</a>
                 {can_edit.then(|| view! {
                     <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>{t!(i18n, webhooks.delete)}</a>
                 })}

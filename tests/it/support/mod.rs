@@ -300,6 +300,18 @@ pub fn english(message: &Value) -> String {
         .to_string()
 }
 
+/// A server function's refusal (a JSON `AppError`) in the English the product writes it in.
+pub fn refusal_text(body: &Value) -> String {
+    serde_json::from_value::<feedback_webhooks::error::AppError>(body.clone())
+        .unwrap_or_else(|_| panic!("not a refusal: {body}"))
+        .to_string()
+}
+
+/// A text the server keeps as a message (a disabled webhook's reason), in English.
+pub fn stored_english(stored: &str) -> String {
+    feedback_webhooks::i18n::messages::stored_text(stored, feedback_webhooks::i18n::Locale::en)
+}
+
 /// Where a redirect points.
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
