@@ -64,6 +64,16 @@ test.describe('in French', () => {
     await expect(page.getByLabel('État')).toBeVisible();
     await expect(page.getByRole('link', { name: 'Exporter en CSV' })).toBeVisible();
     await expect(page).toHaveTitle('Envois · Feedback Webhooks');
+
+    // The audit log names the change's fields in French.
+    await page.goto('/admin/audit-log');
+    const created = page.getByRole('row', { name: /webhook\.created.*Commandes/ }).first();
+    await expect(created).toContainText('webhook\u00a0: Commandes');
+    await expect(created).toContainText('activé\u00a0: oui');
+    await expect(created).toContainText('authentification\u00a0: JWT (HS256)');
+    await expect(created).toContainText('en-tête X-Tenant\u00a0: acme');
+    await expect(created).toContainText('canaux\u00a0: E-mail');
+    await expect(created).toContainText('événements\u00a0: Envoyés, Diffusés, Rebond, Erreurs');
   });
 
   test('a refused form says what is wrong in French and keeps what was typed', async ({ page }) => {

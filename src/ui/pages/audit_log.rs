@@ -4,8 +4,14 @@
 
 use crate::api::audit::list_audit;
 use crate::i18n::{t, tu_string, use_i18n};
-use crate::model::audit::{ActorKind, AuditEntry, AuditPage, AuditQuery};
+use crate::model::audit::{ActorKind, AuditEntry, AuditPage, AuditQuery, FieldChange};
+use crate::model::campaign::CampaignStatus;
 use crate::model::routes;
+use crate::model::user::UserStatus;
+use crate::model::{Channel, Role};
+use crate::ui::components::labels::{
+    campaign_status_label, channel_label, event_label, role_label, user_status_label,
+};
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::problem::problem;
 use crate::ui::components::time::Timestamp;
@@ -23,6 +29,100 @@ fn object_kinds() -> [(&'static str, &'static str); 6] {
         ("sandbox", tu_string!(i18n, audit.kind_sandbox)),
         ("delivery", tu_string!(i18n, audit.kind_delivery)),
     ]
+}
+
+/// A change as the log keeps it (field names and a few values in English), in the page's words;
+/// a field or value it does not know, as it is.
+fn in_page_words(change: &FieldChange) -> FieldChange {
+    let i18n = use_i18n();
+    let field = match change.field.as_str() {
+        "email" => tu_string!(i18n, audit_fields.email),
+        "role" => tu_string!(i18n, audit_fields.role),
+        "status" => tu_string!(i18n, audit_fields.status),
+        "name" => tu_string!(i18n, audit_fields.name),
+        "channels" => tu_string!(i18n, audit_fields.channels),
+        "url" => tu_string!(i18n, audit_fields.url),
+        "enabled" => tu_string!(i18n, audit_fields.enabled),
+        "disabled reason" => tu_string!(i18n, audit_fields.disabled_reason),
+        "events" => tu_string!(i18n, audit_fields.events),
+        "authentication" => tu_string!(i18n, audit_fields.authentication),
+        "JWT key" => tu_string!(i18n, audit_fields.jwt_key),
+        "JWT key id" => tu_string!(i18n, audit_fields.jwt_key_id),
+        "JWT issuer" => tu_string!(i18n, audit_fields.jwt_issuer),
+        "JWT subject" => tu_string!(i18n, audit_fields.jwt_subject),
+        "JWT audience" => tu_string!(i18n, audit_fields.jwt_audience),
+        "JWT extra claims" => tu_string!(i18n, audit_fields.jwt_extra_claims),
+        "JWT lifetime (s)" => tu_string!(i18n, audit_fields.jwt_lifetime),
+        "channel" => tu_string!(i18n, audit_fields.channel),
+        "email subject" => tu_string!(i18n, audit_fields.email_subject),
+        "email body" => tu_string!(i18n, audit_fields.email_body),
+        "SMS text" => tu_string!(i18n, audit_fields.sms_text),
+        "feedback webhook enabled" => tu_string!(i18n, audit_fields.feedback_webhook_enabled),
+        "feedback webhook" => tu_string!(i18n, audit_fields.feedback_webhook),
+        "API key" => tu_string!(i18n, audit_fields.api_key),
+        "scopes" => tu_string!(i18n, audit_fields.scopes),
+        "expires" => tu_string!(i18n, audit_fields.expires),
+        "password" => tu_string!(i18n, audit_fields.password),
+        "signing secret" => tu_string!(i18n, audit_fields.signing_secret),
+        "failed since" => tu_string!(i18n, audit_fields.failed_since),
+        "language" => tu_string!(i18n, audit_fields.language),
+        other => match other.strip_prefix("header ") {
+            Some(name) => {
+                let name = name.to_string();
+                return FieldChange {
+                    field: tu_string!(i18n, audit_fields.header, name).to_string(),
+                    ..in_page_values(change)
+                };
+            }
+            None => other,
+        },
+    };
+    FieldChange {
+        field: field.to_string(),
+        ..in_page_values(change)
+    }
+}
+
+/// A change's values, those the log keeps as codes or words (`true`, `none`, `never`, a role,
+/// a status, channels, events) in the page's; only in the fields that hold them, so a name that
+/// happens to be `none` stays a name.
+fn in_page_values(change: &FieldChange) -> FieldChange {
+    let i18n = use_i18n();
+    let field = change.field.as_str();
+    let list = |value: &str, label: &dyn Fn(&str) -> String| {
+        value.split(", ").map(label).collect::<Vec<_>>().join(", ")
+    };
+    let value = |value: &Option<String>| {
+        value.as_deref().map(|value| match (field, value) {
+            ("enabled" | "feedback webhook enabled", "true") => {
+                tu_string!(i18n, audit_fields.yes).to_string()
+            }
+            ("enabled" | "feedback webhook enabled", "false") => {
+                tu_string!(i18n, audit_fields.no).to_string()
+            }
+            ("authentication", "none") => tu_string!(i18n, audit_fields.none_value).to_string(),
+            ("expires", "never") => tu_string!(i18n, audit_fields.never).to_string(),
+            ("role", role) => {
+                Role::parse(role).map_or(role.to_string(), |r| role_label(r).to_string())
+            }
+            ("status", status) => UserStatus::parse(status)
+                .map(user_status_label)
+                .or(CampaignStatus::parse(status).map(campaign_status_label))
+                .map_or(status.to_string(), str::to_string),
+            ("channels" | "channel", channels) => list(channels, &|channel| {
+                Channel::parse(channel)
+                    .map_or(channel.to_string(), |c| channel_label(c).to_string())
+            }),
+            ("events", events) => list(events, &event_label),
+            (_, other) => other.to_string(),
+        })
+    };
+    FieldChange {
+        field: change.field.clone(),
+        before: value(&change.before),
+        after: value(&change.after),
+        secret: change.secret,
+    }
 }
 
 /// An entry's object kind in the page's words; a kind the log does not know, as it is.
@@ -210,7 +310,7 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
             </td>
             <td data-label=tu_string!(i18n, audit.changes)>
                 <ul class="changes">
-                    {entry.changes.iter().map(|change| view! { <li>{change.describe_in(changed, none, colon)}</li> }).collect_view()}
+                    {entry.changes.iter().map(|change| view! { <li>{in_page_words(change).describe_in(changed, none, colon)}</li> }).collect_view()}
                 </ul>
             </td>
         </tr>
