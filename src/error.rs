@@ -1,7 +1,7 @@
 //! The one error type of server functions: what went wrong, in words a person can act on
 //! (a [`Message`] where the refusal has its own, written in the reader's language).
 
-use crate::model::message::Message;
+use crate::model::message::{Message, Thing};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,11 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A request for a `thing` that is not there (or not the caller's to see).
+    pub fn no_such(thing: Thing) -> AppError {
+        AppError::NotFound(Message::NoSuch { thing })
+    }
+
     pub fn status_code(&self) -> u16 {
         match self {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,

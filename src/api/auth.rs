@@ -206,16 +206,12 @@ pub async fn create_first_admin(
                 errors.insert("email".into(), problem);
             }
             if !errors.is_empty() {
-                let first = errors
-                    .values()
-                    .next()
-                    .map(|m| m.to_query())
-                    .unwrap_or_default();
+                let first = first_problem_query(&errors);
                 redirect_plain_post(&format!(
                     "/setup?token={}&email={}&error={}",
                     encode(&token),
                     encode(&email),
-                    encode(&first)
+                    first
                 ));
                 return Ok(SetupOutcome::Invalid { errors });
             }

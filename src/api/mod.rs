@@ -225,4 +225,14 @@ mod support {
     pub fn encode(value: &str) -> String {
         url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
     }
+
+    /// The first of a refused form's problems as its page's `?error=` carries it back to a
+    /// browser without JavaScript (a message, encoded for the address).
+    pub fn first_problem_query(errors: &crate::model::FieldErrors) -> String {
+        errors
+            .values()
+            .next()
+            .map(|message| encode(&message.to_query()))
+            .unwrap_or_default()
+    }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::support::*,
-    crate::model::message::{Message, Thing},
+    crate::model::message::Thing,
     crate::model::{routes, Role},
     crate::server::auth::*,
     tower_sessions::Session,
@@ -88,9 +88,7 @@ pub async fn switch_sandbox(id: String) -> Result<(), AppError> {
             let chosen = sandboxes
                 .iter()
                 .find(|s| s.id.to_string() == id.trim())
-                .ok_or(AppError::NotFound(Message::NoSuch {
-                    thing: Thing::Sandbox,
-                }))?;
+                .ok_or(AppError::no_such(Thing::Sandbox))?;
             let session = leptos_axum::extract::<Session>().await.map_err(internal)?;
             session
                 .insert(SANDBOX_KEY, chosen.id)

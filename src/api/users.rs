@@ -17,8 +17,7 @@ use {
 
 #[cfg(feature = "ssr")]
 fn user_id(id: &str) -> Result<uuid::Uuid, AppError> {
-    uuid::Uuid::parse_str(id.trim())
-        .map_err(|_| AppError::NotFound(Message::NoSuch { thing: Thing::User }))
+    uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::no_such(Thing::User))
 }
 
 #[server(endpoint = "users/list")]
@@ -108,16 +107,12 @@ pub async fn set_password_with_link(
                     Ok(PasswordOutcome::Changed)
                 }
                 Err(errors) => {
-                    let first = errors
-                        .values()
-                        .next()
-                        .map(|m| m.to_query())
-                        .unwrap_or_default();
+                    let first = first_problem_query(&errors);
                     redirect_plain_post(&format!(
                         "{}?token={}&error={}",
                         routes::SET_PASSWORD,
                         encode(&token),
-                        encode(&first)
+                        first
                     ));
                     Ok(PasswordOutcome::Invalid { errors })
                 }
@@ -223,12 +218,8 @@ pub async fn change_my_password(
                     redirect_plain_post(&format!("{}?changed=1", routes::ACCOUNT))
                 }
                 PasswordOutcome::Invalid { errors } => {
-                    let first = errors
-                        .values()
-                        .next()
-                        .map(|m| m.to_query())
-                        .unwrap_or_default();
-                    redirect_plain_post(&format!("{}?error={}", routes::ACCOUNT, encode(&first)));
+                    let first = first_problem_query(errors);
+                    redirect_plain_post(&format!("{}?error={}", routes::ACCOUNT, first));
                 }
             }
             Ok(outcome)

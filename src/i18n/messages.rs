@@ -346,6 +346,11 @@ pub fn stored_text(stored: &str, locale: Locale) -> String {
     }
 }
 
+/// A stored text in English: what the audit log and the APIs say of it.
+pub fn stored_english(stored: &str) -> String {
+    stored_text(stored, Locale::en)
+}
+
 /// `choices` as one list: `a, b or c`.
 fn one_of(choices: &[String], or: &str) -> String {
     match choices.split_last() {
@@ -775,9 +780,7 @@ mod tests {
 
     #[test]
     fn a_refusal_with_its_own_words_is_written_in_the_pages_language() {
-        let missing = AppError::NotFound(Message::NoSuch {
-            thing: Thing::Delivery,
-        });
+        let missing = AppError::no_such(Thing::Delivery);
         assert_eq!(missing.to_string(), "No such delivery in this sandbox.");
         assert_eq!(
             error_text(&missing, Locale::fr),

@@ -149,18 +149,12 @@ pub fn webhook_fields(webhook: &crate::server::storage::WebhookWrite) -> Fields 
         plain("name", webhook.name.clone()),
         plain("channels", channels.join(", ")),
         plain("url", webhook.url.clone()),
-        plain("enabled", webhook.enabled.to_string()),
-        (
-            "disabled reason".into(),
-            // In English, as the log keeps every value.
-            webhook
-                .disabled_reason
-                .as_deref()
-                .map(|reason| crate::i18n::messages::stored_text(reason, crate::i18n::Locale::en)),
-            false,
-        ),
-        plain("events", events.join(", ")),
     ];
+    fields.extend(enabled_fields(
+        webhook.enabled,
+        webhook.disabled_reason.as_deref(),
+    ));
+    fields.push(plain("events", events.join(", ")));
     match &webhook.jwt {
         None => fields.push(plain("authentication", "none".into())),
         Some(jwt) => {
@@ -188,6 +182,20 @@ pub fn webhook_fields(webhook: &crate::server::storage::WebhookWrite) -> Fields 
         });
     }
     fields
+}
+
+/// A webhook's on/off state as the audit log compares it: whether it is enabled, and why it was
+/// turned off (`disabled_reason` as the webhook keeps it, a message) in English, as the log
+/// keeps every value.
+pub fn enabled_fields(enabled: bool, disabled_reason: Option<&str>) -> Fields {
+    vec![
+        ("enabled".into(), Some(enabled.to_string()), false),
+        (
+            "disabled reason".into(),
+            disabled_reason.map(crate::i18n::messages::stored_english),
+            false,
+        ),
+    ]
 }
 
 /// A campaign's settings as the audit log compares them, the Audience switch among them.

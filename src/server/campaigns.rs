@@ -106,11 +106,7 @@ pub async fn load(
     sandbox: &SandboxRef,
     id: &str,
 ) -> Result<CampaignRecord, AppError> {
-    let missing = || {
-        AppError::NotFound(Message::NoSuch {
-            thing: Thing::Campaign,
-        })
-    };
+    let missing = || AppError::no_such(Thing::Campaign);
     let id = Uuid::parse_str(id.trim()).map_err(|_| missing())?;
     state
         .store

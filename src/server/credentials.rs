@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::model::credential::{CredentialDraft, CredentialView, NewCredentialShown};
-use crate::model::message::{Message, Thing};
+use crate::model::message::Thing;
 use crate::server::audit::{self, Actor};
 use crate::server::auth::internal;
 use crate::server::crypto::random_token;
@@ -153,11 +153,7 @@ pub async fn revoke(
     actor: &Actor,
     id: &str,
 ) -> Result<(), AppError> {
-    let missing = || {
-        AppError::NotFound(Message::NoSuch {
-            thing: Thing::Credential,
-        })
-    };
+    let missing = || AppError::no_such(Thing::Credential);
     let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| missing())?;
     let name = state
         .store

@@ -7,6 +7,7 @@ use crate::model::feedback::FeedbackStatus;
 use crate::model::history::*;
 use crate::model::message::{Message, Thing};
 use crate::model::Channel;
+use crate::server::audit::enabled_fields;
 use crate::server::auth::internal;
 use crate::server::state::AppState;
 use crate::server::storage::*;
@@ -256,9 +257,7 @@ pub async fn page(
     let names = webhook_names(state, sandbox).await?;
     if let Some(webhook_id) = filter.webhook_id {
         if !names.contains_key(&webhook_id) {
-            return Err(AppError::NotFound(Message::NoSuch {
-                thing: Thing::Webhook,
-            }));
+            return Err(AppError::no_such(Thing::Webhook));
         }
     }
     let list = state
@@ -295,11 +294,7 @@ pub async fn page(
 }
 
 fn parse_delivery_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id.trim()).map_err(|_| {
-        AppError::NotFound(Message::NoSuch {
-            thing: Thing::Delivery,
-        })
-    })
+    Uuid::parse_str(id.trim()).map_err(|_| AppError::no_such(Thing::Delivery))
 }
 
 /// A delivery with its pretty-printed payload and every attempt explained.
@@ -315,9 +310,7 @@ pub async fn detail(
         .delivery(sandbox.id, id)
         .await
         .map_err(internal)?
-        .ok_or(AppError::NotFound(Message::NoSuch {
-            thing: Thing::Delivery,
-        }))?;
+        .ok_or(AppError::no_such(Thing::Delivery))?;
     let webhook = state
         .store
         .webhook(sandbox.id, record.webhook_id)
@@ -380,9 +373,7 @@ pub async fn resend(
         .resend_delivery(sandbox.id, id, now_ms(), &audit)
         .await
         .map_err(internal)?
-        .ok_or(AppError::NotFound(Message::NoSuch {
-            thing: Thing::Delivery,
-        }))?;
+        .ok_or(AppError::no_such(Thing::Delivery))?;
     if outcome == ResendOutcome::Queued {
         tracing::info!(delivery = %id, "delivery resent");
         state.delivery.wake();
@@ -491,25 +482,17 @@ pub async fn enable(
     id: &str,
 ) -> Result<(), AppError> {
     let record = crate::server::webhooks::load(state, sandbox, id).await?;
-    let enabled = |on: bool, reason: Option<String>| {
-        vec![
-            ("enabled".to_string(), Some(on.to_string()), false),
-            ("disabled reason".to_string(), reason, false),
-        ]
-    };
     let audit = crate::server::audit::entry(
         sandbox.organization_id,
         actor,
         "webhook.enabled",
         crate::server::audit::Object::webhook(record.id, &record.settings.name),
         &crate::model::audit::diff(
-            Some(&enabled(
+            Some(&enabled_fields(
                 record.settings.enabled,
-                record.settings.disabled_reason.as_deref().map(|reason| {
-                    crate::i18n::messages::stored_text(reason, crate::i18n::Locale::en)
-                }),
+                record.settings.disabled_reason.as_deref(),
             )),
-            Some(&enabled(true, None)),
+            Some(&enabled_fields(true, None)),
         ),
     );
     if !state
@@ -518,9 +501,7 @@ pub async fn enable(
         .await
         .map_err(internal)?
     {
-        return Err(AppError::NotFound(Message::NoSuch {
-            thing: Thing::Webhook,
-        }));
+        return Err(AppError::no_such(Thing::Webhook));
     }
     state.delivery.wake();
     Ok(())

@@ -204,7 +204,7 @@ async fn listing_of(
 }
 
 fn no_such_user() -> AppError {
-    AppError::NotFound(Message::NoSuch { thing: Thing::User })
+    AppError::no_such(Thing::User)
 }
 
 /// Applies an administrator's change; disabling or removing someone ends their sessions at

@@ -186,11 +186,8 @@ pub fn seal_shown_once(
     webhook_id: &str,
     secret: &str,
 ) -> Result<Vec<u8>, AppError> {
-    let webhook = Uuid::parse_str(webhook_id.trim()).map_err(|_| {
-        AppError::NotFound(Message::NoSuch {
-            thing: Thing::Webhook,
-        })
-    })?;
+    let webhook =
+        Uuid::parse_str(webhook_id.trim()).map_err(|_| AppError::no_such(Thing::Webhook))?;
     Ok(state
         .secrets
         .seal(secret, SealedField::ShownOnce { webhook }))
@@ -309,11 +306,7 @@ pub async fn delete(
 }
 
 pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(id.trim()).map_err(|_| {
-        AppError::NotFound(Message::NoSuch {
-            thing: Thing::Webhook,
-        })
-    })
+    Uuid::parse_str(id.trim()).map_err(|_| AppError::no_such(Thing::Webhook))
 }
 
 pub async fn load(
@@ -327,9 +320,7 @@ pub async fn load(
         .webhook(sandbox.id, id)
         .await
         .map_err(internal)?
-        .ok_or(AppError::NotFound(Message::NoSuch {
-            thing: Thing::Webhook,
-        }))
+        .ok_or(AppError::no_such(Thing::Webhook))
 }
 
 /// Validates and stores the form; refused input comes back as field errors.

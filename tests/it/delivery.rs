@@ -1,7 +1,8 @@
 //! Deliveries end to end: outbox → worker → a real receiver, with a millisecond retry schedule.
 
 use crate::support::receiver::{Scripted, TestReceiver};
-use crate::support::{stored_english, JWT_SECRET};
+use crate::support::JWT_SECRET;
+use feedback_webhooks::i18n::messages::stored_english;
 use feedback_webhooks::serve::{start, RunningServer};
 use feedback_webhooks::server::storage::*;
 use serde_json::{Map, Value};

@@ -195,7 +195,7 @@ fn webhook_resource(record: &WebhookRecord) -> WebhookResource {
         disabled_reason: settings
             .disabled_reason
             .as_deref()
-            .map(|reason| crate::i18n::messages::stored_text(reason, crate::i18n::Locale::en)),
+            .map(crate::i18n::messages::stored_english),
         events: settings.events.clone(),
         authentication: AuthenticationResource {
             r#type: if jwt.is_some() {

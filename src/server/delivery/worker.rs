@@ -91,29 +91,20 @@ impl EngineSettings {
     fn auto_disable(&self, now: i64) -> AutoDisable {
         let reason = Message::DisabledFailing {
             span: Span::of(self.disable_after_failing),
-        };
+        }
+        .to_query();
         AutoDisable {
             failing_since_before_ms: now - self.disable_after_failing.as_millis() as i64,
             audit: disabling_entry(&reason),
-            reason: reason.to_query(),
+            reason,
         }
     }
 }
 
 /// The audit entry of a webhook the engine turns off, for the store to write with the webhook's
-/// organization, id and name (the reason in English, as the log keeps it).
-fn disabling_entry(reason: &Message) -> crate::server::storage::AuditRecord {
-    let reason = reason.to_string();
-    let state = |enabled: bool, reason: Option<&str>| {
-        vec![
-            ("enabled".to_string(), Some(enabled.to_string()), false),
-            (
-                "disabled reason".to_string(),
-                reason.map(str::to_string),
-                false,
-            ),
-        ]
-    };
+/// organization, id and name; `reason` as the webhook keeps it (a message).
+fn disabling_entry(reason: &str) -> crate::server::storage::AuditRecord {
+    use crate::server::audit::enabled_fields;
     crate::server::audit::entry(
         Uuid::nil(),
         &crate::server::audit::Actor::system(),
@@ -123,7 +114,10 @@ fn disabling_entry(reason: &Message) -> crate::server::storage::AuditRecord {
             id: None,
             name: "",
         },
-        &crate::model::audit::diff(Some(&state(true, None)), Some(&state(false, Some(&reason)))),
+        &crate::model::audit::diff(
+            Some(&enabled_fields(true, None)),
+            Some(&enabled_fields(false, Some(reason))),
+        ),
     )
 }
 
@@ -830,12 +824,12 @@ impl DeliveryEngine {
     }
 
     async fn disable_gone(&self, webhook_id: Uuid) {
-        let reason = Message::DisabledGone;
+        let reason = Message::DisabledGone.to_query();
         let audit = disabling_entry(&reason);
         if let Err(error) = self
             .inner
             .store
-            .disable_webhook(webhook_id, &reason.to_query(), &audit)
+            .disable_webhook(webhook_id, &reason, &audit)
             .await
         {
             tracing::error!(%error, "disabling a gone webhook failed");

@@ -307,11 +307,6 @@ pub fn refusal_text(body: &Value) -> String {
         .to_string()
 }
 
-/// A text the server keeps as a message (a disabled webhook's reason), in English.
-pub fn stored_english(stored: &str) -> String {
-    feedback_webhooks::i18n::messages::stored_text(stored, feedback_webhooks::i18n::Locale::en)
-}
-
 /// Where a redirect points.
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
