@@ -2,12 +2,14 @@
 # Runs every check and test: formatting, clippy (server and browser builds), unit tests, the
 # integration suite twice (SQLite, then PostgreSQL: each test on a fresh database of its own,
 # all of them dropped at the end, after a failure too), then the browser tests in Debian's
-# Chromium, on each backend, and a short run of each fuzz target.
+# Chromium, on each backend (the first-load size check among them), and a short run of each
+# fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --e2e --postgres --fuzz --api-check
 export PATH="$HOME/.cargo/bin:$PATH"
-# The same flags as cargo-leptos's debug build, so tests reuse its compiled dependencies.
+# The flags of every build (see scripts/build-release.sh), so tests reuse the compiled
+# dependencies and the server renders what the bundle hydrates.
 export RUSTFLAGS="--cfg erase_components"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -15,8 +17,11 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "format"
 cargo fmt --all -- --check
 
-step "build (server and wasm)"
-cargo leptos build
+step "build (the server, and the site as it ships)"
+cargo leptos build --server-only
+# The browser tests run on the release bundle (split by page, precompressed), the one whose
+# first-load size they check, built as scripts/build-release.sh builds it.
+cargo leptos build --release --frontend-only --split --precompress
 
 step "clippy"
 cargo clippy --features ssr --all-targets -- -D warnings

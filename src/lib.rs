@@ -15,6 +15,41 @@ pub mod ui;
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    use leptos::prelude::document;
+    report_panics_unless_leaving();
+    // Lazily: the admin page being shown is fetched (its wasm chunks) before the part of the
+    // page it rendered hydrates.
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = document().body() else {
+            return;
+        };
+        let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
+        app.forget();
+        // Lets browser tests (and people's scripts) know when the page has become interactive:
+        // all of it, the lazy page included.
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
+}
+
+/// Panics go to the console, except once the page is being left: a person who follows a link
+/// before the page's chunks arrived cancels their download, and the chunk loader stops with a
+/// panic the next page has no use for. Anything else still reaches the console.
+#[cfg(feature = "hydrate")]
+fn report_panics_unless_leaving() {
+    use std::cell::Cell;
+    use wasm_bindgen::prelude::Closure;
+    use wasm_bindgen::JsCast;
+    thread_local! {
+        static LEAVING: Cell<bool> = const { Cell::new(false) };
+    }
+    std::panic::set_hook(Box::new(|info| {
+        if !LEAVING.get() {
+            console_error_panic_hook::hook(info);
+        }
+    }));
+    let leaving = Closure::<dyn Fn()>::new(|| LEAVING.set(true));
+    let _ = leptos::prelude::window()
+        .add_event_listener_with_callback("pagehide", leaving.as_ref().unchecked_ref());
+    // Listens for as long as the page lives.
+    leaving.forget();
 }

@@ -17,6 +17,7 @@ use crate::server::provider::OutcomeDispatcher;
 use crate::server::state::{AppState, SharedState};
 use crate::server::storage::sessions::Sessions;
 use crate::server::storage::Wakeup;
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::{middleware, Router};
 use leptos::config::{Env, LeptosOptions};
@@ -468,6 +469,7 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         Ok("PROD") | Ok("prod") | Ok("production") => Env::PROD,
         _ => Env::DEV,
     };
+    let hash_file = crate::server::assets::hash_file(&config.site_root);
     LeptosOptions::builder()
         .output_name(
             std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "feedback-webhooks".into()),
@@ -476,6 +478,13 @@ fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
         .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))
         .site_addr(addr)
         .env(env)
+        // Where the release build names its files by their content (see server/assets.rs).
+        .hash_files(hash_file.is_some())
+        .hash_file(
+            hash_file
+                .map(|file| file.to_string_lossy().into())
+                .unwrap_or_else(|| crate::server::assets::HASH_FILE.into()),
+        )
         .build()
 }
 
@@ -658,9 +667,7 @@ fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
             axum::routing::post(crate::api::language::choose_language),
         )
         .leptos_routes(state, routes, move || page_shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            page_shell,
-        ))
+        .fallback(site_file_or_not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_login_for_pages,
@@ -679,6 +686,19 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
+/// A file of the site (the bundle, styles, icon), else the not-found page.
+async fn site_file_or_not_found(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let site_root = state.leptos_options.site_root.clone();
+    crate::server::assets::serve_or(&site_root, request, |request| {
+        let not_found = leptos_axum::file_and_error_handler::<AppState, _>(page_shell);
+        not_found(request.uri().clone(), State(state), request)
+    })
+    .await
 }
 
 /// The HTML shell, with this response's script policy.

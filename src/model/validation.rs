@@ -159,36 +159,29 @@ pub fn url_problem(raw: &str, allow_list: &PrivateTargetAllowList) -> Result<(),
             actual: chars,
         });
     }
-    let url = url::Url::parse(raw).map_err(|_| Message::UrlNotAbsolute)?;
-    if url.scheme() != "https" && url.scheme() != "http" {
+    let url = UrlParts::parse(raw).ok_or(Message::UrlNotAbsolute)?;
+    if url.scheme != "https" && url.scheme != "http" {
         return Err(Message::UrlNotHttps);
     }
-    let host = match url.host() {
-        Some(host) if !url.cannot_be_a_base() => host,
-        _ => return Err(Message::UrlWithoutHost),
+    let Some(host) = url.host else {
+        return Err(Message::UrlWithoutHost);
     };
-    if !url.username().is_empty() || url.password().is_some() {
+    if url.has_credentials {
         return Err(Message::UrlWithCredentials);
     }
-    if url.fragment().is_some() {
+    if url.has_fragment {
         return Err(Message::UrlWithFragment);
     }
-    let ip: Option<IpAddr> = match host {
-        url::Host::Ipv4(v4) => Some(v4.into()),
-        url::Host::Ipv6(v6) => Some(v6.into()),
-        url::Host::Domain(_) => None,
-    };
-    let allow_listed = match (ip, host) {
-        (Some(ip), _) => allow_list.allows(ip),
-        (None, url::Host::Domain(domain)) => {
+    let allow_listed = match &host {
+        UrlHost::Ip(ip) => allow_list.allows(*ip),
+        UrlHost::Domain(domain) => {
             domain.eq_ignore_ascii_case("localhost") && allow_list.allows_localhost()
         }
-        _ => false,
     };
-    if url.scheme() == "http" && !allow_listed {
+    if url.scheme == "http" && !allow_listed {
         return Err(Message::PlainHttpNotAllowed);
     }
-    if let Some(ip) = ip {
+    if let UrlHost::Ip(ip) = host {
         if let Some(reason) = non_public_reason(ip) {
             if !allow_listed {
                 return Err(Message::InternalAddress {
@@ -199,6 +192,67 @@ pub fn url_problem(raw: &str, allow_list: &PrivateTargetAllowList) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// What the URL rules look at, read by a WHATWG URL parser: the `url` crate on the server, the
+/// browser's own `URL` in the browser (the same standard, without IDNA's Unicode tables in the
+/// wasm). The server's reading decides; the browser's only answers sooner.
+struct UrlParts {
+    /// Lower case, without the colon.
+    scheme: String,
+    /// `None` for a URL that cannot have one (`mailto:`).
+    host: Option<UrlHost>,
+    has_credentials: bool,
+    has_fragment: bool,
+}
+
+enum UrlHost {
+    Ip(IpAddr),
+    Domain(String),
+}
+
+impl UrlParts {
+    #[cfg(not(all(feature = "hydrate", target_arch = "wasm32")))]
+    fn parse(raw: &str) -> Option<UrlParts> {
+        let url = url::Url::parse(raw).ok()?;
+        let host = match url.host() {
+            _ if url.cannot_be_a_base() => None,
+            Some(url::Host::Ipv4(v4)) => Some(UrlHost::Ip(v4.into())),
+            Some(url::Host::Ipv6(v6)) => Some(UrlHost::Ip(v6.into())),
+            Some(url::Host::Domain(domain)) => Some(UrlHost::Domain(domain.to_string())),
+            None => None,
+        };
+        Some(UrlParts {
+            scheme: url.scheme().to_string(),
+            host,
+            has_credentials: !url.username().is_empty() || url.password().is_some(),
+            has_fragment: url.fragment().is_some(),
+        })
+    }
+
+    #[cfg(all(feature = "hydrate", target_arch = "wasm32"))]
+    fn parse(raw: &str) -> Option<UrlParts> {
+        let url = web_sys::Url::new(raw).ok()?;
+        let hostname = url.hostname();
+        // The browser writes an IPv6 host in brackets and an IPv4 one in dotted form (`0x7f.1`
+        // becomes `127.0.0.1`), as the url crate reads them.
+        let host = if hostname.is_empty() {
+            None
+        } else if let Some(v6) = hostname.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            v6.parse().ok().map(UrlHost::Ip)
+        } else if let Ok(v4) = hostname.parse::<std::net::Ipv4Addr>() {
+            Some(UrlHost::Ip(v4.into()))
+        } else {
+            Some(UrlHost::Domain(hostname))
+        };
+        Some(UrlParts {
+            scheme: url.protocol().trim_end_matches(':').to_string(),
+            host,
+            has_credentials: !url.username().is_empty() || !url.password().is_empty(),
+            // `hash` is empty for a bare `#` too: the server refuses that one.
+            has_fragment: !url.hash().is_empty(),
+        })
+    }
 }
 
 fn validate_jwt(

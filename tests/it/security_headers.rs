@@ -3,7 +3,10 @@
 //! and HSTS.
 
 use crate::support::*;
-use reqwest::header::{ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, SET_COOKIE};
+use reqwest::header::{
+    ACCEPT, ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_SECURITY_POLICY,
+    CONTENT_TYPE, IF_MODIFIED_SINCE, LAST_MODIFIED, SET_COOKIE,
+};
 
 const HSTS: &str = "strict-transport-security";
 
@@ -84,17 +87,67 @@ async fn answers_run_nothing_and_only_static_assets_may_be_cached() {
         assert_eq!(answer.headers()[CONTENT_SECURITY_POLICY], strict, "{url}");
         assert_eq!(answer.headers()[CACHE_CONTROL], "no-store", "{url}");
     }
+}
+
+/// The site's files: the build's brotli or gzip copy to a browser that takes it, a year in the
+/// cache under a name that carries the content's hash, a question each time (answered 304 when
+/// unchanged) under any other; a missing file is the not-found page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn site_files_are_sent_precompressed_and_cached_by_their_name() {
+    let app = TestApp::with_admin().await;
     let pkg = app.dir.path().join("site/pkg");
     std::fs::create_dir_all(&pkg).unwrap();
+    let hashed = "feedback-webhooks.Xq3_8kPz-1AbCdEfGhIjKl.wasm";
+    std::fs::write(pkg.join(hashed), b"\0asm plain").unwrap();
+    std::fs::write(pkg.join(format!("{hashed}.br")), b"brotli copy").unwrap();
+    std::fs::write(pkg.join(format!("{hashed}.gz")), b"gzip copy").unwrap();
     std::fs::write(pkg.join("probe.css"), "body { color: black }").unwrap();
-    let asset = app
-        .client
+    let get = |path: &str, encoding: Option<&str>| {
+        let mut request = client().get(app.url(path));
+        if let Some(encoding) = encoding {
+            request = request.header(ACCEPT_ENCODING, encoding);
+        }
+        request.send()
+    };
+
+    for (accepted, encoding, body) in [
+        (Some("gzip, deflate, br"), Some("br"), "brotli copy"),
+        (Some("gzip"), Some("gzip"), "gzip copy"),
+        (None, None, "\0asm plain"),
+    ] {
+        let file = get(&format!("/pkg/{hashed}"), accepted).await.unwrap();
+        assert_eq!(file.status(), 200, "{accepted:?}");
+        assert_eq!(
+            file.headers()[CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            file.headers()
+                .get(CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accepted:?}"
+        );
+        assert_eq!(file.headers()[CONTENT_TYPE], "application/wasm");
+        assert_eq!(file.text().await.unwrap(), body, "{accepted:?}");
+    }
+
+    let plain = get("/pkg/probe.css", None).await.unwrap();
+    assert_eq!(plain.status(), 200);
+    assert_eq!(plain.headers()[CACHE_CONTROL], "no-cache");
+    let modified = plain.headers()[LAST_MODIFIED].clone();
+    let again = client()
         .get(app.url("/pkg/probe.css"))
+        .header(IF_MODIFIED_SINCE, modified)
         .send()
         .await
         .unwrap();
-    assert_eq!(asset.status(), 200);
-    assert!(asset.headers().get(CACHE_CONTROL).is_none());
+    assert_eq!(again.status(), 304);
+
+    let missing = get("/pkg/nothing-here.js", None).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()[CACHE_CONTROL], "no-store");
+    assert!(missing.text().await.unwrap().contains("<html"));
 }
 
 /// Signs in as the hydrated app does, with `X-Forwarded-Proto` when given.
