@@ -15,7 +15,7 @@ site=target/site/hash.txt
 if [ ! -x "$server" ] || [ ! -f "$site" ] ||
   [ -n "$(find src style public migrations Cargo.toml Cargo.lock -newer "$site" -print -quit)" ] ||
   [ -n "$(find src migrations Cargo.toml Cargo.lock -newer "$server" -print -quit)" ]; then
-  # --split: each admin page in a chunk of its own; --precompress: brotli and gzip copies of
-  # the site's files, served as they are.
+  # --split: the admin pages' groups in wasm chunks of their own (src/app.rs); --precompress:
+  # brotli and gzip copies of the site's files, served as they are.
   cargo leptos build --release --split --precompress
 fi
