@@ -46,6 +46,30 @@ fn write_logs(format: LogFormat) {
         // and target.
         LogFormat::Json => logs.json().flatten_event(true).init(),
     }
+    log_panics();
+}
+
+/// A panic is written as an error line of the log, in its format, rather than as the standard
+/// library's several lines of text, which a JSON log's reader cannot parse. It names the
+/// thread and the place; the backtrace is a field when `RUST_BACKTRACE` asks for one.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|panic| {
+        let backtrace = std::backtrace::Backtrace::capture();
+        let backtrace = (backtrace.status() == std::backtrace::BacktraceStatus::Captured)
+            .then(|| backtrace.to_string());
+        tracing::error!(
+            thread = std::thread::current().name().unwrap_or("unnamed"),
+            location = panic.location().map(tracing::field::display),
+            backtrace,
+            "panicked: {}",
+            panic
+                .payload()
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.payload().downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("(no message)")
+        );
+    }));
 }
 
 /// Ends a one-off command: what it did on stdout, or why it failed on stderr and exit code 1.

@@ -2,7 +2,7 @@
 //! the router (request guards, sessions, Leptos pages, server functions, REST and execution
 //! APIs). The only room that imports `api` and `app`: it sits on top of all the others.
 
-use crate::app::{shell, App};
+use crate::app::{shell, Pages};
 use crate::model::email_problem_or_password;
 use crate::server::auth::{
     create_administrator_if_none, refuse_cross_site, require_login_for_pages,
@@ -685,7 +685,7 @@ fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
 fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
         std::sync::OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+    ROUTES.get_or_init(|| generate_route_list(Pages)).clone()
 }
 
 /// A file of the site (the bundle, styles, icon), else the not-found page.

@@ -306,6 +306,16 @@ async fn logs_name_each_delivery_and_never_a_secret() {
         })
         .collect();
     assert!(lines.len() > 10, "debug lines of the libraries too");
+    // A panic would be an error line of its own (see main.rs); none happened.
+    let panics: Vec<&Value> = lines
+        .iter()
+        .filter(|line| {
+            line["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("panicked"))
+        })
+        .collect();
+    assert!(panics.is_empty(), "no thread panicked: {panics:?}");
     let attempt = lines
         .iter()
         .find(|line| line["message"] == "attempt finished")
