@@ -677,7 +677,7 @@ fn pages(state: &AppState, sessions: SessionManagerLayer<Sessions>) -> Router {
         .with_state(state.clone())
 }
 
-/// The app's routes, listed once per process. Listing them renders the app with resource
+/// The app's routes, listed once per process. Listing them renders the pages with resource
 /// loading suppressed by a process-wide flag: a resource first polled on another thread in that
 /// moment waits for ever, and so does its page. Listed once, before any router exists, nothing
 /// renders meanwhile (the integration tests, which start many servers in one process, hung
@@ -693,10 +693,14 @@ async fn site_file_or_not_found(
     State(state): State<AppState>,
     request: axum::extract::Request,
 ) -> axum::response::Response {
-    let site_root = state.leptos_options.site_root.clone();
-    crate::server::assets::serve_or(&site_root, request, |request| {
-        let not_found = leptos_axum::file_and_error_handler::<AppState, _>(page_shell);
-        not_found(request.uri().clone(), State(state), request)
+    let options = state.leptos_options.clone();
+    crate::server::assets::serve_or(&options.site_root.clone(), request, |request| {
+        // The page alone: the file was looked for already.
+        let not_found = leptos_axum::render_app_to_stream_in_order_with_context(
+            move || leptos::prelude::provide_context(state.clone()),
+            move || page_shell(options.clone()),
+        );
+        not_found(request)
     })
     .await
 }
