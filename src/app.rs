@@ -1,5 +1,6 @@
 //! The HTML shell, the app and its routes.
 
+use crate::i18n::language::PageLanguage;
 use crate::i18n::Locale;
 use crate::ui::components::layout::AdminLayout;
 use crate::ui::pages::*;
@@ -31,44 +32,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The language the server chose for this request (see `server::language`); in the browser,
-/// the page's own `<html lang>` says it.
+/// The language the server chose for this request (see `server::language`); in the browser, the
+/// page's own `<html lang>`, which the server wrote.
 fn page_language() -> Locale {
     #[cfg(feature = "ssr")]
     {
         use_context::<axum::http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::i18n::language::PageLanguage>()
-                    .copied()
-            })
+            .and_then(|parts| parts.extensions.get::<PageLanguage>().copied())
             .map_or(Locale::en, |chosen| chosen.0)
     }
     #[cfg(not(feature = "ssr"))]
-    Locale::en
+    {
+        document()
+            .document_element()
+            .and_then(|html| html.get_attribute("lang"))
+            .and_then(|tag| crate::i18n::language::parse_tag(&tag))
+            .unwrap_or(Locale::en)
+    }
 }
 
 #[component]
 pub fn App() -> impl IntoView {
-    let language = page_language();
-    // The server decides the language (the cookie is its own) and writes `<html lang>`; the
-    // browser reads it back while hydrating. The context is made here rather than by the
-    // library's provider component, which writes an empty `<script>` without the page's nonce.
-    let server_choice = leptos_use::UseLocalesOptions::default()
-        .ssr_lang_header_getter(move || Some(language.to_string()));
-    let options = leptos_i18n::context::I18nContextOptions::default()
-        .enable_cookie(false)
-        .ssr_lang_header_getter(server_choice);
-    provide_context(leptos_i18n::context::init_i18n_context_with_options::<Locale>(options));
+    provide_context(PageLanguage(page_language()));
     view! { <Pages/> }
 }
 
-/// The pages and their routes, under the language context [`App`] provides. The server lists
-/// its routes from this alone (see `serve::page_routes`): rendering [`App`] for the listing would
-/// start the language context's effect on a worker thread while the listing's throwaway owner
-/// is being disposed under it, and that effect then panics on the disposed locale (measured: 27
-/// listings of 10 000 on two worker threads panicked so, none of 10 000 listed from here).
+/// The pages and their routes, in the language [`App`] provides. The server lists its routes from
+/// this alone (see `serve::page_routes`): the listing needs no language.
 #[component]
 pub fn Pages() -> impl IntoView {
     provide_meta_context();

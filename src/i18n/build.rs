@@ -11,7 +11,7 @@ fn main() {
         .and_then(|config| config.add_locale("fr"))
         .expect("the locales are valid names")
         .locales_path("src/i18n/locales")
-        // Strings with values in them (`tu_string!`), not only views: messages written into
+        // Strings with values in them (`td_string!`), not only views: messages written into
         // attributes, and the English text of the APIs' refusals.
         .parse_options(ParseOptions::default().interpolate_display(true));
     let translations = TranslationsInfos::parse(config).expect("the catalogues parse");

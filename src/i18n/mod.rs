@@ -12,6 +12,14 @@ mod catalogue {
 
 pub use catalogue::i18n::*;
 
+/// The language of the page being rendered, which `app::App` provides: English outside a page.
+/// A plain value, not the library's reactive context: a shown page never changes language
+/// (choosing one loads the page again), and that context's effect, run on a worker thread after
+/// the render that made it, read its disposed locale and panicked when a response finished first.
+pub fn use_locale() -> Locale {
+    leptos::prelude::use_context::<language::PageLanguage>().map_or(Locale::en, |page| page.0)
+}
+
 #[cfg(test)]
 mod tests {
     //! The catalogues themselves: the same keys with the same values to fill in both

@@ -1,7 +1,7 @@
 //! "Delete this webhook?" asked in place; the same question has its own page without JavaScript.
 
 use crate::api::webhooks::DeleteWebhook;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
@@ -35,7 +35,7 @@ pub fn ConfirmDelete(
         None => {}
     });
     let close = move || target.set(None);
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Show when=move || target.with(Option::is_some)>
             <div class="dialog-backdrop" on:click=move |_| close()>
@@ -48,13 +48,13 @@ pub fn ConfirmDelete(
                     on:keydown=move |ev| if ev.key() == "Escape" { close() }
                 >
                     <h2 id="confirm-delete-title">
-                        {move || target.get().map(|(_, name)| tu_string!(i18n, confirm_delete.question, name).to_string())}
+                        {move || target.get().map(|(_, name)| td_string!(locale, confirm_delete.question, name).to_string())}
                     </h2>
-                    <p>{t!(i18n, confirm_delete.consequence)}</p>
+                    <p>{td_string!(locale, confirm_delete.consequence)}</p>
                     {move || error.get().map(|e| view! { <p class="banner error">{e}</p> })}
                     <div class="actions">
                         <button type="button" class="secondary" node_ref=cancel_ref on:click=move |_| close()>
-                            {t!(i18n, confirm_delete.cancel)}
+                            {td_string!(locale, confirm_delete.cancel)}
                         </button>
                         <button
                             type="button"
@@ -66,7 +66,7 @@ pub fn ConfirmDelete(
                                 }
                             }
                         >
-                            {move || if delete.pending().get() { tu_string!(i18n, confirm_delete.deleting) } else { tu_string!(i18n, confirm_delete.delete) }}
+                            {move || if delete.pending().get() { td_string!(locale, confirm_delete.deleting) } else { td_string!(locale, confirm_delete.delete) }}
                         </button>
                     </div>
                 </div>

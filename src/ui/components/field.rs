@@ -1,7 +1,7 @@
 //! Form fields with their label, hint and error, and the state that decides which errors show.
 
 use crate::i18n::messages::text;
-use crate::i18n::{t, td_string, use_i18n, Locale};
+use crate::i18n::{td_string, use_locale, Locale};
 use crate::model::FieldErrors;
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -22,7 +22,7 @@ impl FormState {
     /// A form that shows the server's `errors` at once and `client_errors` as fields are left.
     pub fn new(errors: FieldErrors, client_errors: Memo<FieldErrors>) -> Self {
         FormState {
-            locale: use_i18n().get_locale_untracked(),
+            locale: use_locale(),
             attempted: RwSignal::new(!errors.is_empty()),
             server_errors: RwSignal::new(errors),
             client_errors,
@@ -134,12 +134,12 @@ fn FieldFrame(
     hint: Option<Signal<String>>,
     children: Children,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <div class="field" class:invalid=move || form.error(field).is_some()>
             <label for=input_id(field)>
                 {label}
-                {(!required).then(|| view! { <span class="optional">{t!(i18n, form.optional)}</span> })}
+                {(!required).then(|| view! { <span class="optional">{td_string!(locale, form.optional)}</span> })}
             </label>
             {children()}
             <FieldError form field=field.to_string()/>

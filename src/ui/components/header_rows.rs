@@ -1,6 +1,6 @@
 //! The "Header parameters" rows: add and remove in place; secret rows show only a fingerprint.
 
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::validation::HEADERS_MAX_ROWS;
 use crate::model::{checkbox, HeaderRowForm, StoredSecretInfo};
 use crate::ui::components::field::{error_id, FieldError, FormState};
@@ -44,7 +44,7 @@ pub fn HeaderRowsEditor(
     rows: RwSignal<Vec<HeaderRow>>,
     stored: BTreeMap<String, StoredSecretInfo>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let next_key = StoredValue::new(rows.with_untracked(Vec::len));
     let forget_row_errors = move || {
         form.server_errors
@@ -62,7 +62,7 @@ pub fn HeaderRowsEditor(
     view! {
         <div class="header-rows">
             <Show when=move || rows.with(Vec::is_empty)>
-                <p class="empty-rows">{t!(i18n, header_rows.empty)}</p>
+                <p class="empty-rows">{td_string!(locale, header_rows.empty)}</p>
             </Show>
             <For each=move || rows.get() key=|row| row.key let:row>
                 {
@@ -83,7 +83,7 @@ pub fn HeaderRowsEditor(
                         <div class="header-row" data-row=key>
                             <input type="hidden" name=move || format!("form[headers][{}][id]", index()) value=row.id.clone()/>
                             <div class="field" class:invalid=move || name_error().is_some()>
-                                <label for=format!("header-{key}-name")>{t!(i18n, header_rows.name)}</label>
+                                <label for=format!("header-{key}-name")>{td_string!(locale, header_rows.name)}</label>
                                 <input
                                     id=format!("header-{key}-name")
                                     name=move || format!("form[headers][{}][name]", index())
@@ -103,7 +103,7 @@ pub fn HeaderRowsEditor(
                                 {move || view! { <FieldError form field=name_field()/> }}
                             </div>
                             <div class="field" class:invalid=move || value_error().is_some()>
-                                <label for=format!("header-{key}-value")>{t!(i18n, header_rows.value)}</label>
+                                <label for=format!("header-{key}-value")>{td_string!(locale, header_rows.value)}</label>
                                 <input
                                     id=format!("header-{key}-value")
                                     name=move || format!("form[headers][{}][value]", index())
@@ -112,7 +112,7 @@ pub fn HeaderRowsEditor(
                                     prop:value=move || value.get()
                                     autocomplete="off"
                                     spellcheck="false"
-                                    placeholder=stored_info.as_ref().map(|_| tu_string!(i18n, header_rows.stored).to_string())
+                                    placeholder=stored_info.as_ref().map(|_| td_string!(locale, header_rows.stored).to_string())
                                     aria-invalid=move || value_error().is_some().to_string()
                                     aria-describedby=move || error_id(&value_field())
                                     on:input=move |ev| {
@@ -123,8 +123,8 @@ pub fn HeaderRowsEditor(
                                 />
                                 {stored_info.map(|info| view! {
                                     <p class="hint secret-set">
-                                        <span class="badge">{t!(i18n, header_rows.set)}</span>
-                                        {t!(i18n, header_rows.fingerprint)}
+                                        <span class="badge">{td_string!(locale, header_rows.set)}</span>
+                                        {td_string!(locale, header_rows.fingerprint)}
                                         <code>{info.fingerprint}</code>
                                     </p>
                                 })}
@@ -139,7 +139,7 @@ pub fn HeaderRowsEditor(
                                     prop:checked=move || secret.get()
                                     on:change=move |ev| secret.set(event_target_checked(&ev))
                                 />
-                                <label for=format!("header-{key}-secret")>{t!(i18n, header_rows.secret)}</label>
+                                <label for=format!("header-{key}-secret")>{td_string!(locale, header_rows.secret)}</label>
                             </div>
                             <button
                                 type="submit"
@@ -148,7 +148,7 @@ pub fn HeaderRowsEditor(
                                 value=move || format!("remove_header:{}", index())
                                 on:click=remove
                             >
-                                {t!(i18n, header_rows.remove)}
+                                {td_string!(locale, header_rows.remove)}
                             </button>
                         </div>
                     }
@@ -163,10 +163,10 @@ pub fn HeaderRowsEditor(
                 on:click=add
                 disabled=full
             >
-                {t!(i18n, header_rows.add)}
+                {td_string!(locale, header_rows.add)}
             </button>
             <Show when=full>
-                <p class="hint">{tu_string!(i18n, header_rows.at_most, max = HEADERS_MAX_ROWS).to_string()}</p>
+                <p class="hint">{td_string!(locale, header_rows.at_most, max = HEADERS_MAX_ROWS).to_string()}</p>
             </Show>
         </div>
     }

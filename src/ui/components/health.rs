@@ -5,7 +5,7 @@ use crate::api::deliveries::{load_webhook_health, EnableWebhook};
 use crate::error::AppError;
 use crate::i18n::format::{integer, percent};
 use crate::i18n::messages::{stored_text, text};
-use crate::i18n::{t, tu_string, use_i18n, Locale};
+use crate::i18n::{td_string, use_locale, Locale};
 use crate::model::history::{chart_bars, WebhookHealth, CHART_HEIGHT, CHART_WIDTH};
 use crate::model::message::Message;
 use crate::model::routes;
@@ -42,15 +42,15 @@ pub async fn webhook_health(id: Option<String>) -> Option<HealthAnswer> {
 /// `health` is made by the page, before it awaits anything (see the deliveries page).
 #[component]
 pub fn HealthPanel(webhook_id: String, health: Resource<Option<HealthAnswer>>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let deliveries = routes::webhook_deliveries(&webhook_id);
     view! {
         <section class="form-section health" aria-labelledby="section-health">
             <div class="section-head">
-                <h2 id="section-health">{t!(i18n, health.title)}</h2>
-                <a class="button secondary small" href=deliveries>{t!(i18n, health.deliveries)}</a>
+                <h2 id="section-health">{td_string!(locale, health.title)}</h2>
+                <a class="button secondary small" href=deliveries>{td_string!(locale, health.deliveries)}</a>
             </div>
-            <Transition fallback=move || view! { <p class="loading">{t!(i18n, health.loading)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{td_string!(locale, health.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match health.await.unwrap_or_else(|| Ok(Vec::new())) {
                         Ok(list) => {
@@ -67,8 +67,7 @@ pub fn HealthPanel(webhook_id: String, health: Resource<Option<HealthAnswer>>) -
 
 #[component]
 fn HealthSummary(health: WebhookHealth) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let explanation = health
         .last_error
         .as_deref()
@@ -83,19 +82,19 @@ fn HealthSummary(health: WebhookHealth) -> impl IntoView {
         });
     view! {
         <dl class="facts health-facts">
-            <div><dt>{t!(i18n, health.success_rate)}</dt><dd class="success-rate">{success_rate(&health, locale)}</dd></div>
-            <div><dt>{t!(i18n, health.attempts)}</dt><dd>{integer(health.attempts, locale)}</dd></div>
-            <div><dt>{t!(i18n, health.latency_p50)}</dt><dd>{latency(health.p50_ms, locale)}</dd></div>
-            <div><dt>{t!(i18n, health.latency_p95)}</dt><dd>{latency(health.p95_ms, locale)}</dd></div>
+            <div><dt>{td_string!(locale, health.success_rate)}</dt><dd class="success-rate">{success_rate(&health, locale)}</dd></div>
+            <div><dt>{td_string!(locale, health.attempts)}</dt><dd>{integer(health.attempts, locale)}</dd></div>
+            <div><dt>{td_string!(locale, health.latency_p50)}</dt><dd>{latency(health.p50_ms, locale)}</dd></div>
+            <div><dt>{td_string!(locale, health.latency_p95)}</dt><dd>{latency(health.p95_ms, locale)}</dd></div>
             <div>
-                <dt>{t!(i18n, health.last_error)}</dt>
+                <dt>{td_string!(locale, health.last_error)}</dt>
                 <dd>
                     {match (health.last_error.clone(), health.last_error_at.clone()) {
                         (Some(error), Some(at)) => view! {
                             <code>{error}</code> " · " <Timestamp at/>
                             {explanation.map(|text| view! { <span class="hint block">{text}</span> })}
                         }.into_any(),
-                        _ => view! { <span class="muted">{t!(i18n, health.none)}</span> }.into_any(),
+                        _ => view! { <span class="muted">{td_string!(locale, health.none)}</span> }.into_any(),
                     }}
                 </dd>
             </div>
@@ -107,7 +106,7 @@ fn HealthSummary(health: WebhookHealth) -> impl IntoView {
 /// Attempts per hour by outcome, stacked bars; drawn by the server as plain SVG.
 #[component]
 pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let bars = chart_bars(&health.hourly);
     let empty = bars.is_empty();
     let slot = CHART_WIDTH / health.hourly.len().max(1) as f64;
@@ -119,7 +118,7 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
     view! {
         <figure class="health-chart">
             <svg viewBox=view_box preserveAspectRatio="none" role="img"
-                aria-label=tu_string!(i18n, health.chart_label)>
+                aria-label=td_string!(locale, health.chart_label)>
                 <line x1="0" y1=CHART_HEIGHT x2=CHART_WIDTH y2=CHART_HEIGHT class="axis"/>
                 {bars.into_iter().map(|bar| view! {
                     <rect x=format!("{:.2}", bar.x) y=format!("{:.2}", bar.y)
@@ -131,13 +130,13 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
             </svg>
             <figcaption>
                 {if empty {
-                    view! { <span class="muted">{t!(i18n, health.no_attempts)}</span> }.into_any()
+                    view! { <span class="muted">{td_string!(locale, health.no_attempts)}</span> }.into_any()
                 } else {
                     view! {
-                        <span class="legend succeeded">{t!(i18n, health.succeeded)}</span>
-                        <span class="legend retried">{t!(i18n, health.retried)}</span>
-                        <span class="legend failed">{t!(i18n, health.failed)}</span>
-                        <span class="muted">{first.map(|hour| tu_string!(i18n, health.chart_from, hour).to_string())}</span>
+                        <span class="legend succeeded">{td_string!(locale, health.succeeded)}</span>
+                        <span class="legend retried">{td_string!(locale, health.retried)}</span>
+                        <span class="legend failed">{td_string!(locale, health.failed)}</span>
+                        <span class="muted">{first.map(|hour| td_string!(locale, health.chart_from, hour).to_string())}</span>
                     }.into_any()
                 }}
             </figcaption>
@@ -147,21 +146,20 @@ pub fn HealthChart(health: WebhookHealth) -> impl IntoView {
 
 /// What a bar says on hover: its hour (in the page's words) and its count of one outcome.
 fn bar_title(bar: &crate::model::history::ChartBar) -> String {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let hour = crate::ui::components::time::written_time(&bar.hour, locale);
     let count = integer(bar.count, locale);
     match bar.kind {
-        "succeeded" => tu_string!(i18n, health.bar_succeeded, hour, count).to_string(),
-        "retried" => tu_string!(i18n, health.bar_retried, hour, count).to_string(),
-        _ => tu_string!(i18n, health.bar_failed, hour, count).to_string(),
+        "succeeded" => td_string!(locale, health.bar_succeeded, hour, count).to_string(),
+        "retried" => td_string!(locale, health.bar_retried, hour, count).to_string(),
+        _ => td_string!(locale, health.bar_failed, hour, count).to_string(),
     }
 }
 
 /// A disabled webhook: why, and (for editors) the button that turns it back on.
 #[component]
 pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let enable = ServerAction::<EnableWebhook>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = enable.value().get() {
@@ -171,10 +169,10 @@ pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool
     });
     let text = match reason {
         Some(reason) => {
-            let reason = stored_text(&reason, i18n.get_locale_untracked());
-            tu_string!(i18n, health.disabled_because, reason).to_string()
+            let reason = stored_text(&reason, locale);
+            td_string!(locale, health.disabled_because, reason).to_string()
         }
-        None => tu_string!(i18n, health.disabled).to_string(),
+        None => td_string!(locale, health.disabled).to_string(),
     };
     view! {
         <div class="banner warning disabled-banner" role="status">
@@ -182,7 +180,7 @@ pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool
             {can_edit.then(|| view! {
                 <ActionForm action=enable>
                     <input type="hidden" name="id" value=webhook_id.clone()/>
-                    <button type="submit" class="primary small" disabled=move || enable.pending().get()>{t!(i18n, health.enable)}</button>
+                    <button type="submit" class="primary small" disabled=move || enable.pending().get()>{td_string!(locale, health.enable)}</button>
                 </ActionForm>
             })}
             {move || enable.value().get().and_then(|r| r.err()).map(|error| view! { <p class="error">{problem(&error)}</p> })}

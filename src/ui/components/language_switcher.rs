@@ -2,7 +2,7 @@
 //! JavaScript; the server keeps it and renders the same page again in that language.
 
 use crate::i18n::language::own_name;
-use crate::i18n::{tu_string, use_i18n, Locale};
+use crate::i18n::{td_string, use_locale, Locale};
 use crate::model::routes;
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
@@ -10,7 +10,7 @@ use leptos_router::hooks::use_location;
 
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let location = use_location();
     // The router's search has no leading `?`.
     let back = move || {
@@ -21,10 +21,10 @@ pub fn LanguageSwitcher() -> impl IntoView {
             format!("{path}?{search}")
         }
     };
-    let current = i18n.get_locale_untracked();
+    let current = locale;
     view! {
         <form class="language-switcher" method="post" action=routes::LANGUAGE
-            aria-label=tu_string!(i18n, language.label)>
+            aria-label=td_string!(locale, language.label)>
             <input type="hidden" name="back" value=back/>
             {Locale::get_all().iter().map(|&locale| {
                 let chosen = locale == current;

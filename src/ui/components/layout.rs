@@ -2,7 +2,7 @@
 
 use crate::api::auth::{current_user, Logout};
 use crate::api::sandboxes::SwitchSandbox;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::{routes, Role};
 use crate::ui::components::labels::role_label;
 use crate::ui::components::language_switcher::LanguageSwitcher;
@@ -12,7 +12,7 @@ use leptos_router::components::{Outlet, A};
 
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let user = Resource::new(|| (), |_| current_user());
     provide_context(TopBar(user));
     let logout = ServerAction::<Logout>::new();
@@ -33,44 +33,44 @@ pub fn AdminLayout() -> impl IntoView {
             <aside class="sidebar">
                 <a class="brand" href=routes::WEBHOOKS>
                     <span class="brand-mark" aria-hidden="true">"FW"</span>
-                    {t!(i18n, app.name)}
+                    {td_string!(locale, app.name)}
                 </a>
-                <nav aria-label=tu_string!(i18n, nav.main)>
-                    <p class="nav-section">{t!(i18n, nav.journeys)}</p>
+                <nav aria-label=td_string!(locale, nav.main)>
+                    <p class="nav-section">{td_string!(locale, nav.journeys)}</p>
                     <ul>
                         <li>
-                            <A href=routes::CAMPAIGNS>{t!(i18n, nav.campaigns)}</A>
+                            <A href=routes::CAMPAIGNS>{td_string!(locale, nav.campaigns)}</A>
                         </li>
                     </ul>
-                    <p class="nav-section">{t!(i18n, nav.administration)}</p>
-                    <p class="nav-group">{t!(i18n, nav.channels)}</p>
+                    <p class="nav-section">{td_string!(locale, nav.administration)}</p>
+                    <p class="nav-group">{td_string!(locale, nav.channels)}</p>
                     <ul>
                         <li>
-                            <A href=routes::WEBHOOKS>{t!(i18n, nav.webhook_settings)}</A>
+                            <A href=routes::WEBHOOKS>{td_string!(locale, nav.webhook_settings)}</A>
                         </li>
                         <li>
-                            <A href=routes::DELIVERIES>{t!(i18n, nav.delivery_history)}</A>
+                            <A href=routes::DELIVERIES>{td_string!(locale, nav.delivery_history)}</A>
                         </li>
                     </ul>
-                    <p class="nav-group">{t!(i18n, nav.access)}</p>
+                    <p class="nav-group">{td_string!(locale, nav.access)}</p>
                     <ul>
                         <li>
-                            <A href=routes::SANDBOXES>{t!(i18n, nav.sandboxes)}</A>
+                            <A href=routes::SANDBOXES>{td_string!(locale, nav.sandboxes)}</A>
                         </li>
                         <ForRole role=Role::Admin>
                             <li>
-                                <A href=routes::CREDENTIALS>{t!(i18n, nav.api_credentials)}</A>
+                                <A href=routes::CREDENTIALS>{td_string!(locale, nav.api_credentials)}</A>
                             </li>
                         </ForRole>
                         <li>
-                            <A href=routes::API_REFERENCE>{t!(i18n, nav.api_reference)}</A>
+                            <A href=routes::API_REFERENCE>{td_string!(locale, nav.api_reference)}</A>
                         </li>
                         <ForRole role=Role::Admin>
                             <li>
-                                <A href=routes::USERS>{t!(i18n, nav.users)}</A>
+                                <A href=routes::USERS>{td_string!(locale, nav.users)}</A>
                             </li>
                             <li>
-                                <A href=routes::AUDIT_LOG>{t!(i18n, nav.audit_log)}</A>
+                                <A href=routes::AUDIT_LOG>{td_string!(locale, nav.audit_log)}</A>
                             </li>
                         </ForRole>
                     </ul>
@@ -85,7 +85,7 @@ pub fn AdminLayout() -> impl IntoView {
                                     <label for="sandbox-select">
                                         <span class="muted">{user.ims_org}</span>
                                         " / "
-                                        <span class="visually-hidden">{t!(i18n, topbar.sandbox)}</span>
+                                        <span class="visually-hidden">{td_string!(locale, topbar.sandbox)}</span>
                                     </label>
                                     <select id="sandbox-select" name="id" on:change=move |ev| {
                                         switch.dispatch(SwitchSandbox { id: event_target_value(&ev) });
@@ -94,9 +94,9 @@ pub fn AdminLayout() -> impl IntoView {
                                             <option value=id.clone() selected=*id == user.sandbox_id>{name.clone()}</option>
                                         }).collect_view()}
                                     </select>
-                                    <noscript><button type="submit" class="link-button">{t!(i18n, topbar.switch)}</button></noscript>
+                                    <noscript><button type="submit" class="link-button">{td_string!(locale, topbar.switch)}</button></noscript>
                                 </ActionForm>
-                                <a class="account" href=routes::ACCOUNT title=tu_string!(i18n, topbar.account_hint)>
+                                <a class="account" href=routes::ACCOUNT title=td_string!(locale, topbar.account_hint)>
                                     {user.email}
                                     <span class="role">{role_label(user.role)}</span>
                                 </a>
@@ -105,7 +105,7 @@ pub fn AdminLayout() -> impl IntoView {
                     </Transition>
                     <LanguageSwitcher/>
                     <ActionForm action=logout attr:class="logout">
-                        <button type="submit" class="link-button">{t!(i18n, topbar.log_out)}</button>
+                        <button type="submit" class="link-button">{td_string!(locale, topbar.log_out)}</button>
                     </ActionForm>
                 </header>
                 <main class="content">
@@ -164,49 +164,57 @@ pub enum Section {
 impl Section {
     /// The groups above the section, its name and its address.
     fn crumbs(self) -> (Vec<&'static str>, &'static str, &'static str) {
-        let i18n = use_i18n();
+        let locale = use_locale();
         let channels = || {
             vec![
-                tu_string!(i18n, nav.administration),
-                tu_string!(i18n, nav.channels),
+                td_string!(locale, nav.administration),
+                td_string!(locale, nav.channels),
             ]
         };
         let access = || {
             vec![
-                tu_string!(i18n, nav.administration),
-                tu_string!(i18n, nav.access),
+                td_string!(locale, nav.administration),
+                td_string!(locale, nav.access),
             ]
         };
         match self {
             Section::WebhookSettings => (
                 channels(),
-                tu_string!(i18n, nav.webhook_settings),
+                td_string!(locale, nav.webhook_settings),
                 routes::WEBHOOKS,
             ),
             Section::DeliveryHistory => (
                 channels(),
-                tu_string!(i18n, nav.delivery_history),
+                td_string!(locale, nav.delivery_history),
                 routes::DELIVERIES,
             ),
             Section::Campaigns => (
-                vec![tu_string!(i18n, nav.journeys)],
-                tu_string!(i18n, nav.campaigns),
+                vec![td_string!(locale, nav.journeys)],
+                td_string!(locale, nav.campaigns),
                 routes::CAMPAIGNS,
             ),
-            Section::Sandboxes => (access(), tu_string!(i18n, nav.sandboxes), routes::SANDBOXES),
+            Section::Sandboxes => (
+                access(),
+                td_string!(locale, nav.sandboxes),
+                routes::SANDBOXES,
+            ),
             Section::ApiCredentials => (
                 access(),
-                tu_string!(i18n, nav.api_credentials),
+                td_string!(locale, nav.api_credentials),
                 routes::CREDENTIALS,
             ),
             Section::ApiReference => (
                 access(),
-                tu_string!(i18n, nav.api_reference),
+                td_string!(locale, nav.api_reference),
                 routes::API_REFERENCE,
             ),
-            Section::Users => (access(), tu_string!(i18n, nav.users), routes::USERS),
-            Section::AuditLog => (access(), tu_string!(i18n, nav.audit_log), routes::AUDIT_LOG),
-            Section::Account => (Vec::new(), tu_string!(i18n, nav.account), routes::ACCOUNT),
+            Section::Users => (access(), td_string!(locale, nav.users), routes::USERS),
+            Section::AuditLog => (
+                access(),
+                td_string!(locale, nav.audit_log),
+                routes::AUDIT_LOG,
+            ),
+            Section::Account => (Vec::new(), td_string!(locale, nav.account), routes::ACCOUNT),
         }
     }
 }
@@ -223,14 +231,14 @@ pub fn Breadcrumb(#[prop(optional, into)] current: Option<String>) -> impl IntoV
 /// The groups above `section` / `section` (a link when a `current` page follows) / `current`.
 #[component]
 pub fn Crumbs(section: Section, #[prop(optional, into)] current: Option<String>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let (parents, label, href) = section.crumbs();
     let on_section = current.is_none();
     // The browser tab says where one is: the page, else its section.
     let page = current.clone().unwrap_or_else(|| label.to_string());
     view! {
-        <Title text=tu_string!(i18n, app.title, page).to_string()/>
-        <nav class="breadcrumb" aria-label=tu_string!(i18n, nav.breadcrumb)>
+        <Title text=td_string!(locale, app.title, page).to_string()/>
+        <nav class="breadcrumb" aria-label=td_string!(locale, nav.breadcrumb)>
             <ol>
                 {parents.into_iter().map(|parent| view! { <li>{parent}</li> }).collect_view()}
                 <li>
@@ -249,17 +257,17 @@ pub fn Crumbs(section: Section, #[prop(optional, into)] current: Option<String>)
 /// The centred card of the pages seen before signing in.
 #[component]
 pub fn AuthCard(title: &'static str, children: Children) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <main class="centered">
             <div class="card login">
                 <LanguageSwitcher/>
                 <p class="brand-line">
                     <span class="brand-mark" aria-hidden="true">"FW"</span>
-                    {t!(i18n, app.name)}
+                    {td_string!(locale, app.name)}
                 </p>
                 <h1>{title}</h1>
-                <Title text=tu_string!(i18n, app.title, page = title).to_string()/>
+                <Title text=td_string!(locale, app.title, page = title).to_string()/>
                 {children()}
             </div>
         </main>

@@ -2,15 +2,12 @@
 
 use crate::error::AppError;
 use crate::i18n::messages::{error_text, text};
-use crate::i18n::Locale;
+use crate::i18n::{use_locale, Locale};
 use crate::model::message::Message;
-use leptos::prelude::*;
 
 /// `error` in the language of the page it is shown on (English where no page is at hand).
 pub fn problem(error: &AppError) -> String {
-    let locale = use_context::<leptos_i18n::I18nContext<Locale>>()
-        .map_or(Locale::en, |i18n| i18n.get_locale_untracked());
-    error_text(error, locale)
+    error_text(error, use_locale())
 }
 
 /// What a form posted without JavaScript came back with: its first problem, which the server

@@ -1,7 +1,7 @@
 //! The Standard Webhooks signing secret of a webhook: generate, rotate, remove; shown once.
 
 use crate::api::webhooks::{RemoveSigningSecret, RotateSigningSecret};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::SigningSecretInfo;
 use crate::ui::components::problem::problem;
 use crate::ui::components::time::written_time;
@@ -40,33 +40,32 @@ pub fn SigningSecretPanel(
     });
     let has_secret = move || info.with(Option::is_some);
     let webhook_id = StoredValue::new(webhook_id);
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     view! {
         <section class="form-section signing" aria-labelledby="section-signing">
-            <h2 id="section-signing">{t!(i18n, signing.title)}</h2>
+            <h2 id="section-signing">{td_string!(locale, signing.title)}</h2>
             <p class="hint">
-                {t!(i18n, signing.intro_before)}
+                {td_string!(locale, signing.intro_before)}
                 <code>"webhook-id"</code> ", " <code>"webhook-timestamp"</code> ", "
                 <code>"webhook-signature"</code>
-                {t!(i18n, signing.intro_after)}
+                {td_string!(locale, signing.intro_after)}
             </p>
             {move || match info.get() {
                 Some(current) => view! {
                     <p class="secret-set">
-                        <span class="badge">{t!(i18n, signing.set)}</span>
-                        {t!(i18n, signing.fingerprint)}
+                        <span class="badge">{td_string!(locale, signing.set)}</span>
+                        {td_string!(locale, signing.fingerprint)}
                         <code>{current.fingerprint}</code>
                     </p>
                     {current.previous_valid_until.map(|until| view! {
-                        <p class="hint">{tu_string!(i18n, signing.previous_until, until = written_time(&until, locale)).to_string()}</p>
+                        <p class="hint">{td_string!(locale, signing.previous_until, until = written_time(&until, locale)).to_string()}</p>
                     })}
                 }.into_any(),
-                None => view! { <p class="muted">{t!(i18n, signing.none)}</p> }.into_any(),
+                None => view! { <p class="muted">{td_string!(locale, signing.none)}</p> }.into_any(),
             }}
             {move || shown.get().map(|secret| view! {
                 <div class="secret-once" role="status">
-                    <p><strong>{t!(i18n, signing.copy_now)}</strong></p>
+                    <p><strong>{td_string!(locale, signing.copy_now)}</strong></p>
                     <code class="secret-value">{secret}</code>
                 </div>
             })}
@@ -76,13 +75,13 @@ pub fn SigningSecretPanel(
                     <ActionForm action=rotate>
                         <input type="hidden" name="id" value=webhook_id.get_value()/>
                         <button type="submit" class="secondary">
-                            {move || if has_secret() { tu_string!(i18n, signing.rotate) } else { tu_string!(i18n, signing.generate) }}
+                            {move || if has_secret() { td_string!(locale, signing.rotate) } else { td_string!(locale, signing.generate) }}
                         </button>
                     </ActionForm>
                     <Show when=has_secret>
                         <ActionForm action=remove>
                             <input type="hidden" name="id" value=webhook_id.get_value()/>
-                            <button type="submit" class="danger-outline">{t!(i18n, signing.remove)}</button>
+                            <button type="submit" class="danger-outline">{td_string!(locale, signing.remove)}</button>
                         </ActionForm>
                     </Show>
                 </div>

@@ -1,8 +1,8 @@
-//! tu_string!(i18n, test_event.send): a sample payload sent to the saved webhook now, the answer shown inline.
+//! td_string!(locale, test_event.send): a sample payload sent to the saved webhook now, the answer shown inline.
 
 use crate::api::webhooks::SendTestEvent;
 use crate::i18n::messages::text;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::TestEventResult;
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
@@ -23,21 +23,21 @@ pub fn TestEventPanel(
     });
     let pending = send.pending();
     let webhook_id = StoredValue::new(webhook_id);
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <section class="form-section test-event" aria-labelledby="section-test">
-            <h2 id="section-test">{t!(i18n, test_event.title)}</h2>
+            <h2 id="section-test">{td_string!(locale, test_event.title)}</h2>
             <p class="hint">
-                {t!(i18n, test_event.intro_1)} <code>"delivered"</code> {t!(i18n, test_event.intro_2)} <code>"requestId"</code>
-                {t!(i18n, test_event.intro_3)} <code>"test-"</code>
-                {t!(i18n, test_event.intro_4)}
+                {td_string!(locale, test_event.intro_1)} <code>"delivered"</code> {td_string!(locale, test_event.intro_2)} <code>"requestId"</code>
+                {td_string!(locale, test_event.intro_3)} <code>"test-"</code>
+                {td_string!(locale, test_event.intro_4)}
             </p>
             <Show when=move || can_edit>
                 <div class="actions left">
                     <ActionForm action=send>
                         <input type="hidden" name="id" value=webhook_id.get_value()/>
                         <button type="submit" class="secondary" disabled=move || pending.get()>
-                            {move || if pending.get() { tu_string!(i18n, test_event.sending) } else { tu_string!(i18n, test_event.send) }}
+                            {move || if pending.get() { td_string!(locale, test_event.sending) } else { td_string!(locale, test_event.send) }}
                         </button>
                     </ActionForm>
                 </div>
@@ -54,13 +54,12 @@ pub fn TestEventPanel(
 
 #[component]
 fn TestEventAnswer(answer: TestEventResult) -> impl IntoView {
-    let i18n = use_i18n();
-    let duration =
-        crate::i18n::format::integer(answer.duration_ms as i64, i18n.get_locale_untracked());
+    let locale = use_locale();
+    let duration = crate::i18n::format::integer(answer.duration_ms as i64, locale);
     let outcome = match (&answer.status, &answer.error_code) {
         (_, Some(code)) => code.clone(),
         (Some(status), None) => format!("HTTP {status}"),
-        (None, None) => tu_string!(i18n, test_event.no_answer).to_string(),
+        (None, None) => td_string!(locale, test_event.no_answer).to_string(),
     };
     let class = if answer.success {
         "test-result success"
@@ -70,15 +69,15 @@ fn TestEventAnswer(answer: TestEventResult) -> impl IntoView {
     view! {
         <div class=class role="status">
             <p class="test-summary">
-                <span class="badge">{if answer.success { tu_string!(i18n, test_event.delivered) } else { tu_string!(i18n, test_event.failed) }}</span>
+                <span class="badge">{if answer.success { td_string!(locale, test_event.delivered) } else { td_string!(locale, test_event.failed) }}</span>
                 " "
                 <strong class="test-outcome">{outcome}</strong>
-                {tu_string!(i18n, test_event.took, duration).to_string()} <code>{answer.request_id}</code>
+                {td_string!(locale, test_event.took, duration).to_string()} <code>{answer.request_id}</code>
             </p>
-            <p class="hint">{answer.explanation.map(|said| text(&said, i18n.get_locale_untracked()))}</p>
+            <p class="hint">{answer.explanation.map(|said| text(&said, locale))}</p>
             {(!answer.body_excerpt.is_empty()).then(|| view! {
                 <details open>
-                    <summary>{t!(i18n, test_event.body)}</summary>
+                    <summary>{td_string!(locale, test_event.body)}</summary>
                     <pre class="excerpt">{answer.body_excerpt}</pre>
                 </details>
             })}

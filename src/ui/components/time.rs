@@ -2,14 +2,14 @@
 //! writes them.
 
 use crate::i18n::format::date_and_time;
-use crate::i18n::{use_i18n, Locale};
+use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 
 /// `2026-12-01T14:05:09Z` → "Dec 1, 2026" and "2:05 PM UTC" (or "1 déc. 2026" and "14:05 UTC"),
 /// the full value on hover.
 #[component]
 pub fn Timestamp(at: String) -> impl IntoView {
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     let (date, time) = match date_and_time(&at, locale) {
         Some(written) => (written.date, written.time),
         None => (at.clone(), String::new()),

@@ -1,7 +1,7 @@
 //! Your account: change your password (your other sessions end), see your sessions and end them.
 
 use crate::api::users::{my_sessions, ChangeMyPassword, EndMyOtherSessions, EndMySession};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::routes;
 use crate::model::user::{PasswordOutcome, SessionItem};
 use crate::ui::components::layout::{Crumbs, Section};
@@ -12,12 +12,12 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::Account/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, account.title)}</h1>
+                <h1>{td_string!(locale, account.title)}</h1>
             </div>
         </div>
         <PasswordChange/>
@@ -29,13 +29,12 @@ pub fn AccountPage() -> impl IntoView {
 fn PasswordChange() -> impl IntoView {
     let query = use_query_map();
     let plain_changed = query.read_untracked().get("changed").is_some();
-    let locale = use_i18n().get_locale_untracked();
+    let locale = use_locale();
     let plain_error = StoredValue::new(plain_post_problem(
         query.read_untracked().get("error"),
         locale,
     ));
-    let i18n = use_i18n();
-    let changed = tu_string!(i18n, account.changed);
+    let changed = td_string!(locale, account.changed);
     let change = ServerAction::<ChangeMyPassword>::new();
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -62,28 +61,28 @@ fn PasswordChange() -> impl IntoView {
     };
     view! {
         <section class="form-section" aria-labelledby="section-password">
-            <h2 id="section-password">{t!(i18n, account.password)}</h2>
+            <h2 id="section-password">{td_string!(locale, account.password)}</h2>
             {move || banner().map(|(ok, text)| view! {
                 <p class=if ok { "banner success" } else { "banner error" } role="status">{text}</p>
             })}
             <ActionForm action=change node_ref=form attr:class="password-form">
                 <div class="field">
-                    <label for="current-password">{t!(i18n, account.current)}</label>
+                    <label for="current-password">{td_string!(locale, account.current)}</label>
                     <input id="current-password" type="password" name="current_password" autocomplete="current-password" required/>
                     <p class="field-error">{field_error("current_password")}</p>
                 </div>
                 <div class="field">
-                    <label for="new-password">{t!(i18n, account.new_password)}</label>
+                    <label for="new-password">{td_string!(locale, account.new_password)}</label>
                     <input id="new-password" type="password" name="password" autocomplete="new-password" required/>
-                    <p class="hint">{t!(i18n, account.hint)}</p>
+                    <p class="hint">{td_string!(locale, account.hint)}</p>
                     <p class="field-error">{field_error("password")}</p>
                 </div>
                 <div class="field">
-                    <label for="new-password-confirm">{t!(i18n, account.confirm)}</label>
+                    <label for="new-password-confirm">{td_string!(locale, account.confirm)}</label>
                     <input id="new-password-confirm" type="password" name="password_confirm" autocomplete="new-password" required/>
                     <p class="field-error">{field_error("password_confirm")}</p>
                 </div>
-                <button type="submit" class="primary" disabled=move || change.pending().get()>{t!(i18n, account.change)}</button>
+                <button type="submit" class="primary" disabled=move || change.pending().get()>{td_string!(locale, account.change)}</button>
             </ActionForm>
         </section>
     }
@@ -91,7 +90,7 @@ fn PasswordChange() -> impl IntoView {
 
 #[component]
 fn Sessions() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let end_one = ServerAction::<EndMySession>::new();
     let end_others = ServerAction::<EndMyOtherSessions>::new();
     let sessions = Resource::new(
@@ -114,10 +113,10 @@ fn Sessions() -> impl IntoView {
     };
     view! {
         <section class="form-section" aria-labelledby="section-sessions">
-            <h2 id="section-sessions">{t!(i18n, account.sessions)}</h2>
-            <p class="muted">{t!(i18n, account.sessions_intro)}</p>
+            <h2 id="section-sessions">{td_string!(locale, account.sessions)}</h2>
+            <p class="muted">{td_string!(locale, account.sessions_intro)}</p>
             {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
-            <Transition fallback=move || view! { <p class="loading">{t!(i18n, account.loading)}</p> }>
+            <Transition fallback=move || view! { <p class="loading">{td_string!(locale, account.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
                         Ok(items) => view! {
@@ -125,11 +124,11 @@ fn Sessions() -> impl IntoView {
                                 <table class="webhooks sessions">
                                     <thead>
                                         <tr>
-                                            <th scope="col">{t!(i18n, account.browser)}</th>
-                                            <th scope="col">{t!(i18n, account.address)}</th>
-                                            <th scope="col">{t!(i18n, account.signed_in)}</th>
-                                            <th scope="col">{t!(i18n, account.last_seen)}</th>
-                                            <th scope="col"><span class="visually-hidden">{t!(i18n, account.actions)}</span></th>
+                                            <th scope="col">{td_string!(locale, account.browser)}</th>
+                                            <th scope="col">{td_string!(locale, account.address)}</th>
+                                            <th scope="col">{td_string!(locale, account.signed_in)}</th>
+                                            <th scope="col">{td_string!(locale, account.last_seen)}</th>
+                                            <th scope="col"><span class="visually-hidden">{td_string!(locale, account.actions)}</span></th>
                                         </tr>
                                     </thead>
                                     <tbody>
@@ -143,7 +142,7 @@ fn Sessions() -> impl IntoView {
                 })}
             </Transition>
             <ActionForm action=end_others>
-                <button type="submit" class="danger-outline">{t!(i18n, account.end_others)}</button>
+                <button type="submit" class="danger-outline">{td_string!(locale, account.end_others)}</button>
             </ActionForm>
         </section>
     }
@@ -151,8 +150,8 @@ fn Sessions() -> impl IntoView {
 
 #[component]
 fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl IntoView {
-    let i18n = use_i18n();
-    let confirm_sign_out = tu_string!(i18n, account.confirm_sign_out);
+    let locale = use_locale();
+    let confirm_sign_out = td_string!(locale, account.confirm_sign_out);
     let current = item.current;
     let time = |at: Option<String>| match at {
         Some(at) => view! { <Timestamp at/> }.into_any(),
@@ -160,13 +159,13 @@ fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl In
     };
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, account.browser)>
-                {item.agent.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| tu_string!(i18n, account.unknown).to_string())}
-                {current.then(|| view! { " " <span class="chip">{t!(i18n, account.this_session)}</span> })}
+            <td data-label=td_string!(locale, account.browser)>
+                {item.agent.clone().filter(|a| !a.is_empty()).unwrap_or_else(|| td_string!(locale, account.unknown).to_string())}
+                {current.then(|| view! { " " <span class="chip">{td_string!(locale, account.this_session)}</span> })}
             </td>
-            <td data-label=tu_string!(i18n, account.address)><code>{item.address.clone().unwrap_or_default()}</code></td>
-            <td data-label=tu_string!(i18n, account.signed_in) class="nowrap">{time(item.signed_in_at.clone())}</td>
-            <td data-label=tu_string!(i18n, account.last_seen) class="nowrap">{time(item.last_seen_at.clone())}</td>
+            <td data-label=td_string!(locale, account.address)><code>{item.address.clone().unwrap_or_default()}</code></td>
+            <td data-label=td_string!(locale, account.signed_in) class="nowrap">{time(item.signed_in_at.clone())}</td>
+            <td data-label=td_string!(locale, account.last_seen) class="nowrap">{time(item.last_seen_at.clone())}</td>
             <td class="row-actions">
                 <ActionForm action=end_one>
                     <input type="hidden" name="handle" value=item.handle.clone()/>
@@ -174,7 +173,7 @@ fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl In
                         if current && !window().confirm_with_message(confirm_sign_out).unwrap_or(false) {
                             ev.prevent_default();
                         }
-                    }>{if current { tu_string!(i18n, account.sign_out) } else { tu_string!(i18n, account.end) }}</button>
+                    }>{if current { td_string!(locale, account.sign_out) } else { td_string!(locale, account.end) }}</button>
                 </ActionForm>
             </td>
         </tr>

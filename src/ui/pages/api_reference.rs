@@ -1,7 +1,7 @@
 //! Administration / Access / API reference: the REST API, rendered from its OpenAPI document.
 
 use crate::api::credentials::load_api_reference;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::api_reference::{ApiOperation, ApiReference};
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::problem::problem;
@@ -10,10 +10,10 @@ use leptos::prelude::*;
 #[component]
 pub fn ApiReferencePage() -> impl IntoView {
     let reference = Resource::new(|| (), |_| load_api_reference());
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::ApiReference/>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, api_reference.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, api_reference.loading)}</p> }>
             {move || Suspend::new(async move {
                 match reference.await {
                     Ok(reference) => view! { <Reference reference/> }.into_any(),
@@ -26,22 +26,22 @@ pub fn ApiReferencePage() -> impl IntoView {
 
 #[component]
 fn Reference(reference: ApiReference) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <div class="page-head">
             <div>
                 <h1>{reference.title}</h1>
                 <p class="muted">{reference.description}</p>
-                <p class="hint">{t!(i18n, api_reference.in_english)}</p>
+                <p class="hint">{td_string!(locale, api_reference.in_english)}</p>
             </div>
-            <a class="button secondary" href="/api/openapi.json" rel="external">{t!(i18n, api_reference.document)}</a>
+            <a class="button secondary" href="/api/openapi.json" rel="external">{td_string!(locale, api_reference.document)}</a>
         </div>
         <section class="form-section api-reference" aria-labelledby="section-operations">
-            <h2 id="section-operations">{t!(i18n, api_reference.operations)}</h2>
+            <h2 id="section-operations">{td_string!(locale, api_reference.operations)}</h2>
             {reference.operations.into_iter().map(|operation| view! { <Operation operation/> }).collect_view()}
         </section>
         <section class="form-section api-reference" aria-labelledby="section-schemas">
-            <h2 id="section-schemas">{t!(i18n, api_reference.schemas)}</h2>
+            <h2 id="section-schemas">{td_string!(locale, api_reference.schemas)}</h2>
             {reference.schemas.into_iter().map(|(name, schema)| {
                 let anchor = format!("schema-{name}");
                 view! {
@@ -57,7 +57,7 @@ fn Reference(reference: ApiReference) -> impl IntoView {
 
 #[component]
 fn Operation(operation: ApiOperation) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let method_class = format!("method {}", operation.method.to_lowercase());
     view! {
         <article class="operation">
@@ -69,9 +69,9 @@ fn Operation(operation: ApiOperation) -> impl IntoView {
             </h3>
             {(!operation.summary.is_empty()).then(|| view! { <p>{operation.summary}</p> })}
             {(!operation.parameters.is_empty()).then(|| view! {
-                <p class="hint">{t!(i18n, api_reference.parameters)} {operation.parameters.join(", ")}</p>
+                <p class="hint">{td_string!(locale, api_reference.parameters)} {operation.parameters.join(", ")}</p>
             })}
-            {operation.request_body.map(|body| view! { <p class="hint">{t!(i18n, api_reference.body)} <code>{body}</code></p> })}
+            {operation.request_body.map(|body| view! { <p class="hint">{td_string!(locale, api_reference.body)} <code>{body}</code></p> })}
             <ul class="responses">
                 {operation.responses.into_iter().map(|(status, what)| view! {
                     <li><code>{status}</code> " " {what}</li>

@@ -3,7 +3,7 @@
 //! and the same entries as CSV or JSON Lines.
 
 use crate::api::audit::list_audit;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::audit::{ActorKind, AuditEntry, AuditPage, AuditQuery, FieldChange};
 use crate::model::campaign::CampaignStatus;
 use crate::model::routes;
@@ -20,57 +20,57 @@ use leptos_router::hooks::use_query_map;
 
 /// The kinds of objects the log names, for the filter, with their names in the page's language.
 fn object_kinds() -> [(&'static str, &'static str); 6] {
-    let i18n = use_i18n();
+    let locale = use_locale();
     [
-        ("user", tu_string!(i18n, audit.kind_user)),
-        ("webhook", tu_string!(i18n, audit.kind_webhook)),
-        ("campaign", tu_string!(i18n, audit.kind_campaign)),
-        ("credential", tu_string!(i18n, audit.kind_credential)),
-        ("sandbox", tu_string!(i18n, audit.kind_sandbox)),
-        ("delivery", tu_string!(i18n, audit.kind_delivery)),
+        ("user", td_string!(locale, audit.kind_user)),
+        ("webhook", td_string!(locale, audit.kind_webhook)),
+        ("campaign", td_string!(locale, audit.kind_campaign)),
+        ("credential", td_string!(locale, audit.kind_credential)),
+        ("sandbox", td_string!(locale, audit.kind_sandbox)),
+        ("delivery", td_string!(locale, audit.kind_delivery)),
     ]
 }
 
 /// A change as the log keeps it (field names and a few values in English), in the page's words;
 /// a field or value it does not know, as it is.
 fn in_page_words(change: &FieldChange) -> FieldChange {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let field = match change.field.as_str() {
-        "email" => tu_string!(i18n, audit_fields.email),
-        "role" => tu_string!(i18n, audit_fields.role),
-        "status" => tu_string!(i18n, audit_fields.status),
-        "name" => tu_string!(i18n, audit_fields.name),
-        "channels" => tu_string!(i18n, audit_fields.channels),
-        "url" => tu_string!(i18n, audit_fields.url),
-        "enabled" => tu_string!(i18n, audit_fields.enabled),
-        "disabled reason" => tu_string!(i18n, audit_fields.disabled_reason),
-        "events" => tu_string!(i18n, audit_fields.events),
-        "authentication" => tu_string!(i18n, audit_fields.authentication),
-        "JWT key" => tu_string!(i18n, audit_fields.jwt_key),
-        "JWT key id" => tu_string!(i18n, audit_fields.jwt_key_id),
-        "JWT issuer" => tu_string!(i18n, audit_fields.jwt_issuer),
-        "JWT subject" => tu_string!(i18n, audit_fields.jwt_subject),
-        "JWT audience" => tu_string!(i18n, audit_fields.jwt_audience),
-        "JWT extra claims" => tu_string!(i18n, audit_fields.jwt_extra_claims),
-        "JWT lifetime (s)" => tu_string!(i18n, audit_fields.jwt_lifetime),
-        "channel" => tu_string!(i18n, audit_fields.channel),
-        "email subject" => tu_string!(i18n, audit_fields.email_subject),
-        "email body" => tu_string!(i18n, audit_fields.email_body),
-        "SMS text" => tu_string!(i18n, audit_fields.sms_text),
-        "feedback webhook enabled" => tu_string!(i18n, audit_fields.feedback_webhook_enabled),
-        "feedback webhook" => tu_string!(i18n, audit_fields.feedback_webhook),
-        "API key" => tu_string!(i18n, audit_fields.api_key),
-        "scopes" => tu_string!(i18n, audit_fields.scopes),
-        "expires" => tu_string!(i18n, audit_fields.expires),
-        "password" => tu_string!(i18n, audit_fields.password),
-        "signing secret" => tu_string!(i18n, audit_fields.signing_secret),
-        "failed since" => tu_string!(i18n, audit_fields.failed_since),
-        "language" => tu_string!(i18n, audit_fields.language),
+        "email" => td_string!(locale, audit_fields.email),
+        "role" => td_string!(locale, audit_fields.role),
+        "status" => td_string!(locale, audit_fields.status),
+        "name" => td_string!(locale, audit_fields.name),
+        "channels" => td_string!(locale, audit_fields.channels),
+        "url" => td_string!(locale, audit_fields.url),
+        "enabled" => td_string!(locale, audit_fields.enabled),
+        "disabled reason" => td_string!(locale, audit_fields.disabled_reason),
+        "events" => td_string!(locale, audit_fields.events),
+        "authentication" => td_string!(locale, audit_fields.authentication),
+        "JWT key" => td_string!(locale, audit_fields.jwt_key),
+        "JWT key id" => td_string!(locale, audit_fields.jwt_key_id),
+        "JWT issuer" => td_string!(locale, audit_fields.jwt_issuer),
+        "JWT subject" => td_string!(locale, audit_fields.jwt_subject),
+        "JWT audience" => td_string!(locale, audit_fields.jwt_audience),
+        "JWT extra claims" => td_string!(locale, audit_fields.jwt_extra_claims),
+        "JWT lifetime (s)" => td_string!(locale, audit_fields.jwt_lifetime),
+        "channel" => td_string!(locale, audit_fields.channel),
+        "email subject" => td_string!(locale, audit_fields.email_subject),
+        "email body" => td_string!(locale, audit_fields.email_body),
+        "SMS text" => td_string!(locale, audit_fields.sms_text),
+        "feedback webhook enabled" => td_string!(locale, audit_fields.feedback_webhook_enabled),
+        "feedback webhook" => td_string!(locale, audit_fields.feedback_webhook),
+        "API key" => td_string!(locale, audit_fields.api_key),
+        "scopes" => td_string!(locale, audit_fields.scopes),
+        "expires" => td_string!(locale, audit_fields.expires),
+        "password" => td_string!(locale, audit_fields.password),
+        "signing secret" => td_string!(locale, audit_fields.signing_secret),
+        "failed since" => td_string!(locale, audit_fields.failed_since),
+        "language" => td_string!(locale, audit_fields.language),
         other => match other.strip_prefix("header ") {
             Some(name) => {
                 let name = name.to_string();
                 return FieldChange {
-                    field: tu_string!(i18n, audit_fields.header, name).to_string(),
+                    field: td_string!(locale, audit_fields.header, name).to_string(),
                     ..in_page_values(change)
                 };
             }
@@ -87,7 +87,7 @@ fn in_page_words(change: &FieldChange) -> FieldChange {
 /// a status, channels, events) in the page's; only in the fields that hold them, so a name that
 /// happens to be `none` stays a name.
 fn in_page_values(change: &FieldChange) -> FieldChange {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let field = change.field.as_str();
     let list = |value: &str, label: &dyn Fn(&str) -> String| {
         value.split(", ").map(label).collect::<Vec<_>>().join(", ")
@@ -95,13 +95,13 @@ fn in_page_values(change: &FieldChange) -> FieldChange {
     let value = |value: &Option<String>| {
         value.as_deref().map(|value| match (field, value) {
             ("enabled" | "feedback webhook enabled", "true") => {
-                tu_string!(i18n, audit_fields.yes).to_string()
+                td_string!(locale, audit_fields.yes).to_string()
             }
             ("enabled" | "feedback webhook enabled", "false") => {
-                tu_string!(i18n, audit_fields.no).to_string()
+                td_string!(locale, audit_fields.no).to_string()
             }
-            ("authentication", "none") => tu_string!(i18n, audit_fields.none_value).to_string(),
-            ("expires", "never") => tu_string!(i18n, audit_fields.never).to_string(),
+            ("authentication", "none") => td_string!(locale, audit_fields.none_value).to_string(),
+            ("expires", "never") => td_string!(locale, audit_fields.never).to_string(),
             ("role", role) => {
                 Role::parse(role).map_or(role.to_string(), |r| role_label(r).to_string())
             }
@@ -127,14 +127,14 @@ fn in_page_values(change: &FieldChange) -> FieldChange {
 
 /// An entry's object kind in the page's words; a kind the log does not know, as it is.
 fn object_kind_label(kind: &str) -> String {
-    let i18n = use_i18n();
+    let locale = use_locale();
     match kind {
-        "user" => tu_string!(i18n, audit.single_user),
-        "webhook" => tu_string!(i18n, audit.single_webhook),
-        "campaign" => tu_string!(i18n, audit.single_campaign),
-        "credential" => tu_string!(i18n, audit.single_credential),
-        "sandbox" => tu_string!(i18n, audit.single_sandbox),
-        "delivery" => tu_string!(i18n, audit.single_delivery),
+        "user" => td_string!(locale, audit.single_user),
+        "webhook" => td_string!(locale, audit.single_webhook),
+        "campaign" => td_string!(locale, audit.single_campaign),
+        "credential" => td_string!(locale, audit.single_credential),
+        "sandbox" => td_string!(locale, audit.single_sandbox),
+        "delivery" => td_string!(locale, audit.single_delivery),
         other => return other.to_string(),
     }
     .to_string()
@@ -157,17 +157,17 @@ pub fn AuditLogPage() -> impl IntoView {
         .cleaned()
     });
     let page = Resource::new(move || query.get(), |query| list_audit(Some(query)));
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::AuditLog/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, audit.title)}</h1>
-                <p class="muted">{t!(i18n, audit.intro)}</p>
+                <h1>{td_string!(locale, audit.title)}</h1>
+                <p class="muted">{td_string!(locale, audit.intro)}</p>
             </div>
         </div>
         {move || view! { <Filters query=query.get()/> }}
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, audit.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, audit.loading)}</p> }>
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
                 match page.await {
@@ -181,7 +181,7 @@ pub fn AuditLogPage() -> impl IntoView {
 
 #[component]
 fn Filters(query: AuditQuery) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let kinds: Vec<_> = object_kinds()
         .iter()
         .map(|(value, label)| {
@@ -199,38 +199,38 @@ fn Filters(query: AuditQuery) -> impl IntoView {
         format!("{}?format={format}{filters}", routes::AUDIT_LOG_EXPORT)
     };
     view! {
-        <form class="filters" method="get" action=routes::AUDIT_LOG role="search" aria-label=tu_string!(i18n, audit.filter)>
+        <form class="filters" method="get" action=routes::AUDIT_LOG role="search" aria-label=td_string!(locale, audit.filter)>
             <label class="filter">
-                <span>{t!(i18n, audit.who)}</span>
+                <span>{td_string!(locale, audit.who)}</span>
                 <input type="search" name="actor" value=query.actor.clone().unwrap_or_default()
-                    placeholder=tu_string!(i18n, audit.who_placeholder) autocomplete="off"/>
+                    placeholder=td_string!(locale, audit.who_placeholder) autocomplete="off"/>
             </label>
             <label class="filter">
-                <span>{t!(i18n, audit.object_kind)}</span>
-                <select name="object_kind"><option value="">{t!(i18n, audit.all)}</option>{kinds}</select>
+                <span>{td_string!(locale, audit.object_kind)}</span>
+                <select name="object_kind"><option value="">{td_string!(locale, audit.all)}</option>{kinds}</select>
             </label>
             <label class="filter">
-                <span>{t!(i18n, audit.object_id)}</span>
+                <span>{td_string!(locale, audit.object_id)}</span>
                 <input type="search" name="object_id" value=query.object_id.clone().unwrap_or_default() autocomplete="off"/>
             </label>
             <label class="filter">
-                <span>{t!(i18n, audit.action)}</span>
+                <span>{td_string!(locale, audit.action)}</span>
                 <input type="search" name="action" value=query.action.clone().unwrap_or_default()
-                    placeholder=tu_string!(i18n, audit.action_placeholder) autocomplete="off"/>
+                    placeholder=td_string!(locale, audit.action_placeholder) autocomplete="off"/>
             </label>
             <label class="filter">
-                <span>{t!(i18n, audit.from)}</span>
+                <span>{td_string!(locale, audit.from)}</span>
                 <input type="datetime-local" name="from" value=query.from.clone().unwrap_or_default()/>
             </label>
             <label class="filter">
-                <span>{t!(i18n, audit.to)}</span>
+                <span>{td_string!(locale, audit.to)}</span>
                 <input type="datetime-local" name="to" value=query.to.clone().unwrap_or_default()/>
             </label>
             <div class="filter-actions">
-                <button type="submit" class="primary small">{t!(i18n, audit.apply)}</button>
-                <a class="button secondary small" href=routes::AUDIT_LOG>{t!(i18n, audit.clear)}</a>
-                <a class="button secondary small" href=export("csv") download>{t!(i18n, audit.export_csv)}</a>
-                <a class="button secondary small" href=export("jsonl") download>{t!(i18n, audit.export_jsonl)}</a>
+                <button type="submit" class="primary small">{td_string!(locale, audit.apply)}</button>
+                <a class="button secondary small" href=routes::AUDIT_LOG>{td_string!(locale, audit.clear)}</a>
+                <a class="button secondary small" href=export("csv") download>{td_string!(locale, audit.export_csv)}</a>
+                <a class="button secondary small" href=export("jsonl") download>{td_string!(locale, audit.export_jsonl)}</a>
             </div>
         </form>
     }
@@ -238,9 +238,9 @@ fn Filters(query: AuditQuery) -> impl IntoView {
 
 #[component]
 fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     if page.entries.is_empty() {
-        return view! { <p class="muted">{t!(i18n, audit.no_entry)}</p> }.into_any();
+        return view! { <p class="muted">{td_string!(locale, audit.no_entry)}</p> }.into_any();
     }
     let older = page.next.map(|before| {
         let filters = query.to_query_string();
@@ -252,10 +252,10 @@ fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
             <table class="webhooks audit">
                 <thead>
                     <tr>
-                        <th scope="col">{tu_string!(i18n, audit.when)}</th>
-                        <th scope="col">{tu_string!(i18n, audit.who)}</th>
-                        <th scope="col">{tu_string!(i18n, audit.what)}</th>
-                        <th scope="col">{tu_string!(i18n, audit.changes)}</th>
+                        <th scope="col">{td_string!(locale, audit.when)}</th>
+                        <th scope="col">{td_string!(locale, audit.who)}</th>
+                        <th scope="col">{td_string!(locale, audit.what)}</th>
+                        <th scope="col">{td_string!(locale, audit.changes)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -263,24 +263,24 @@ fn Entries(page: AuditPage, query: AuditQuery) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        {older.map(|href| view! { <p class="pager"><a class="button secondary" href=href>{t!(i18n, audit.older)}</a></p> })}
+        {older.map(|href| view! { <p class="pager"><a class="button secondary" href=href>{td_string!(locale, audit.older)}</a></p> })}
     }
     .into_any()
 }
 
 #[component]
 fn EntryRow(entry: AuditEntry) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let kind = match entry.actor_kind {
         ActorKind::User => None,
-        ActorKind::Credential => Some(tu_string!(i18n, audit.credential)),
-        ActorKind::System => Some(tu_string!(i18n, audit.system)),
-        ActorKind::Anonymous => Some(tu_string!(i18n, audit.anonymous)),
+        ActorKind::Credential => Some(td_string!(locale, audit.credential)),
+        ActorKind::System => Some(td_string!(locale, audit.system)),
+        ActorKind::Anonymous => Some(td_string!(locale, audit.anonymous)),
     };
     let (changed, none, colon) = (
-        tu_string!(i18n, audit.changed),
-        tu_string!(i18n, audit.none),
-        tu_string!(i18n, audit.colon),
+        td_string!(locale, audit.changed),
+        td_string!(locale, audit.none),
+        td_string!(locale, audit.colon),
     );
     let object_link = entry.object_id.clone().map(|id| {
         format!(
@@ -292,23 +292,23 @@ fn EntryRow(entry: AuditEntry) -> impl IntoView {
     });
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, audit.when) class="nowrap"><Timestamp at=entry.at.clone()/></td>
-            <td data-label=tu_string!(i18n, audit.who)>
+            <td data-label=td_string!(locale, audit.when) class="nowrap"><Timestamp at=entry.at.clone()/></td>
+            <td data-label=td_string!(locale, audit.who)>
                 {entry.actor.clone()}
                 {kind.map(|kind| view! { " " <span class="chip">{kind}</span> })}
                 {entry.address.clone().map(|address| view! { <span class="time-of-day">{address}</span> })}
             </td>
-            <td data-label=tu_string!(i18n, audit.what)>
+            <td data-label=td_string!(locale, audit.what)>
                 <code class="action">{entry.action.clone()}</code>
                 <span class="object">
                     <span class="muted">{object_kind_label(&entry.object_kind)}{colon}" "</span>
                     {match object_link {
-                        Some(href) => view! { <a href=href title=tu_string!(i18n, audit.object_history)>{entry.object_name.clone()}</a> }.into_any(),
+                        Some(href) => view! { <a href=href title=td_string!(locale, audit.object_history)>{entry.object_name.clone()}</a> }.into_any(),
                         None => view! { <span>{entry.object_name.clone()}</span> }.into_any(),
                     }}
                 </span>
             </td>
-            <td data-label=tu_string!(i18n, audit.changes)>
+            <td data-label=td_string!(locale, audit.changes)>
                 <ul class="changes">
                     {entry.changes.iter().map(|change| view! { <li>{in_page_words(change).describe_in(changed, none, colon)}</li> }).collect_view()}
                 </ul>

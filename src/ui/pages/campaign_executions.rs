@@ -1,7 +1,7 @@
 //! Executions of a campaign: per requestId, its recipients and each message's feedback events.
 
 use crate::api::deliveries::list_executions;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::history::{ExecutionPage, ExecutionView, MessageView};
 use crate::model::routes;
 use crate::ui::components::delivery_state::StateBadge;
@@ -25,19 +25,19 @@ pub fn CampaignExecutionsPage() -> impl IntoView {
         },
         |(id, before)| list_executions(id, before),
     );
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
-        <Crumbs section=Section::Campaigns current=tu_string!(i18n, executions.title)/>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, executions.loading)}</p> }>
+        <Crumbs section=Section::Campaigns current=td_string!(locale, executions.title)/>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, executions.loading)}</p> }>
             {move || Suspend::new(async move {
                 let id = params.read_untracked().get("id").unwrap_or_default();
                 let paged = query.read_untracked().get("before").is_some();
                 match page.await {
                     Ok(page) => view! { <Executions page id paged/> }.into_any(),
                     Err(error) => view! {
-                        <h1>{tu_string!(i18n, executions.title)}</h1>
+                        <h1>{td_string!(locale, executions.title)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
-                        <a class="button secondary" href=routes::CAMPAIGNS>{t!(i18n, executions.back)}</a>
+                        <a class="button secondary" href=routes::CAMPAIGNS>{td_string!(locale, executions.back)}</a>
                     }.into_any(),
                 }
             })}
@@ -47,7 +47,7 @@ pub fn CampaignExecutionsPage() -> impl IntoView {
 
 #[component]
 fn Executions(page: ExecutionPage, id: String, paged: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let base = routes::campaign_executions(&id);
     let older = page
         .older
@@ -57,31 +57,31 @@ fn Executions(page: ExecutionPage, id: String, paged: bool) -> impl IntoView {
     view! {
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, executions.of_before)} {page.campaign_name.clone()} {t!(i18n, executions.of_after)}</h1>
-                <p class="muted">{t!(i18n, executions.intro)}</p>
+                <h1>{td_string!(locale, executions.of_before)} {page.campaign_name.clone()} {td_string!(locale, executions.of_after)}</h1>
+                <p class="muted">{td_string!(locale, executions.intro)}</p>
             </div>
-            <a class="button secondary" href=routes::campaign(&id)>{t!(i18n, executions.settings)}</a>
+            <a class="button secondary" href=routes::campaign(&id)>{td_string!(locale, executions.settings)}</a>
         </div>
         {if empty {
             view! {
                 <div class="empty-state">
-                    <h2>{t!(i18n, executions.empty_title)}</h2>
-                    <p>{t!(i18n, executions.empty_call)} <code>"POST /im/executions/unitary"</code> {t!(i18n, executions.empty_while)}</p>
+                    <h2>{td_string!(locale, executions.empty_title)}</h2>
+                    <p>{td_string!(locale, executions.empty_call)} <code>"POST /im/executions/unitary"</code> {td_string!(locale, executions.empty_while)}</p>
                 </div>
             }.into_any()
         } else {
             page.executions.into_iter().map(|execution| view! { <ExecutionCard execution/> }).collect_view().into_any()
         }}
-        <nav class="pager" aria-label=tu_string!(i18n, executions.pages)>
-            {paged.then(|| view! { <a class="button secondary small" href=base.clone()>{t!(i18n, executions.newest)}</a> })}
-            {older.map(|href| view! { <a class="button secondary small" href=href>{t!(i18n, executions.older)}</a> })}
+        <nav class="pager" aria-label=td_string!(locale, executions.pages)>
+            {paged.then(|| view! { <a class="button secondary small" href=base.clone()>{td_string!(locale, executions.newest)}</a> })}
+            {older.map(|href| view! { <a class="button secondary small" href=href>{td_string!(locale, executions.older)}</a> })}
         </nav>
     }
 }
 
 #[component]
 fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let search = format!(
         "{}?search={}",
         routes::DELIVERIES,
@@ -92,14 +92,14 @@ fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
             <div class="section-head">
                 <h2><code>{execution.request_id.clone()}</code></h2>
                 <span class="muted"><Timestamp at=execution.created_at.clone()/></span>
-                <a class="button secondary small" href=search>{t!(i18n, executions.deliveries)}</a>
+                <a class="button secondary small" href=search>{td_string!(locale, executions.deliveries)}</a>
             </div>
             <table class="messages">
                 <thead>
                     <tr>
-                        <th scope="col">{tu_string!(i18n, executions.recipient)}</th>
+                        <th scope="col">{td_string!(locale, executions.recipient)}</th>
                         <th scope="col">"messageExecutionID"</th>
-                        <th scope="col">{tu_string!(i18n, executions.events)}</th>
+                        <th scope="col">{td_string!(locale, executions.events)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -112,16 +112,16 @@ fn ExecutionCard(execution: ExecutionView) -> impl IntoView {
 
 #[component]
 fn MessageRow(message: MessageView) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let events = if message.events.is_empty() {
-        view! { <span class="muted">{t!(i18n, executions.none_yet)}</span> }.into_any()
+        view! { <span class="muted">{td_string!(locale, executions.none_yet)}</span> }.into_any()
     } else {
         message
             .events
             .into_iter()
             .map(|event| {
                 let deliveries = if event.deliveries.is_empty() {
-                    view! { <span class="muted" title=tu_string!(i18n, executions.no_webhook)>{t!(i18n, executions.not_delivered)}</span> }.into_any()
+                    view! { <span class="muted" title=td_string!(locale, executions.no_webhook)>{td_string!(locale, executions.not_delivered)}</span> }.into_any()
                 } else {
                     event
                         .deliveries
@@ -145,9 +145,9 @@ fn MessageRow(message: MessageView) -> impl IntoView {
     };
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, executions.recipient)><code>{message.recipient}</code> " " <span class="muted">{message.namespace}</span></td>
+            <td data-label=td_string!(locale, executions.recipient)><code>{message.recipient}</code> " " <span class="muted">{message.namespace}</span></td>
             <td data-label="messageExecutionID"><code>{message.message_execution_id}</code></td>
-            <td data-label=tu_string!(i18n, executions.events)><ul class="events">{events}</ul></td>
+            <td data-label=td_string!(locale, executions.events)><ul class="events">{events}</ul></td>
         </tr>
     }
 }

@@ -1,9 +1,9 @@
 //! Create or edit a campaign: properties, message content, and the Audience section with the
-//! tu_string!(i18n, campaign.enable_webhook) switch.
+//! td_string!(locale, campaign.enable_webhook) switch.
 
 use crate::api::campaigns::{load_campaign_editor, SaveCampaign};
 use crate::i18n::messages::text;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::campaign::*;
 use crate::model::{checkbox, checked, routes, Channel};
 use crate::ui::components::field::{
@@ -17,7 +17,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
 pub fn CampaignFormPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -25,14 +25,14 @@ pub fn CampaignFormPage() -> impl IntoView {
         |(id, draft)| load_campaign_editor(id, draft),
     );
     view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, campaign.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, campaign.loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <CampaignEditor data/> }.into_any(),
                     Err(error) => view! {
-                        <Crumbs section=Section::Campaigns current=tu_string!(i18n, campaign.title)/>
+                        <Crumbs section=Section::Campaigns current=td_string!(locale, campaign.title)/>
                         <p class="banner error">{problem(&error)}</p>
-                        <a class="button secondary" href=routes::CAMPAIGNS>{t!(i18n, campaign.back_to_list)}</a>
+                        <a class="button secondary" href=routes::CAMPAIGNS>{td_string!(locale, campaign.back_to_list)}</a>
                     }.into_any(),
                 }
             })}
@@ -42,7 +42,7 @@ pub fn CampaignFormPage() -> impl IntoView {
 
 #[component]
 fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let CampaignEditorData {
         form: initial,
         errors,
@@ -55,7 +55,7 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
     } = data;
     let id = initial.id.clone();
     let title = if id.is_empty() {
-        tu_string!(i18n, campaign.new_title).to_string()
+        td_string!(locale, campaign.new_title).to_string()
     } else {
         initial.name.clone()
     };
@@ -128,62 +128,62 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 <h1>{title}</h1>
                 <LastChanged last_change updated_at/>
             </div>
-            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>{t!(i18n, campaign.executions)}</a> })}
+            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>{td_string!(locale, campaign.executions)}</a> })}
         </div>
         {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
         <form class="webhook-form campaign-form" method="post" action="/api/campaigns/save" on:submit=on_submit novalidate>
             <input type="hidden" name="form[id]" value=id.clone()/>
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-properties">
-                    <h2 id="section-properties">{t!(i18n, campaign.properties)}</h2>
-                    <TextInput form field="name" label=tu_string!(i18n, campaign.name) value=name required=true autocomplete="off"
-                        hint=tu_string!(i18n, campaign.name_hint)/>
+                    <h2 id="section-properties">{td_string!(locale, campaign.properties)}</h2>
+                    <TextInput form field="name" label=td_string!(locale, campaign.name) value=name required=true autocomplete="off"
+                        hint=td_string!(locale, campaign.name_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("channel").is_some() aria-describedby=error_id("channel")>
-                        <legend>{t!(i18n, campaign.channel)}</legend>
+                        <legend>{td_string!(locale, campaign.channel)}</legend>
                         <div class="radios">
-                            <Radio id="channel-email" name="form[channel]" option="email" label=tu_string!(i18n, webhook.email) value=channel/>
-                            <Radio id="channel-sms" name="form[channel]" option="sms" label=tu_string!(i18n, webhook.sms) value=channel/>
+                            <Radio id="channel-email" name="form[channel]" option="email" label=td_string!(locale, webhook.email) value=channel/>
+                            <Radio id="channel-sms" name="form[channel]" option="sms" label=td_string!(locale, webhook.sms) value=channel/>
                         </div>
                         <FieldError form field="channel".to_string()/>
                     </fieldset>
                     <fieldset class="field group" class:invalid=move || form.error("status").is_some() aria-describedby=error_id("status")>
-                        <legend>{t!(i18n, campaign.status)}</legend>
+                        <legend>{td_string!(locale, campaign.status)}</legend>
                         <div class="radios">
-                            <Radio id="status-draft" name="form[status]" option="draft" label=tu_string!(i18n, campaigns.draft) value=status/>
-                            <Radio id="status-live" name="form[status]" option="live" label=tu_string!(i18n, campaigns.live) value=status/>
-                            <Radio id="status-stopped" name="form[status]" option="stopped" label=tu_string!(i18n, campaigns.stopped) value=status/>
+                            <Radio id="status-draft" name="form[status]" option="draft" label=td_string!(locale, campaigns.draft) value=status/>
+                            <Radio id="status-live" name="form[status]" option="live" label=td_string!(locale, campaigns.live) value=status/>
+                            <Radio id="status-stopped" name="form[status]" option="stopped" label=td_string!(locale, campaigns.stopped) value=status/>
                         </div>
-                        <p class="hint">{t!(i18n, campaign.live_hint)}</p>
+                        <p class="hint">{td_string!(locale, campaign.live_hint)}</p>
                         <FieldError form field="status".to_string()/>
                     </fieldset>
                     {version_id.map(|version| view! {
-                        <p class="hint">{t!(i18n, campaign.version_before)} <code>{version}</code> {t!(i18n, campaign.version_after)}</p>
+                        <p class="hint">{td_string!(locale, campaign.version_before)} <code>{version}</code> {td_string!(locale, campaign.version_after)}</p>
                     })}
                 </section>
 
                 <section class="form-section" aria-labelledby="section-content">
-                    <h2 id="section-content">{t!(i18n, campaign.message)}</h2>
-                    <p class="hint">{t!(i18n, campaign.placeholders_1)} <code>"{{context.name}}"</code> {t!(i18n, campaign.placeholders_2)} <code>"{{profile.name}}"</code> {t!(i18n, campaign.placeholders_3)}</p>
+                    <h2 id="section-content">{td_string!(locale, campaign.message)}</h2>
+                    <p class="hint">{td_string!(locale, campaign.placeholders_1)} <code>"{{context.name}}"</code> {td_string!(locale, campaign.placeholders_2)} <code>"{{profile.name}}"</code> {td_string!(locale, campaign.placeholders_3)}</p>
                     <Show when=is_email fallback=move || view! {
-                        <TextArea form field="sms_text" label=Signal::stored(tu_string!(i18n, campaign.sms_text).to_string()) value=sms_text rows=4 required=true
-                            hint=Signal::stored(tu_string!(i18n, campaign.sms_hint, max = SMS_MAX_CHARS).to_string())/>
+                        <TextArea form field="sms_text" label=Signal::stored(td_string!(locale, campaign.sms_text).to_string()) value=sms_text rows=4 required=true
+                            hint=Signal::stored(td_string!(locale, campaign.sms_hint, max = SMS_MAX_CHARS).to_string())/>
                     }>
-                        <TextInput form field="email_subject" label=tu_string!(i18n, campaign.subject) value=email_subject required=true autocomplete="off"/>
-                        <TextArea form field="email_body" label=Signal::stored(tu_string!(i18n, campaign.body).to_string()) value=email_body rows=8 required=true/>
+                        <TextInput form field="email_subject" label=td_string!(locale, campaign.subject) value=email_subject required=true autocomplete="off"/>
+                        <TextArea form field="email_body" label=Signal::stored(td_string!(locale, campaign.body).to_string()) value=email_body rows=8 required=true/>
                     </Show>
                 </section>
 
                 <section class="form-section" aria-labelledby="section-audience">
-                    <h2 id="section-audience">{t!(i18n, campaign.audience)}</h2>
-                    {webhook_problem.map(|problem| view! { <p class="banner warning">{t!(i18n, campaign.webhook_problem)} {text(&problem, i18n.get_locale_untracked())}</p> })}
+                    <h2 id="section-audience">{td_string!(locale, campaign.audience)}</h2>
+                    {webhook_problem.map(|problem| view! { <p class="banner warning">{td_string!(locale, campaign.webhook_problem)} {text(&problem, locale)}</p> })}
                     <div class="field">
-                        <Check id="webhook-enabled" name="form[webhook_enabled]" label=tu_string!(i18n, campaign.enable_webhook) value=webhook_enabled
+                        <Check id="webhook-enabled" name="form[webhook_enabled]" label=td_string!(locale, campaign.enable_webhook) value=webhook_enabled
                             on_change=move || form.edited("webhook_id")/>
-                        <p class="hint">{t!(i18n, campaign.enable_hint)}</p>
+                        <p class="hint">{td_string!(locale, campaign.enable_hint)}</p>
                     </div>
                     <Show when=move || webhook_enabled.get()>
                         <div class="field" class:invalid=move || form.error("webhook_id").is_some()>
-                            <label for=input_id("webhook_id")>{t!(i18n, campaign.webhook)}</label>
+                            <label for=input_id("webhook_id")>{td_string!(locale, campaign.webhook)}</label>
                             <select
                                 id=input_id("webhook_id")
                                 name="form[webhook_id]"
@@ -194,20 +194,20 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                                     form.edited("webhook_id");
                                 }
                             >
-                                <option value="" selected=move || webhook_id.get().is_empty()>{t!(i18n, campaign.choose)}</option>
+                                <option value="" selected=move || webhook_id.get().is_empty()>{td_string!(locale, campaign.choose)}</option>
                                 {move || offered().into_iter().map(|webhook| {
                                     let selected = webhook.id == webhook_id.get_untracked();
                                     let label = if webhook.enabled {
                                         webhook.name.clone()
                                     } else {
-                                        tu_string!(i18n, campaign.disabled, name = webhook.name.clone()).to_string()
+                                        td_string!(locale, campaign.disabled, name = webhook.name.clone()).to_string()
                                     };
                                     view! { <option value=webhook.id.clone() selected=selected>{label}</option> }
                                 }).collect_view()}
                             </select>
                             <Show when=move || !has_offers()>
-                                <p class="hint">{t!(i18n, campaign.no_webhook)}
-                                    <a href=routes::NEW_WEBHOOK>{t!(i18n, campaign.create_one)}</a>"."</p>
+                                <p class="hint">{td_string!(locale, campaign.no_webhook)}
+                                    <a href=routes::NEW_WEBHOOK>{td_string!(locale, campaign.create_one)}</a>"."</p>
                             </Show>
                             <FieldError form field="webhook_id".to_string()/>
                         </div>
@@ -215,11 +215,11 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { tu_string!(i18n, campaign.cancel) } else { tu_string!(i18n, campaign.back) }}</a>
+                    <a class="button secondary" href=routes::CAMPAIGNS>{if can_edit { td_string!(locale, campaign.cancel) } else { td_string!(locale, campaign.back) }}</a>
                     {can_edit.then(|| view! {
                         <button type="submit" class="primary" disabled=move || save.pending().get()
                             on:mousedown=keep_focus>
-                            {move || if save.pending().get() { tu_string!(i18n, campaign.saving) } else { tu_string!(i18n, campaign.submit) }}
+                            {move || if save.pending().get() { td_string!(locale, campaign.saving) } else { td_string!(locale, campaign.submit) }}
                         </button>
                     })}
                 </div>

@@ -2,7 +2,7 @@
 
 use crate::api::campaigns::list_campaigns;
 use crate::i18n::messages::text;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::campaign::{CampaignStatus, CampaignSummary};
 use crate::model::{routes, Role};
 use crate::ui::components::labels::{campaign_status_label, channel_label};
@@ -16,26 +16,26 @@ use leptos_router::hooks::use_query_map;
 pub fn CampaignsPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_campaigns());
     let query = use_query_map();
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::Campaigns/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, campaigns.title)}</h1>
-                <p class="muted">{t!(i18n, campaigns.intro)}</p>
+                <h1>{td_string!(locale, campaigns.title)}</h1>
+                <p class="muted">{td_string!(locale, campaigns.intro)}</p>
             </div>
             <ForRole role=Role::Editor>
-                <a class="button primary" href=routes::NEW_CAMPAIGN>{t!(i18n, campaigns.create)}</a>
+                <a class="button primary" href=routes::NEW_CAMPAIGN>{td_string!(locale, campaigns.create)}</a>
             </ForRole>
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, campaigns.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, campaigns.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => {
                         let saved = query.read_untracked().get("saved");
                         let notice = saved
                             .and_then(|id| list.items.iter().find(|c| c.id == id))
-                            .map(|campaign| tu_string!(i18n, campaigns.saved, name = campaign.name.clone()).to_string());
+                            .map(|campaign| td_string!(locale, campaigns.saved, name = campaign.name.clone()).to_string());
                         view! { <CampaignTable items=list.items can_edit=list.can_edit notice/> }.into_any()
                     }
                     Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
@@ -51,14 +51,14 @@ fn CampaignTable(
     can_edit: bool,
     notice: Option<String>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     if items.is_empty() {
         return view! {
             <div class="empty-state">
-                <h2>{t!(i18n, campaigns.empty_title)}</h2>
-                <p>{t!(i18n, campaigns.empty_text)}</p>
+                <h2>{td_string!(locale, campaigns.empty_title)}</h2>
+                <p>{td_string!(locale, campaigns.empty_text)}</p>
                 {can_edit.then(|| view! {
-                    <a class="button primary" href=routes::NEW_CAMPAIGN>{t!(i18n, campaigns.create_first)}</a>
+                    <a class="button primary" href=routes::NEW_CAMPAIGN>{td_string!(locale, campaigns.create_first)}</a>
                 })}
             </div>
         }
@@ -70,12 +70,12 @@ fn CampaignTable(
             <table class="webhooks campaigns">
                 <thead>
                     <tr>
-                        <th scope="col">{tu_string!(i18n, campaigns.name)}</th>
-                        <th scope="col">{tu_string!(i18n, campaigns.channel)}</th>
-                        <th scope="col">{tu_string!(i18n, campaigns.status)}</th>
-                        <th scope="col">{tu_string!(i18n, campaigns.webhook)}</th>
-                        <th scope="col">{tu_string!(i18n, campaigns.updated)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, campaigns.actions)}</span></th>
+                        <th scope="col">{td_string!(locale, campaigns.name)}</th>
+                        <th scope="col">{td_string!(locale, campaigns.channel)}</th>
+                        <th scope="col">{td_string!(locale, campaigns.status)}</th>
+                        <th scope="col">{td_string!(locale, campaigns.webhook)}</th>
+                        <th scope="col">{td_string!(locale, campaigns.updated)}</th>
+                        <th scope="col"><span class="visually-hidden">{td_string!(locale, campaigns.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -89,7 +89,7 @@ fn CampaignTable(
 
 #[component]
 fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let status_class = match campaign.status {
         CampaignStatus::Live => "status enabled",
         CampaignStatus::Draft => "status draft",
@@ -100,13 +100,15 @@ fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
         campaign.webhook_name.clone(),
         campaign.webhook_problem.clone(),
     ) {
-        (false, _, _) => view! { <span class="muted">{t!(i18n, campaigns.off)}</span> }.into_any(),
+        (false, _, _) => {
+            view! { <span class="muted">{td_string!(locale, campaigns.off)}</span> }.into_any()
+        }
         (true, name, Some(problem)) => {
-            let problem = text(&problem, i18n.get_locale_untracked());
+            let problem = text(&problem, locale);
             let title = problem.clone();
             view! {
                 <span class="flag" title=title>
-                    {name.unwrap_or_else(|| tu_string!(i18n, campaigns.none).to_string())}
+                    {name.unwrap_or_else(|| td_string!(locale, campaigns.none).to_string())}
                     <span class="flag-note">{problem}</span>
                 </span>
             }
@@ -117,13 +119,13 @@ fn CampaignRow(campaign: CampaignSummary, can_edit: bool) -> impl IntoView {
     let href = routes::campaign(&campaign.id);
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, campaigns.name)><a class="row-link" href=href.clone()>{campaign.name.clone()}</a></td>
-            <td data-label=tu_string!(i18n, campaigns.channel)><span class="chip">{channel_label(campaign.channel)}</span></td>
-            <td data-label=tu_string!(i18n, campaigns.status)><span class=status_class>{campaign_status_label(campaign.status)}</span></td>
-            <td data-label=tu_string!(i18n, campaigns.webhook)>{webhook}</td>
-            <td data-label=tu_string!(i18n, campaigns.updated) class="nowrap"><Timestamp at=campaign.updated_at.clone()/></td>
+            <td data-label=td_string!(locale, campaigns.name)><a class="row-link" href=href.clone()>{campaign.name.clone()}</a></td>
+            <td data-label=td_string!(locale, campaigns.channel)><span class="chip">{channel_label(campaign.channel)}</span></td>
+            <td data-label=td_string!(locale, campaigns.status)><span class=status_class>{campaign_status_label(campaign.status)}</span></td>
+            <td data-label=td_string!(locale, campaigns.webhook)>{webhook}</td>
+            <td data-label=td_string!(locale, campaigns.updated) class="nowrap"><Timestamp at=campaign.updated_at.clone()/></td>
             <td class="row-actions">
-                <a href=href class="button secondary small">{if can_edit { tu_string!(i18n, campaigns.edit) } else { tu_string!(i18n, campaigns.view) }}</a>
+                <a href=href class="button secondary small">{if can_edit { td_string!(locale, campaigns.edit) } else { td_string!(locale, campaigns.view) }}</a>
             </td>
         </tr>
     }

@@ -1,7 +1,7 @@
 //! Administration / Access / API credentials: create (the token shown once), list, revoke.
 
 use crate::api::credentials::{list_credentials, CreateCredential, RevokeCredential};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::credential::{CredentialList, CredentialView, Scope, EXPIRY_CHOICES};
 use crate::ui::components::labels::{expiry_label, scope_meaning};
 use crate::ui::components::layout::{Crumbs, Section};
@@ -12,17 +12,17 @@ use leptos::prelude::*;
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_credentials());
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::ApiCredentials/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, credentials.title)}</h1>
-                <p class="muted">{t!(i18n, credentials.intro_1)} <code>"x-api-key"</code>
-                    {t!(i18n, credentials.intro_2)} <code>"Authorization: Bearer <token>"</code> {t!(i18n, credentials.intro_3)}</p>
+                <h1>{td_string!(locale, credentials.title)}</h1>
+                <p class="muted">{td_string!(locale, credentials.intro_1)} <code>"x-api-key"</code>
+                    {td_string!(locale, credentials.intro_2)} <code>"Authorization: Bearer <token>"</code> {td_string!(locale, credentials.intro_3)}</p>
             </div>
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, credentials.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, credentials.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <Credentials list/> }.into_any(),
@@ -57,7 +57,7 @@ fn Credentials(list: CredentialList) -> impl IntoView {
         None => {}
     });
     // A revocation shows as done only once the server confirmed it, and the list after it is
-    // the server's (as on the users page): a row that read {t!(i18n, credentials.revoked)} while the call was still on
+    // the server's (as on the users page): a row that read {td_string!(locale, credentials.revoked)} while the call was still on
     // its way, or had failed, would tell the administrator a leaked token is dead when it is not.
     let revoking = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -77,57 +77,57 @@ fn Credentials(list: CredentialList) -> impl IntoView {
         revoke.dispatch(RevokeCredential { id });
     };
     let org = StoredValue::new((ims_org, sandbox_name));
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <section class="form-section" aria-labelledby="section-create">
-            <h2 id="section-create">{t!(i18n, credentials.create_title)}</h2>
+            <h2 id="section-create">{td_string!(locale, credentials.create_title)}</h2>
             <ActionForm action=create attr:class="credential-form">
                 <div class="field">
-                    <label for="credential-name">{tu_string!(i18n, credentials.name)}</label>
+                    <label for="credential-name">{td_string!(locale, credentials.name)}</label>
                     <input id="credential-name" name="form[name]" autocomplete="off" required
-                        placeholder=tu_string!(i18n, credentials.name_placeholder)
+                        placeholder=td_string!(locale, credentials.name_placeholder)
                         prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev))/>
                     <p class="hint">{move || {
                         let (org, _) = org.get_value();
-                        tu_string!(i18n, credentials.for_org, org).to_string()
+                        td_string!(locale, credentials.for_org, org).to_string()
                     }}</p>
                 </div>
                 <fieldset class="field plain">
-                    <legend>{tu_string!(i18n, credentials.may)}</legend>
+                    <legend>{td_string!(locale, credentials.may)}</legend>
                     {Scope::ALL.into_iter().map(|scope| {
                         let id = format!("credential-scope-{}", scope.as_str());
                         view! {
                             <div class="checkbox-row">
                                 <input type="checkbox" id=id.clone() name=format!("form[scope_{}]", scope.as_str())
                                     checked=scope == Scope::Execute/>
-                                <label for=id>{scope_meaning(scope)}" (" <code>{scope.as_str()}</code> {t!(i18n, credentials.close)}</label>
+                                <label for=id>{scope_meaning(scope)}" (" <code>{scope.as_str()}</code> {td_string!(locale, credentials.close)}</label>
                             </div>
                         }
                     }).collect_view()}
                 </fieldset>
                 <div class="field">
-                    <label for="credential-expires">{t!(i18n, credentials.expires_after)}</label>
+                    <label for="credential-expires">{td_string!(locale, credentials.expires_after)}</label>
                     <select id="credential-expires" name="form[expires]">
                         {EXPIRY_CHOICES.iter().map(|(key, _, _)| view! {
                             <option value=*key>{expiry_label(key)}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, credentials.create)}</button>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>{td_string!(locale, credentials.create)}</button>
             </ActionForm>
             {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             {move || created.get().map(|new| {
                 let (org, sandbox) = org.get_value();
                 view! {
                     <div class="secret-once" role="status">
-                        <p><strong>{t!(i18n, credentials.copy_now)}</strong></p>
+                        <p><strong>{td_string!(locale, credentials.copy_now)}</strong></p>
                         <dl class="credential-once">
-                            <dt>{t!(i18n, credentials.api_key_before)} <code>"x-api-key"</code> {t!(i18n, credentials.close)}</dt>
+                            <dt>{td_string!(locale, credentials.api_key_before)} <code>"x-api-key"</code> {td_string!(locale, credentials.close)}</dt>
                             <dd><code class="secret-value">{new.credential.api_key.clone()}</code></dd>
-                            <dt>{t!(i18n, credentials.token_before)} <code>"Authorization: Bearer"</code> {t!(i18n, credentials.close)}</dt>
+                            <dt>{td_string!(locale, credentials.token_before)} <code>"Authorization: Bearer"</code> {td_string!(locale, credentials.close)}</dt>
                             <dd><code class="secret-value token">{new.token.clone()}</code></dd>
-                            <dt>{t!(i18n, credentials.headers)}</dt>
+                            <dt>{td_string!(locale, credentials.headers)}</dt>
                             <dd><code class="secret-value">{format!("x-gw-ims-org-id: {org}")}</code>
                                 <code class="secret-value">{format!("x-sandbox-name: {sandbox}")}</code></dd>
                         </dl>
@@ -137,20 +137,20 @@ fn Credentials(list: CredentialList) -> impl IntoView {
         </section>
         <Show
             when=move || !items.with(Vec::is_empty)
-            fallback=move || view! { <p class="muted">{t!(i18n, credentials.none)}</p> }
+            fallback=move || view! { <p class="muted">{td_string!(locale, credentials.none)}</p> }
         >
             <div class="table-wrap">
                 <table class="webhooks credentials">
                     <thead>
                         <tr>
-                            <th scope="col">{tu_string!(i18n, credentials.name)}</th>
-                            <th scope="col">{tu_string!(i18n, credentials.api_key)}</th>
-                            <th scope="col">{tu_string!(i18n, credentials.created)}</th>
-                            <th scope="col">{tu_string!(i18n, credentials.last_used)}</th>
-                            <th scope="col">{tu_string!(i18n, credentials.may)}</th>
-                            <th scope="col">{tu_string!(i18n, credentials.expires)}</th>
-                            <th scope="col">{tu_string!(i18n, credentials.status)}</th>
-                            <th scope="col"><span class="visually-hidden">{t!(i18n, credentials.actions)}</span></th>
+                            <th scope="col">{td_string!(locale, credentials.name)}</th>
+                            <th scope="col">{td_string!(locale, credentials.api_key)}</th>
+                            <th scope="col">{td_string!(locale, credentials.created)}</th>
+                            <th scope="col">{td_string!(locale, credentials.last_used)}</th>
+                            <th scope="col">{td_string!(locale, credentials.may)}</th>
+                            <th scope="col">{td_string!(locale, credentials.expires)}</th>
+                            <th scope="col">{td_string!(locale, credentials.status)}</th>
+                            <th scope="col"><span class="visually-hidden">{td_string!(locale, credentials.actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -170,8 +170,8 @@ fn CredentialRow(
     on_revoke: impl Fn(String) + Copy + 'static,
     revoking: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let confirm_revoke = tu_string!(i18n, credentials.confirm_revoke);
+    let locale = use_locale();
+    let confirm_revoke = td_string!(locale, credentials.confirm_revoke);
     let active = credential.revoked_at.is_none();
     let id = credential.id.clone();
     let this_revoking = {
@@ -180,31 +180,31 @@ fn CredentialRow(
     };
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, credentials.name)>{credential.name.clone()}</td>
-            <td data-label=tu_string!(i18n, credentials.api_key)><code>{credential.api_key.clone()}</code></td>
-            <td data-label=tu_string!(i18n, credentials.created) class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
-            <td data-label=tu_string!(i18n, credentials.last_used) class="nowrap">
+            <td data-label=td_string!(locale, credentials.name)>{credential.name.clone()}</td>
+            <td data-label=td_string!(locale, credentials.api_key)><code>{credential.api_key.clone()}</code></td>
+            <td data-label=td_string!(locale, credentials.created) class="nowrap"><Timestamp at=credential.created_at.clone()/></td>
+            <td data-label=td_string!(locale, credentials.last_used) class="nowrap">
                 {match credential.last_used_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
-                    None => view! { <span class="muted">{t!(i18n, credentials.never)}</span> }.into_any(),
+                    None => view! { <span class="muted">{td_string!(locale, credentials.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=tu_string!(i18n, credentials.may)>
+            <td data-label=td_string!(locale, credentials.may)>
                 {credential.scopes.iter().map(|scope| view! {
                     <span class="chip" title=scope_meaning(*scope)>{scope.as_str()}</span>
                 }).collect_view()}
             </td>
-            <td data-label=tu_string!(i18n, credentials.expires) class="nowrap">
+            <td data-label=td_string!(locale, credentials.expires) class="nowrap">
                 {match credential.expires_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
-                    None => view! { <span class="muted">{t!(i18n, credentials.never)}</span> }.into_any(),
+                    None => view! { <span class="muted">{td_string!(locale, credentials.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=tu_string!(i18n, credentials.status)>
+            <td data-label=td_string!(locale, credentials.status)>
                 {match (active, credential.expired) {
-                    (true, false) => view! { <span class="status enabled">{t!(i18n, credentials.active)}</span> }.into_any(),
-                    (true, true) => view! { <span class="status disabled">{t!(i18n, credentials.expired)}</span> }.into_any(),
-                    (false, _) => view! { <span class="status disabled">{t!(i18n, credentials.revoked)}</span> }.into_any(),
+                    (true, false) => view! { <span class="status enabled">{td_string!(locale, credentials.active)}</span> }.into_any(),
+                    (true, true) => view! { <span class="status disabled">{td_string!(locale, credentials.expired)}</span> }.into_any(),
+                    (false, _) => view! { <span class="status disabled">{td_string!(locale, credentials.revoked)}</span> }.into_any(),
                 }}
             </td>
             <td class="row-actions">
@@ -216,7 +216,7 @@ fn CredentialRow(
                         if confirmed {
                             on_revoke(id.clone());
                         }
-                    }>{move || if this_revoking.get() { tu_string!(i18n, credentials.revoking) } else { tu_string!(i18n, credentials.revoke) }}</button>
+                    }>{move || if this_revoking.get() { td_string!(locale, credentials.revoking) } else { td_string!(locale, credentials.revoke) }}</button>
                 })}
             </td>
         </tr>

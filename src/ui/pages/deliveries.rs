@@ -6,7 +6,7 @@ use crate::api::deliveries::{
 };
 use crate::error::AppError;
 use crate::i18n::format::{count, wait};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::history::{
     query_string, BulkResend as BulkResendCount, DeliveryPage, DeliveryQuery, DeliveryRow,
     DeliveryState, QueueSummary,
@@ -44,7 +44,7 @@ pub fn WebhookDeliveriesPage() -> impl IntoView {
 
 #[component]
 fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let address = use_query_map();
     let query = Memo::new(move |_| {
         let address = address.read();
@@ -111,19 +111,19 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
     let on_webhook = move || webhook.get().is_some();
     view! {
         {move || if on_webhook() {
-            view! { <Crumbs section=Section::WebhookSettings current=tu_string!(i18n, deliveries.title_one)/> }.into_any()
+            view! { <Crumbs section=Section::WebhookSettings current=td_string!(locale, deliveries.title_one)/> }.into_any()
         } else {
             view! { <Crumbs section=Section::DeliveryHistory/> }.into_any()
         }}
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, deliveries.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, deliveries.loading)}</p> }>
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
                 match page.await {
                     Ok(page) => view! { <HistoryBody page query queue count resend/> }.into_any(),
                     Err(error) => view! {
-                        <h1>{t!(i18n, deliveries.title_one)}</h1>
+                        <h1>{td_string!(locale, deliveries.title_one)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
-                        <a class="button secondary" href=routes::DELIVERIES>{t!(i18n, deliveries.all)}</a>
+                        <a class="button secondary" href=routes::DELIVERIES>{td_string!(locale, deliveries.all)}</a>
                     }.into_any(),
                 }
             })}
@@ -139,12 +139,12 @@ fn HistoryBody(
     count: Resource<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let address = use_query_map();
     let webhook = query.webhook.clone();
     let title = match &page.webhook_name {
-        Some(name) => tu_string!(i18n, deliveries.title_of, name = name.clone()).to_string(),
-        None => tu_string!(i18n, deliveries.title_all).to_string(),
+        Some(name) => td_string!(locale, deliveries.title_of, name = name.clone()).to_string(),
+        None => td_string!(locale, deliveries.title_all).to_string(),
     };
     let base = match &webhook {
         Some(id) => routes::webhook_deliveries(id),
@@ -153,9 +153,9 @@ fn HistoryBody(
     let newest = query.first_page();
     let newest_href = format!("{base}{}", newest.to_query_string());
     let older_label = if page.partial {
-        tu_string!(i18n, deliveries.further_back)
+        td_string!(locale, deliveries.further_back)
     } else {
-        tu_string!(i18n, deliveries.older)
+        td_string!(locale, deliveries.older)
     };
     let older_href = page.older.clone().map(|before| {
         let older = DeliveryQuery {
@@ -185,21 +185,21 @@ fn HistoryBody(
             <div>
                 <h1>{title}</h1>
                 <p class="muted">
-                    {t!(i18n, deliveries.intro)}
+                    {td_string!(locale, deliveries.intro)}
                     {if live {
-                        view! { <span class="live" aria-live="off">{t!(i18n, deliveries.live)}</span> }.into_any()
+                        view! { <span class="live" aria-live="off">{td_string!(locale, deliveries.live)}</span> }.into_any()
                     } else {
-                        view! { <span>{t!(i18n, deliveries.older_page)}</span> }.into_any()
+                        view! { <span>{td_string!(locale, deliveries.older_page)}</span> }.into_any()
                     }}
                 </p>
             </div>
             <div class="head-actions">
-                {webhook.clone().map(|id| view! { <a class="button secondary" href=routes::webhook(&id)>{t!(i18n, deliveries.webhook_settings)}</a> })}
-                <a class="button secondary" href=export_href("csv") download="" rel="external">{t!(i18n, deliveries.export_csv)}</a>
-                <a class="button secondary" href=export_href("jsonl") download="" rel="external">{t!(i18n, deliveries.export_jsonl)}</a>
+                {webhook.clone().map(|id| view! { <a class="button secondary" href=routes::webhook(&id)>{td_string!(locale, deliveries.webhook_settings)}</a> })}
+                <a class="button secondary" href=export_href("csv") download="" rel="external">{td_string!(locale, deliveries.export_csv)}</a>
+                <a class="button secondary" href=export_href("jsonl") download="" rel="external">{td_string!(locale, deliveries.export_jsonl)}</a>
             </div>
         </div>
-        {resent_count.map(|count| view! { <p class="banner success" role="status">{tu_string!(i18n, deliveries.queued, count).to_string()}</p> })}
+        {resent_count.map(|count| view! { <p class="banner success" role="status">{td_string!(locale, deliveries.queued, count).to_string()}</p> })}
         {show_webhook.then(|| view! { <QueueState queue/> })}
         <Filters query=query.clone() base=base.clone() webhooks=page.webhooks.clone() show_webhook/>
         {match (webhook.clone(), can_edit) {
@@ -210,25 +210,25 @@ fn HistoryBody(
             view! {
                 <div class="empty-state">
                     <h2>{match (partial, filtered) {
-                        (true, _) => tu_string!(i18n, deliveries.no_match_looked),
-                        (false, true) => tu_string!(i18n, deliveries.no_match),
-                        (false, false) => tu_string!(i18n, deliveries.none_yet),
+                        (true, _) => td_string!(locale, deliveries.no_match_looked),
+                        (false, true) => td_string!(locale, deliveries.no_match),
+                        (false, false) => td_string!(locale, deliveries.none_yet),
                     }}</h2>
                     <p>{if filtered {
-                        tu_string!(i18n, deliveries.widen)
+                        td_string!(locale, deliveries.widen)
                     } else {
-                        tu_string!(i18n, deliveries.appear)
+                        td_string!(locale, deliveries.appear)
                     }}</p>
                 </div>
             }.into_any()
         } else {
             view! { <DeliveryTable rows show_webhook/> }.into_any()
         }}
-        <nav class="pager" aria-label=tu_string!(i18n, deliveries.pages)>
+        <nav class="pager" aria-label=td_string!(locale, deliveries.pages)>
             {page.partial.then(|| view! {
-                <span class="muted">{t!(i18n, deliveries.bounded)}</span>
+                <span class="muted">{td_string!(locale, deliveries.bounded)}</span>
             })}
-            {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>{t!(i18n, deliveries.newest)}</a> })}
+            {query.before.is_some().then(|| view! { <a class="button secondary small" href=newest_href>{td_string!(locale, deliveries.newest)}</a> })}
             {older_href.map(|href| view! { <a class="button secondary small" href=href>{older_label}</a> })}
         </nav>
     }
@@ -249,20 +249,18 @@ fn QueueState(queue: Resource<Option<QueueSummary>>) -> impl IntoView {
 
 #[component]
 fn QueueLine(queue: QueueSummary) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
-    let waited = queue
-        .oldest_due_secs
-        .filter(|_| queue.due > 0)
-        .map(|secs| tu_string!(i18n, deliveries.oldest_for, wait = wait(secs, locale)).to_string());
+    let locale = use_locale();
+    let waited = queue.oldest_due_secs.filter(|_| queue.due > 0).map(|secs| {
+        td_string!(locale, deliveries.oldest_for, wait = wait(secs, locale)).to_string()
+    });
     let late = queue.oldest_due_secs.is_some_and(|secs| secs >= 60);
     view! {
-        <section class="queue-state" class:late=late aria-label=tu_string!(i18n, deliveries.queue_now)>
-            <h2>{tu_string!(i18n, deliveries.queue_now)}</h2>
+        <section class="queue-state" class:late=late aria-label=td_string!(locale, deliveries.queue_now)>
+            <h2>{td_string!(locale, deliveries.queue_now)}</h2>
             <dl>
-                <div><dt>{t!(i18n, deliveries.due)}</dt><dd>{count(queue.due, queue.is_capped(queue.due), locale)}<span class="muted">{waited}</span></dd></div>
-                <div><dt>{t!(i18n, deliveries.being_sent)}</dt><dd>{count(queue.in_flight, queue.is_capped(queue.in_flight), locale)}</dd></div>
-                <div><dt>{t!(i18n, deliveries.waiting_retry)}</dt><dd>{count(queue.retrying, queue.is_capped(queue.retrying), locale)}</dd></div>
+                <div><dt>{td_string!(locale, deliveries.due)}</dt><dd>{count(queue.due, queue.is_capped(queue.due), locale)}<span class="muted">{waited}</span></dd></div>
+                <div><dt>{td_string!(locale, deliveries.being_sent)}</dt><dd>{count(queue.in_flight, queue.is_capped(queue.in_flight), locale)}</dd></div>
+                <div><dt>{td_string!(locale, deliveries.waiting_retry)}</dt><dd>{count(queue.retrying, queue.is_capped(queue.retrying), locale)}</dd></div>
             </dl>
         </section>
     }
@@ -275,7 +273,7 @@ fn Filters(
     webhooks: Vec<(String, String)>,
     show_webhook: bool,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let option = |value: &str, label: &str, current: &Option<String>| {
         let selected = current.as_deref() == Some(value);
         view! { <option value=value.to_string() selected=selected>{label.to_string()}</option> }
@@ -285,17 +283,17 @@ fn Filters(
         .map(|state| option(state.as_str(), state_label(state), &query.state))
         .collect();
     let events: Vec<_> = [
-        ("sent", tu_string!(i18n, webhook.sent)),
-        ("delivered", tu_string!(i18n, webhook.delivered)),
-        ("bounce", tu_string!(i18n, webhook.bounce)),
-        ("error", tu_string!(i18n, webhook.error)),
+        ("sent", td_string!(locale, webhook.sent)),
+        ("delivered", td_string!(locale, webhook.delivered)),
+        ("bounce", td_string!(locale, webhook.bounce)),
+        ("error", td_string!(locale, webhook.error)),
     ]
     .into_iter()
     .map(|(value, label)| option(value, label, &query.event))
     .collect();
     let channels: Vec<_> = [
-        ("email", tu_string!(i18n, webhook.email)),
-        ("sms", tu_string!(i18n, webhook.sms)),
+        ("email", td_string!(locale, webhook.email)),
+        ("sms", td_string!(locale, webhook.sms)),
     ]
     .into_iter()
     .map(|(value, label)| option(value, label, &query.channel))
@@ -306,41 +304,41 @@ fn Filters(
         .collect();
     let clear_href = base.clone();
     view! {
-        <form class="filters" method="get" action=base role="search" aria-label=tu_string!(i18n, deliveries.filter)>
+        <form class="filters" method="get" action=base role="search" aria-label=td_string!(locale, deliveries.filter)>
             {show_webhook.then(|| view! {
                 <label class="filter">
-                    <span>{t!(i18n, deliveries.webhook)}</span>
-                    <select name="webhook"><option value="">{t!(i18n, deliveries.all_option)}</option>{webhook_options}</select>
+                    <span>{td_string!(locale, deliveries.webhook)}</span>
+                    <select name="webhook"><option value="">{td_string!(locale, deliveries.all_option)}</option>{webhook_options}</select>
                 </label>
             })}
             <label class="filter">
-                <span>{t!(i18n, deliveries.state)}</span>
-                <select name="state"><option value="">{t!(i18n, deliveries.all_option)}</option>{states}</select>
+                <span>{td_string!(locale, deliveries.state)}</span>
+                <select name="state"><option value="">{td_string!(locale, deliveries.all_option)}</option>{states}</select>
             </label>
             <label class="filter">
-                <span>{t!(i18n, deliveries.event)}</span>
-                <select name="event"><option value="">{t!(i18n, deliveries.all_option)}</option>{events}</select>
+                <span>{td_string!(locale, deliveries.event)}</span>
+                <select name="event"><option value="">{td_string!(locale, deliveries.all_option)}</option>{events}</select>
             </label>
             <label class="filter">
-                <span>{t!(i18n, deliveries.channel)}</span>
-                <select name="channel"><option value="">{t!(i18n, deliveries.all_option)}</option>{channels}</select>
+                <span>{td_string!(locale, deliveries.channel)}</span>
+                <select name="channel"><option value="">{td_string!(locale, deliveries.all_option)}</option>{channels}</select>
             </label>
             <label class="filter">
-                <span>{t!(i18n, deliveries.from)}</span>
+                <span>{td_string!(locale, deliveries.from)}</span>
                 <input type="datetime-local" name="from" value=query.from.clone().unwrap_or_default()/>
             </label>
             <label class="filter">
-                <span>{t!(i18n, deliveries.to)}</span>
+                <span>{td_string!(locale, deliveries.to)}</span>
                 <input type="datetime-local" name="to" value=query.to.clone().unwrap_or_default()/>
             </label>
             <label class="filter search">
-                <span>{t!(i18n, deliveries.search)}</span>
+                <span>{td_string!(locale, deliveries.search)}</span>
                 <input type="search" name="search" value=query.search.clone().unwrap_or_default()
-                    placeholder=tu_string!(i18n, deliveries.search_placeholder) autocomplete="off"/>
+                    placeholder=td_string!(locale, deliveries.search_placeholder) autocomplete="off"/>
             </label>
             <div class="filter-actions">
-                <button type="submit" class="primary small">{t!(i18n, deliveries.apply)}</button>
-                <a class="button secondary small" href=clear_href>{t!(i18n, deliveries.clear)}</a>
+                <button type="submit" class="primary small">{td_string!(locale, deliveries.apply)}</button>
+                <a class="button secondary small" href=clear_href>{td_string!(locale, deliveries.clear)}</a>
             </div>
         </form>
     }
@@ -348,20 +346,20 @@ fn Filters(
 
 #[component]
 fn DeliveryTable(rows: Vec<DeliveryRow>, show_webhook: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <div class="table-wrap">
             <table class="deliveries">
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, deliveries.event)}</th>
-                        {show_webhook.then(|| view! { <th scope="col">{t!(i18n, deliveries.webhook)}</th> })}
-                        <th scope="col">{t!(i18n, deliveries.ids)}</th>
-                        <th scope="col">{t!(i18n, deliveries.state)}</th>
-                        <th scope="col">{t!(i18n, deliveries.attempts)}</th>
-                        <th scope="col">{t!(i18n, deliveries.last_result)}</th>
-                        <th scope="col">{t!(i18n, deliveries.last_attempt)}</th>
-                        <th scope="col">{t!(i18n, deliveries.next_attempt)}</th>
+                        <th scope="col">{td_string!(locale, deliveries.event)}</th>
+                        {show_webhook.then(|| view! { <th scope="col">{td_string!(locale, deliveries.webhook)}</th> })}
+                        <th scope="col">{td_string!(locale, deliveries.ids)}</th>
+                        <th scope="col">{td_string!(locale, deliveries.state)}</th>
+                        <th scope="col">{td_string!(locale, deliveries.attempts)}</th>
+                        <th scope="col">{td_string!(locale, deliveries.last_result)}</th>
+                        <th scope="col">{td_string!(locale, deliveries.last_attempt)}</th>
+                        <th scope="col">{td_string!(locale, deliveries.next_attempt)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -374,27 +372,27 @@ fn DeliveryTable(rows: Vec<DeliveryRow>, show_webhook: bool) -> impl IntoView {
 
 #[component]
 fn DeliveryRowView(row: DeliveryRow, show_webhook: bool) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let href = routes::delivery(&row.id);
     let result = last_result(&row);
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, deliveries.event)>
+            <td data-label=td_string!(locale, deliveries.event)>
                 <a class="row-link" href=href.clone()>{row.event.clone()}</a>
                 " " <span class="chip">{row.channel.clone()}</span>
             </td>
-            {show_webhook.then(|| view! { <td data-label=tu_string!(i18n, deliveries.webhook)>{row.webhook_name.clone()}</td> })}
-            <td data-label=tu_string!(i18n, deliveries.ids) class="ids">
+            {show_webhook.then(|| view! { <td data-label=td_string!(locale, deliveries.webhook)>{row.webhook_name.clone()}</td> })}
+            <td data-label=td_string!(locale, deliveries.ids) class="ids">
                 <code>{row.request_id.clone()}</code>
                 <code class="muted">{row.message_execution_id.clone()}</code>
             </td>
-            <td data-label=tu_string!(i18n, deliveries.state)><StateBadge state=row.state/></td>
-            <td data-label=tu_string!(i18n, deliveries.attempts)>{row.attempts}</td>
-            <td data-label=tu_string!(i18n, deliveries.last_result)><code>{result}</code></td>
-            <td data-label=tu_string!(i18n, deliveries.last_attempt) class="nowrap">
+            <td data-label=td_string!(locale, deliveries.state)><StateBadge state=row.state/></td>
+            <td data-label=td_string!(locale, deliveries.attempts)>{row.attempts}</td>
+            <td data-label=td_string!(locale, deliveries.last_result)><code>{result}</code></td>
+            <td data-label=td_string!(locale, deliveries.last_attempt) class="nowrap">
                 {row.last_attempt_at.clone().map(|at| view! { <Timestamp at/> })}
             </td>
-            <td data-label=tu_string!(i18n, deliveries.next_attempt) class="nowrap">
+            <td data-label=td_string!(locale, deliveries.next_attempt) class="nowrap">
                 {row.next_attempt_at.clone().map(|at| view! { <Timestamp at/> })}
             </td>
         </tr>
@@ -410,34 +408,33 @@ fn BulkResend(
     count: Resource<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+    let locale = use_locale();
     let open = since.is_some();
     let webhook_id = StoredValue::new(webhook);
     view! {
         <details class="bulk-resend" open=open>
-            <summary>{t!(i18n, deliveries.resend_failed)}</summary>
+            <summary>{td_string!(locale, deliveries.resend_failed)}</summary>
             <form method="get" action=base class="inline-form">
                 <label>
-                    <span>{t!(i18n, deliveries.failed_since)}</span>
+                    <span>{td_string!(locale, deliveries.failed_since)}</span>
                     <input type="datetime-local" name="resend_since" required value=since.clone().unwrap_or_default()/>
                 </label>
-                <button type="submit" class="secondary small">{t!(i18n, deliveries.count)}</button>
+                <button type="submit" class="secondary small">{td_string!(locale, deliveries.count)}</button>
             </form>
             {open.then(|| view! {
-                <Suspense fallback=move || view! { <p class="loading">{t!(i18n, deliveries.counting)}</p> }>
+                <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, deliveries.counting)}</p> }>
                     {move || Suspend::new(async move {
                         match count.await {
                             None => ().into_any(),
                             Some(Ok(found)) if found.count == 0 => view! {
-                                <p class="hint" role="status">{t!(i18n, deliveries.nothing_to_resend)}</p>
+                                <p class="hint" role="status">{td_string!(locale, deliveries.nothing_to_resend)}</p>
                             }.into_any(),
                             Some(Ok(found)) => {
-                                let label = tu_string!(i18n, deliveries.resend_n, count = found.count).to_string();
+                                let label = td_string!(locale, deliveries.resend_n, count = found.count).to_string();
                                 view! {
                                     <p role="status">
                                         <strong>{found.count}</strong>
-                                        {tu_string!(i18n, deliveries.will_retry, since = written_time(&found.since, locale)).to_string()}
+                                        {td_string!(locale, deliveries.will_retry, since = written_time(&found.since, locale)).to_string()}
                                     </p>
                                     <ActionForm action=resend>
                                         <input type="hidden" name="webhook" value=webhook_id.get_value()/>
@@ -452,7 +449,7 @@ fn BulkResend(
                 </Suspense>
             })}
             {move || resend.value().get().map(|done| match done {
-                Ok(done) => view! { <p class="banner success" role="status">{tu_string!(i18n, deliveries.queued, count = done.count).to_string()}</p> }.into_any(),
+                Ok(done) => view! { <p class="banner success" role="status">{td_string!(locale, deliveries.queued, count = done.count).to_string()}</p> }.into_any(),
                 Err(error) => view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any(),
             })}
         </details>

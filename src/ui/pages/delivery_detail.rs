@@ -2,7 +2,7 @@
 
 use crate::api::deliveries::{load_delivery, ResendDelivery};
 use crate::i18n::messages::text;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::history::{AttemptView, DeliveryDetail, DeliveryState, ResendOutcome};
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
@@ -50,10 +50,10 @@ pub fn DeliveryDetailPage() -> impl IntoView {
             tick.update(|n| *n += 1);
         },
     );
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
-        <Crumbs section=Section::DeliveryHistory current=tu_string!(i18n, delivery.title)/>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, delivery.loading)}</p> }>
+        <Crumbs section=Section::DeliveryHistory current=td_string!(locale, delivery.title)/>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, delivery.loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => {
@@ -62,9 +62,9 @@ pub fn DeliveryDetailPage() -> impl IntoView {
                         view! { <DeliveryView detail resend/> }.into_any()
                     }
                     Err(error) => view! {
-                        <h1>{tu_string!(i18n, delivery.title)}</h1>
+                        <h1>{td_string!(locale, delivery.title)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
-                        <a class="button secondary" href=routes::DELIVERIES>{t!(i18n, delivery.all)}</a>
+                        <a class="button secondary" href=routes::DELIVERIES>{td_string!(locale, delivery.all)}</a>
                     }.into_any(),
                 }
             })}
@@ -74,18 +74,18 @@ pub fn DeliveryDetailPage() -> impl IntoView {
 
 #[component]
 fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let row = detail.row.clone();
     let id = StoredValue::new(row.id.clone());
     let can_resend = detail.can_edit;
     let resend_note = move || {
         resend.value().get().map(|answer| match answer {
             Ok(ResendOutcome::Queued) => view! {
-                <p class="banner success" role="status">{t!(i18n, delivery.queued)}</p>
+                <p class="banner success" role="status">{td_string!(locale, delivery.queued)}</p>
             }
             .into_any(),
             Ok(ResendOutcome::WebhookDisabled) => view! {
-                <p class="banner warning" role="alert">{t!(i18n, delivery.webhook_disabled)}</p>
+                <p class="banner warning" role="alert">{td_string!(locale, delivery.webhook_disabled)}</p>
             }
             .into_any(),
             Err(error) => {
@@ -108,53 +108,53 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
     view! {
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, delivery.of)} <code>{row.event.clone()}</code> {t!(i18n, delivery.to)} {row.webhook_name.clone()}</h1>
+                <h1>{td_string!(locale, delivery.of)} <code>{row.event.clone()}</code> {td_string!(locale, delivery.to)} {row.webhook_name.clone()}</h1>
                 <p class="muted"><code>{row.id.clone()}</code></p>
             </div>
             <div class="head-actions">
-                <a class="button secondary" href=routes::webhook_deliveries(&row.webhook_id)>{t!(i18n, delivery.webhook_deliveries)}</a>
+                <a class="button secondary" href=routes::webhook_deliveries(&row.webhook_id)>{td_string!(locale, delivery.webhook_deliveries)}</a>
                 {can_resend.then(|| view! {
                     <ActionForm action=resend>
                         <input type="hidden" name="id" value=id.get_value()/>
                         <button type="submit" class="primary" disabled=move || resend.pending().get()>
-                            {move || if resend.pending().get() { tu_string!(i18n, delivery.resending) } else { tu_string!(i18n, delivery.resend) }}
+                            {move || if resend.pending().get() { td_string!(locale, delivery.resending) } else { td_string!(locale, delivery.resend) }}
                         </button>
                     </ActionForm>
                 })}
             </div>
         </div>
         {(!detail.webhook_enabled).then(|| view! {
-            <p class="banner warning">{t!(i18n, delivery.disabled)}</p>
+            <p class="banner warning">{td_string!(locale, delivery.disabled)}</p>
         })}
         <div aria-live="polite">{resend_note}</div>
         <dl class="facts">
-            <div><dt>{t!(i18n, delivery.state)}</dt><dd><StateBadge state=row.state/></dd></div>
-            <div><dt>{t!(i18n, delivery.event)}</dt><dd>{row.event.clone()} " " <span class="chip">{row.channel.clone()}</span></dd></div>
+            <div><dt>{td_string!(locale, delivery.state)}</dt><dd><StateBadge state=row.state/></dd></div>
+            <div><dt>{td_string!(locale, delivery.event)}</dt><dd>{row.event.clone()} " " <span class="chip">{row.channel.clone()}</span></dd></div>
             <div><dt>"requestId"</dt><dd><code>{row.request_id.clone()}</code></dd></div>
             <div><dt>"messageExecutionID"</dt><dd><code>{row.message_execution_id.clone()}</code></dd></div>
-            <div><dt>{t!(i18n, delivery.attempts)}</dt><dd class="attempt-count">{row.attempts}</dd></div>
-            <div><dt>{t!(i18n, delivery.last_result)}</dt><dd><code>{last_result(&row)}</code></dd></div>
-            <div><dt>{t!(i18n, delivery.created)}</dt><dd><Timestamp at=row.created_at.clone()/></dd></div>
-            {row.next_attempt_at.clone().map(|at| view! { <div><dt>{t!(i18n, delivery.next_attempt)}</dt><dd><Timestamp at/></dd></div> })}
+            <div><dt>{td_string!(locale, delivery.attempts)}</dt><dd class="attempt-count">{row.attempts}</dd></div>
+            <div><dt>{td_string!(locale, delivery.last_result)}</dt><dd><code>{last_result(&row)}</code></dd></div>
+            <div><dt>{td_string!(locale, delivery.created)}</dt><dd><Timestamp at=row.created_at.clone()/></dd></div>
+            {row.next_attempt_at.clone().map(|at| view! { <div><dt>{td_string!(locale, delivery.next_attempt)}</dt><dd><Timestamp at/></dd></div> })}
         </dl>
         <section class="form-section" aria-labelledby="section-payload">
             <div class="section-head">
-                <h2 id="section-payload">{t!(i18n, delivery.payload)}</h2>
+                <h2 id="section-payload">{td_string!(locale, delivery.payload)}</h2>
                 <button type="button" class="secondary small" on:click=copy>
-                    {move || if copied.get() { tu_string!(i18n, delivery.copied) } else { tu_string!(i18n, delivery.copy) }}
+                    {move || if copied.get() { td_string!(locale, delivery.copied) } else { td_string!(locale, delivery.copy) }}
                 </button>
             </div>
             <pre class="payload"><code>{payload.get_value()}</code></pre>
         </section>
         <section class="form-section" aria-labelledby="section-attempts">
-            <h2 id="section-attempts">{t!(i18n, delivery.attempts)}</h2>
+            <h2 id="section-attempts">{td_string!(locale, delivery.attempts)}</h2>
             {if attempt_count == 0 {
-                view! { <p class="hint">{t!(i18n, delivery.no_attempt)}</p> }.into_any()
+                view! { <p class="hint">{td_string!(locale, delivery.no_attempt)}</p> }.into_any()
             } else {
                 let total = row.attempts.max(0) as usize;
                 view! {
                     {(attempt_count < total).then(|| view! {
-                        <p class="hint">{tu_string!(i18n, delivery.latest, shown = attempt_count, total).to_string()}</p>
+                        <p class="hint">{td_string!(locale, delivery.latest, shown = attempt_count, total).to_string()}</p>
                     })}
                     <ol class="attempts" reversed>
                         {attempts.into_iter().rev().map(|attempt| view! { <AttemptItem attempt/> }).collect_view()}
@@ -167,14 +167,14 @@ fn DeliveryView(detail: DeliveryDetail, resend: ServerAction<ResendDelivery>) ->
 
 #[component]
 fn AttemptItem(attempt: AttemptView) -> impl IntoView {
-    let i18n = use_i18n();
-    let duration = crate::i18n::format::integer(attempt.duration_ms, i18n.get_locale_untracked());
+    let locale = use_locale();
+    let duration = crate::i18n::format::integer(attempt.duration_ms, locale);
     let success =
         attempt.status.is_some_and(|s| (200..300).contains(&s)) && attempt.error_code.is_none();
     let outcome = match (&attempt.error_code, attempt.status) {
         (Some(code), _) => code.clone(),
         (None, Some(status)) => format!("HTTP {status}"),
-        (None, None) => tu_string!(i18n, delivery.no_answer).to_string(),
+        (None, None) => td_string!(locale, delivery.no_answer).to_string(),
     };
     let headers = |pairs: Vec<(String, String)>| {
         pairs
@@ -187,27 +187,27 @@ fn AttemptItem(attempt: AttemptView) -> impl IntoView {
     view! {
         <li class=if success { "attempt success" } else { "attempt failure" }>
             <p class="attempt-summary">
-                <strong>{t!(i18n, delivery.attempt)} {attempt.attempt}</strong> " · "
+                <strong>{td_string!(locale, delivery.attempt)} {attempt.attempt}</strong> " · "
                 <Timestamp at=attempt.started_at.clone()/> " · "
-                {tu_string!(i18n, delivery.took, duration).to_string()}
+                {td_string!(locale, delivery.took, duration).to_string()}
                 <code class="attempt-outcome">{outcome}</code>
             </p>
-            <p class="hint">{attempt.explanation.as_ref().map(|said| text(said, i18n.get_locale_untracked()))}</p>
+            <p class="hint">{attempt.explanation.as_ref().map(|said| text(said, locale))}</p>
             {has_request.then(|| view! {
                 <details>
-                    <summary>{t!(i18n, delivery.request_headers)}</summary>
+                    <summary>{td_string!(locale, delivery.request_headers)}</summary>
                     <table class="headers">{headers(attempt.request_headers.clone())}</table>
                 </details>
             })}
             {has_response.then(|| view! {
                 <details>
-                    <summary>{t!(i18n, delivery.response_headers)}</summary>
+                    <summary>{td_string!(locale, delivery.response_headers)}</summary>
                     <table class="headers">{headers(attempt.response_headers.clone())}</table>
                 </details>
             })}
             {(!attempt.body_excerpt.is_empty()).then(|| view! {
                 <details>
-                    <summary>{t!(i18n, delivery.response_body)}</summary>
+                    <summary>{td_string!(locale, delivery.response_body)}</summary>
                     <pre class="excerpt">{attempt.body_excerpt.clone()}</pre>
                 </details>
             })}

@@ -3,7 +3,7 @@
 use crate::api::auth::Login;
 use crate::error::AppError;
 use crate::i18n::messages::{error_text, text};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::message::Message;
 use crate::model::{ThrottledKey, SIGN_IN_BUSY};
 use crate::ui::components::layout::AuthCard;
@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = query.read_untracked().get("next").unwrap_or_default();
@@ -26,7 +26,6 @@ pub fn LoginPage() -> impl IntoView {
             .get("minutes")
             .and_then(|m| m.parse::<u64>().ok())
             .unwrap_or(15);
-        let locale = i18n.get_locale_untracked();
         match ThrottledKey::from_code(&code) {
             Some(counted) => text(&Message::TooManySignIns { counted, minutes }, locale),
             None if code == SIGN_IN_BUSY => text(&Message::SignInsBusy, locale),
@@ -43,28 +42,30 @@ pub fn LoginPage() -> impl IntoView {
     });
     let error = move || match login.value().get() {
         Some(Err(AppError::InvalidCredentials)) => {
-            Some(tu_string!(i18n, login.invalid_credentials).to_string())
+            Some(td_string!(locale, login.invalid_credentials).to_string())
         }
-        Some(Err(AppError::AccountDisabled)) => Some(tu_string!(i18n, login.disabled).to_string()),
+        Some(Err(AppError::AccountDisabled)) => {
+            Some(td_string!(locale, login.disabled).to_string())
+        }
         Some(Err(error)) => Some(problem(&error)),
         Some(Ok(_)) => None,
         None => plain_post_error.clone(),
     };
     view! {
-        <AuthCard title=tu_string!(i18n, login.title)>
+        <AuthCard title=td_string!(locale, login.title)>
                 {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
                     <div class="field">
-                        <label for="login-email">{t!(i18n, login.email)}</label>
+                        <label for="login-email">{td_string!(locale, login.email)}</label>
                         <input id="login-email" type="email" name="email" value=email autocomplete="username" required/>
                     </div>
                     <div class="field">
-                        <label for="login-password">{t!(i18n, login.password)}</label>
+                        <label for="login-password">{td_string!(locale, login.password)}</label>
                         <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
                     </div>
                     <button type="submit" class="primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { tu_string!(i18n, login.signing_in) } else { tu_string!(i18n, login.submit) }}
+                        {move || if login.pending().get() { td_string!(locale, login.signing_in) } else { td_string!(locale, login.submit) }}
                     </button>
                 </ActionForm>
             </AuthCard>

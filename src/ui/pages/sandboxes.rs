@@ -1,7 +1,7 @@
 //! Administration / Access / Sandboxes: the organization's sandboxes; administrators add them.
 
 use crate::api::sandboxes::{list_sandboxes, CreateSandbox, SandboxList, SwitchSandbox};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::ui::components::layout::{Crumbs, Section, TopBar};
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
@@ -9,17 +9,17 @@ use leptos::prelude::*;
 #[component]
 pub fn SandboxesPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_sandboxes());
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::Sandboxes/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, sandboxes.title)}</h1>
-                <p class="muted">{t!(i18n, sandboxes.intro)}
+                <h1>{td_string!(locale, sandboxes.title)}</h1>
+                <p class="muted">{td_string!(locale, sandboxes.intro)}
                     <code>"x-sandbox-name"</code> "."</p>
             </div>
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, sandboxes.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, sandboxes.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(list) => view! { <Sandboxes list/> }.into_any(),
@@ -42,8 +42,8 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
     let switch = ServerAction::<SwitchSandbox>::new();
     let error = RwSignal::new(None::<String>);
     let name = RwSignal::new(String::new());
-    let i18n = use_i18n();
-    let hint = tu_string!(i18n, sandboxes.hint, org = ims_org).to_string();
+    let locale = use_locale();
+    let hint = td_string!(locale, sandboxes.hint, org = ims_org).to_string();
     Effect::new(move |_| match create.value().get() {
         Some(Ok(sandbox)) => {
             items.update(|items| {
@@ -65,15 +65,15 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
     view! {
         {can_create.then(|| view! {
             <section class="form-section" aria-labelledby="section-create-sandbox">
-                <h2 id="section-create-sandbox">{t!(i18n, sandboxes.create_title)}</h2>
+                <h2 id="section-create-sandbox">{td_string!(locale, sandboxes.create_title)}</h2>
                 <ActionForm action=create attr:class="inline-form">
                     <div class="field">
-                        <label for="sandbox-name">{tu_string!(i18n, sandboxes.name)}</label>
-                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder=tu_string!(i18n, sandboxes.placeholder)
+                        <label for="sandbox-name">{td_string!(locale, sandboxes.name)}</label>
+                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder=td_string!(locale, sandboxes.placeholder)
                             prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                         <p class="hint">{hint}</p>
                     </div>
-                    <button type="submit" class="primary" disabled=move || create.pending().get()>{t!(i18n, sandboxes.create)}</button>
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>{td_string!(locale, sandboxes.create)}</button>
                 </ActionForm>
                 {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             </section>
@@ -82,22 +82,22 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
             <table class="webhooks sandboxes">
                 <thead>
                     <tr>
-                        <th scope="col">{tu_string!(i18n, sandboxes.name)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, sandboxes.actions)}</span></th>
+                        <th scope="col">{td_string!(locale, sandboxes.name)}</th>
+                        <th scope="col"><span class="visually-hidden">{td_string!(locale, sandboxes.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
                     <For each=move || items.get() key=|s| s.id.clone() let:sandbox>
                         <tr>
-                            <td data-label=tu_string!(i18n, sandboxes.name)>{sandbox.name.clone()}</td>
+                            <td data-label=td_string!(locale, sandboxes.name)>{sandbox.name.clone()}</td>
                             <td class="row-actions">
                                 {if sandbox.current {
-                                    view! { <span class="status enabled">{t!(i18n, sandboxes.current)}</span> }.into_any()
+                                    view! { <span class="status enabled">{td_string!(locale, sandboxes.current)}</span> }.into_any()
                                 } else {
                                     view! {
                                         <ActionForm action=switch>
                                             <input type="hidden" name="id" value=sandbox.id.clone()/>
-                                            <button type="submit" class="secondary small">{t!(i18n, sandboxes.work_here)}</button>
+                                            <button type="submit" class="secondary small">{td_string!(locale, sandboxes.work_here)}</button>
                                         </ActionForm>
                                     }.into_any()
                                 }}

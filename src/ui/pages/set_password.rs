@@ -1,7 +1,7 @@
 //! The page behind an invitation or reset link: the person sets their password and is signed in.
 
 use crate::api::users::{password_link_state, SetPasswordWithLink};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::routes;
 use crate::model::user::{LinkPurpose, LinkState, PasswordOutcome};
 use crate::ui::components::layout::AuthCard;
@@ -11,10 +11,9 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SetPasswordPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
-    let locale = use_i18n().get_locale_untracked();
     let plain_error = StoredValue::new(plain_post_problem(
         query.read_untracked().get("error"),
         locale,
@@ -46,41 +45,41 @@ pub fn SetPasswordPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <AuthCard title=tu_string!(i18n, set_password.title)>
-            <Suspense fallback=move || view! { <p>{t!(i18n, set_password.checking)}</p> }>
+        <AuthCard title=td_string!(locale, set_password.title)>
+            <Suspense fallback=move || view! { <p>{td_string!(locale, set_password.checking)}</p> }>
                 {move || {
                     let token = token.clone();
                     Suspend::new(async move {
                         match link.await {
                             Ok(LinkState::Ready { email, purpose }) => view! {
                                 <p class="muted">{match purpose {
-                                    LinkPurpose::Invitation => tu_string!(i18n, set_password.invitation),
-                                    LinkPurpose::Reset => tu_string!(i18n, set_password.reset),
+                                    LinkPurpose::Invitation => td_string!(locale, set_password.invitation),
+                                    LinkPurpose::Reset => td_string!(locale, set_password.reset),
                                 }}</p>
                                 {move || general_error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                                 <ActionForm action=set>
                                     <input type="hidden" name="token" value=token/>
                                     <div class="field">
-                                        <label for="link-email">{t!(i18n, set_password.email)}</label>
+                                        <label for="link-email">{td_string!(locale, set_password.email)}</label>
                                         <input id="link-email" type="email" value=email autocomplete="username" readonly/>
                                     </div>
                                     <div class="field">
-                                        <label for="link-password">{t!(i18n, set_password.password)}</label>
+                                        <label for="link-password">{td_string!(locale, set_password.password)}</label>
                                         <input id="link-password" type="password" name="password" autocomplete="new-password" required/>
-                                        <p class="hint">{t!(i18n, set_password.password_hint)}</p>
+                                        <p class="hint">{td_string!(locale, set_password.password_hint)}</p>
                                         <p class="field-error">{field_error("password")}</p>
                                     </div>
                                     <div class="field">
-                                        <label for="link-password-confirm">{t!(i18n, set_password.confirm)}</label>
+                                        <label for="link-password-confirm">{td_string!(locale, set_password.confirm)}</label>
                                         <input id="link-password-confirm" type="password" name="password_confirm" autocomplete="new-password" required/>
                                         <p class="field-error">{field_error("password_confirm")}</p>
                                     </div>
-                                    <button type="submit" class="primary wide" disabled=move || set.pending().get()>{t!(i18n, set_password.submit)}</button>
+                                    <button type="submit" class="primary wide" disabled=move || set.pending().get()>{td_string!(locale, set_password.submit)}</button>
                                 </ActionForm>
                             }.into_any(),
                             Ok(LinkState::Invalid) => view! {
-                                <p class="banner error">{t!(i18n, set_password.link_no_good)}</p>
-                                <a class="button" href=routes::LOGIN>{t!(i18n, set_password.sign_in)}</a>
+                                <p class="banner error">{td_string!(locale, set_password.link_no_good)}</p>
+                                <a class="button" href=routes::LOGIN>{td_string!(locale, set_password.sign_in)}</a>
                             }.into_any(),
                             Err(error) => view! { <p class="banner error">{problem(&error)}</p> }.into_any(),
                         }

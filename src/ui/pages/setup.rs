@@ -1,5 +1,5 @@
 use crate::api::auth::{setup_state, CreateFirstAdmin, SetupLink, SetupOutcome};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::routes;
 use crate::ui::components::layout::AuthCard;
 use crate::ui::components::problem::{plain_post_problem, problem};
@@ -9,11 +9,10 @@ use leptos_router::hooks::use_query_map;
 /// Creates the first administrator from the one-time link the server printed.
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let query = use_query_map();
     let token = query.read_untracked().get("token").unwrap_or_default();
     let email = query.read_untracked().get("email").unwrap_or_default();
-    let locale = use_i18n().get_locale_untracked();
     let plain_error = StoredValue::new(plain_post_problem(
         query.read_untracked().get("error"),
         locale,
@@ -45,46 +44,46 @@ pub fn SetupPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <AuthCard title=tu_string!(i18n, setup.title)>
-                <Suspense fallback=move || view! { <p>{t!(i18n, setup.checking)}</p> }>
+        <AuthCard title=td_string!(locale, setup.title)>
+                <Suspense fallback=move || view! { <p>{td_string!(locale, setup.checking)}</p> }>
                     {move || {
                         let token = token.clone();
                         let email = email.clone();
                         Suspend::new(async move {
                             match state.await {
                                 Ok(SetupLink::Ready) => view! {
-                                    <p class="muted">{t!(i18n, setup.intro)}</p>
+                                    <p class="muted">{td_string!(locale, setup.intro)}</p>
                                     {move || general_error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                                     <ActionForm action=create>
                                         <input type="hidden" name="token" value=token/>
                                         <div class="field">
-                                            <label for="setup-email">{t!(i18n, setup.email)}</label>
+                                            <label for="setup-email">{td_string!(locale, setup.email)}</label>
                                             <input id="setup-email" type="email" name="email" value=email autocomplete="username" required/>
                                             <p class="field-error">{field_error("email")}</p>
                                         </div>
                                         <div class="field">
-                                            <label for="setup-password">{t!(i18n, setup.password)}</label>
+                                            <label for="setup-password">{td_string!(locale, setup.password)}</label>
                                             <input id="setup-password" type="password" name="password" autocomplete="new-password" required/>
-                                            <p class="hint">{t!(i18n, setup.password_hint)}</p>
+                                            <p class="hint">{td_string!(locale, setup.password_hint)}</p>
                                             <p class="field-error">{field_error("password")}</p>
                                         </div>
                                         <div class="field">
-                                            <label for="setup-password-confirm">{t!(i18n, setup.confirm)}</label>
+                                            <label for="setup-password-confirm">{td_string!(locale, setup.confirm)}</label>
                                             <input id="setup-password-confirm" type="password" name="password_confirm" autocomplete="new-password" required/>
                                             <p class="field-error">{field_error("password_confirm")}</p>
                                         </div>
-                                        <button type="submit" class="primary wide">{t!(i18n, setup.submit)}</button>
+                                        <button type="submit" class="primary wide">{td_string!(locale, setup.submit)}</button>
                                     </ActionForm>
                                 }.into_any(),
                                 Ok(SetupLink::Done) => view! {
-                                    <p>{t!(i18n, setup.done)}</p>
-                                    <a class="button primary" href=routes::LOGIN>{t!(i18n, setup.sign_in)}</a>
+                                    <p>{td_string!(locale, setup.done)}</p>
+                                    <a class="button primary" href=routes::LOGIN>{td_string!(locale, setup.sign_in)}</a>
                                 }.into_any(),
                                 Ok(SetupLink::Expired) => view! {
-                                    <p class="banner error">{t!(i18n, setup.expired)}</p>
+                                    <p class="banner error">{td_string!(locale, setup.expired)}</p>
                                 }.into_any(),
                                 _ => view! {
-                                    <p class="banner error">{t!(i18n, setup.invalid)}</p>
+                                    <p class="banner error">{td_string!(locale, setup.invalid)}</p>
                                 }.into_any(),
                             }
                         })

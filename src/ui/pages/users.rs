@@ -2,7 +2,7 @@
 //! enable, remove, and make a password reset link.
 
 use crate::api::users::{list_users, ChangeUser, InviteUser, MakePasswordLink};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::user::{LinkPurpose, LinkShown, UserAction, UserItem, UserStatus};
 use crate::model::Role;
 use crate::ui::components::labels::{role_label, user_status_label};
@@ -16,17 +16,17 @@ const ROLES: [Role; 3] = [Role::Admin, Role::Editor, Role::Viewer];
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let list = Resource::new(|| (), |_| list_users());
-    let i18n = use_i18n();
+    let locale = use_locale();
     view! {
         <Crumbs section=Section::Users/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, users.title)}</h1>
-                <p class="muted">{t!(i18n, users.intro_1)}
-                    {t!(i18n, users.intro_2)}</p>
+                <h1>{td_string!(locale, users.title)}</h1>
+                <p class="muted">{td_string!(locale, users.intro_1)}
+                    {td_string!(locale, users.intro_2)}</p>
             </div>
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, users.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, users.loading)}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
                     Ok(items) => view! { <Users items/> }.into_any(),
@@ -39,7 +39,7 @@ pub fn UsersPage() -> impl IntoView {
 
 #[component]
 fn Users(items: Vec<UserItem>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let items = RwSignal::new(items);
     let invite = ServerAction::<InviteUser>::new();
     let change = ServerAction::<ChangeUser>::new();
@@ -96,24 +96,24 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
     };
     view! {
         <section class="form-section" aria-labelledby="section-invite">
-            <h2 id="section-invite">{t!(i18n, users.invite_title)}</h2>
+            <h2 id="section-invite">{td_string!(locale, users.invite_title)}</h2>
             <ActionForm action=invite attr:class="credential-form">
                 <div class="field">
-                    <label for="invite-email">{tu_string!(i18n, users.email)}</label>
+                    <label for="invite-email">{td_string!(locale, users.email)}</label>
                     <input id="invite-email" type="email" name="form[email]" autocomplete="off" required
                         placeholder="name@example.com"
                         prop:value=move || email.get()
                         on:input=move |ev| email.set(event_target_value(&ev))/>
                 </div>
                 <div class="field">
-                    <label for="invite-role">{tu_string!(i18n, users.role)}</label>
+                    <label for="invite-role">{td_string!(locale, users.role)}</label>
                     <select id="invite-role" name="form[role]">
                         {ROLES.iter().map(|role| view! {
                             <option value=role.as_str() selected=*role == Role::Editor>{role_label(*role)}</option>
                         }).collect_view()}
                     </select>
                 </div>
-                <button type="submit" class="primary" disabled=move || invite.pending().get()>{t!(i18n, users.invite)}</button>
+                <button type="submit" class="primary" disabled=move || invite.pending().get()>{td_string!(locale, users.invite)}</button>
             </ActionForm>
             {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             {move || shown.get().map(|link| view! { <LinkOnce link/> })}
@@ -122,12 +122,12 @@ fn Users(items: Vec<UserItem>) -> impl IntoView {
             <table class="webhooks users">
                 <thead>
                     <tr>
-                        <th scope="col">{tu_string!(i18n, users.email)}</th>
-                        <th scope="col">{tu_string!(i18n, users.role)}</th>
-                        <th scope="col">{tu_string!(i18n, users.status)}</th>
-                        <th scope="col">{tu_string!(i18n, users.last_sign_in)}</th>
-                        <th scope="col">{tu_string!(i18n, users.invited_by)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, users.actions)}</span></th>
+                        <th scope="col">{td_string!(locale, users.email)}</th>
+                        <th scope="col">{td_string!(locale, users.role)}</th>
+                        <th scope="col">{td_string!(locale, users.status)}</th>
+                        <th scope="col">{td_string!(locale, users.last_sign_in)}</th>
+                        <th scope="col">{td_string!(locale, users.invited_by)}</th>
+                        <th scope="col"><span class="visually-hidden">{td_string!(locale, users.actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>
@@ -153,17 +153,17 @@ fn LinkOnce(link: LinkShown) -> impl IntoView {
         window().location().origin().unwrap_or_default(),
         link.path
     );
-    let i18n = use_i18n();
+    let locale = use_locale();
     let email = link.user.email.clone();
     let copy_now = match link.purpose {
-        LinkPurpose::Invitation => tu_string!(i18n, users.copy_invitation, email).to_string(),
-        LinkPurpose::Reset => tu_string!(i18n, users.copy_reset, email).to_string(),
+        LinkPurpose::Invitation => td_string!(locale, users.copy_invitation, email).to_string(),
+        LinkPurpose::Reset => td_string!(locale, users.copy_reset, email).to_string(),
     };
     view! {
         <div class="secret-once" role="status">
             <p><strong>{copy_now}</strong></p>
             <p><code class="secret-value token link-once">{url}</code></p>
-            <p>{t!(i18n, users.works_once)} <Timestamp at=link.expires_at/> {t!(i18n, users.pass_on)}</p>
+            <p>{td_string!(locale, users.works_once)} <Timestamp at=link.expires_at/> {td_string!(locale, users.pass_on)}</p>
         </div>
     }
 }
@@ -177,15 +177,15 @@ fn UserRow(
     let id = StoredValue::new(user.id.clone());
     let email = user.email.clone();
     let disabled = user.status == UserStatus::Disabled;
-    let i18n = use_i18n();
-    let role_of = tu_string!(i18n, users.role_of, email = email.clone()).to_string();
+    let locale = use_locale();
+    let role_of = td_string!(locale, users.role_of, email = email.clone()).to_string();
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, users.email)>
+            <td data-label=td_string!(locale, users.email)>
                 {user.email.clone()}
-                {user.is_you.then(|| view! { " " <span class="chip">{t!(i18n, users.you)}</span> })}
+                {user.is_you.then(|| view! { " " <span class="chip">{td_string!(locale, users.you)}</span> })}
             </td>
-            <td data-label=tu_string!(i18n, users.role)>
+            <td data-label=td_string!(locale, users.role)>
                 <select aria-label=role_of on:change=move |ev| {
                     if let Some(role) = Role::parse(&event_target_value(&ev)) {
                         on_change(id.get_value(), UserAction::SetRole(role));
@@ -196,19 +196,19 @@ fn UserRow(
                     }).collect_view()}
                 </select>
             </td>
-            <td data-label=tu_string!(i18n, users.status)>
+            <td data-label=td_string!(locale, users.status)>
                 <span class=match user.status {
                     UserStatus::Active => "status enabled",
                     _ => "status disabled",
                 }>{user_status_label(user.status)}</span>
             </td>
-            <td data-label=tu_string!(i18n, users.last_sign_in) class="nowrap">
+            <td data-label=td_string!(locale, users.last_sign_in) class="nowrap">
                 {match user.last_sign_in_at.clone() {
                     Some(at) => view! { <Timestamp at/> }.into_any(),
-                    None => view! { <span class="muted">{t!(i18n, users.never)}</span> }.into_any(),
+                    None => view! { <span class="muted">{td_string!(locale, users.never)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=tu_string!(i18n, users.invited_by)>
+            <td data-label=td_string!(locale, users.invited_by)>
                 {match user.created_by.clone() {
                     Some(by) => view! { <span>{by}</span> }.into_any(),
                     None => view! { <span class="muted">"—"</span> }.into_any(),
@@ -217,31 +217,31 @@ fn UserRow(
             <td class="row-actions">
                 {(!disabled).then(|| view! {
                     <button type="button" class="small" on:click=move |_| on_reset(id.get_value())>
-                        {if user.status == UserStatus::Invited { tu_string!(i18n, users.new_invitation) } else { tu_string!(i18n, users.reset_link) }}
+                        {if user.status == UserStatus::Invited { td_string!(locale, users.new_invitation) } else { td_string!(locale, users.reset_link) }}
                     </button>
                 })}
                 {if disabled {
                     view! {
-                        <button type="button" class="small" on:click=move |_| on_change(id.get_value(), UserAction::Enable)>{t!(i18n, users.enable)}</button>
+                        <button type="button" class="small" on:click=move |_| on_change(id.get_value(), UserAction::Enable)>{td_string!(locale, users.enable)}</button>
                     }.into_any()
                 } else {
-                    let question = tu_string!(i18n, users.confirm_disable, email = email.clone()).to_string();
+                    let question = td_string!(locale, users.confirm_disable, email = email.clone()).to_string();
                     view! {
                         <button type="button" class="danger-outline small" on:click=move |_| {
                             if window().confirm_with_message(&question).unwrap_or(false) {
                                 on_change(id.get_value(), UserAction::Disable);
                             }
-                        }>{t!(i18n, users.disable)}</button>
+                        }>{td_string!(locale, users.disable)}</button>
                     }.into_any()
                 }}
                 {
-                    let question = tu_string!(i18n, users.confirm_remove, email = user.email.clone()).to_string();
+                    let question = td_string!(locale, users.confirm_remove, email = user.email.clone()).to_string();
                     view! {
                         <button type="button" class="danger-outline small" on:click=move |_| {
                             if window().confirm_with_message(&question).unwrap_or(false) {
                                 on_change(id.get_value(), UserAction::Remove);
                             }
-                        }>{t!(i18n, users.remove)}</button>
+                        }>{td_string!(locale, users.remove)}</button>
                     }
                 }
             </td>

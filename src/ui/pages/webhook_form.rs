@@ -1,7 +1,7 @@
 //! Create or edit a feedback webhook: Basic configuration, Authentication, Header parameters.
 
 use crate::api::webhooks::{load_webhook_editor, SaveWebhook};
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::validation::{validate_webhook, StoredSecrets};
 use crate::model::*;
 use crate::ui::components::confirm_delete::ConfirmDelete;
@@ -20,7 +20,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 #[component]
 pub fn WebhookFormPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let params = use_params_map();
     let query = use_query_map();
     let data = Resource::new(
@@ -31,14 +31,14 @@ pub fn WebhookFormPage() -> impl IntoView {
     // page says why).
     let health = Resource::new(move || params.read().get("id"), webhook_health);
     view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, webhook.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, webhook.loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => view! { <WebhookEditor data health/> }.into_any(),
                     Err(error) => view! {
                         <Breadcrumb/>
                         <p class="banner error">{problem(&error)}</p>
-                        <a class="button secondary" href=routes::WEBHOOKS>{t!(i18n, webhook.back_to_list)}</a>
+                        <a class="button secondary" href=routes::WEBHOOKS>{td_string!(locale, webhook.back_to_list)}</a>
                     }.into_any(),
                 }
             })}
@@ -48,7 +48,7 @@ pub fn WebhookFormPage() -> impl IntoView {
 
 #[component]
 fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let WebhookEditorData {
         form: initial,
         errors,
@@ -66,7 +66,7 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
     let id = initial.id.clone();
     let is_new = id.is_empty();
     let title = if is_new {
-        tu_string!(i18n, webhook.new_title).to_string()
+        td_string!(locale, webhook.new_title).to_string()
     } else {
         initial.name.clone()
     };
@@ -174,19 +174,19 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 <a class="button danger-outline" href=href on:click=move |ev| {
                     ev.prevent_default();
                     confirming.set(Some((id.clone(), name.clone())));
-                }>{t!(i18n, webhook.delete)}</a>
+                }>{td_string!(locale, webhook.delete)}</a>
             }
         })
     };
 
     let key_label = Signal::derive(move || {
         JwtAlgorithm::parse(&jwt_algorithm.get())
-            .map_or(tu_string!(i18n, webhook.key), |a| match a.key_kind() {
-                KeyKind::SharedSecret => tu_string!(i18n, webhook.key_shared_secret),
-                KeyKind::Rsa => tu_string!(i18n, webhook.key_rsa),
-                KeyKind::EcP256 => tu_string!(i18n, webhook.key_ec_p256),
-                KeyKind::EcP384 => tu_string!(i18n, webhook.key_ec_p384),
-                KeyKind::Ed25519 => tu_string!(i18n, webhook.key_ed25519),
+            .map_or(td_string!(locale, webhook.key), |a| match a.key_kind() {
+                KeyKind::SharedSecret => td_string!(locale, webhook.key_shared_secret),
+                KeyKind::Rsa => td_string!(locale, webhook.key_rsa),
+                KeyKind::EcP256 => td_string!(locale, webhook.key_ec_p256),
+                KeyKind::EcP384 => td_string!(locale, webhook.key_ec_p384),
+                KeyKind::Ed25519 => td_string!(locale, webhook.key_ed25519),
             })
             .to_string()
     });
@@ -197,15 +197,15 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 if JwtAlgorithm::parse(&jwt_algorithm.get()).map(|a| a.key_kind())
                     == Some(*kind) =>
             {
-                tu_string!(
-                    i18n,
+                td_string!(
+                    locale,
                     webhook.key_set,
                     fingerprint = info.fingerprint.clone()
                 )
                 .to_string()
             }
-            Some(_) => tu_string!(i18n, webhook.key_mismatch).to_string(),
-            None => tu_string!(i18n, webhook.key_write_only).to_string(),
+            Some(_) => td_string!(locale, webhook.key_mismatch).to_string(),
+            None => td_string!(locale, webhook.key_write_only).to_string(),
         })
     };
 
@@ -217,7 +217,7 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                 <LastChanged last_change updated_at/>
             </div>
             <div class="head-actions">
-                {(!is_new).then(|| view! { <a class="button secondary" href=routes::webhook_deliveries(&id)>{t!(i18n, webhook.deliveries)}</a> })}
+                {(!is_new).then(|| view! { <a class="button secondary" href=routes::webhook_deliveries(&id)>{td_string!(locale, webhook.deliveries)}</a> })}
                 {delete_link}
             </div>
         </div>
@@ -226,57 +226,57 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
         <form class="webhook-form" method="post" action="/api/webhooks/save" on:submit=on_submit novalidate>
             // Enter in a text field submits with the first submit button: make that one "save".
             {can_edit.then(|| view! {
-                <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">{t!(i18n, webhook.submit_hidden)}</button>
+                <button type="submit" name="form[intent]" value="save" class="visually-hidden" tabindex="-1" aria-hidden="true">{td_string!(locale, webhook.submit_hidden)}</button>
             })}
             <input type="hidden" name="form[id]" value=id.clone()/>
             <fieldset class="plain" disabled=!can_edit>
                 <section class="form-section" aria-labelledby="section-basic">
-                    <h2 id="section-basic">{t!(i18n, webhook.basic)}</h2>
-                    <TextInput form field="name" label=tu_string!(i18n, webhook.name) value=name required=true autocomplete="off"
-                        hint=tu_string!(i18n, webhook.name_hint)/>
+                    <h2 id="section-basic">{td_string!(locale, webhook.basic)}</h2>
+                    <TextInput form field="name" label=td_string!(locale, webhook.name) value=name required=true autocomplete="off"
+                        hint=td_string!(locale, webhook.name_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("channels").is_some() aria-describedby=error_id("channels")>
-                        <legend>{t!(i18n, webhook.channels)}</legend>
+                        <legend>{td_string!(locale, webhook.channels)}</legend>
                         <div class="checks">
-                            <Check id="channel-email" name="form[email]" label=tu_string!(i18n, webhook.email) value=email on_change=move || form.edited("channels")/>
-                            <Check id="channel-sms" name="form[sms]" label=tu_string!(i18n, webhook.sms) value=sms on_change=move || form.edited("channels")/>
+                            <Check id="channel-email" name="form[email]" label=td_string!(locale, webhook.email) value=email on_change=move || form.edited("channels")/>
+                            <Check id="channel-sms" name="form[sms]" label=td_string!(locale, webhook.sms) value=sms on_change=move || form.edited("channels")/>
                         </div>
                         <FieldError form field="channels".to_string()/>
                     </fieldset>
-                    <TextInput form field="url" label=tu_string!(i18n, webhook.url) value=url kind="url" required=true autocomplete="off"
+                    <TextInput form field="url" label=td_string!(locale, webhook.url) value=url kind="url" required=true autocomplete="off"
                         placeholder="https://hooks.example.com/feedback"
-                        hint=tu_string!(i18n, webhook.url_hint)/>
+                        hint=td_string!(locale, webhook.url_hint)/>
                     <fieldset class="field group" class:invalid=move || form.error("events").is_some() aria-describedby=error_id("events")>
-                        <legend>{t!(i18n, webhook.events)}</legend>
+                        <legend>{td_string!(locale, webhook.events)}</legend>
                         <div class="checks">
-                            <Check id="event-sent" name="form[event_sent]" label=tu_string!(i18n, webhook.sent) value=event_sent on_change=move || form.edited("events")/>
-                            <Check id="event-delivered" name="form[event_delivered]" label=tu_string!(i18n, webhook.delivered) value=event_delivered on_change=move || form.edited("events")/>
-                            <Check id="event-bounce" name="form[event_bounce]" label=tu_string!(i18n, webhook.bounce) value=event_bounce on_change=move || form.edited("events")/>
-                            <Check id="event-error" name="form[event_error]" label=tu_string!(i18n, webhook.error) value=event_error on_change=move || form.edited("events")/>
+                            <Check id="event-sent" name="form[event_sent]" label=td_string!(locale, webhook.sent) value=event_sent on_change=move || form.edited("events")/>
+                            <Check id="event-delivered" name="form[event_delivered]" label=td_string!(locale, webhook.delivered) value=event_delivered on_change=move || form.edited("events")/>
+                            <Check id="event-bounce" name="form[event_bounce]" label=td_string!(locale, webhook.bounce) value=event_bounce on_change=move || form.edited("events")/>
+                            <Check id="event-error" name="form[event_error]" label=td_string!(locale, webhook.error) value=event_error on_change=move || form.edited("events")/>
                         </div>
-                        <p class="hint">{t!(i18n, webhook.events_hint)}</p>
+                        <p class="hint">{td_string!(locale, webhook.events_hint)}</p>
                         <FieldError form field="events".to_string()/>
                     </fieldset>
                     <div class="field">
-                        <Check id="webhook-enabled" name="form[enabled]" label=tu_string!(i18n, webhook.enabled) value=enabled on_change=|| {}/>
-                        <p class="hint">{t!(i18n, webhook.enabled_hint)}</p>
+                        <Check id="webhook-enabled" name="form[enabled]" label=td_string!(locale, webhook.enabled) value=enabled on_change=|| {}/>
+                        <p class="hint">{td_string!(locale, webhook.enabled_hint)}</p>
                     </div>
                 </section>
 
                 <section class="form-section auth-section" aria-labelledby="section-auth">
-                    <h2 id="section-auth">{t!(i18n, webhook.auth)}</h2>
+                    <h2 id="section-auth">{td_string!(locale, webhook.auth)}</h2>
                     <fieldset class="field group">
-                        <legend>{t!(i18n, webhook.method)}</legend>
+                        <legend>{td_string!(locale, webhook.method)}</legend>
                         <div class="radios">
-                            <Radio id="auth-none" name="form[auth]" option="none" label=tu_string!(i18n, webhook.auth_none) value=auth/>
-                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label=tu_string!(i18n, webhook.auth_jwt) value=auth/>
+                            <Radio id="auth-none" name="form[auth]" option="none" label=td_string!(locale, webhook.auth_none) value=auth/>
+                            <Radio id="auth-jwt" name="form[auth]" option="jwt" label=td_string!(locale, webhook.auth_jwt) value=auth/>
                         </div>
                         <FieldError form field="auth".to_string()/>
                     </fieldset>
-                    <p class="hint auth-none-hint">{t!(i18n, webhook.auth_none_hint)}</p>
+                    <p class="hint auth-none-hint">{td_string!(locale, webhook.auth_none_hint)}</p>
                     <div class="jwt-fields">
-                        <p class="hint">{t!(i18n, webhook.jwt_hint_before)} <code>"Authorization: Bearer <jwt>"</code> {t!(i18n, webhook.jwt_hint_after)}</p>
+                        <p class="hint">{td_string!(locale, webhook.jwt_hint_before)} <code>"Authorization: Bearer <jwt>"</code> {td_string!(locale, webhook.jwt_hint_after)}</p>
                         <div class="field" class:invalid=move || form.error("jwt_algorithm").is_some()>
-                            <label for=input_id("jwt_algorithm")>{t!(i18n, webhook.algorithm)}</label>
+                            <label for=input_id("jwt_algorithm")>{td_string!(locale, webhook.algorithm)}</label>
                             <select
                                 id=input_id("jwt_algorithm")
                                 name="form[jwt_algorithm]"
@@ -297,30 +297,30 @@ fn WebhookEditor(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>
                         </div>
                         <TextArea form field="jwt_secret" label=key_label value=jwt_secret rows=4 hint=key_hint required=true/>
                         <div class="grid-2">
-                            <TextInput form field="jwt_key_id" label=tu_string!(i18n, webhook.key_id) value=jwt_key_id autocomplete="off"/>
-                            <TextInput form field="jwt_lifetime" label=tu_string!(i18n, webhook.lifetime) value=jwt_lifetime kind="number" required=true
-                                hint=tu_string!(i18n, webhook.lifetime_hint)/>
-                            <TextInput form field="jwt_issuer" label=tu_string!(i18n, webhook.issuer) value=jwt_issuer autocomplete="off"/>
-                            <TextInput form field="jwt_subject" label=tu_string!(i18n, webhook.subject) value=jwt_subject autocomplete="off"/>
-                            <TextInput form field="jwt_audience" label=tu_string!(i18n, webhook.audience) value=jwt_audience autocomplete="off"/>
+                            <TextInput form field="jwt_key_id" label=td_string!(locale, webhook.key_id) value=jwt_key_id autocomplete="off"/>
+                            <TextInput form field="jwt_lifetime" label=td_string!(locale, webhook.lifetime) value=jwt_lifetime kind="number" required=true
+                                hint=td_string!(locale, webhook.lifetime_hint)/>
+                            <TextInput form field="jwt_issuer" label=td_string!(locale, webhook.issuer) value=jwt_issuer autocomplete="off"/>
+                            <TextInput form field="jwt_subject" label=td_string!(locale, webhook.subject) value=jwt_subject autocomplete="off"/>
+                            <TextInput form field="jwt_audience" label=td_string!(locale, webhook.audience) value=jwt_audience autocomplete="off"/>
                         </div>
-                        <TextArea form field="jwt_extra_claims" label=Signal::stored(tu_string!(i18n, webhook.extra_claims).to_string())
+                        <TextArea form field="jwt_extra_claims" label=Signal::stored(td_string!(locale, webhook.extra_claims).to_string())
                             value=jwt_extra_claims rows=3 placeholder=Signal::stored("{\"tenant\": \"acme\"}".to_string())/>
                     </div>
                 </section>
 
                 <section class="form-section" aria-labelledby="section-headers">
-                    <h2 id="section-headers">{t!(i18n, webhook.headers)}</h2>
-                    <p class="hint">{t!(i18n, webhook.headers_hint)}</p>
+                    <h2 id="section-headers">{td_string!(locale, webhook.headers)}</h2>
+                    <p class="hint">{td_string!(locale, webhook.headers_hint)}</p>
                     <HeaderRowsEditor form rows stored=header_secrets/>
                 </section>
 
                 <div class="form-actions">
-                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { tu_string!(i18n, webhook.cancel) } else { tu_string!(i18n, webhook.back) }}</a>
+                    <a class="button secondary" href=routes::WEBHOOKS>{if can_edit { td_string!(locale, webhook.cancel) } else { td_string!(locale, webhook.back) }}</a>
                     {can_edit.then(|| view! {
                         <button type="submit" class="primary" name="form[intent]" value="save" disabled=move || save.pending().get()
                             on:mousedown=keep_focus>
-                            {move || if save.pending().get() { tu_string!(i18n, webhook.saving) } else { tu_string!(i18n, webhook.submit) }}
+                            {move || if save.pending().get() { td_string!(locale, webhook.saving) } else { td_string!(locale, webhook.submit) }}
                         </button>
                     })}
                 </div>

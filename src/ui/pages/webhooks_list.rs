@@ -3,7 +3,7 @@
 use crate::api::deliveries::load_webhook_health;
 use crate::api::webhooks::list_webhooks;
 use crate::i18n::messages::stored_text;
-use crate::i18n::{t, tu_string, use_i18n};
+use crate::i18n::{td_string, use_locale};
 use crate::model::history::WebhookHealth;
 use crate::model::Role;
 use crate::model::{routes, WebhookSummary};
@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let list = Resource::new(|| (), |_| list_webhooks());
     let health = Resource::new(|| (), |_| load_webhook_health(None));
     let query = use_query_map();
@@ -27,14 +27,14 @@ pub fn WebhooksPage() -> impl IntoView {
         <Breadcrumb/>
         <div class="page-head">
             <div>
-                <h1>{t!(i18n, webhooks.title)}</h1>
-                <p class="muted">{t!(i18n, webhooks.intro)}</p>
+                <h1>{td_string!(locale, webhooks.title)}</h1>
+                <p class="muted">{td_string!(locale, webhooks.intro)}</p>
             </div>
             <ForRole role=Role::Editor>
-                <a class="button primary" href=routes::NEW_WEBHOOK>{t!(i18n, webhooks.create)}</a>
+                <a class="button primary" href=routes::NEW_WEBHOOK>{td_string!(locale, webhooks.create)}</a>
             </ForRole>
         </div>
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, webhooks.loading)}</p> }>
+        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, webhooks.loading)}</p> }>
             {move || Suspend::new(async move {
                 // Health is a bonus: the list shows without it.
                 let health: HashMap<String, WebhookHealth> =
@@ -44,8 +44,8 @@ pub fn WebhooksPage() -> impl IntoView {
                         let saved = query.read_untracked().get("saved");
                         let deleted = query.read_untracked().get("deleted");
                         let notice = match saved.and_then(|id| list.items.iter().find(|w| w.id == id)) {
-                            Some(webhook) => Some(tu_string!(i18n, webhooks.saved, name = webhook.name.clone()).to_string()),
-                            None => deleted.map(|name| tu_string!(i18n, webhooks.deleted, name).to_string()),
+                            Some(webhook) => Some(td_string!(locale, webhooks.saved, name = webhook.name.clone()).to_string()),
+                            None => deleted.map(|name| td_string!(locale, webhooks.deleted, name).to_string()),
                         };
                         view! { <WebhookTable items=list.items can_edit=list.can_edit notice health/> }.into_any()
                     }
@@ -63,14 +63,14 @@ fn WebhookTable(
     notice: Option<String>,
     health: HashMap<String, WebhookHealth>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let health = StoredValue::new(health);
     let items = RwSignal::new(items);
     let notice = RwSignal::new(notice);
     let confirming = RwSignal::new(None::<(String, String)>);
     let on_deleted = Callback::new(move |(id, name): (String, String)| {
         items.update(|items| items.retain(|w| w.id != id));
-        notice.set(Some(tu_string!(i18n, webhooks.deleted, name).to_string()));
+        notice.set(Some(td_string!(locale, webhooks.deleted, name).to_string()));
     });
     view! {
         {move || notice.get().map(|n| view! { <p class="banner success" role="status">{n}</p> })}
@@ -78,10 +78,10 @@ fn WebhookTable(
             when=move || !items.with(Vec::is_empty)
             fallback=move || view! {
                 <div class="empty-state">
-                    <h2>{t!(i18n, webhooks.empty_title)}</h2>
-                    <p>{t!(i18n, webhooks.empty_text)}</p>
+                    <h2>{td_string!(locale, webhooks.empty_title)}</h2>
+                    <p>{td_string!(locale, webhooks.empty_text)}</p>
                     {can_edit.then(|| view! {
-                        <a class="button primary" href=routes::NEW_WEBHOOK>{t!(i18n, webhooks.create_first)}</a>
+                        <a class="button primary" href=routes::NEW_WEBHOOK>{td_string!(locale, webhooks.create_first)}</a>
                     })}
                 </div>
             }
@@ -90,14 +90,14 @@ fn WebhookTable(
                 <table class="webhooks">
                     <thead>
                         <tr>
-                            <th scope="col">{t!(i18n, webhooks.col_name)}</th>
-                            <th scope="col">{t!(i18n, webhooks.col_channels)}</th>
-                            <th scope="col">{t!(i18n, webhooks.col_url)}</th>
-                            <th scope="col">{t!(i18n, webhooks.col_auth)}</th>
-                            <th scope="col">{t!(i18n, webhooks.col_status)}</th>
-                            <th scope="col">{t!(i18n, webhooks.col_health)}</th>
-                            <th scope="col">{t!(i18n, webhooks.col_updated)}</th>
-                            <th scope="col"><span class="visually-hidden">{t!(i18n, webhooks.col_actions)}</span></th>
+                            <th scope="col">{td_string!(locale, webhooks.col_name)}</th>
+                            <th scope="col">{td_string!(locale, webhooks.col_channels)}</th>
+                            <th scope="col">{td_string!(locale, webhooks.col_url)}</th>
+                            <th scope="col">{td_string!(locale, webhooks.col_auth)}</th>
+                            <th scope="col">{td_string!(locale, webhooks.col_status)}</th>
+                            <th scope="col">{td_string!(locale, webhooks.col_health)}</th>
+                            <th scope="col">{td_string!(locale, webhooks.col_updated)}</th>
+                            <th scope="col"><span class="visually-hidden">{td_string!(locale, webhooks.col_actions)}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -119,7 +119,7 @@ fn WebhookRow(
     can_edit: bool,
     confirming: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
-    let i18n = use_i18n();
+    let locale = use_locale();
     let channels = webhook
         .channels
         .iter()
@@ -127,8 +127,8 @@ fn WebhookRow(
         .collect_view();
     let auth = webhook
         .jwt_algorithm
-        .map(|a| tu_string!(i18n, webhooks.auth_jwt, algorithm = a.as_str()).to_string())
-        .unwrap_or_else(|| tu_string!(i18n, webhooks.auth_none).to_string());
+        .map(|a| td_string!(locale, webhooks.auth_jwt, algorithm = a.as_str()).to_string())
+        .unwrap_or_else(|| td_string!(locale, webhooks.auth_none).to_string());
     let (id, name) = (webhook.id.clone(), webhook.name.clone());
     let open_confirm = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
@@ -136,34 +136,34 @@ fn WebhookRow(
     };
     view! {
         <tr>
-            <td data-label=tu_string!(i18n, webhooks.col_name)><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
-            <td data-label=tu_string!(i18n, webhooks.col_channels)>{channels}</td>
-            <td data-label=tu_string!(i18n, webhooks.col_url) class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
-            <td data-label=tu_string!(i18n, webhooks.col_auth)>{auth}</td>
-            <td data-label=tu_string!(i18n, webhooks.col_status)>
+            <td data-label=td_string!(locale, webhooks.col_name)><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
+            <td data-label=td_string!(locale, webhooks.col_channels)>{channels}</td>
+            <td data-label=td_string!(locale, webhooks.col_url) class="url"><code title=webhook.url.clone()>{webhook.url.clone()}</code></td>
+            <td data-label=td_string!(locale, webhooks.col_auth)>{auth}</td>
+            <td data-label=td_string!(locale, webhooks.col_status)>
                 {if webhook.enabled {
-                    view! { <span class="status enabled">{t!(i18n, webhooks.enabled)}</span> }.into_any()
+                    view! { <span class="status enabled">{td_string!(locale, webhooks.enabled)}</span> }.into_any()
                 } else {
-                    view! { <span class="status disabled" title=webhook.disabled_reason.as_deref().map(|reason| stored_text(reason, i18n.get_locale_untracked())).unwrap_or_default()>{t!(i18n, webhooks.disabled)}</span> }.into_any()
+                    view! { <span class="status disabled" title=webhook.disabled_reason.as_deref().map(|reason| stored_text(reason, locale)).unwrap_or_default()>{td_string!(locale, webhooks.disabled)}</span> }.into_any()
                 }}
             </td>
-            <td data-label=tu_string!(i18n, webhooks.col_health) class="nowrap health-cell">
+            <td data-label=td_string!(locale, webhooks.col_health) class="nowrap health-cell">
                 {match health.filter(|h| h.attempts > 0) {
                     Some(health) => view! {
-                        <span class="success-rate">{success_rate(&health, i18n.get_locale_untracked())}</span>
-                        <span class="muted">" · p95 " {latency(health.p95_ms, i18n.get_locale_untracked())}</span>
+                        <span class="success-rate">{success_rate(&health, locale)}</span>
+                        <span class="muted">" · p95 " {latency(health.p95_ms, locale)}</span>
                     }.into_any(),
-                    None => view! { <span class="muted">{t!(i18n, webhooks.no_attempts)}</span> }.into_any(),
+                    None => view! { <span class="muted">{td_string!(locale, webhooks.no_attempts)}</span> }.into_any(),
                 }}
             </td>
-            <td data-label=tu_string!(i18n, webhooks.col_updated) class="nowrap">
+            <td data-label=td_string!(locale, webhooks.col_updated) class="nowrap">
                 <Timestamp at=webhook.updated_at.clone()/>
             </td>
             <td class="row-actions">
-                <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">{t!(i18n, webhooks.deliveries)}</a>
-                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { tu_string!(i18n, webhooks.edit) } else { tu_string!(i18n, webhooks.view) }}</a>
+                <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">{td_string!(locale, webhooks.deliveries)}</a>
+                <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { td_string!(locale, webhooks.edit) } else { td_string!(locale, webhooks.view) }}</a>
                 {can_edit.then(|| view! {
-                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>{t!(i18n, webhooks.delete)}</a>
+                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>{td_string!(locale, webhooks.delete)}</a>
                 })}
             </td>
         </tr>
