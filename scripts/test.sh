@@ -22,6 +22,7 @@ cargo leptos build --server-only
 # The browser tests run on the release bundle (split by page, precompressed), the one whose
 # first-load size they check, built as scripts/build-release.sh builds it.
 cargo leptos build --release --frontend-only --split --precompress
+scripts/gzip-site.sh
 
 step "clippy"
 cargo clippy --features ssr --all-targets -- -D warnings

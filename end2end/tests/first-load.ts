@@ -8,13 +8,14 @@ import { get } from 'node:http';
 /// interactive, gzip.
 export const FIRST_LOAD_TARGET_BYTES = 400 * 1024;
 
-/// What each may download today before it is interactive, gzip: a little above what the release
-/// bundle measured (README, *The browser bundle*), so the check fails when a page grows. Lower
-/// each ceiling as the bundle shrinks toward the target.
+/// What each may download before it is interactive, gzip. The sign-in page is held to the
+/// target; the settings screen, not there yet, to a little above what the release bundle measured
+/// (README, *The browser bundle*), so the check fails when it grows. Lower each ceiling to the
+/// target as the bundle shrinks.
 export const FIRST_LOAD_CEILING_BYTES: Record<string, number> = {
-  '/login': 500_000, // 479 KB measured
-  '/admin/channels/feedback-webhooks': 620_000, // 592 KB
-  '/admin/channels/feedback-webhooks/new': 830_000, // 796 KB
+  '/login': FIRST_LOAD_TARGET_BYTES, // 338 KB measured
+  '/admin/channels/feedback-webhooks': 465_000, // 439 KB
+  '/admin/channels/feedback-webhooks/new': 645_000, // 613 KB
 };
 
 /// A slow mobile or hotel connection: 1.6 Mbit/s down, 750 kbit/s up, 150 ms latency.
@@ -26,7 +27,7 @@ export const SLOW_CONNECTION = {
 };
 
 export interface FirstLoad {
-  /// Milliseconds from navigation to the hydrated marker.
+  /// Milliseconds from the start of the navigation to the hydrated marker, by the page's clock.
   millis: number;
   /// The gzip body's bytes per path, in the order they finished.
   files: { path: string; bytes: number }[];
@@ -55,10 +56,12 @@ export async function measureFirstLoad(
       loaded.push(url);
     }
   });
-  const started = Date.now();
+  await page.addInitScript(watchForHydration);
   await page.goto(path);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 30_000 });
-  const millis = Date.now() - started;
+  // Read off the page's own clock: the assertion above polls at widening intervals (up to a
+  // second), which is no measure.
+  const millis = Math.round(await page.evaluate(() => (window as unknown as Watched).fwHydratedAt ?? NaN));
   interactive = true;
   await cdp.send('Network.emulateNetworkConditions', {
     offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
@@ -70,6 +73,25 @@ export async function measureFirstLoad(
     files.push({ path: new URL(url).pathname, bytes: await gzipBytes(url, cookie) });
   }
   return { millis, files, total: files.reduce((sum, file) => sum + file.bytes, 0) };
+}
+
+interface Watched {
+  fwWatching?: boolean;
+  fwHydratedAt?: number;
+}
+
+/// Runs in the page before its own scripts: notes when the hydrated marker appears, in
+/// milliseconds since the navigation started.
+function watchForHydration() {
+  const watched = window as unknown as Watched;
+  if (watched.fwWatching) return;
+  watched.fwWatching = true;
+  new MutationObserver((_, observer) => {
+    if (document.body?.dataset.hydrated === 'true') {
+      watched.fwHydratedAt = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
 }
 
 /// The body's length as the server sends it to a client that accepts only gzip (Node's client
