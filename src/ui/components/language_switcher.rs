@@ -21,18 +21,17 @@ pub fn LanguageSwitcher() -> impl IntoView {
             format!("{path}?{search}")
         }
     };
-    let current = locale;
     view! {
         <form class="language-switcher" method="post" action=routes::LANGUAGE
             aria-label=td_string!(locale, language.label)>
             <input type="hidden" name="back" value=back/>
-            {Locale::get_all().iter().map(|&locale| {
-                let chosen = locale == current;
+            {Locale::get_all().iter().map(|&offered| {
+                let chosen = offered == locale;
                 view! {
-                    <button type="submit" name="language" value=locale.as_str()
-                        lang=locale.as_str() class="link-button" class:chosen=chosen
+                    <button type="submit" name="language" value=offered.as_str()
+                        lang=offered.as_str() class="link-button" class:chosen=chosen
                         aria-pressed=if chosen { "true" } else { "false" }>
-                        {own_name(locale)}
+                        {own_name(offered)}
                     </button>
                 }
             }).collect_view()}

@@ -2,7 +2,7 @@
 
 use crate::api::auth::{current_user, Logout};
 use crate::api::sandboxes::SwitchSandbox;
-use crate::i18n::{td_string, use_locale};
+use crate::i18n::{td_string, use_locale, Locale};
 use crate::model::{routes, Role};
 use crate::ui::components::labels::role_label;
 use crate::ui::components::language_switcher::LanguageSwitcher;
@@ -162,9 +162,8 @@ pub enum Section {
 }
 
 impl Section {
-    /// The groups above the section, its name and its address.
-    fn crumbs(self) -> (Vec<&'static str>, &'static str, &'static str) {
-        let locale = use_locale();
+    /// The groups above the section, its name and its address, in `locale`.
+    fn crumbs(self, locale: Locale) -> (Vec<&'static str>, &'static str, &'static str) {
         let channels = || {
             vec![
                 td_string!(locale, nav.administration),
@@ -232,7 +231,7 @@ pub fn Breadcrumb(#[prop(optional, into)] current: Option<String>) -> impl IntoV
 #[component]
 pub fn Crumbs(section: Section, #[prop(optional, into)] current: Option<String>) -> impl IntoView {
     let locale = use_locale();
-    let (parents, label, href) = section.crumbs();
+    let (parents, label, href) = section.crumbs(locale);
     let on_section = current.is_none();
     // The browser tab says where one is: the page, else its section.
     let page = current.clone().unwrap_or_else(|| label.to_string());
