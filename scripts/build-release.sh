@@ -15,7 +15,7 @@ site=target/site/hash.txt
 if [ ! -x "$server" ] || [ ! -f "$site" ] ||
   [ -n "$(find src style public migrations Cargo.toml Cargo.lock -newer "$site" -print -quit)" ] ||
   [ -n "$(find src migrations Cargo.toml Cargo.lock -newer "$server" -print -quit)" ]; then
-  # --split: the admin pages' groups in wasm chunks of their own (src/app.rs); --precompress:
+  # --split: each lazy island in wasm chunks of its own (src/ui); --precompress:
   # brotli and gzip copies of the site's files, served as they are (the gzip ones written again
   # at gzip's best).
   cargo leptos build --release --split --precompress

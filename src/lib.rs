@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
 pub mod app;
 pub mod error;
 pub mod i18n;
@@ -12,23 +13,13 @@ pub mod serve;
 pub mod server;
 pub mod ui;
 
+/// Called by the page's loader script before it hydrates the page's islands, in document order
+/// (see `ui::components::interactive`).
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    use leptos::prelude::document;
     report_panics_unless_leaving();
-    // Lazily: the admin page being shown is fetched (its wasm chunks) before the part of the
-    // page it rendered hydrates.
-    wasm_bindgen_futures::spawn_local(async {
-        let Some(body) = document().body() else {
-            return;
-        };
-        let app = leptos::mount::hydrate_from_async(body.clone(), app::App).await;
-        app.forget();
-        // Lets browser tests (and people's scripts) know when the page has become interactive:
-        // all of it, the lazy page included.
-        let _ = body.set_attribute("data-hydrated", "true");
-    });
+    leptos::mount::hydrate_islands();
 }
 
 /// Panics go to the console, except once the page is being left: a person who follows a link

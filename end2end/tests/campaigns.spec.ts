@@ -81,7 +81,9 @@ test('create a sandbox and switch to it from the top bar', async ({ page }) => {
   await hydrated(page);
   await page.getByLabel('Name').fill('dev-eu');
   await page.getByRole('button', { name: 'Create sandbox' }).click();
+  // The page is loaded afresh, the top bar's menu with it.
   await expect(page.getByRole('row', { name: /dev-eu/ })).toBeVisible();
+  await hydrated(page);
   await page.locator('#sandbox-select').selectOption({ label: 'dev-eu' });
   await expect(page.getByRole('row', { name: /dev-eu/ })).toContainText('Current');
   await page.screenshot({ path: 'test-results/sandboxes.png', fullPage: true });

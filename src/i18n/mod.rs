@@ -12,12 +12,24 @@ mod catalogue {
 
 pub use catalogue::i18n::*;
 
-/// The language of the page being rendered, which `app::App` provides: English outside a page.
+/// The language of the page being rendered: on the server, the one `app::App` provides (English
+/// outside a page); in an island, the page's own `<html lang>`, which the server wrote.
 /// A plain value, not the library's reactive context: a shown page never changes language
 /// (choosing one loads the page again), and that context's effect, run on a worker thread after
 /// the render that made it, read its disposed locale and panicked when a response finished first.
 pub fn use_locale() -> Locale {
-    leptos::prelude::use_context::<language::PageLanguage>().map_or(Locale::en, |page| page.0)
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<language::PageLanguage>().map_or(Locale::en, |page| page.0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        leptos::prelude::document()
+            .document_element()
+            .and_then(|html| html.get_attribute("lang"))
+            .and_then(|tag| language::parse_tag(&tag))
+            .unwrap_or(Locale::en)
+    }
 }
 
 #[cfg(test)]

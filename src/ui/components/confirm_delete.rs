@@ -2,17 +2,23 @@
 
 use crate::api::webhooks::DeleteWebhook;
 use crate::i18n::{td_string, use_locale};
+use crate::model::routes;
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
-/// The webhook being asked about: (id, name).
-pub type DeleteTarget = RwSignal<Option<(String, String)>>;
-
-#[component]
-pub fn ConfirmDelete(
-    target: DeleteTarget,
-    on_deleted: Callback<(String, String)>,
-) -> impl IntoView {
+/// The question for every webhook delete link of the page: a link (to the question's own page)
+/// that carries `data-delete-webhook` (the id) and `data-webhook-name` opens it instead. Once
+/// deleted, the list is loaded with the "deleted" notice.
+#[island]
+pub fn ConfirmDelete() -> impl IntoView {
+    let target = RwSignal::new(None::<(String, String)>);
+    let handle = window_event_listener(leptos::ev::click, move |ev| {
+        if let Some(asked) = delete_link_clicked(&ev) {
+            ev.prevent_default();
+            target.set(Some(asked));
+        }
+    });
+    on_cleanup(move || handle.remove());
     let delete = ServerAction::<DeleteWebhook>::new();
     let cancel_ref = NodeRef::<leptos::html::Button>::new();
     let error = RwSignal::new(None::<String>);
@@ -26,9 +32,11 @@ pub fn ConfirmDelete(
     });
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
-            if let Some(deleted) = target.get_untracked() {
-                target.set(None);
-                on_deleted.run(deleted);
+            if let Some((_, name)) = target.get_untracked() {
+                let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+                let _ = window()
+                    .location()
+                    .set_href(&format!("{}?deleted={name}", routes::WEBHOOKS));
             }
         }
         Some(Err(e)) => error.set(Some(problem(&e))),
@@ -73,4 +81,19 @@ pub fn ConfirmDelete(
             </div>
         </Show>
     }
+}
+
+/// The webhook (id, name) of the delete link a plain click followed; a click with a modifier
+/// (a new tab, a new window) still follows the link.
+fn delete_link_clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, String)> {
+    use leptos::wasm_bindgen::JsCast;
+    if ev.button() != 0 || ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+        return None;
+    }
+    let clicked = ev.target()?.dyn_into::<leptos::web_sys::Element>().ok()?;
+    let link = clicked.closest("a[data-delete-webhook]").ok()??;
+    Some((
+        link.get_attribute("data-delete-webhook")?,
+        link.get_attribute("data-webhook-name").unwrap_or_default(),
+    ))
 }

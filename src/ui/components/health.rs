@@ -160,13 +160,8 @@ fn bar_title(bar: &crate::model::history::ChartBar) -> String {
 #[component]
 pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool) -> impl IntoView {
     let locale = use_locale();
+    // Posted as a plain form: the server turns the webhook on and sends the browser back to it.
     let enable = ServerAction::<EnableWebhook>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = enable.value().get() {
-            #[cfg(feature = "hydrate")]
-            let _ = window().location().reload();
-        }
-    });
     let text = match reason {
         Some(reason) => {
             let reason = stored_text(&reason, locale);
@@ -180,10 +175,9 @@ pub fn DisabledBanner(webhook_id: String, reason: Option<String>, can_edit: bool
             {can_edit.then(|| view! {
                 <ActionForm action=enable>
                     <input type="hidden" name="id" value=webhook_id.clone()/>
-                    <button type="submit" class="primary small" disabled=move || enable.pending().get()>{td_string!(locale, health.enable)}</button>
+                    <button type="submit" class="primary small">{td_string!(locale, health.enable)}</button>
                 </ActionForm>
             })}
-            {move || enable.value().get().and_then(|r| r.err()).map(|error| view! { <p class="error">{problem(&error)}</p> })}
         </div>
     }
 }

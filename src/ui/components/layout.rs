@@ -4,6 +4,7 @@ use crate::api::auth::{current_user, Logout};
 use crate::api::sandboxes::SwitchSandbox;
 use crate::i18n::{td_string, use_locale, Locale};
 use crate::model::{routes, Role};
+use crate::ui::components::confirm_submit::ConfirmSubmits;
 use crate::ui::components::labels::role_label;
 use crate::ui::components::language_switcher::LanguageSwitcher;
 use leptos::prelude::*;
@@ -15,19 +16,9 @@ pub fn AdminLayout() -> impl IntoView {
     let locale = use_locale();
     let user = Resource::new(|| (), |_| current_user());
     provide_context(TopBar(user));
+    // Signing out posts a plain form: the server ends the session and sends the browser to the
+    // sign-in page.
     let logout = ServerAction::<Logout>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
-            let _ = window().location().set_href(routes::LOGIN);
-        }
-    });
-    let switch = ServerAction::<SwitchSandbox>::new();
-    Effect::new(move |_| {
-        // Every list on the page belongs to the old sandbox: load the page afresh.
-        if let Some(Ok(())) = switch.value().get() {
-            let _ = window().location().reload();
-        }
-    });
     view! {
         <div class="shell">
             <aside class="sidebar">
@@ -81,21 +72,7 @@ pub fn AdminLayout() -> impl IntoView {
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
                             user.await.ok().flatten().map(|user| view! {
-                                <ActionForm action=switch attr:class="sandbox">
-                                    <label for="sandbox-select">
-                                        <span class="muted">{user.ims_org}</span>
-                                        " / "
-                                        <span class="visually-hidden">{td_string!(locale, topbar.sandbox)}</span>
-                                    </label>
-                                    <select id="sandbox-select" name="id" on:change=move |ev| {
-                                        switch.dispatch(SwitchSandbox { id: event_target_value(&ev) });
-                                    }>
-                                        {user.sandboxes.iter().map(|(id, name)| view! {
-                                            <option value=id.clone() selected=*id == user.sandbox_id>{name.clone()}</option>
-                                        }).collect_view()}
-                                    </select>
-                                    <noscript><button type="submit" class="link-button">{td_string!(locale, topbar.switch)}</button></noscript>
-                                </ActionForm>
+                                <SandboxSwitch ims_org=user.ims_org sandboxes=user.sandboxes current=user.sandbox_id/>
                                 <a class="account" href=routes::ACCOUNT title=td_string!(locale, topbar.account_hint)>
                                     {user.email}
                                     <span class="role">{role_label(user.role)}</span>
@@ -111,22 +88,51 @@ pub fn AdminLayout() -> impl IntoView {
                 <main class="content">
                     <Outlet/>
                 </main>
+                <ConfirmSubmits/>
             </div>
         </div>
     }
 }
 
-/// The top bar's view of the session (account, sandboxes): pages that change it refetch it.
-#[derive(Clone, Copy)]
-pub struct TopBar(pub Resource<Result<Option<crate::model::UserView>, crate::error::AppError>>);
-
-impl TopBar {
-    pub fn refresh() {
-        if let Some(TopBar(user)) = use_context::<TopBar>() {
-            user.refetch();
+/// The organization / sandbox menu of the top bar. Choosing a sandbox switches to it at once and
+/// loads the page afresh (every list on it belongs to the old sandbox); without JavaScript, the
+/// form's button does the same through the server.
+#[island]
+fn SandboxSwitch(
+    ims_org: String,
+    sandboxes: Vec<(String, String)>,
+    current: String,
+) -> impl IntoView {
+    let locale = use_locale();
+    let switch = ServerAction::<SwitchSandbox>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = switch.value().get() {
+            let _ = window().location().reload();
         }
+    });
+    view! {
+        <ActionForm action=switch attr:class="sandbox">
+            <label for="sandbox-select">
+                <span class="muted">{ims_org}</span>
+                " / "
+                <span class="visually-hidden">{td_string!(locale, topbar.sandbox)}</span>
+            </label>
+            <select id="sandbox-select" name="id" on:change=move |ev| {
+                switch.dispatch(SwitchSandbox { id: event_target_value(&ev) });
+            }>
+                {sandboxes.into_iter().map(|(id, name)| {
+                    let selected = id == current;
+                    view! { <option value=id selected=selected>{name}</option> }
+                }).collect_view()}
+            </select>
+            <noscript><button type="submit" class="link-button">{td_string!(locale, topbar.switch)}</button></noscript>
+        </ActionForm>
     }
 }
+
+/// The top bar's view of the session (account, sandboxes), which [`ForRole`] reads.
+#[derive(Clone, Copy)]
+pub struct TopBar(pub Resource<Result<Option<crate::model::UserView>, crate::error::AppError>>);
 
 /// Its children only for a signed-in person whose role is at least `role`: the UI hides what
 /// a role cannot do (the server refuses it anyway).

@@ -1,8 +1,10 @@
 pub mod confirm_delete;
+pub mod confirm_submit;
 pub mod delivery_state;
 pub mod field;
 pub mod header_rows;
 pub mod health;
+pub mod interactive;
 pub mod labels;
 pub mod language_switcher;
 pub mod last_change;

@@ -7,7 +7,9 @@ use crate::ui::components::problem::problem;
 use crate::ui::components::time::written_time;
 use leptos::prelude::*;
 
-#[component]
+/// An island (in the main module, with the settings form): a new secret shows at once; without
+/// JavaScript, the server shows it on the page it sends the browser back to.
+#[island]
 pub fn SigningSecretPanel(
     webhook_id: String,
     info: Option<SigningSecretInfo>,

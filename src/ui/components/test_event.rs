@@ -1,4 +1,4 @@
-//! td_string!(locale, test_event.send): a sample payload sent to the saved webhook now, the answer shown inline.
+//! "Send test event": a sample payload sent to the saved webhook now, the answer shown inline.
 
 use crate::api::webhooks::SendTestEvent;
 use crate::i18n::messages::text;
@@ -7,7 +7,9 @@ use crate::model::TestEventResult;
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
-#[component]
+/// An island (in the main module, with the settings form): the answer shows under the button
+/// once the endpoint gave it; without JavaScript, on the page the server sends the browser back to.
+#[island]
 pub fn TestEventPanel(
     webhook_id: String,
     /// The answer to a test sent by a form post without JavaScript.

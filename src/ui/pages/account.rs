@@ -2,8 +2,8 @@
 
 use crate::api::users::{my_sessions, ChangeMyPassword, EndMyOtherSessions, EndMySession};
 use crate::i18n::{td_string, use_locale};
-use crate::model::routes;
 use crate::model::user::{PasswordOutcome, SessionItem};
+use crate::ui::components::interactive::preload_lazy_island;
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::problem::{plain_post_problem, problem};
 use crate::ui::components::time::Timestamp;
@@ -13,6 +13,10 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let locale = use_locale();
+    // A change posted without JavaScript comes back with its outcome in the query.
+    let query = use_query_map();
+    let plain_changed = query.read_untracked().get("changed").is_some();
+    let plain_error = plain_post_problem(query.read_untracked().get("error"), locale);
     view! {
         <Crumbs section=Section::Account/>
         <div class="page-head">
@@ -20,20 +24,16 @@ pub fn AccountPage() -> impl IntoView {
                 <h1>{td_string!(locale, account.title)}</h1>
             </div>
         </div>
-        <PasswordChange/>
+        <PasswordChange plain_changed plain_error/>
         <Sessions/>
     }
 }
 
-#[component]
-fn PasswordChange() -> impl IntoView {
-    let query = use_query_map();
-    let plain_changed = query.read_untracked().get("changed").is_some();
+/// The form, with each refusal next to its field and emptied once the password changed.
+#[island(lazy)]
+fn PasswordChange(plain_changed: bool, plain_error: Option<String>) -> impl IntoView {
+    preload_lazy_island("password_change");
     let locale = use_locale();
-    let plain_error = StoredValue::new(plain_post_problem(
-        query.read_untracked().get("error"),
-        locale,
-    ));
     let changed = td_string!(locale, account.changed);
     let change = ServerAction::<ChangeMyPassword>::new();
     let form = NodeRef::<leptos::html::Form>::new();
@@ -57,7 +57,7 @@ fn PasswordChange() -> impl IntoView {
         Some(Err(error)) => Some((false, problem(&error))),
         Some(Ok(PasswordOutcome::Invalid { .. })) => None,
         None if plain_changed => Some((true, changed.to_string())),
-        None => plain_error.get_value().map(|e| (false, e)),
+        None => plain_error.clone().map(|e| (false, e)),
     };
     view! {
         <section class="form-section" aria-labelledby="section-password">
@@ -88,34 +88,18 @@ fn PasswordChange() -> impl IntoView {
     }
 }
 
+/// One's sessions, each ended by a plain form (the server sends the browser back here, or to
+/// the sign-in page when it was this one).
 #[component]
 fn Sessions() -> impl IntoView {
     let locale = use_locale();
     let end_one = ServerAction::<EndMySession>::new();
     let end_others = ServerAction::<EndMyOtherSessions>::new();
-    let sessions = Resource::new(
-        move || (end_one.version().get(), end_others.version().get()),
-        |_| my_sessions(),
-    );
-    // Ending this session signs out: the next list is refused, and the way on is to sign in.
-    Effect::new(move |_| {
-        if let Some(Err(crate::error::AppError::Unauthenticated)) = sessions.get() {
-            let _ = window().location().set_href(routes::LOGIN);
-        }
-    });
-    let error = move || {
-        end_one
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| end_others.value().get().and_then(Result::err))
-            .map(|e| problem(&e))
-    };
+    let sessions = Resource::new(|| (), |_| my_sessions());
     view! {
         <section class="form-section" aria-labelledby="section-sessions">
             <h2 id="section-sessions">{td_string!(locale, account.sessions)}</h2>
             <p class="muted">{td_string!(locale, account.sessions_intro)}</p>
-            {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
             <Transition fallback=move || view! { <p class="loading">{td_string!(locale, account.loading)}</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
@@ -167,13 +151,9 @@ fn SessionRow(item: SessionItem, end_one: ServerAction<EndMySession>) -> impl In
             <td data-label=td_string!(locale, account.signed_in) class="nowrap">{time(item.signed_in_at.clone())}</td>
             <td data-label=td_string!(locale, account.last_seen) class="nowrap">{time(item.last_seen_at.clone())}</td>
             <td class="row-actions">
-                <ActionForm action=end_one>
+                <ActionForm action=end_one attr:data-confirm=current.then_some(confirm_sign_out)>
                     <input type="hidden" name="handle" value=item.handle.clone()/>
-                    <button type="submit" class="danger-outline small" on:click=move |ev| {
-                        if current && !window().confirm_with_message(confirm_sign_out).unwrap_or(false) {
-                            ev.prevent_default();
-                        }
-                    }>{if current { td_string!(locale, account.sign_out) } else { td_string!(locale, account.end) }}</button>
+                    <button type="submit" class="danger-outline small">{if current { td_string!(locale, account.sign_out) } else { td_string!(locale, account.end) }}</button>
                 </ActionForm>
             </td>
         </tr>

@@ -5,15 +5,16 @@ use crate::api::campaigns::{load_campaign_editor, SaveCampaign};
 use crate::i18n::messages::text;
 use crate::i18n::{td_string, use_locale};
 use crate::model::campaign::*;
-use crate::model::{checkbox, checked, routes, Channel};
+use crate::model::{checkbox, checked, routes, Channel, FieldErrors};
 use crate::ui::components::field::{
     error_id, input_id, keep_focus, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
+use crate::ui::components::interactive::preload_lazy_island;
 use crate::ui::components::last_change::LastChanged;
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn CampaignFormPage() -> impl IntoView {
@@ -28,7 +29,7 @@ pub fn CampaignFormPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="loading">{td_string!(locale, campaign.loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(data) => view! { <CampaignEditor data/> }.into_any(),
+                    Ok(data) => view! { <CampaignPage data/> }.into_any(),
                     Err(error) => view! {
                         <Crumbs section=Section::Campaigns current=td_string!(locale, campaign.title)/>
                         <p class="banner error">{problem(&error)}</p>
@@ -40,11 +41,12 @@ pub fn CampaignFormPage() -> impl IntoView {
     }
 }
 
+/// The page around the form: its head, drawn by the server, and the form (an island).
 #[component]
-fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
+fn CampaignPage(data: CampaignEditorData) -> impl IntoView {
     let locale = use_locale();
     let CampaignEditorData {
-        form: initial,
+        form,
         errors,
         webhooks,
         version_id,
@@ -53,12 +55,38 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
         webhook_problem,
         can_edit,
     } = data;
-    let id = initial.id.clone();
+    let id = form.id.clone();
     let title = if id.is_empty() {
         td_string!(locale, campaign.new_title).to_string()
     } else {
-        initial.name.clone()
+        form.name.clone()
     };
+    view! {
+        <Crumbs section=Section::Campaigns current=title.clone()/>
+        <div class="page-head">
+            <div>
+                <h1>{title}</h1>
+                <LastChanged last_change updated_at/>
+            </div>
+            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>{td_string!(locale, campaign.executions)}</a> })}
+        </div>
+        <CampaignEditor initial=form errors webhooks version_id webhook_problem can_edit/>
+    }
+}
+
+/// The form, checked as it is typed, with the Audience switch: the page's island.
+#[island(lazy)]
+fn CampaignEditor(
+    initial: CampaignForm,
+    errors: FieldErrors,
+    webhooks: Vec<WebhookOption>,
+    version_id: Option<String>,
+    webhook_problem: Option<crate::model::message::Message>,
+    can_edit: bool,
+) -> impl IntoView {
+    preload_lazy_island("campaign_editor");
+    let locale = use_locale();
+    let id = initial.id.clone();
     let name = RwSignal::new(initial.name.clone());
     let channel = RwSignal::new(initial.channel.clone());
     let status = RwSignal::new(initial.status.clone());
@@ -94,13 +122,11 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
     let form = FormState::new(errors, client_errors);
     let save = ServerAction::<SaveCampaign>::new();
     let banner = RwSignal::new(None::<String>);
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(id) = form.saved(save.value().get(), banner) {
-            navigate(
-                &format!("{}?saved={id}", routes::CAMPAIGNS),
-                Default::default(),
-            );
+            let _ = window()
+                .location()
+                .set_href(&format!("{}?saved={id}", routes::CAMPAIGNS));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -122,14 +148,6 @@ fn CampaignEditor(data: CampaignEditorData) -> impl IntoView {
     let has_offers = move || !offered().is_empty();
 
     view! {
-        <Crumbs section=Section::Campaigns current=title.clone()/>
-        <div class="page-head">
-            <div>
-                <h1>{title}</h1>
-                <LastChanged last_change updated_at/>
-            </div>
-            {(!id.is_empty()).then(|| view! { <a class="button secondary" href=routes::campaign_executions(&id)>{td_string!(locale, campaign.executions)}</a> })}
-        </div>
         {move || banner.get().map(|b| view! { <p class="banner error" role="alert">{b}</p> })}
         <form class="webhook-form campaign-form" method="post" action="/api/campaigns/save" on:submit=on_submit novalidate>
             <input type="hidden" name="form[id]" value=id.clone()/>

@@ -3,6 +3,7 @@
 use crate::api::credentials::{list_credentials, CreateCredential, RevokeCredential};
 use crate::i18n::{td_string, use_locale};
 use crate::model::credential::{CredentialList, CredentialView, Scope, EXPIRY_CHOICES};
+use crate::ui::components::interactive::preload_lazy_island;
 use crate::ui::components::labels::{expiry_label, scope_meaning};
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::problem::problem;
@@ -33,8 +34,10 @@ pub fn CredentialsPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The form, the token shown once, and the list with its revocations.
+#[island(lazy)]
 fn Credentials(list: CredentialList) -> impl IntoView {
+    preload_lazy_island("credentials");
     let CredentialList {
         items,
         ims_org,

@@ -13,6 +13,7 @@ use crate::model::history::{
 };
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
+use crate::ui::components::interactive::preload_lazy_island;
 use crate::ui::components::labels::state_label;
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::live::poll_while;
@@ -59,55 +60,13 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
         }
         query
     });
-    let tick = RwSignal::new(0u32);
-    let page = Resource::new(
-        move || (query.get(), tick.get()),
-        |(query, _)| list_deliveries(Some(query)),
-    );
-    // Every resource of the page is made here, before anything is awaited: one made inside a
-    // `Suspend` gets its hydration id only once the data before it has arrived, which the
-    // browser may see in another order than the server did; it then reads another resource's
-    // value and the page panics while hydrating (seen with the bulk resend's count).
-    // Made here, beside the list, so each refresh of the list's body reads the same one.
-    let queue = Resource::new(
-        move || (webhook.get().is_none(), tick.get()),
-        |(whole_sandbox, _)| async move {
-            match whole_sandbox {
-                true => delivery_queue().await.ok(),
-                false => None,
-            }
-        },
-    );
-    // The bulk resend's count, when the address asks for one; counted again with the list.
-    let count = Resource::new(
-        move || {
-            (
-                webhook.get(),
-                address.read().get("resend_since"),
-                tick.get(),
-            )
-        },
-        |(webhook, since, _)| async move {
-            match (webhook, since) {
-                (Some(webhook), Some(since)) => Some(count_failed_since(webhook, since).await),
-                _ => None,
-            }
-        },
-    );
-    // Made here too: the list refreshes after a bulk resend, and its body (with the resend
-    // form) is made anew, while what the resend answered must stay on screen.
-    let resend = ServerAction::<ResendFailedSince>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = resend.value().get() {
-            tick.update(|n| *n += 1);
-        }
-    });
-    // Only the first page moves: older pages stay put under new deliveries.
-    poll_while(
-        LIVE_EVERY,
-        move || query.with_untracked(|q| q.before.is_none()),
-        move || tick.update(|n| *n += 1),
-    );
+    let resend_since = move || address.read().get("resend_since");
+    let page = Resource::new(move || query.get(), |query| list_deliveries(Some(query)));
+    // Every resource of the page is made here, before anything is awaited (a resource made
+    // inside a `Suspend` is made only once the data before it arrived).
+    let queue = Resource::new(move || webhook.get().is_none(), queue_if);
+    // The bulk resend's count, when the address asks for one.
+    let count = Resource::new(move || (webhook.get(), resend_since()), count_if);
     let on_webhook = move || webhook.get().is_some();
     view! {
         {move || if on_webhook() {
@@ -115,11 +74,15 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
         } else {
             view! { <Crumbs section=Section::DeliveryHistory/> }.into_any()
         }}
-        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, deliveries.loading)}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, deliveries.loading)}</p> }>
             {move || Suspend::new(async move {
                 let query = query.get_untracked();
+                let (queue, count) = (queue.await, count.await);
                 match page.await {
-                    Ok(page) => view! { <HistoryBody page query queue count resend/> }.into_any(),
+                    Ok(page) => {
+                        let resent_count = address.read_untracked().get("resent_count");
+                        view! { <LiveHistory page query queue count resent_count resend_since=resend_since()/> }.into_any()
+                    }
                     Err(error) => view! {
                         <h1>{td_string!(locale, deliveries.title_one)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
@@ -127,7 +90,75 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// The queue of the whole sandbox; none on one webhook's page.
+async fn queue_if(whole_sandbox: bool) -> Option<QueueSummary> {
+    match whole_sandbox {
+        true => delivery_queue().await.ok(),
+        false => None,
+    }
+}
+
+/// How many failed deliveries of `webhook` a bulk resend since `since` would queue, when asked.
+async fn count_if(
+    (webhook, since): (Option<String>, Option<String>),
+) -> Option<Result<BulkResendCount, AppError>> {
+    match (webhook, since) {
+        (Some(webhook), Some(since)) => Some(count_failed_since(webhook, since).await),
+        _ => None,
+    }
+}
+
+/// The history as the server drew it; the first page looks again for new deliveries (with the
+/// queue and the bulk resend's count) while it is open, and after a bulk resend.
+#[island(lazy)]
+fn LiveHistory(
+    page: DeliveryPage,
+    query: DeliveryQuery,
+    queue: Option<QueueSummary>,
+    count: Option<Result<BulkResendCount, AppError>>,
+    resent_count: Option<String>,
+    resend_since: Option<String>,
+) -> impl IntoView {
+    preload_lazy_island("live_history");
+    let page = RwSignal::new(page);
+    let queue = RwSignal::new(queue);
+    let count = RwSignal::new(count);
+    let resend = ServerAction::<ResendFailedSince>::new();
+    let look_again = {
+        let (query, since) = (query.clone(), resend_since.clone());
+        move || {
+            let (query, since) = (query.clone(), since.clone());
+            leptos::task::spawn_local(async move {
+                let whole_sandbox = query.webhook.is_none();
+                let webhook = query.webhook.clone();
+                if let Ok(fresh) = list_deliveries(Some(query)).await {
+                    page.set(fresh);
+                }
+                queue.set(queue_if(whole_sandbox).await);
+                count.set(count_if((webhook, since)).await);
+            });
+        }
+    };
+    Effect::new({
+        let look_again = look_again.clone();
+        move |_| {
+            if let Some(Ok(_)) = resend.value().get() {
+                look_again();
+            }
+        }
+    });
+    // Only the first page moves: older pages stay put under new deliveries.
+    let first_page = query.before.is_none();
+    poll_while(LIVE_EVERY, move || first_page, look_again);
+    view! {
+        {move || view! {
+            <HistoryBody page=page.get() query=query.clone() queue count resend
+                resent_count=resent_count.clone() resend_since=resend_since.clone()/>
+        }}
     }
 }
 
@@ -135,12 +166,13 @@ fn DeliveryHistory(webhook: Signal<Option<String>>) -> impl IntoView {
 fn HistoryBody(
     page: DeliveryPage,
     query: DeliveryQuery,
-    queue: Resource<Option<QueueSummary>>,
-    count: Resource<Option<Result<BulkResendCount, AppError>>>,
+    queue: RwSignal<Option<QueueSummary>>,
+    count: RwSignal<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
+    resent_count: Option<String>,
+    resend_since: Option<String>,
 ) -> impl IntoView {
     let locale = use_locale();
-    let address = use_query_map();
     let webhook = query.webhook.clone();
     let title = match &page.webhook_name {
         Some(name) => td_string!(locale, deliveries.title_of, name = name.clone()).to_string(),
@@ -173,8 +205,6 @@ fn HistoryBody(
         format!("{}{}", routes::DELIVERIES_EXPORT, query_string(pairs))
     };
     let live = query.before.is_none();
-    let resent_count = address.read_untracked().get("resent_count");
-    let resend_since = address.read_untracked().get("resend_since");
     let can_edit = page.can_edit;
     let filtered = query.is_filtered();
     let partial = page.partial;
@@ -237,14 +267,8 @@ fn HistoryBody(
 /// The sandbox's queue now, refreshed with the list: what is due and how long the oldest has
 /// waited, what is being sent, what waits for a retry.
 #[component]
-fn QueueState(queue: Resource<Option<QueueSummary>>) -> impl IntoView {
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                queue.await.map(|queue| view! { <QueueLine queue/> })
-            })}
-        </Transition>
-    }
+fn QueueState(queue: RwSignal<Option<QueueSummary>>) -> impl IntoView {
+    move || queue.get().map(|queue| view! { <QueueLine queue/> })
 }
 
 #[component]
@@ -405,7 +429,7 @@ fn BulkResend(
     webhook: String,
     since: Option<String>,
     base: String,
-    count: Resource<Option<Result<BulkResendCount, AppError>>>,
+    count: RwSignal<Option<Result<BulkResendCount, AppError>>>,
     resend: ServerAction<ResendFailedSince>,
 ) -> impl IntoView {
     let locale = use_locale();
@@ -422,9 +446,8 @@ fn BulkResend(
                 <button type="submit" class="secondary small">{td_string!(locale, deliveries.count)}</button>
             </form>
             {open.then(|| view! {
-                <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, deliveries.counting)}</p> }>
-                    {move || Suspend::new(async move {
-                        match count.await {
+                {move || {
+                        match count.get() {
                             None => ().into_any(),
                             Some(Ok(found)) if found.count == 0 => view! {
                                 <p class="hint" role="status">{td_string!(locale, deliveries.nothing_to_resend)}</p>
@@ -445,8 +468,7 @@ fn BulkResend(
                             }
                             Some(Err(error)) => view! { <p class="banner error" role="alert">{problem(&error)}</p> }.into_any(),
                         }
-                    })}
-                </Suspense>
+                    }}
             })}
             {move || resend.value().get().map(|done| match done {
                 Ok(done) => view! { <p class="banner success" role="status">{td_string!(locale, deliveries.queued, count = done.count).to_string()}</p> }.into_any(),

@@ -6,6 +6,7 @@ use crate::i18n::{td_string, use_locale};
 use crate::model::history::{AttemptView, DeliveryDetail, DeliveryState, ResendOutcome};
 use crate::model::routes;
 use crate::ui::components::delivery_state::{last_result, StateBadge};
+use crate::ui::components::interactive::preload_lazy_island;
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::live::poll_while;
 use crate::ui::components::problem::problem;
@@ -23,44 +24,18 @@ const RESENT_POLLS: u32 = 4;
 pub fn DeliveryDetailPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let tick = RwSignal::new(0u32);
     let detail = Resource::new(
-        move || (params.read().get("id").unwrap_or_default(), tick.get()),
-        |(id, _)| load_delivery(id),
+        move || params.read().get("id").unwrap_or_default(),
+        load_delivery,
     );
-    let resend = ServerAction::<ResendDelivery>::new();
-    // Watched while it may still change: unfinished, or resent from this page.
-    let unfinished = RwSignal::new(false);
-    let after_resend = RwSignal::new(if query.read_untracked().get("resent").is_some() {
-        RESENT_POLLS
-    } else {
-        0
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = resend.value().get() {
-            after_resend.set(RESENT_POLLS);
-            tick.update(|n| *n += 1);
-        }
-    });
-    poll_while(
-        WATCH_EVERY,
-        move || unfinished.get_untracked() || after_resend.get_untracked() > 0,
-        move || {
-            after_resend.update(|n| *n = n.saturating_sub(1));
-            tick.update(|n| *n += 1);
-        },
-    );
+    let resent = query.read_untracked().get("resent").is_some();
     let locale = use_locale();
     view! {
         <Crumbs section=Section::DeliveryHistory current=td_string!(locale, delivery.title)/>
-        <Transition fallback=move || view! { <p class="loading">{td_string!(locale, delivery.loading)}</p> }>
+        <Suspense fallback=move || view! { <p class="loading">{td_string!(locale, delivery.loading)}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => {
-                        let finished = matches!(detail.row.state, DeliveryState::Succeeded | DeliveryState::Failed);
-                        unfinished.set(!finished);
-                        view! { <DeliveryView detail resend/> }.into_any()
-                    }
+                    Ok(detail) => view! { <LiveDelivery detail resent/> }.into_any(),
                     Err(error) => view! {
                         <h1>{td_string!(locale, delivery.title)}</h1>
                         <p class="banner error" role="alert">{problem(&error)}</p>
@@ -68,7 +43,60 @@ pub fn DeliveryDetailPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
+    }
+}
+
+/// The delivery as the server drew it, looked at again while it may still change: unfinished,
+/// or resent from this page (`resent`: by a form posted without JavaScript).
+#[island(lazy)]
+fn LiveDelivery(detail: DeliveryDetail, resent: bool) -> impl IntoView {
+    preload_lazy_island("live_delivery");
+    let id = detail.row.id.clone();
+    let detail = RwSignal::new(detail);
+    let error = RwSignal::new(None::<String>);
+    let resend = ServerAction::<ResendDelivery>::new();
+    let after_resend = RwSignal::new(if resent { RESENT_POLLS } else { 0 });
+    let look_again = move || {
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            match load_delivery(id).await {
+                Ok(fresh) => {
+                    detail.set(fresh);
+                    error.set(None);
+                }
+                Err(failed) => error.set(Some(problem(&failed))),
+            }
+        });
+    };
+    Effect::new({
+        let look_again = look_again.clone();
+        move |_| {
+            if let Some(Ok(_)) = resend.value().get() {
+                after_resend.set(RESENT_POLLS);
+                look_again();
+            }
+        }
+    });
+    let unfinished = move || {
+        detail.with_untracked(|d| {
+            !matches!(
+                d.row.state,
+                DeliveryState::Succeeded | DeliveryState::Failed
+            )
+        })
+    };
+    poll_while(
+        WATCH_EVERY,
+        move || unfinished() || after_resend.get_untracked() > 0,
+        move || {
+            after_resend.update(|n| *n = n.saturating_sub(1));
+            look_again();
+        },
+    );
+    view! {
+        {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+        {move || view! { <DeliveryView detail=detail.get() resend/> }}
     }
 }
 
@@ -196,13 +224,13 @@ fn AttemptItem(attempt: AttemptView) -> impl IntoView {
             {has_request.then(|| view! {
                 <details>
                     <summary>{td_string!(locale, delivery.request_headers)}</summary>
-                    <table class="headers">{headers(attempt.request_headers.clone())}</table>
+                    <table class="headers"><tbody>{headers(attempt.request_headers.clone())}</tbody></table>
                 </details>
             })}
             {has_response.then(|| view! {
                 <details>
                     <summary>{td_string!(locale, delivery.response_headers)}</summary>
-                    <table class="headers">{headers(attempt.response_headers.clone())}</table>
+                    <table class="headers"><tbody>{headers(attempt.response_headers.clone())}</tbody></table>
                 </details>
             })}
             {(!attempt.body_excerpt.is_empty()).then(|| view! {

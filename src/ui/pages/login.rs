@@ -7,20 +7,21 @@ use crate::i18n::{td_string, use_locale};
 use crate::model::message::Message;
 use crate::model::{ThrottledKey, SIGN_IN_BUSY};
 use crate::ui::components::layout::AuthCard;
-use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let locale = use_locale();
+    // Posted as a plain form: the server signs the person in and sends the browser on, a whole
+    // page load that brings their saved language (and their frame) with it.
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = query.read_untracked().get("next").unwrap_or_default();
     let email = query.read_untracked().get("email").unwrap_or_default();
-    // A sign-in posted without JavaScript comes back with what went wrong in the query, as a
-    // code: the page says it in its own words.
-    let plain_post_error = query.read_untracked().get("error").map(|code| {
+    // A refused sign-in comes back with what went wrong in the query, as a code: the page says
+    // it in its own words.
+    let error = query.read_untracked().get("error").map(|code| {
         let minutes = query
             .read_untracked()
             .get("minutes")
@@ -33,27 +34,9 @@ pub fn LoginPage() -> impl IntoView {
             None => error_text(&AppError::InvalidCredentials, locale),
         }
     });
-    // A whole page load, not the router's: the person's saved language (and their frame) comes
-    // with the page the server renders for them.
-    Effect::new(move |_| {
-        if let Some(Ok(target)) = login.value().get() {
-            let _ = window().location().set_href(&target);
-        }
-    });
-    let error = move || match login.value().get() {
-        Some(Err(AppError::InvalidCredentials)) => {
-            Some(td_string!(locale, login.invalid_credentials).to_string())
-        }
-        Some(Err(AppError::AccountDisabled)) => {
-            Some(td_string!(locale, login.disabled).to_string())
-        }
-        Some(Err(error)) => Some(problem(&error)),
-        Some(Ok(_)) => None,
-        None => plain_post_error.clone(),
-    };
     view! {
         <AuthCard title=td_string!(locale, login.title)>
-                {move || error().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+                {error.map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next/>
                     <div class="field">
@@ -64,9 +47,7 @@ pub fn LoginPage() -> impl IntoView {
                         <label for="login-password">{td_string!(locale, login.password)}</label>
                         <input id="login-password" type="password" name="password" autocomplete="current-password" required/>
                     </div>
-                    <button type="submit" class="primary wide" disabled=move || login.pending().get()>
-                        {move || if login.pending().get() { td_string!(locale, login.signing_in) } else { td_string!(locale, login.submit) }}
-                    </button>
+                    <button type="submit" class="primary wide">{td_string!(locale, login.submit)}</button>
                 </ActionForm>
             </AuthCard>
     }

@@ -5,6 +5,7 @@ use crate::api::users::{list_users, ChangeUser, InviteUser, MakePasswordLink};
 use crate::i18n::{td_string, use_locale};
 use crate::model::user::{LinkPurpose, LinkShown, UserAction, UserItem, UserStatus};
 use crate::model::Role;
+use crate::ui::components::interactive::preload_lazy_island;
 use crate::ui::components::labels::{role_label, user_status_label};
 use crate::ui::components::layout::{Crumbs, Section};
 use crate::ui::components::problem::problem;
@@ -37,8 +38,10 @@ pub fn UsersPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The invitation form, the link shown once, and the list with its changes.
+#[island(lazy)]
 fn Users(items: Vec<UserItem>) -> impl IntoView {
+    preload_lazy_island("users");
     let locale = use_locale();
     let items = RwSignal::new(items);
     let invite = ServerAction::<InviteUser>::new();

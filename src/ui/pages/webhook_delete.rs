@@ -1,4 +1,5 @@
-//! The delete confirmation as a page, for browsers without JavaScript.
+//! The delete confirmation as a page, for browsers without JavaScript (and for a delete link
+//! opened in a tab of its own).
 
 use crate::api::webhooks::{get_webhook, DeleteWebhook};
 use crate::i18n::{td_string, use_locale};
@@ -6,7 +7,7 @@ use crate::model::routes;
 use crate::ui::components::layout::Breadcrumb;
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn DeleteWebhookPage() -> impl IntoView {
@@ -16,22 +17,8 @@ pub fn DeleteWebhookPage() -> impl IntoView {
         move || params.read().get("id").unwrap_or_default(),
         get_webhook,
     );
+    // Posted as a plain form: the server deletes, then sends the browser to the list.
     let delete = ServerAction::<DeleteWebhook>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            let name = webhook
-                .get()
-                .and_then(Result::ok)
-                .map(|w| w.name)
-                .unwrap_or_default();
-            let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
-            navigate(
-                &format!("{}?deleted={name}", routes::WEBHOOKS),
-                Default::default(),
-            );
-        }
-    });
     view! {
         <Breadcrumb current=td_string!(locale, confirm_delete.delete).to_string()/>
         <Transition fallback=move || view! { <p class="loading">{td_string!(locale, confirm_delete.loading)}</p> }>

@@ -64,28 +64,22 @@ fn WebhookTable(
     health: HashMap<String, WebhookHealth>,
 ) -> impl IntoView {
     let locale = use_locale();
-    let health = StoredValue::new(health);
-    let items = RwSignal::new(items);
-    let notice = RwSignal::new(notice);
-    let confirming = RwSignal::new(None::<(String, String)>);
-    let on_deleted = Callback::new(move |(id, name): (String, String)| {
-        items.update(|items| items.retain(|w| w.id != id));
-        notice.set(Some(td_string!(locale, webhooks.deleted, name).to_string()));
-    });
+    let notice = notice.map(|n| view! { <p class="banner success" role="status">{n}</p> });
+    if items.is_empty() {
+        return view! {
+            {notice}
+            <div class="empty-state">
+                <h2>{td_string!(locale, webhooks.empty_title)}</h2>
+                <p>{td_string!(locale, webhooks.empty_text)}</p>
+                {can_edit.then(|| view! {
+                    <a class="button primary" href=routes::NEW_WEBHOOK>{td_string!(locale, webhooks.create_first)}</a>
+                })}
+            </div>
+        }
+        .into_any();
+    }
     view! {
-        {move || notice.get().map(|n| view! { <p class="banner success" role="status">{n}</p> })}
-        <Show
-            when=move || !items.with(Vec::is_empty)
-            fallback=move || view! {
-                <div class="empty-state">
-                    <h2>{td_string!(locale, webhooks.empty_title)}</h2>
-                    <p>{td_string!(locale, webhooks.empty_text)}</p>
-                    {can_edit.then(|| view! {
-                        <a class="button primary" href=routes::NEW_WEBHOOK>{td_string!(locale, webhooks.create_first)}</a>
-                    })}
-                </div>
-            }
-        >
+        {notice}
             <div class="table-wrap">
                 <table class="webhooks">
                     <thead>
@@ -101,15 +95,15 @@ fn WebhookTable(
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || items.get() key=|w| (w.id.clone(), w.updated_at.clone()) let:webhook>
-                            <WebhookRow health=health.with_value(|h| h.get(&webhook.id).cloned()) webhook can_edit confirming/>
-                        </For>
+                        {items.into_iter().map(|webhook| view! {
+                            <WebhookRow health=health.get(&webhook.id).cloned() webhook can_edit/>
+                        }).collect_view()}
                     </tbody>
                 </table>
             </div>
-        </Show>
-        <ConfirmDelete target=confirming on_deleted/>
+        {can_edit.then(|| view! { <ConfirmDelete/> })}
     }
+    .into_any()
 }
 
 #[component]
@@ -117,7 +111,6 @@ fn WebhookRow(
     health: Option<WebhookHealth>,
     webhook: WebhookSummary,
     can_edit: bool,
-    confirming: RwSignal<Option<(String, String)>>,
 ) -> impl IntoView {
     let locale = use_locale();
     let channels = webhook
@@ -129,11 +122,6 @@ fn WebhookRow(
         .jwt_algorithm
         .map(|a| td_string!(locale, webhooks.auth_jwt, algorithm = a.as_str()).to_string())
         .unwrap_or_else(|| td_string!(locale, webhooks.auth_none).to_string());
-    let (id, name) = (webhook.id.clone(), webhook.name.clone());
-    let open_confirm = move |ev: leptos::ev::MouseEvent| {
-        ev.prevent_default();
-        confirming.set(Some((id.clone(), name.clone())));
-    };
     view! {
         <tr>
             <td data-label=td_string!(locale, webhooks.col_name)><a class="row-link" href=routes::webhook(&webhook.id)>{webhook.name.clone()}</a></td>
@@ -163,7 +151,8 @@ fn WebhookRow(
                 <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">{td_string!(locale, webhooks.deliveries)}</a>
                 <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { td_string!(locale, webhooks.edit) } else { td_string!(locale, webhooks.view) }}</a>
                 {can_edit.then(|| view! {
-                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small" on:click=open_confirm>{td_string!(locale, webhooks.delete)}</a>
+                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small"
+                        data-delete-webhook=webhook.id.clone() data-webhook-name=webhook.name.clone()>{td_string!(locale, webhooks.delete)}</a>
                 })}
             </td>
         </tr>
