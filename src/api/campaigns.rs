@@ -90,9 +90,7 @@ pub async fn save_campaign(form: CampaignForm) -> Result<SaveOutcome, AppError> 
             let actor = request_actor(&state, &user)?;
             let outcome = campaigns::save(&state, &sandbox, &actor, &form).await?;
             match &outcome {
-                SaveOutcome::Saved { id, .. } => {
-                    redirect_plain_post(&format!("{}?saved={id}", routes::CAMPAIGNS))
-                }
+                SaveOutcome::Saved { id, .. } => redirect_plain_post(&routes::campaign_saved(id)),
                 SaveOutcome::Invalid { errors } => {
                     let back_to = match form.id.trim() {
                         "" => routes::NEW_CAMPAIGN.to_string(),

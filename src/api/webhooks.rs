@@ -112,9 +112,7 @@ pub async fn save_webhook(form: WebhookForm) -> Result<SaveOutcome, AppError> {
             }
             let outcome = webhooks::save(&state, &sandbox, &actor, &form).await?;
             match &outcome {
-                SaveOutcome::Saved { id, .. } => {
-                    redirect_plain_post(&format!("{}?saved={id}", routes::WEBHOOKS))
-                }
+                SaveOutcome::Saved { id, .. } => redirect_plain_post(&routes::webhook_saved(id)),
                 SaveOutcome::Invalid { errors } => {
                     stash_webhook_draft(form, errors.clone()).await?
                 }
@@ -132,11 +130,7 @@ pub async fn delete_webhook(id: String) -> Result<(), AppError> {
             let (state, user, _, sandbox) = require_sandbox_user(Role::Editor).await?;
             let actor = request_actor(&state, &user)?;
             let record = webhooks::delete(&state, &sandbox, &actor, &id).await?;
-            redirect_plain_post(&format!(
-                "{}?deleted={}",
-                routes::WEBHOOKS,
-                encode(&record.settings.name)
-            ));
+            redirect_plain_post(&routes::webhook_deleted(&record.settings.name));
             Ok(())
         }
         .await,

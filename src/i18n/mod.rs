@@ -24,11 +24,19 @@ pub fn use_locale() -> Locale {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        leptos::prelude::document()
-            .document_element()
-            .and_then(|html| html.get_attribute("lang"))
-            .and_then(|tag| language::parse_tag(&tag))
-            .unwrap_or(Locale::en)
+        // Read once: every component of every island asks, and the page never changes it.
+        thread_local! {
+            static PAGE: std::cell::OnceCell<Locale> = const { std::cell::OnceCell::new() };
+        }
+        PAGE.with(|page| {
+            *page.get_or_init(|| {
+                leptos::prelude::document()
+                    .document_element()
+                    .and_then(|html| html.get_attribute("lang"))
+                    .and_then(|tag| language::parse_tag(&tag))
+                    .unwrap_or(Locale::en)
+            })
+        })
     }
 }
 

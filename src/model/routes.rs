@@ -23,12 +23,29 @@ pub fn delete_webhook(id: &str) -> String {
     format!("{WEBHOOKS}/{id}/delete")
 }
 
+/// The webhook list saying it saved webhook `id`: where a save goes on, from the form's island
+/// and from a plain form post alike.
+pub fn webhook_saved(id: &str) -> String {
+    format!("{WEBHOOKS}?saved={id}")
+}
+
+/// The webhook list saying it deleted the webhook named `name`.
+pub fn webhook_deleted(name: &str) -> String {
+    let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    format!("{WEBHOOKS}?deleted={name}")
+}
+
 pub const CAMPAIGNS: &str = "/admin/campaigns";
 pub const NEW_CAMPAIGN: &str = "/admin/campaigns/new";
 pub const CREDENTIALS: &str = "/admin/api-credentials";
 
 pub fn campaign(id: &str) -> String {
     format!("{CAMPAIGNS}/{id}")
+}
+
+/// The campaign list saying it saved campaign `id`.
+pub fn campaign_saved(id: &str) -> String {
+    format!("{CAMPAIGNS}?saved={id}")
 }
 pub const SANDBOXES: &str = "/admin/sandboxes";
 pub const API_REFERENCE: &str = "/admin/api-reference";
@@ -48,4 +65,21 @@ pub fn webhook_deliveries(id: &str) -> String {
 
 pub fn campaign_executions(id: &str) -> String {
     format!("{CAMPAIGNS}/{id}/executions")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deleted_notice_carries_the_name_encoded_for_the_address() {
+        assert_eq!(
+            webhook_deleted("Orders & refunds (prod)"),
+            "/admin/channels/feedback-webhooks?deleted=Orders+%26+refunds+%28prod%29"
+        );
+        assert_eq!(
+            webhook_saved("0192"),
+            "/admin/channels/feedback-webhooks?saved=0192"
+        );
+    }
 }

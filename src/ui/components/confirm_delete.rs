@@ -6,9 +6,8 @@ use crate::model::routes;
 use crate::ui::components::problem::problem;
 use leptos::prelude::*;
 
-/// The question for every webhook delete link of the page: a link (to the question's own page)
-/// that carries `data-delete-webhook` (the id) and `data-webhook-name` opens it instead. Once
-/// deleted, the list is loaded with the "deleted" notice.
+/// The question for every [`DeleteWebhookLink`] of the page. Once deleted, the list is loaded
+/// with the "deleted" notice.
 #[island]
 pub fn ConfirmDelete() -> impl IntoView {
     let target = RwSignal::new(None::<(String, String)>);
@@ -33,10 +32,9 @@ pub fn ConfirmDelete() -> impl IntoView {
     Effect::new(move |_| match delete.value().get() {
         Some(Ok(())) => {
             if let Some((_, name)) = target.get_untracked() {
-                let name: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
                 let _ = window()
                     .location()
-                    .set_href(&format!("{}?deleted={name}", routes::WEBHOOKS));
+                    .set_href(&routes::webhook_deleted(&name));
             }
         }
         Some(Err(e)) => error.set(Some(problem(&e))),
@@ -83,7 +81,21 @@ pub fn ConfirmDelete() -> impl IntoView {
     }
 }
 
-/// The webhook (id, name) of the delete link a plain click followed; a click with a modifier
+/// A webhook's Delete: a link to the question's own page, which [`ConfirmDelete`] asks in place
+/// instead; it carries the webhook's id (`data-delete-webhook`) and name (`data-webhook-name`).
+#[component]
+pub fn DeleteWebhookLink(
+    id: String,
+    name: String,
+    class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <a class=class href=routes::delete_webhook(&id) data-delete-webhook=id data-webhook-name=name>{children()}</a>
+    }
+}
+
+/// The webhook (id, name) of the [`DeleteWebhookLink`] a plain click followed; a click with a modifier
 /// (a new tab, a new window) still follows the link.
 fn delete_link_clicked(ev: &leptos::ev::MouseEvent) -> Option<(String, String)> {
     use leptos::wasm_bindgen::JsCast;

@@ -124,9 +124,7 @@ fn CampaignEditor(
     let banner = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(id) = form.saved(save.value().get(), banner) {
-            let _ = window()
-                .location()
-                .set_href(&format!("{}?saved={id}", routes::CAMPAIGNS));
+            let _ = window().location().set_href(&routes::campaign_saved(&id));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -59,49 +59,48 @@ fn Sandboxes(list: SandboxList) -> impl IntoView {
         }
     });
     view! {
-            {can_create.then(|| view! {
-                <section class="form-section" aria-labelledby="section-create-sandbox">
-                    <h2 id="section-create-sandbox">{td_string!(locale, sandboxes.create_title)}</h2>
-                    <ActionForm action=create attr:class="inline-form">
-                        <div class="field">
-                            <label for="sandbox-name">{td_string!(locale, sandboxes.name)}</label>
-                            <input id="sandbox-name" name="name" autocomplete="off" required placeholder=td_string!(locale, sandboxes.placeholder)
-    />
-                            <p class="hint">{hint}</p>
-                        </div>
-                        <button type="submit" class="primary" disabled=move || create.pending().get()>{td_string!(locale, sandboxes.create)}</button>
-                    </ActionForm>
-                    {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
-                </section>
-            })}
-            <div class="table-wrap">
-                <table class="webhooks sandboxes">
-                    <thead>
+        {can_create.then(|| view! {
+            <section class="form-section" aria-labelledby="section-create-sandbox">
+                <h2 id="section-create-sandbox">{td_string!(locale, sandboxes.create_title)}</h2>
+                <ActionForm action=create attr:class="inline-form">
+                    <div class="field">
+                        <label for="sandbox-name">{td_string!(locale, sandboxes.name)}</label>
+                        <input id="sandbox-name" name="name" autocomplete="off" required placeholder=td_string!(locale, sandboxes.placeholder)/>
+                        <p class="hint">{hint}</p>
+                    </div>
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>{td_string!(locale, sandboxes.create)}</button>
+                </ActionForm>
+                {move || error.get().map(|e| view! { <p class="banner error" role="alert">{e}</p> })}
+            </section>
+        })}
+        <div class="table-wrap">
+            <table class="webhooks sandboxes">
+                <thead>
+                    <tr>
+                        <th scope="col">{td_string!(locale, sandboxes.name)}</th>
+                        <th scope="col"><span class="visually-hidden">{td_string!(locale, sandboxes.actions)}</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {items.into_iter().map(|sandbox| view! {
                         <tr>
-                            <th scope="col">{td_string!(locale, sandboxes.name)}</th>
-                            <th scope="col"><span class="visually-hidden">{td_string!(locale, sandboxes.actions)}</span></th>
+                            <td data-label=td_string!(locale, sandboxes.name)>{sandbox.name.clone()}</td>
+                            <td class="row-actions">
+                                {if sandbox.current {
+                                    view! { <span class="status enabled">{td_string!(locale, sandboxes.current)}</span> }.into_any()
+                                } else {
+                                    view! {
+                                        <ActionForm action=switch>
+                                            <input type="hidden" name="id" value=sandbox.id.clone()/>
+                                            <button type="submit" class="secondary small">{td_string!(locale, sandboxes.work_here)}</button>
+                                        </ActionForm>
+                                    }.into_any()
+                                }}
+                            </td>
                         </tr>
-                    </thead>
-                    <tbody>
-                        {items.into_iter().map(|sandbox| view! {
-                            <tr>
-                                <td data-label=td_string!(locale, sandboxes.name)>{sandbox.name.clone()}</td>
-                                <td class="row-actions">
-                                    {if sandbox.current {
-                                        view! { <span class="status enabled">{td_string!(locale, sandboxes.current)}</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ActionForm action=switch>
-                                                <input type="hidden" name="id" value=sandbox.id.clone()/>
-                                                <button type="submit" class="secondary small">{td_string!(locale, sandboxes.work_here)}</button>
-                                            </ActionForm>
-                                        }.into_any()
-                                    }}
-                                </td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
-        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
 }

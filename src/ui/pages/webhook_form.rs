@@ -4,7 +4,7 @@ use crate::api::webhooks::{load_webhook_editor, SaveWebhook};
 use crate::i18n::{td_string, use_locale};
 use crate::model::validation::{validate_webhook, StoredSecrets};
 use crate::model::*;
-use crate::ui::components::confirm_delete::ConfirmDelete;
+use crate::ui::components::confirm_delete::{ConfirmDelete, DeleteWebhookLink};
 use crate::ui::components::field::{
     error_id, input_id, keep_focus, Check, FieldError, FormState, Radio, TextArea, TextInput,
 };
@@ -74,8 +74,9 @@ fn WebhookPage(data: WebhookEditorData, health: Resource<Option<HealthAnswer>>) 
     };
     let delete_link = (!is_new && can_edit).then(|| {
         view! {
-            <a class="button danger-outline" href=routes::delete_webhook(&id)
-                data-delete-webhook=id.clone() data-webhook-name=form.name.clone()>{td_string!(locale, webhook.delete)}</a>
+            <DeleteWebhookLink id=id.clone() name=form.name.clone() class="button danger-outline">
+                {td_string!(locale, webhook.delete)}
+            </DeleteWebhookLink>
         }
     });
     view! {
@@ -190,9 +191,7 @@ fn WebhookEditor(
     let banner = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         if let Some(id) = form.saved(save.value().get(), banner) {
-            let _ = window()
-                .location()
-                .set_href(&format!("{}?saved={id}", routes::WEBHOOKS));
+            let _ = window().location().set_href(&routes::webhook_saved(&id));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {

@@ -7,7 +7,7 @@ use crate::i18n::{td_string, use_locale};
 use crate::model::history::WebhookHealth;
 use crate::model::Role;
 use crate::model::{routes, WebhookSummary};
-use crate::ui::components::confirm_delete::ConfirmDelete;
+use crate::ui::components::confirm_delete::{ConfirmDelete, DeleteWebhookLink};
 use crate::ui::components::health::{latency, success_rate};
 use crate::ui::components::labels::channel_label;
 use crate::ui::components::layout::{Breadcrumb, ForRole};
@@ -151,8 +151,9 @@ fn WebhookRow(
                 <a href=routes::webhook_deliveries(&webhook.id) class="button secondary small">{td_string!(locale, webhooks.deliveries)}</a>
                 <a href=routes::webhook(&webhook.id) class="button secondary small">{if can_edit { td_string!(locale, webhooks.edit) } else { td_string!(locale, webhooks.view) }}</a>
                 {can_edit.then(|| view! {
-                    <a href=routes::delete_webhook(&webhook.id) class="button danger-outline small"
-                        data-delete-webhook=webhook.id.clone() data-webhook-name=webhook.name.clone()>{td_string!(locale, webhooks.delete)}</a>
+                    <DeleteWebhookLink id=webhook.id.clone() name=webhook.name.clone() class="button danger-outline small">
+                        {td_string!(locale, webhooks.delete)}
+                    </DeleteWebhookLink>
                 })}
             </td>
         </tr>
